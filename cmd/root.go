@@ -1,0 +1,158 @@
+// Package cmd holds the cobra command tree. Each command turns flags and
+// config into an options struct and calls one function in internal/; no
+// business logic lives here.
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/fatih/color"
+	"github.com/spf13/cobra"
+
+	"github.com/wa-hooks/wa-hooks/internal/config"
+	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/version"
+)
+
+// App is what every command receives: the streams and the loaded config.
+type App struct {
+	IO     *iostreams.IO
+	Config *config.Store
+
+	configFile string
+	colorMode  string
+}
+
+// Execute runs wa-hooks with the process's arguments and returns the exit code.
+func Execute() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return Run(ctx, iostreams.System(), os.Args[1:])
+}
+
+// Run executes the command tree with args on ios and returns the exit code.
+func Run(ctx context.Context, ios *iostreams.IO, args []string) int {
+	app := &App{IO: ios}
+	root := NewRootCmd(app)
+	root.SetArgs(args)
+	root.SetIn(ios.In)
+	root.SetOut(ios.Out)
+	root.SetErr(ios.ErrOut)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exit.OK
+	}
+	code := exit.CodeOf(err)
+	var ee *exit.Error
+	if !errors.As(err, &ee) {
+		// cobra's own errors (unknown flag, bad args) are usage errors.
+		code = exit.Usage
+		if ctx.Err() != nil {
+			code = exit.Interrupted
+		}
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		code = exit.Interrupted
+	}
+	if msg := err.Error(); msg != "" && !(ee != nil && ee.Err == nil) {
+		fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ErrColor(color.FgRed, color.Bold).Sprint("error:"), msg)
+		if code == exit.Usage && ee == nil {
+			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", commandPathForHelp(root, args))
+		}
+	}
+	return code
+}
+
+func commandPathForHelp(root *cobra.Command, args []string) string {
+	if c, _, err := root.Find(args); err == nil && c != nil {
+		return c.CommandPath()
+	}
+	return root.Name()
+}
+
+// NewRootCmd builds the whole command tree.
+func NewRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "wa-hooks",
+		Short: "Receive, sign, send and verify WhatsApp Business Cloud API webhooks",
+		Long: `wa-hooks is the developer's toolbox for WhatsApp Business Cloud API webhooks.
+It runs a local receiver that answers Meta's verification handshake, checks
+X-Hub-Signature-256 on every POST and pretty-prints each event; signs payloads
+exactly as Meta does and diagnoses "signature always invalid"; replays realistic,
+correctly signed events to any endpoint; checks an endpoint the way Meta will;
+and keeps a firewall allowlist of Meta's webhook servers fresh from cron.`,
+		Example: `  # Print the X-Hub-Signature-256 header Meta would send for a payload
+  WA_HOOKS_APP_SECRET=... wa-hooks sign --header payload.json
+
+  # Find out why your endpoint rejects a signature
+  wa-hooks sign --check sha256=4f0c... payload.json
+
+  # Show every effective setting and where it came from
+  wa-hooks config`,
+		Version:       version.Get().Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			return app.setup(cmd)
+		},
+	}
+	root.SetVersionTemplate(versionLine() + "\n")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return exit.New(exit.Usage, err)
+	})
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&app.configFile, "config", "", "config file (default ./wa-hooks.yaml, else $XDG_CONFIG_HOME/wa-hooks/config.yaml)")
+	pf.StringVar(&app.colorMode, "color", "auto", "colour output: auto, always or never")
+	pf.BoolVarP(&app.IO.Quiet, "quiet", "q", false, "print only results and errors")
+	pf.BoolVarP(&app.IO.Verbose, "verbose", "v", false, "print more detail")
+	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
+
+	root.AddCommand(commands(app)...)
+	root.AddCommand(newExitCodesTopic())
+	return root
+}
+
+// setup runs before every command: colour mode, config file, and applying
+// env/file values to the command's bound flags.
+func (app *App) setup(cmd *cobra.Command) error {
+	mode, err := iostreams.ParseColorMode(app.colorMode)
+	if err != nil {
+		return exit.New(exit.Usage, err)
+	}
+	app.IO.Mode = mode
+	if app.IO.Quiet && app.IO.Verbose {
+		return exit.Errorf(exit.Usage, "--quiet and --verbose cannot be used together: pick one")
+	}
+	store, err := config.Load(config.Options{
+		File:   app.configFile,
+		Getenv: app.IO.Getenv,
+		Known:  config.Keys(allFlagSets(cmd.Root())...),
+	})
+	if err != nil {
+		return exit.New(exit.Usage, err)
+	}
+	for _, w := range store.Warnings {
+		app.IO.Warnf("%s", w)
+	}
+	if err := store.Apply(cmd.Flags()); err != nil {
+		return exit.New(exit.Usage, err)
+	}
+	app.Config = store
+	return nil
+}
+
+// allFlagSets returns the flag sets of every command in the tree.
+func allFlagSets(c *cobra.Command) []*pflagSet {
+	sets := []*pflagSet{c.LocalFlags()}
+	for _, sub := range c.Commands() {
+		sets = append(sets, allFlagSets(sub)...)
+	}
+	return sets
+}
