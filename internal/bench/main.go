@@ -1,0 +1,43 @@
+// Command bench runs whole-process benchmarks that compare wa-hooks with a
+// reference tool measured in the same run, and prints the ratio:
+//
+//	go run ./internal/bench serve|send|allowlist
+//
+// These are benchmarks, not tests: they print numbers for issue notes and
+// never fail on speed.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+)
+
+// benchmark is one named whole-process comparison.
+type benchmark struct {
+	about string
+	run   func(args []string) error
+}
+
+// benchmarks lists the comparisons; one line each.
+func benchmarks() map[string]benchmark {
+	return map[string]benchmark{}
+}
+
+func main() {
+	all := benchmarks()
+	if len(os.Args) < 2 || all[os.Args[1]].run == nil {
+		names := make([]string, 0, len(all))
+		for n, b := range all {
+			names = append(names, fmt.Sprintf("  %-10s %s", n, b.about))
+		}
+		sort.Strings(names)
+		fmt.Fprintf(os.Stderr, "usage: go run ./internal/bench NAME [flags]\n\n%s\n", strings.Join(names, "\n"))
+		os.Exit(2)
+	}
+	if err := all[os.Args[1]].run(os.Args[2:]); err != nil {
+		fmt.Fprintf(os.Stderr, "bench %s: %v\n", os.Args[1], err)
+		os.Exit(1)
+	}
+}
