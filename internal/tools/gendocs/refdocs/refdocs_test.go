@@ -1,0 +1,51 @@
+package refdocs
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestReferenceUpToDate fails when docs/reference or docs/man no longer match
+// the command tree. Fix: go run ./internal/tools/gendocs
+func TestReferenceUpToDate(t *testing.T) {
+	tmp := t.TempDir()
+	if err := WriteAll(tmp); err != nil {
+		t.Fatal(err)
+	}
+	committed := filepath.Join("..", "..", "..", "..", "docs")
+	for _, sub := range []string{"reference", "man"} {
+		want := readDir(t, filepath.Join(tmp, sub))
+		got := readDir(t, filepath.Join(committed, sub))
+		for name, body := range want {
+			if c, ok := got[name]; !ok {
+				t.Errorf("docs/%s/%s is missing; run: go run ./internal/tools/gendocs", sub, name)
+			} else if !bytes.Equal(c, body) {
+				t.Errorf("docs/%s/%s is out of date; run: go run ./internal/tools/gendocs", sub, name)
+			}
+		}
+		for name := range got {
+			if _, ok := want[name]; !ok {
+				t.Errorf("docs/%s/%s belongs to no command; run: go run ./internal/tools/gendocs", sub, name)
+			}
+		}
+	}
+}
+
+func readDir(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[e.Name()] = b
+	}
+	return files
+}
