@@ -26,8 +26,14 @@ func tree() *cobra.Command {
 	return root
 }
 
-// WriteAll replaces dir/reference (Markdown) and dir/man (man pages).
-func WriteAll(dir string) error {
+// WriteAll replaces dir/reference (Markdown) and dir/man (man pages), and
+// the generated tables in readme (skipped when readme is "").
+func WriteAll(dir, readme string) error {
+	if readme != "" {
+		if err := UpdateReadme(readme); err != nil {
+			return err
+		}
+	}
 	ref := filepath.Join(dir, "reference")
 	if err := fresh(ref); err != nil {
 		return err

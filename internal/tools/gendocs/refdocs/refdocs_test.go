@@ -11,7 +11,7 @@ import (
 // the command tree. Fix: go run ./internal/tools/gendocs
 func TestReferenceUpToDate(t *testing.T) {
 	tmp := t.TempDir()
-	if err := WriteAll(tmp); err != nil {
+	if err := WriteAll(tmp, ""); err != nil {
 		t.Fatal(err)
 	}
 	committed := filepath.Join("..", "..", "..", "..", "docs")
@@ -48,4 +48,31 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 		files[e.Name()] = b
 	}
 	return files
+}
+
+// TestReadmeTablesUpToDate fails when the README's exit-code or config table
+// no longer matches the code. Fix: go run ./internal/tools/gendocs
+func TestReadmeTablesUpToDate(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "..", "README.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := fillBlocks(string(data), readmeBlocks())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want != string(data) {
+		t.Error("README.md tables are out of date; run: go run ./internal/tools/gendocs")
+	}
+}
+
+func TestFillBlocks(t *testing.T) {
+	got, err := fillBlocks("a\n<!-- BEGIN x -->\nold\n<!-- END x -->\nb\n", map[string]string{"x": "new\n"})
+	if err != nil || got != "a\n<!-- BEGIN x -->\nnew\n<!-- END x -->\nb\n" {
+		t.Errorf("got %q, %v", got, err)
+	}
+	if _, err := fillBlocks("no markers", map[string]string{"x": ""}); err == nil {
+		t.Error("missing markers must be an error")
+	}
 }
