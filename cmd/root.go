@@ -45,28 +45,39 @@ func Run(ctx context.Context, ios *iostreams.IO, args []string) int {
 	root.SetOut(ios.Out)
 	root.SetErr(ios.ErrOut)
 	err := root.ExecuteContext(ctx)
+	code := codeFor(ctx, err)
 	if err == nil {
-		return exit.OK
+		return code
 	}
-	code := exit.CodeOf(err)
 	var ee *exit.Error
-	if !errors.As(err, &ee) {
-		// cobra's own errors (unknown flag, bad args) are usage errors.
-		code = exit.Usage
-		if ctx.Err() != nil {
-			code = exit.Interrupted
-		}
-	}
-	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
-		code = exit.Interrupted
-	}
-	if msg := err.Error(); msg != "" && !(ee != nil && ee.Err == nil) {
+	silent := errors.As(err, &ee) && ee.Err == nil
+	if msg := err.Error(); msg != "" && !silent && code != exit.Interrupted {
 		fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ErrColor(color.FgRed, color.Bold).Sprint("error:"), msg)
 		if code == exit.Usage && ee == nil {
 			fmt.Fprintf(ios.ErrOut, "Run '%s --help' for usage.\n", commandPathForHelp(root, args))
 		}
 	}
 	return code
+}
+
+// codeFor maps a command's error to the process exit code: errors that carry
+// a code keep it, an interruption is 130, and cobra's own errors (unknown
+// command or flag, wrong arguments) are usage errors.
+func codeFor(ctx context.Context, err error) int {
+	if err == nil {
+		return exit.OK
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return exit.Interrupted
+	}
+	var ee *exit.Error
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	if ctx.Err() != nil {
+		return exit.Interrupted
+	}
+	return exit.Usage
 }
 
 func commandPathForHelp(root *cobra.Command, args []string) string {
@@ -116,7 +127,27 @@ and keeps a firewall allowlist of Meta's webhook servers fresh from cron.`,
 
 	root.AddCommand(commands(app)...)
 	root.AddCommand(newExitCodesTopic())
+	markRunErrors(root)
 	return root
+}
+
+// markRunErrors gives every error a command's RunE returns without an exit
+// code the generic failure code, so that the errors left without one are
+// cobra's own (unknown command, wrong arguments): usage errors.
+func markRunErrors(c *cobra.Command) {
+	if run := c.RunE; run != nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			err := run(cmd, args)
+			var ee *exit.Error
+			if err != nil && !errors.As(err, &ee) && !errors.Is(err, context.Canceled) {
+				return exit.New(exit.Failure, err)
+			}
+			return err
+		}
+	}
+	for _, sub := range c.Commands() {
+		markRunErrors(sub)
+	}
 }
 
 // setup runs before every command: colour mode, config file, and applying
