@@ -1,0 +1,523 @@
+package irr
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Query styles.
+const (
+	ModeRPSL = "rpsl" // RIPE-style "-i origin ASn", answered in RPSL
+	ModeIRRd = "irrd" // IRRd-style "!gASn" / "!6ASn", A<len> framing
+)
+
+// Options control one fetch.
+type Options struct {
+	Server string // host:port; ":43" is added when the port is missing
+	ASN    string // "AS32934" (see NormalizeASN)
+	Mode   string // ModeRPSL or ModeIRRd
+	V4, V6 bool   // families to ask for; at least one
+	// Sources restricts the IRR sources on the server ("-s"/"!s"); empty
+	// means the server's default selection.
+	Sources []string
+	// IncludeRPKI keeps RPKI pseudo-objects. In irrd mode, when Sources is
+	// empty and IncludeRPKI is false, the server's default source list is
+	// read with "!s-lc" and RPKI is removed from it, since !g answers carry
+	// no source to filter on afterwards.
+	IncludeRPKI bool
+
+	ConnectTimeout time.Duration // per connection attempt
+	Timeout        time.Duration // whole exchange, per attempt
+	MaxBytes       int           // bound on the bytes read per attempt
+	Retries        int           // extra attempts after a network failure or a truncated answer
+	Backoff        time.Duration // first wait between attempts; doubles, with jitter
+	ClientName     string        // sent with !n (irrd mode) so the server operator can identify us
+
+	// Logf, when set, receives progress lines (attempts, queries, waits).
+	Logf func(format string, args ...any)
+	// Sleep waits between attempts; tests may replace it. It must return
+	// early with ctx's error when ctx is done.
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// Route is one route or route6 registration from the answer.
+type Route struct {
+	Key    string       // the registered prefix as the server wrote it
+	Prefix netip.Prefix // parsed Key; invalid when Err is set
+	Err    error        // why Key is not a usable prefix
+	Origin string       // upper-cased, e.g. "AS32934"
+	// The fields below are only known in rpsl mode.
+	Source      string   // upper-cased source, e.g. "RADB", "RIPE", "RPKI"
+	Maintainers []string // mnt-by values
+	RPKIState   string   // rpki-ov-state: valid, invalid, not_found
+	Descr       string
+}
+
+// Answer is what a fetch produced.
+type Answer struct {
+	Server   string
+	Mode     string
+	Query    string // the commands sent, for headers and messages
+	Routes   []Route
+	Bytes    int      // bytes read from the server
+	Attempts int      // connections made
+	Messages []string // the server's "%" lines (rpsl mode)
+	Sources  []string // the source selection actually used (irrd mode)
+}
+
+// ErrorKind classifies a failed fetch so the caller can pick an exit code.
+type ErrorKind int
+
+const (
+	// Network: could not connect, reset, timed out. Worth retrying later.
+	Network ErrorKind = iota + 1
+	// Truncated: the answer stopped early (possibly a reset mid-answer).
+	Truncated
+	// Empty: the server answered but had no registrations for the query.
+	Empty
+	// Malformed: the answer is not in the expected format.
+	Malformed
+	// ServerError: the server rejected the query (%% ERROR, F).
+	ServerError
+	// TooLarge: the answer exceeded MaxBytes.
+	TooLarge
+)
+
+// Error is a failed fetch.
+type Error struct {
+	Kind ErrorKind
+	Msg  string
+	Err  error
+}
+
+func (e *Error) Error() string {
+	if e.Err != nil && e.Msg == "" {
+		return e.Err.Error()
+	}
+	return e.Msg
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// KindOf returns the kind of a fetch error, or 0.
+func KindOf(err error) ErrorKind {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Kind
+	}
+	return 0
+}
+
+// NormalizeASN accepts "32934", "AS32934" or "as32934" and returns "AS32934".
+func NormalizeASN(s string) (string, error) {
+	t := strings.TrimSpace(s)
+	if len(t) > 2 && strings.EqualFold(t[:2], "AS") {
+		t = t[2:]
+	}
+	n, err := strconv.ParseUint(t, 10, 32)
+	if err != nil || t == "" || t[0] == '+' || (len(t) > 1 && t[0] == '0') {
+		return "", fmt.Errorf("%q is not an AS number: use the form AS32934", s)
+	}
+	return "AS" + strconv.FormatUint(n, 10), nil
+}
+
+// NormalizeServer adds the WHOIS port when server has none.
+func NormalizeServer(server string) (string, error) {
+	if server == "" {
+		return "", errors.New("no IRR server given: set --server host[:port]")
+	}
+	if _, _, err := net.SplitHostPort(server); err == nil {
+		return server, nil
+	}
+	if strings.Count(server, ":") > 1 && !strings.HasPrefix(server, "[") {
+		return net.JoinHostPort(server, "43"), nil // bare IPv6 address
+	}
+	if strings.Contains(server, ":") {
+		return "", fmt.Errorf("bad --server %q: use host:port, e.g. whois.radb.net:43", server)
+	}
+	return net.JoinHostPort(server, "43"), nil
+}
+
+// Fetch asks the server for the origin's route registrations, retrying
+// network failures and truncated answers with exponential backoff and
+// jitter. Only one connection is open at any time: RADB rate-limits per
+// source address and resets connections beyond its limits.
+func Fetch(ctx context.Context, o Options) (*Answer, error) {
+	if o.Mode != ModeRPSL && o.Mode != ModeIRRd {
+		return nil, fmt.Errorf("unknown query style %q: use rpsl or irrd", o.Mode)
+	}
+	if !o.V4 && !o.V6 {
+		o.V4, o.V6 = true, true
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = 16 << 20
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	logf := o.Logf
+	if logf == nil {
+		logf = func(string, ...any) {}
+	}
+	var lastErr error
+	for attempt := 0; attempt <= o.Retries; attempt++ {
+		if attempt > 0 {
+			wait := backoff(o.Backoff, attempt)
+			logf("attempt %d failed (%v); retrying in %s", attempt, lastErr, wait.Round(time.Millisecond))
+			if err := o.Sleep(ctx, wait); err != nil {
+				return nil, err
+			}
+		}
+		ans, err := fetchOnce(ctx, o)
+		if err == nil {
+			ans.Attempts = attempt + 1
+			return ans, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		lastErr = err
+		if k := KindOf(err); k != Network && k != Truncated {
+			return nil, err
+		}
+	}
+	if o.Retries > 0 {
+		var e *Error
+		if errors.As(lastErr, &e) {
+			return nil, &Error{Kind: e.Kind, Msg: fmt.Sprintf("%s (after %d attempts)", e.Error(), o.Retries+1), Err: e.Err}
+		}
+	}
+	return nil, lastErr
+}
+
+// backoff is base·2^(attempt-1), capped at 30s, scaled by a random factor in
+// [0.5, 1.5) so that many cron jobs started at the same minute spread out.
+func backoff(base time.Duration, attempt int) time.Duration {
+	if base <= 0 {
+		return 0
+	}
+	d := base << (attempt - 1)
+	if d > 30*time.Second || d <= 0 {
+		d = 30 * time.Second
+	}
+	return time.Duration(float64(d) * (0.5 + rand.Float64()))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func fetchOnce(ctx context.Context, o Options) (*Answer, error) {
+	if o.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.Timeout)
+		defer cancel()
+	}
+	d := net.Dialer{Timeout: o.ConnectTimeout}
+	conn, err := d.DialContext(ctx, "tcp", o.Server)
+	if err != nil {
+		return nil, netError(o.Server, "connect to", err)
+	}
+	defer conn.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	// Closing the connection is the only way to interrupt a blocked read
+	// when the context is cancelled (SIGINT, overall timeout).
+	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	var ans *Answer
+	if o.Mode == ModeRPSL {
+		ans, err = fetchRPSL(conn, o)
+	} else {
+		ans, err = fetchIRRd(conn, o)
+	}
+	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, syscall.EPIPE) {
+			return nil, netError(o.Server, "read from", err)
+		}
+		return nil, err
+	}
+	ans.Server, ans.Mode = o.Server, o.Mode
+	return ans, nil
+}
+
+// netError explains a network failure in one line.
+func netError(server, verb string, err error) error {
+	why := err.Error()
+	switch {
+	case errors.Is(err, syscall.ECONNREFUSED):
+		why = "connection refused (is the server up and the port right?)"
+	case errors.Is(err, syscall.ECONNRESET):
+		why = "connection reset by the server (RADB resets clients over its rate limits)"
+	case errors.Is(err, os.ErrDeadlineExceeded) || isTimeout(err):
+		why = "timed out (raise --timeout, or check the firewall allows outgoing TCP port 43)"
+	default:
+		var dnsErr *net.DNSError
+		if errors.As(err, &dnsErr) {
+			why = "cannot resolve " + dnsErr.Name
+		}
+	}
+	return &Error{Kind: Network, Msg: fmt.Sprintf("cannot %s %s: %s", verb, server, why), Err: err}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// RPSLQuery is the RIPE-style query line for o (without CR LF).
+func RPSLQuery(o Options) string {
+	var b strings.Builder
+	if len(o.Sources) > 0 {
+		b.WriteString("-s " + strings.Join(o.Sources, ",") + " ")
+	}
+	switch {
+	case o.V4 && !o.V6:
+		b.WriteString("-T route ")
+	case o.V6 && !o.V4:
+		b.WriteString("-T route6 ")
+	default:
+		b.WriteString("-T route,route6 ")
+	}
+	b.WriteString("-i origin " + o.ASN)
+	return b.String()
+}
+
+func fetchRPSL(conn net.Conn, o Options) (*Answer, error) {
+	q := RPSLQuery(o)
+	if o.Logf != nil {
+		o.Logf("query %s: %s", o.Server, q)
+	}
+	if _, err := io.WriteString(conn, q+"\r\n"); err != nil {
+		return nil, err
+	}
+	data, err := io.ReadAll(io.LimitReader(conn, int64(o.MaxBytes)+1))
+	if err != nil && !(errors.Is(err, syscall.ECONNRESET) && len(data) > 0) {
+		return nil, err
+	}
+	if len(data) > o.MaxBytes {
+		return nil, &Error{Kind: TooLarge, Msg: fmt.Sprintf("answer from %s is larger than %d bytes (--max-bytes); refusing it", o.Server, o.MaxBytes)}
+	}
+	if err != nil {
+		// Reset after some data: treat as a truncated answer.
+		return nil, &Error{Kind: Truncated, Msg: fmt.Sprintf("answer from %s truncated: connection reset after %d bytes", o.Server, len(data)), Err: err}
+	}
+	ans := &Answer{Query: q, Bytes: len(data)}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, &Error{Kind: Empty, Msg: fmt.Sprintf("empty answer from %s for %q", o.Server, q)}
+	}
+	parsed, err := ParseRPSL(data)
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) && pe.Truncated {
+			return nil, &Error{Kind: Truncated, Msg: fmt.Sprintf("answer from %s truncated after %d bytes: %s", o.Server, len(data), pe.Msg), Err: err}
+		}
+		return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("answer from %s is not RPSL: %v", o.Server, err), Err: err}
+	}
+	ans.Messages = parsed.Messages
+	if parsed.ServerError != "" {
+		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, parsed.ServerError)}
+	}
+	for _, obj := range parsed.Objects {
+		if c := obj.Class(); c != "route" && c != "route6" {
+			continue
+		}
+		r := Route{
+			Key:         obj.Key(),
+			Origin:      strings.ToUpper(obj.First("origin")),
+			Source:      strings.ToUpper(obj.First("source")),
+			Maintainers: obj.List("mnt-by"),
+			RPKIState:   strings.ToLower(obj.First("rpki-ov-state")),
+			Descr:       obj.First("descr"),
+		}
+		r.Prefix, r.Err = ParsePrefix(r.Key, obj.Class() == "route6")
+		ans.Routes = append(ans.Routes, r)
+	}
+	if len(ans.Routes) == 0 {
+		msg := fmt.Sprintf("%s has no route objects for %q", o.Server, q)
+		if parsed.NoEntries {
+			msg = fmt.Sprintf("%s found no entries for %q", o.Server, q)
+		}
+		return nil, &Error{Kind: Empty, Msg: msg}
+	}
+	return ans, nil
+}
+
+// ParsePrefix parses a registered prefix strictly: canonical CIDR (no host
+// bits), of the family its object class promises.
+func ParsePrefix(s string, v6 bool) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(strings.TrimSpace(s))
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("not a prefix: %q", s)
+	}
+	if p.Masked() != p {
+		return netip.Prefix{}, fmt.Errorf("%s has host bits set (network is %s)", s, p.Masked())
+	}
+	if p.Addr().Is4() == v6 {
+		fam := "IPv4"
+		if v6 {
+			fam = "IPv6"
+		}
+		return netip.Prefix{}, fmt.Errorf("%s is not an %s prefix", s, fam)
+	}
+	if p.Addr().Is4In6() {
+		return netip.Prefix{}, fmt.Errorf("%s is an IPv4-mapped IPv6 prefix", s)
+	}
+	return p, nil
+}
+
+func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
+	r := bufio.NewReaderSize(conn, 64<<10)
+	w := bufio.NewWriter(conn)
+	ans := &Answer{}
+	var sent []string
+	remaining := o.MaxBytes
+	send := func(cmd string) error {
+		if o.Logf != nil {
+			o.Logf("query %s: %s", o.Server, cmd)
+		}
+		if cmd != "!!" && !strings.HasPrefix(cmd, "!n") {
+			sent = append(sent, cmd) // identification is not part of the query
+		}
+		if _, err := w.WriteString(cmd + "\n"); err != nil {
+			return err
+		}
+		return w.Flush()
+	}
+	ask := func(cmd string) (Reply, error) {
+		if err := send(cmd); err != nil {
+			return Reply{}, err
+		}
+		rep, err := ReadReply(r, remaining)
+		if err != nil {
+			var fe *FrameError
+			if errors.As(err, &fe) {
+				kind := Malformed
+				if fe.Truncated {
+					kind = Truncated
+				}
+				return Reply{}, &Error{Kind: kind, Msg: fmt.Sprintf("answer from %s to %s: %s", o.Server, cmd, fe.Msg), Err: err}
+			}
+			return Reply{}, err
+		}
+		remaining -= len(rep.Data)
+		ans.Bytes += len(rep.Data)
+		return rep, nil
+	}
+	failed := func(cmd string, rep Reply) error {
+		msg := rep.Message
+		if msg == "" {
+			msg = "no reason given"
+		}
+		return &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected %s: %s", o.Server, cmd, msg)}
+	}
+
+	// "!!" keeps the connection open for several commands; it has no reply.
+	if err := send("!!"); err != nil {
+		return nil, err
+	}
+	if o.ClientName != "" {
+		cmd := "!n" + o.ClientName
+		if rep, err := ask(cmd); err != nil {
+			return nil, err
+		} else if rep.Code != 'C' {
+			return nil, failed(cmd, rep)
+		}
+	}
+	sources := o.Sources
+	if len(sources) == 0 && !o.IncludeRPKI {
+		rep, err := ask("!s-lc")
+		if err != nil {
+			return nil, err
+		}
+		if rep.Code != 'A' {
+			return nil, failed("!s-lc", rep)
+		}
+		all := splitList(string(rep.Data))
+		for _, s := range all {
+			if !strings.EqualFold(s, "RPKI") {
+				sources = append(sources, s)
+			}
+		}
+		if len(sources) == 0 {
+			return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s offers no source besides RPKI (default sources: %s)", o.Server, string(rep.Data))}
+		}
+		if len(sources) == len(all) {
+			sources = nil // RPKI is not selected by default: nothing to change
+		}
+		ans.Sources = all
+	}
+	if len(sources) > 0 {
+		cmd := "!s" + strings.Join(sources, ",")
+		rep, err := ask(cmd)
+		if err != nil {
+			return nil, err
+		}
+		if rep.Code != 'C' {
+			return nil, failed(cmd, rep)
+		}
+		ans.Sources = sources
+	}
+	type fam struct {
+		want bool
+		cmd  string
+		v6   bool
+	}
+	for _, f := range []fam{{o.V4, "!g" + o.ASN, false}, {o.V6, "!6" + o.ASN, true}} {
+		if !f.want {
+			continue
+		}
+		rep, err := ask(f.cmd)
+		if err != nil {
+			return nil, err
+		}
+		switch rep.Code {
+		case 'A':
+			for _, tok := range strings.Fields(string(rep.Data)) {
+				p, err := ParsePrefix(tok, f.v6)
+				if err != nil {
+					return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("answer from %s to %s: %v", o.Server, f.cmd, err)}
+				}
+				ans.Routes = append(ans.Routes, Route{Key: tok, Prefix: p, Origin: o.ASN})
+			}
+		case 'C', 'D':
+			// No prefixes for this family.
+		default:
+			return nil, failed(f.cmd, rep)
+		}
+	}
+	ans.Query = strings.Join(sent, " ")
+	if len(ans.Routes) == 0 {
+		return nil, &Error{Kind: Empty, Msg: fmt.Sprintf("%s has no prefixes for %s (answers to %s)", o.Server, o.ASN, ans.Query)}
+	}
+	return ans, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\n' }) {
+		out = append(out, strings.ToUpper(strings.TrimSpace(f)))
+	}
+	return out
+}

@@ -1,0 +1,119 @@
+// Package prefixset does the set arithmetic of the allowlist: collapsing
+// registrations into the fewest prefixes that cover exactly the same
+// addresses, measuring how much address space a change removes, finding the
+// prefix that covers an address, and reading prefixes back from a file in
+// any of the output formats.
+package prefixset
+
+import (
+	"math/big"
+	"net/netip"
+	"slices"
+
+	"go4.org/netipx"
+)
+
+// Aggregate returns the smallest sorted list of prefixes covering exactly
+// the union of ps (IPv4 first, then IPv6). Adjacent blocks merge only when
+// they form an aligned supernet.
+func Aggregate(ps []netip.Prefix) []netip.Prefix {
+	var b netipx.IPSetBuilder
+	for _, p := range ps {
+		b.AddPrefix(p.Masked())
+	}
+	s, _ := b.IPSet() // errors only come from invalid prefixes, which callers never pass
+	return s.Prefixes()
+}
+
+// Dedup returns ps masked, sorted (IPv4 first, then by address and length)
+// and without duplicates, keeping covered more-specifics as they are.
+func Dedup(ps []netip.Prefix) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, p.Masked())
+	}
+	slices.SortFunc(out, func(a, b netip.Prefix) int { return a.Compare(b) })
+	return slices.Compact(out)
+}
+
+// Split separates ps into IPv4 and IPv6 prefixes, keeping order.
+func Split(ps []netip.Prefix) (v4, v6 []netip.Prefix) {
+	for _, p := range ps {
+		if p.Addr().Is4() {
+			v4 = append(v4, p)
+		} else {
+			v6 = append(v6, p)
+		}
+	}
+	return v4, v6
+}
+
+// Size is the number of addresses ps cover together (overlaps counted once).
+func Size(ps []netip.Prefix) *big.Int {
+	var b netipx.IPSetBuilder
+	for _, p := range ps {
+		b.AddPrefix(p)
+	}
+	s, _ := b.IPSet()
+	return setSize(s)
+}
+
+func setSize(s *netipx.IPSet) *big.Int {
+	total := new(big.Int)
+	for _, p := range s.Prefixes() {
+		total.Add(total, new(big.Int).Lsh(big.NewInt(1), uint(p.Addr().BitLen()-p.Bits())))
+	}
+	return total
+}
+
+// Removed reports the share (0..1) of old's address space that new no longer
+// covers, per family. A family absent from old reports 0.
+func Removed(before, after []netip.Prefix) (v4, v6 float64) {
+	o4, o6 := Split(before)
+	n4, n6 := Split(after)
+	return removed(o4, n4), removed(o6, n6)
+}
+
+func removed(before, after []netip.Prefix) float64 {
+	var ob, nb netipx.IPSetBuilder
+	for _, p := range before {
+		ob.AddPrefix(p)
+	}
+	for _, p := range after {
+		nb.AddPrefix(p)
+	}
+	os, _ := ob.IPSet()
+	ns, _ := nb.IPSet()
+	total := setSize(os)
+	if total.Sign() == 0 {
+		return 0
+	}
+	ob.RemoveSet(ns)
+	gone, _ := ob.IPSet()
+	f, _ := new(big.Rat).SetFrac(setSize(gone), total).Float64()
+	return f
+}
+
+// Covering returns the most specific prefix of ps that contains addr
+// (IPv4-mapped IPv6 addresses are matched as IPv4).
+func Covering(ps []netip.Prefix, addr netip.Addr) (netip.Prefix, bool) {
+	addr = addr.Unmap()
+	var best netip.Prefix
+	found := false
+	for _, p := range ps {
+		if p.Contains(addr) && (!found || p.Bits() > best.Bits()) {
+			best, found = p, true
+		}
+	}
+	return best, found
+}
+
+// CoversPrefix reports whether the union of ps covers all of p.
+func CoversPrefix(ps []netip.Prefix, p netip.Prefix) bool {
+	var b netipx.IPSetBuilder
+	for _, q := range ps {
+		b.AddPrefix(q)
+	}
+	s, _ := b.IPSet()
+	return s.ContainsPrefix(p)
+}
