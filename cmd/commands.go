@@ -11,6 +11,7 @@ type pflagSet = pflag.FlagSet
 // so that adding one never conflicts with adding another.
 func commands(app *App) []*cobra.Command {
 	return []*cobra.Command{
+		newAllowlistCmd(app),
 		newCompletionCmd(app),
 		newConfigCmd(app),
 		newVersionCmd(app),

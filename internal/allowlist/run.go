@@ -1,0 +1,501 @@
+// Package allowlist keeps a firewall or reverse-proxy allowlist of an AS's
+// registered prefixes (Meta's AS32934 by default) fresh, safely enough to run
+// from cron: fetch from an IRR server, filter, aggregate, render, and replace
+// the installed file only when the new list is sane and different.
+package allowlist
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/format"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/irr"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/prefixset"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/safewrite"
+	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/version"
+)
+
+// MetaASN is Meta's AS, the default origin.
+const MetaASN = "AS32934"
+
+// DefaultAnchors are Meta's large, long-standing blocks: an answer that no
+// longer covers them is far more likely broken than real.
+var DefaultAnchors = []string{"31.13.64.0/18", "157.240.0.0/16", "2a03:2880::/32"}
+
+// Source says where to fetch and what to keep; shared by the list and check.
+type Source struct {
+	ASN         string
+	Server      string
+	Query       string // irr.ModeRPSL or irr.ModeIRRd
+	V4Only      bool
+	V6Only      bool
+	Sources     []string
+	Maintainers []string
+	IncludeRPKI bool
+	ShortestV4  int
+	ShortestV6  int
+
+	ConnectTimeout time.Duration
+	Timeout        time.Duration
+	Retries        int
+	Backoff        time.Duration
+	MaxBytes       int
+}
+
+// Options are the allowlist command's settings.
+type Options struct {
+	Source
+
+	NoAggregate bool
+	Format      string
+	Name        string
+	Table       string
+	DenyAll     bool
+	NoHeader    bool
+
+	Output  string
+	InPlace bool
+
+	MinPrefixes int
+	Anchors     []string
+	// AnchorsSet is true when the user chose the anchors; otherwise
+	// DefaultAnchors apply only to Meta's AS.
+	AnchorsSet bool
+	MaxShrink  string // "30%", "30" or "0" (off)
+	Force      bool
+
+	CheckCmd    string
+	OnChange    string
+	HookTimeout time.Duration
+	DryRun      bool
+	Diff        bool
+	ExitChanged bool
+}
+
+// collected is the accepted, aggregated list and where it came from.
+type collected struct {
+	answer   *irr.Answer
+	filtered Filtered
+	prefixes []netip.Prefix // what gets written
+	meta     format.Meta
+}
+
+// prepare validates the source settings and builds the fetch options.
+func (s Source) prepare(ios *iostreams.IO) (irr.Options, Policy, error) {
+	asn, err := irr.NormalizeASN(s.ASN)
+	if err != nil {
+		return irr.Options{}, Policy{}, usage("--asn: %v", err)
+	}
+	server, err := irr.NormalizeServer(s.Server)
+	if err != nil {
+		return irr.Options{}, Policy{}, usage("%v", err)
+	}
+	if s.Query != irr.ModeRPSL && s.Query != irr.ModeIRRd {
+		return irr.Options{}, Policy{}, usage("bad --query %q: use rpsl (RIPE-style -i origin, filterable by maintainer) or irrd (!g/!6, exact framing)", s.Query)
+	}
+	if s.V4Only && s.V6Only {
+		return irr.Options{}, Policy{}, usage("-4 and -6 together mean both families, which is the default: give at most one")
+	}
+	if len(s.Maintainers) > 0 && s.Query == irr.ModeIRRd {
+		return irr.Options{}, Policy{}, usage("--maintainers needs --query rpsl: IRRd's !g/!6 answers carry no maintainer")
+	}
+	if s.ShortestV4 < 0 || s.ShortestV4 > 32 || s.ShortestV6 < 0 || s.ShortestV6 > 128 {
+		return irr.Options{}, Policy{}, usage("--shortest-v4 must be 0–32 and --shortest-v6 0–128")
+	}
+	if s.Timeout <= 0 || s.ConnectTimeout <= 0 {
+		return irr.Options{}, Policy{}, usage("--timeout and --connect-timeout must be positive durations such as 30s")
+	}
+	if s.Retries < 0 || s.Retries > 10 {
+		return irr.Options{}, Policy{}, usage("--retries must be 0–10")
+	}
+	if s.MaxBytes < 1024 {
+		return irr.Options{}, Policy{}, usage("--max-bytes must be at least 1024")
+	}
+	sources := upper(s.Sources)
+	for _, src := range sources {
+		if src == "" || strings.ContainsAny(src, " !-\t") {
+			return irr.Options{}, Policy{}, usage("bad --sources entry %q: give source names such as RADB,RIPE", src)
+		}
+	}
+	v4, v6 := !s.V6Only, !s.V4Only
+	o := irr.Options{
+		Server: server, ASN: asn, Mode: s.Query, V4: v4, V6: v6,
+		Sources: sources, IncludeRPKI: s.IncludeRPKI,
+		ConnectTimeout: s.ConnectTimeout, Timeout: s.Timeout, MaxBytes: s.MaxBytes,
+		Retries: s.Retries, Backoff: s.Backoff,
+		ClientName: "wa-hooks/" + version.Get().Version,
+		Logf:       func(f string, a ...any) { ios.Debugf("allowlist: "+f, a...) },
+	}
+	p := Policy{ASN: asn, V4: v4, V6: v6, Sources: sources, Maintainers: upper(s.Maintainers),
+		IncludeRPKI: s.IncludeRPKI, ShortestV4: s.ShortestV4, ShortestV6: s.ShortestV6}
+	return o, p, nil
+}
+
+// collect fetches and filters; every refusal carries its exit code.
+func collect(ctx context.Context, ios *iostreams.IO, o irr.Options, p Policy, kept string) (*collected, error) {
+	ans, err := irr.Fetch(ctx, o)
+	if err != nil {
+		return nil, fetchError(ctx, err, kept)
+	}
+	f := p.Apply(ans.Routes)
+	ios.Debugf("allowlist: %d routes from %s in %d attempt(s), %d bytes; accepted %d (%d distinct prefixes)%s",
+		len(ans.Routes), ans.Server, ans.Attempts, ans.Bytes, len(f.Accepted), len(f.Prefixes), dropNote(f.Dropped))
+	for _, r := range f.Invalid {
+		ios.Warnf("ignored a registration with an unusable prefix: %v", r.Err)
+	}
+	if len(f.Poisoned) > 0 {
+		r := f.Poisoned[0]
+		bound := p.ShortestV4
+		if r.Prefix.Addr().Is6() {
+			bound = p.ShortestV6
+		}
+		who := ""
+		if r.Source != "" {
+			who = fmt.Sprintf(" (source %s, mnt-by %s)", r.Source, strings.Join(r.Maintainers, ","))
+		}
+		return nil, exit.Errorf(exit.AllowlistGuard, "refused: %s%s is broader than /%d and looks like poisoning (%d such registration(s))%s; raise --shortest-v4/--shortest-v6 only if it is genuine",
+			r.Prefix, who, bound, len(f.Poisoned), keptNote(kept))
+	}
+	if len(f.Prefixes) == 0 {
+		return nil, exit.Errorf(exit.AllowlistGuard, "refused: no registration of %s passed the filters (%s)%s", p.ASN, droppedSummary(f.Dropped), keptNote(kept))
+	}
+	c := &collected{answer: ans, filtered: f}
+	var r4, r6 int
+	for _, pfx := range f.Prefixes {
+		if pfx.Addr().Is4() {
+			r4++
+		} else {
+			r6++
+		}
+	}
+	c.meta = format.Meta{ASN: p.ASN, Server: ans.Server, Query: ans.Query, Registrations4: r4, Registrations6: r6, Digest: Digest(f.Prefixes)}
+	return c, nil
+}
+
+func dropNote(d map[string]int) string {
+	if len(d) == 0 {
+		return ""
+	}
+	return "; dropped " + droppedSummary(d)
+}
+
+func keptNote(kept string) string {
+	if kept == "" {
+		return ""
+	}
+	return "; " + kept + " left as it was"
+}
+
+// fetchError maps a failed fetch to an exit code: network and server trouble
+// is temporary (75), a bad answer is refused by a guard (10).
+func fetchError(ctx context.Context, err error, kept string) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	switch irr.KindOf(err) {
+	case irr.Network, irr.ServerError:
+		return exit.Errorf(exit.TempFail, "%v%s; try again later", err, keptNote(kept))
+	case irr.Truncated, irr.Empty, irr.Malformed, irr.TooLarge:
+		return exit.Errorf(exit.AllowlistGuard, "refused: %v%s", err, keptNote(kept))
+	}
+	return exit.New(exit.Failure, err)
+}
+
+func usage(f string, a ...any) error { return exit.Errorf(exit.Usage, f, a...) }
+
+func upper(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, item := range strings.Split(s, ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, strings.ToUpper(item))
+			}
+		}
+	}
+	return out
+}
+
+// parseShrink reads "30%", "30" or "0.5%" as a fraction; 0 turns the guard off.
+func parseShrink(s string) (float64, error) {
+	t := strings.TrimSuffix(strings.TrimSpace(s), "%")
+	v, err := strconv.ParseFloat(t, 64)
+	if err != nil || v < 0 || v > 100 {
+		return 0, fmt.Errorf("bad --max-shrink %q: give a percentage such as 30%% (0 turns the guard off)", s)
+	}
+	return v / 100, nil
+}
+
+// Run fetches, checks and writes the allowlist.
+func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
+	fo, policy, err := o.Source.prepare(ios)
+	if err != nil {
+		return err
+	}
+	if !format.Known(o.Format) {
+		return usage("unknown --format %q: use one of %s", o.Format, strings.Join(format.Names(), ", "))
+	}
+	if err := format.CheckName(o.Name); err != nil {
+		return usage("%v", err)
+	}
+	if format.OneFamily(o.Format) && !o.V4Only && !o.V6Only {
+		return usage("--format %s holds one address family: add -4 (iptables-restore) or -6 (ip6tables-restore)", o.Format)
+	}
+	maxShrink, err := parseShrink(o.MaxShrink)
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.MinPrefixes < 0 {
+		return usage("--min-prefixes must be 0 or more")
+	}
+	anchors, err := o.anchors(policy)
+	if err != nil {
+		return err
+	}
+	if o.Output == "" {
+		for flag, set := range map[string]bool{"--in-place": o.InPlace, "--check-cmd": o.CheckCmd != "", "--on-change": o.OnChange != "",
+			"--diff": o.Diff, "--dry-run": o.DryRun, "--exit-changed": o.ExitChanged} {
+			if set {
+				return usage("%s needs --output FILE", flag)
+			}
+		}
+	}
+	if o.HookTimeout <= 0 {
+		o.HookTimeout = time.Minute
+	}
+
+	kept := ""
+	if o.Output != "" {
+		unlock, err := safewrite.Lock(o.Output)
+		if errors.Is(err, safewrite.ErrLocked) {
+			return exit.Errorf(exit.AllowlistLocked, "another allowlist run holds %s.lock; %s left as it is (if no run is active, the lock is stale only if that process still exists)", o.Output, o.Output)
+		}
+		if err != nil {
+			return exit.New(exit.Failure, err)
+		}
+		defer unlock()
+		kept = o.Output
+	}
+
+	c, err := collect(ctx, ios, fo, policy, kept)
+	if err != nil {
+		return err
+	}
+	if len(c.filtered.Prefixes) < o.MinPrefixes {
+		return exit.Errorf(exit.AllowlistGuard, "refused: only %d registrations accepted, fewer than --min-prefixes %d (incomplete answer?)%s", len(c.filtered.Prefixes), o.MinPrefixes, keptNote(kept))
+	}
+	if o.NoAggregate {
+		c.prefixes = c.filtered.Prefixes
+	} else {
+		c.prefixes = prefixset.Aggregate(c.filtered.Prefixes)
+		c.meta.Aggregated = true
+	}
+	for _, a := range anchors {
+		if !prefixset.CoversPrefix(c.prefixes, a) {
+			if o.Force {
+				ios.Warnf("anchor %s is no longer covered; writing anyway (--force)", a)
+				continue
+			}
+			return exit.Errorf(exit.AllowlistGuard, "refused: anchor %s is no longer covered (incomplete answer?)%s; use --force if this is expected", a, keptNote(kept))
+		}
+	}
+	out, err := format.Render(o.Format, c.prefixes, c.meta, format.Options{Name: o.Name, Table: o.Table, DenyAll: o.DenyAll, NoHeader: o.NoHeader})
+	if err != nil {
+		return usage("%v", err)
+	}
+	if o.Output == "" {
+		_, err := ios.Out.Write(out)
+		return err
+	}
+	return install(ctx, ios, o, c, out, maxShrink)
+}
+
+func (o Options) anchors(p Policy) ([]netip.Prefix, error) {
+	list := o.Anchors
+	if !o.AnchorsSet {
+		list = nil
+		if p.ASN == MetaASN {
+			list = DefaultAnchors
+		}
+	}
+	var out []netip.Prefix
+	for _, s := range upper(list) {
+		if strings.EqualFold(s, "none") {
+			continue
+		}
+		a, err := netip.ParsePrefix(strings.ToLower(s))
+		if err != nil {
+			return nil, usage("bad --anchor %q: give a prefix such as 157.240.0.0/16, or none", s)
+		}
+		if a.Addr().Is4() && !p.V4 || a.Addr().Is6() && !p.V6 {
+			continue // the family is not being fetched
+		}
+		out = append(out, a.Masked())
+	}
+	return out, nil
+}
+
+// install compares, guards against shrinking, writes, checks and reloads.
+func install(ctx context.Context, ios *iostreams.IO, o Options, c *collected, out []byte, maxShrink float64) error {
+	prev, err := safewrite.Read(o.Output)
+	if err != nil {
+		return exit.Errorf(exit.Failure, "cannot read the current %s: %v", o.Output, err)
+	}
+	old := prefixset.Extract(prev.Data)
+	if prev.Exists && maxShrink > 0 && len(old) > 0 {
+		r4, r6 := prefixset.Removed(old, c.prefixes)
+		worst, fam := r4, "IPv4"
+		if r6 > worst {
+			worst, fam = r6, "IPv6"
+		}
+		if worst > maxShrink {
+			if !o.Force {
+				return exit.Errorf(exit.AllowlistGuard, "refused: the new list removes %.1f%% of the %s space %s allows now (limit --max-shrink %s); %s left as it was; use --force if this is expected",
+					worst*100, fam, o.Output, o.MaxShrink, o.Output)
+			}
+			ios.Warnf("the new list removes %.1f%% of the %s space; writing anyway (--force)", worst*100, fam)
+		}
+	}
+	changed := !prev.Exists || !bytes.Equal(prev.Data, out)
+	added, removed := diffPrefixes(old, c.prefixes)
+	if o.Diff {
+		printDiff(ios, o.Output, prev.Exists, added, removed, changed)
+	}
+	summary := fmt.Sprintf("%s: %s", o.Output, countLine(c))
+	if o.DryRun {
+		switch {
+		case !changed:
+			fmt.Fprintf(ios.Out, "%s unchanged (dry run)\n", o.Output)
+		case !prev.Exists:
+			fmt.Fprintf(ios.Out, "would create %s with %d prefixes (dry run)\n", o.Output, len(c.prefixes))
+		default:
+			fmt.Fprintf(ios.Out, "would update %s: +%d -%d prefixes (dry run)\n", o.Output, len(added), len(removed))
+		}
+		if changed && o.ExitChanged {
+			return exit.Silent(exit.AllowlistChanged)
+		}
+		return nil
+	}
+	if !changed {
+		ios.Debugf("%s; unchanged, not written", summary)
+		return nil
+	}
+	if err := safewrite.Write(o.Output, out, o.InPlace); err != nil {
+		return exit.New(exit.Failure, err)
+	}
+	if o.CheckCmd != "" {
+		if hookOut, err := runHook(ctx, o.CheckCmd, o.Output, o.HookTimeout); err != nil {
+			showHookOutput(ios, hookOut)
+			restoreErr := safewrite.Restore(o.Output, prev, o.InPlace)
+			if restoreErr != nil {
+				return exit.Errorf(exit.AllowlistCheck, "--check-cmd failed (%v) and restoring the old %s failed too: %v", err, o.Output, restoreErr)
+			}
+			what := "the old file was restored"
+			if !prev.Exists {
+				what = "the new file was removed"
+			}
+			return exit.Errorf(exit.AllowlistCheck, "--check-cmd %q failed on the new list (%v); %s", o.CheckCmd, err, what)
+		} else if ios.Verbose {
+			showHookOutput(ios, hookOut)
+		}
+	}
+	ios.Debugf("%s; written (+%d -%d prefixes)", summary, len(added), len(removed))
+	if o.OnChange != "" {
+		hookOut, err := runHook(ctx, o.OnChange, o.Output, o.HookTimeout)
+		if err != nil || ios.Verbose {
+			showHookOutput(ios, hookOut)
+		}
+		if err != nil {
+			return exit.Errorf(exit.AllowlistHook, "--on-change %q failed (%v); the new %s is in place", o.OnChange, err, o.Output)
+		}
+	}
+	if o.ExitChanged {
+		return exit.Silent(exit.AllowlistChanged)
+	}
+	return nil
+}
+
+func countLine(c *collected) string {
+	v4, v6 := prefixset.Split(c.prefixes)
+	return fmt.Sprintf("%d IPv4 + %d IPv6 prefixes from %d registrations (%s via %s, %s)",
+		len(v4), len(v6), len(c.filtered.Prefixes), c.meta.ASN, c.meta.Server, c.answer.Mode)
+}
+
+// runHook runs a shell command with the output path in
+// WA_HOOKS_ALLOWLIST_FILE and returns its combined output.
+func runHook(ctx context.Context, command, path string, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", command)
+	cmd.Env = append(os.Environ(), "WA_HOOKS_ALLOWLIST_FILE="+path)
+	cmd.WaitDelay = time.Second
+	out, err := cmd.CombinedOutput()
+	if ctx.Err() == context.DeadlineExceeded {
+		return out, fmt.Errorf("timed out after %s", timeout)
+	}
+	return out, err
+}
+
+func showHookOutput(ios *iostreams.IO, out []byte) {
+	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
+	if len(lines) > 20 {
+		lines = append([]string{"…"}, lines[len(lines)-20:]...)
+	}
+	for _, l := range lines {
+		if l != "" {
+			fmt.Fprintf(ios.ErrOut, "  | %s\n", l)
+		}
+	}
+}
+
+func diffPrefixes(old, new []netip.Prefix) (added, removed []netip.Prefix) {
+	in := func(ps []netip.Prefix, p netip.Prefix) bool {
+		for _, q := range ps {
+			if q == p {
+				return true
+			}
+		}
+		return false
+	}
+	for _, p := range new {
+		if !in(old, p) {
+			added = append(added, p)
+		}
+	}
+	for _, p := range prefixset.Dedup(old) {
+		if !in(new, p) {
+			removed = append(removed, p)
+		}
+	}
+	return added, removed
+}
+
+func printDiff(ios *iostreams.IO, path string, existed bool, added, removed []netip.Prefix, changed bool) {
+	if !changed {
+		return
+	}
+	red, green := ios.Color(31), ios.Color(32)
+	from := path
+	if !existed {
+		from = "/dev/null"
+	}
+	fmt.Fprintf(ios.Out, "--- %s\n+++ %s (new)\n", from, path)
+	for _, p := range removed {
+		fmt.Fprintln(ios.Out, red.Sprintf("-%s", p))
+	}
+	for _, p := range added {
+		fmt.Fprintln(ios.Out, green.Sprintf("+%s", p))
+	}
+	if len(added) == 0 && len(removed) == 0 {
+		fmt.Fprintln(ios.Out, "(same prefixes; header or layout changed)")
+	}
+}
