@@ -1,0 +1,81 @@
+package webhook
+
+import "encoding/json"
+
+// Notification is one POST body: the envelope Meta wraps every webhook in.
+type Notification struct {
+	// Object is "whatsapp_business_account" for every WhatsApp webhook.
+	Object string  `json:"object"`
+	Entry  []Entry `json:"entry"`
+}
+
+// Entry is one business account's (or, for partner events, one business
+// portfolio's) share of a notification.
+type Entry struct {
+	// ID is the WABA ID for most fields, a business portfolio ID for
+	// partner_solutions and the partner account_update events.
+	ID Flex `json:"id"`
+	// Time is the Unix time of management events; messaging fields omit it.
+	Time    Flex     `json:"time"`
+	Changes []Change `json:"changes"`
+}
+
+// Change is one field's update inside an entry.
+type Change struct {
+	Field string `json:"field"`
+	// Value is the field's payload exactly as received.
+	Value json.RawMessage `json:"value"`
+
+	// Decoded is the typed form of Value (a *MessagesValue, a
+	// *TemplateStatusUpdate, …; see Decode), or nil when the field is
+	// unknown or Value does not have the shape the field documents.
+	Decoded any `json:"-"`
+	// DecodeErr says why Value did not decode, when it did not.
+	DecodeErr string `json:"-"`
+}
+
+// Metadata identifies the business phone number a messaging-like field is for.
+type Metadata struct {
+	DisplayPhoneNumber Flex `json:"display_phone_number"`
+	PhoneNumberID      Flex `json:"phone_number_id"`
+}
+
+// Contact is a user's profile as sent beside messages and statuses
+// (value.contacts). Since 2026 wa_id may be missing for username users.
+type Contact struct {
+	Profile      *Profile `json:"profile,omitempty"`
+	WaID         Flex     `json:"wa_id"`
+	UserID       string   `json:"user_id"`
+	ParentUserID string   `json:"parent_user_id"`
+	// IdentityKeyHash is present only with the identity-change check enabled.
+	IdentityKeyHash string `json:"identity_key_hash"`
+}
+
+// Profile is the user's WhatsApp profile.
+type Profile struct {
+	Name     string `json:"name"`
+	Username string `json:"username"`
+}
+
+// Error is Meta's error object, used in value.errors, messages[].errors,
+// statuses[].errors, history[].errors and calls.
+type Error struct {
+	Code      Flex       `json:"code"`
+	Title     string     `json:"title"`
+	Message   string     `json:"message"`
+	ErrorData *ErrorData `json:"error_data,omitempty"`
+	Href      string     `json:"href"`
+}
+
+// ErrorData carries the human detail of an error.
+type ErrorData struct {
+	Details string `json:"details"`
+}
+
+// Details returns error_data.details, or "".
+func (e Error) Details() string {
+	if e.ErrorData == nil {
+		return ""
+	}
+	return e.ErrorData.Details
+}

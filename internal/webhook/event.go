@@ -1,0 +1,137 @@
+package webhook
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+)
+
+// Event is one thing that happened: an inbound message, a status, an error,
+// or one update of another field. Events flatten entry × change × item.
+type Event struct {
+	// Field is the change's field ("messages", "account_update", …).
+	Field string `json:"field"`
+	// Kind is "message", "status", "error", or the field name for the
+	// other fields.
+	Kind string `json:"kind"`
+	// Type is the message type with its subtype ("text",
+	// "interactive.button_reply", "system.user_changed_number",
+	// "unsupported.edit"), "status.<status>" for statuses, "error" for
+	// value-level errors, "<field>.<event>" for other fields, and
+	// "unknown" for a message type this model does not know.
+	Type string `json:"type"`
+	// RawType is the type discriminator exactly as sent, when it differs
+	// from Type (an unknown message type keeps its name here).
+	RawType string `json:"raw_type,omitempty"`
+
+	WABAID             string `json:"waba_id,omitempty"`
+	PhoneNumberID      string `json:"phone_number_id,omitempty"`
+	DisplayPhoneNumber string `json:"display_phone_number,omitempty"`
+
+	// From is the sender: the user's phone number, else their BSUID. On
+	// echoes it is the business.
+	From string `json:"from,omitempty"`
+	// Recipient is the status recipient (recipient_id, else
+	// recipient_user_id) or, on echoes, the user.
+	Recipient string `json:"recipient,omitempty"`
+	// UserID is the user's business-scoped user ID (BSUID), when sent.
+	UserID      string `json:"user_id,omitempty"`
+	ContactName string `json:"contact_name,omitempty"`
+	Username    string `json:"username,omitempty"`
+	GroupID     string `json:"group_id,omitempty"`
+
+	// ID is the message's wamid (or call's wacid, or the item's id).
+	ID string `json:"id,omitempty"`
+	// ReplyTo is the wamid this message answers (context.id).
+	ReplyTo string `json:"reply_to,omitempty"`
+	// Status is the status of a status event, or the event/decision of a
+	// management field ("REJECTED", "APPROVED", …).
+	Status          string      `json:"status,omitempty"`
+	PricingCategory string      `json:"pricing_category,omitempty"`
+	Errors          []ErrorInfo `json:"errors,omitempty"`
+
+	Timestamp time.Time `json:"timestamp,omitzero"`
+	// Summary is a one-line description for humans.
+	Summary string `json:"summary"`
+
+	// Unknown is true when the type or field is not one this model knows;
+	// Raw then holds everything that was sent.
+	Unknown bool `json:"unknown,omitempty"`
+	// Problem says what part of the item had an unexpected shape.
+	Problem string `json:"problem,omitempty"`
+
+	// EntryIndex, ChangeIndex and ItemIndex locate the item in the body.
+	EntryIndex  int `json:"entry_index"`
+	ChangeIndex int `json:"change_index"`
+	ItemIndex   int `json:"item_index"`
+
+	// Raw is the item exactly as received (for management fields, the
+	// whole value).
+	Raw json.RawMessage `json:"raw"`
+}
+
+// ErrorInfo is the gist of an error object.
+type ErrorInfo struct {
+	Code    int    `json:"code"`
+	Title   string `json:"title,omitempty"`
+	Details string `json:"details,omitempty"`
+}
+
+// Key returns a stable deduplication key: Meta retries a delivery with the
+// same content and may deliver one event to several apps, so equal keys
+// mean "already seen". A message is keyed by its wamid, a status by wamid
+// and status (one message legitimately has sent, delivered, read), a call
+// by its id and event, and anything else by a hash of its field and content
+// that ignores whitespace and escaping differences.
+func (e Event) Key() string {
+	switch {
+	case e.Kind == "message" && e.ID != "":
+		return "message:" + e.ID
+	case e.Kind == "status" && e.ID != "":
+		return "status:" + e.ID + ":" + e.Status
+	case e.Field == "calls" && e.ID != "":
+		return "call:" + e.ID + ":" + e.Status
+	}
+	h := sha256.New()
+	h.Write([]byte(e.Field))
+	h.Write([]byte{0})
+	h.Write([]byte(e.WABAID))
+	h.Write([]byte{0})
+	h.Write(canonical(e.Raw))
+	return e.Kind + ":" + hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// canonical re-encodes JSON with sorted keys and one escaping style, so a
+// pretty-printed and a wire-encoded copy of one item hash alike. Numbers
+// stay exact.
+func canonical(raw json.RawMessage) []byte {
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return raw
+	}
+	out, err := json.Marshal(v)
+	if err != nil {
+		return raw
+	}
+	return out
+}
+
+func errorInfos(errs []Error) []ErrorInfo {
+	if len(errs) == 0 {
+		return nil
+	}
+	out := make([]ErrorInfo, len(errs))
+	for i, e := range errs {
+		code, _ := e.Code.Int64()
+		title := e.Title
+		if title == "" {
+			title = e.Message
+		}
+		out[i] = ErrorInfo{Code: int(code), Title: title, Details: e.Details()}
+	}
+	return out
+}

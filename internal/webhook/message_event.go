@@ -1,0 +1,393 @@
+package webhook
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"strings"
+	"unicode/utf8"
+)
+
+// knownMessageTypes are the message types this model decodes.
+var knownMessageTypes = map[string]bool{
+	"text": true, "image": true, "audio": true, "video": true, "document": true,
+	"sticker": true, "location": true, "contacts": true, "interactive": true,
+	"button": true, "reaction": true, "order": true, "system": true,
+	"unsupported": true, "request_welcome": true, "revoke": true, "edit": true,
+	// history backfill marks media it does not carry with this type
+	"media_placeholder": true,
+}
+
+var knownInteractive = map[string]bool{
+	"button_reply": true, "list_reply": true, "nfm_reply": true, "call_permission_reply": true,
+}
+
+func messageEvent(base Event, m *Message, idx contactIndex) Event {
+	e := base
+	e.Kind = "message"
+	e.ID = m.ID
+	e.From = m.Sender()
+	e.UserID = m.FromUserID
+	e.GroupID = m.GroupID
+	e.Raw = m.Raw
+	if m.DecodeErr != "" {
+		e.Problem = m.DecodeErr
+	}
+	if ts := m.Timestamp.Time(); !ts.IsZero() {
+		e.Timestamp = ts
+	}
+	if m.Context != nil {
+		e.ReplyTo = m.Context.ID
+	}
+	e.applyContact(idx.lookup(string(m.From), m.FromUserID))
+	e.Errors = errorInfos(m.Errors)
+	e.Type, e.Unknown = messageType(m)
+	if e.Type != m.Type {
+		e.RawType = m.Type
+	}
+	e.Summary = messageSummary(m) + contextNotes(m)
+	return e
+}
+
+// messageType returns the event type of a message and whether it is one
+// this model does not know.
+func messageType(m *Message) (string, bool) {
+	switch m.Type {
+	case "interactive":
+		if m.Interactive == nil || m.Interactive.Type == "" {
+			return "interactive", false
+		}
+		return "interactive." + m.Interactive.Type, !knownInteractive[m.Interactive.Type]
+	case "system":
+		if m.System == nil || m.System.Type == "" {
+			return "system", false
+		}
+		return "system." + m.System.Type, false
+	case "unsupported":
+		if m.Unsupported != nil && m.Unsupported.Type != "" {
+			return "unsupported." + m.Unsupported.Type, false
+		}
+		return "unsupported", false
+	case "unknown":
+		// Meta's own legacy name for what is now "unsupported".
+		return "unknown", true
+	}
+	if knownMessageTypes[m.Type] {
+		return m.Type, false
+	}
+	return "unknown", true
+}
+
+func messageSummary(m *Message) string {
+	switch m.Type {
+	case "text":
+		if m.Text == nil {
+			return "text without a body"
+		}
+		return quote(m.Text.Body)
+	case "image", "video", "document", "sticker", "audio":
+		return mediaSummary(m.Type, m.media())
+	case "location":
+		return locationSummary(m.Location)
+	case "contacts":
+		return contactsSummary(m.Contacts)
+	case "interactive":
+		return interactiveSummary(m)
+	case "button":
+		if m.Button == nil {
+			return "quick reply without a button"
+		}
+		s := "quick reply " + quote(m.Button.Text)
+		if m.Button.Payload != "" && m.Button.Payload != m.Button.Text {
+			s += " payload " + quote(m.Button.Payload)
+		}
+		return s
+	case "reaction":
+		if m.Reaction == nil {
+			return "reaction without content"
+		}
+		if m.Reaction.Emoji == "" {
+			return "removed reaction from " + m.Reaction.MessageID
+		}
+		return "reacted " + m.Reaction.Emoji + " to " + m.Reaction.MessageID
+	case "order":
+		return orderSummary(m.Order)
+	case "system":
+		if m.System == nil {
+			return "system message"
+		}
+		if m.System.Body != "" {
+			return m.System.Body
+		}
+		return "system: " + m.System.Type
+	case "request_welcome":
+		return "user opened the chat for the first time (welcome message requested)"
+	case "unsupported", "unknown":
+		s := "unsupported message"
+		if m.Type == "unknown" {
+			s = "unknown message (legacy)"
+		}
+		if m.Unsupported != nil && m.Unsupported.Type != "" {
+			s += " (" + m.Unsupported.Type + ")"
+		}
+		if len(m.Errors) > 0 {
+			s += ": " + errorSummary(errorInfos(m.Errors)[0])
+		}
+		return s
+	case "revoke":
+		if m.Revoke == nil {
+			return "deleted a message"
+		}
+		return "deleted message " + m.Revoke.OriginalMessageID
+	case "edit":
+		if m.Edit == nil {
+			return "edited a message"
+		}
+		s := "edited " + m.Edit.OriginalMessageID
+		if m.Edit.Message != nil {
+			s += ": " + messageSummary(m.Edit.Message)
+		}
+		return s
+	case "media_placeholder":
+		return "media not included in the history"
+	}
+	return fmt.Sprintf("unknown message type %q: %s", m.Type, describeKeys(m.Raw))
+}
+
+func (m *Message) media() *Media {
+	switch m.Type {
+	case "image":
+		return m.Image
+	case "audio":
+		return m.Audio
+	case "video":
+		return m.Video
+	case "document":
+		return m.Document
+	case "sticker":
+		return m.Sticker
+	}
+	return nil
+}
+
+func mediaSummary(kind string, md *Media) string {
+	if md == nil {
+		return kind + " without media"
+	}
+	label := kind
+	switch {
+	case kind == "audio" && md.Voice:
+		label = "voice note"
+	case kind == "audio":
+		label = "audio file"
+	case kind == "sticker" && md.Animated:
+		label = "animated sticker"
+	case kind == "document" && md.Filename != "":
+		label = "document " + md.Filename
+	}
+	if md.MimeType != "" {
+		label += " (" + md.MimeType + ")"
+	}
+	if md.Caption != "" {
+		label += " " + quote(md.Caption)
+	}
+	return label
+}
+
+func locationSummary(l *Location) string {
+	if l == nil {
+		return "location without coordinates"
+	}
+	coords := fmt.Sprintf("(%s, %s)", l.Latitude, l.Longitude)
+	var place []string
+	for _, s := range []string{l.Name, l.Address} {
+		if s != "" {
+			place = append(place, s)
+		}
+	}
+	if len(place) == 0 {
+		return "current location " + coords
+	}
+	return "location " + strings.Join(place, ", ") + " " + coords
+}
+
+func contactsSummary(cards []ContactCard) string {
+	if len(cards) == 0 {
+		return "shared no contact cards"
+	}
+	names := make([]string, 0, len(cards))
+	for _, c := range cards {
+		n := c.Name.FormattedName
+		if n == "" {
+			n = strings.TrimSpace(c.Name.FirstName + " " + c.Name.LastName)
+		}
+		if len(c.Phones) > 0 {
+			n = strings.TrimSpace(n + " " + c.Phones[0].Phone)
+		}
+		if n == "" {
+			n = "(unnamed)"
+		}
+		names = append(names, n)
+	}
+	if len(cards) == 1 {
+		return "contact card: " + names[0]
+	}
+	return fmt.Sprintf("%d contact cards: %s", len(cards), strings.Join(names, "; "))
+}
+
+func interactiveSummary(m *Message) string {
+	in := m.Interactive
+	if in == nil {
+		return "interactive reply without content (Meta could not process it; see value.errors)"
+	}
+	switch in.Type {
+	case "button_reply":
+		if in.ButtonReply != nil {
+			return fmt.Sprintf("button %s (id %s)", quote(in.ButtonReply.Title), in.ButtonReply.ID)
+		}
+	case "list_reply":
+		if r := in.ListReply; r != nil {
+			s := fmt.Sprintf("list row %s (id %s)", quote(r.Title), r.ID)
+			if r.Description != "" {
+				s += ": " + r.Description
+			}
+			return s
+		}
+	case "nfm_reply":
+		if r := in.NfmReply; r != nil {
+			label := "flow"
+			if r.Name != "flow" && r.Name != "" {
+				label = r.Name
+			}
+			return fmt.Sprintf("%s reply %s: %s", label, quote(r.Body), compactJSONString(r.ResponseJSON))
+		}
+	case "call_permission_reply":
+		if r := in.CallPermissionReply; r != nil {
+			s := "call permission " + r.Response
+			if r.ResponseSource != "" {
+				s += " (" + r.ResponseSource + ")"
+			}
+			if t := r.ExpirationTimestamp.Time(); !t.IsZero() {
+				s += " until " + t.Format("2006-01-02 15:04Z")
+			}
+			return s
+		}
+	}
+	return fmt.Sprintf("interactive %s: %s", in.Type, describeKeys(m.Raw))
+}
+
+// compactJSONString shortens a JSON document carried in a string.
+func compactJSONString(s string) string {
+	var v any
+	if json.Unmarshal([]byte(s), &v) == nil {
+		if b, err := json.Marshal(v); err == nil {
+			s = string(b)
+		}
+	}
+	return truncate(s, 80)
+}
+
+func orderSummary(o *Order) string {
+	if o == nil {
+		return "order without items"
+	}
+	units := new(big.Rat)
+	total := new(big.Rat)
+	currency := ""
+	priced := true
+	for _, it := range o.ProductItems {
+		q, okq := new(big.Rat).SetString(string(it.Quantity))
+		p, okp := new(big.Rat).SetString(string(it.ItemPrice))
+		if okq {
+			units.Add(units, q)
+		}
+		if !okq || !okp || (currency != "" && it.Currency != currency) {
+			priced = false
+			continue
+		}
+		currency = it.Currency
+		total.Add(total, new(big.Rat).Mul(q, p))
+	}
+	s := fmt.Sprintf("order of %d item%s (%s unit%s)", len(o.ProductItems), plural(len(o.ProductItems)), ratString(units), plural(int(units.Num().Int64())))
+	if priced && currency != "" {
+		s += fmt.Sprintf(", %s %s", ratString(total), currency)
+	}
+	if o.Text != "" {
+		s += ": " + quote(o.Text)
+	}
+	return s
+}
+
+func ratString(r *big.Rat) string {
+	if r.IsInt() {
+		return r.Num().String()
+	}
+	return strings.TrimRight(strings.TrimRight(r.FloatString(2), "0"), ".")
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// contextNotes adds what the message relates to: a reply, a forward, a
+// product, an ad.
+func contextNotes(m *Message) string {
+	var notes []string
+	if c := m.Context; c != nil {
+		switch {
+		case c.ReferredProduct != nil:
+			notes = append(notes, "about product "+c.ReferredProduct.ProductRetailerID)
+		case c.FrequentlyForwarded:
+			notes = append(notes, "frequently forwarded")
+		case c.Forwarded:
+			notes = append(notes, "forwarded")
+		case c.ID != "" && m.Type != "button" && m.Type != "interactive":
+			notes = append(notes, "reply to "+c.ID)
+		}
+	}
+	if r := m.Referral; r != nil {
+		ad := "from ad"
+		if r.SourceType != "" && r.SourceType != "ad" {
+			ad = "from " + r.SourceType
+		}
+		if r.Headline != "" {
+			ad += " " + quote(r.Headline)
+		}
+		if r.CtwaClid == "" {
+			ad += " (no ctwa_clid)"
+		}
+		notes = append(notes, ad)
+	}
+	if m.GroupID != "" {
+		notes = append(notes, "in group")
+	}
+	if len(notes) == 0 {
+		return ""
+	}
+	return " · " + strings.Join(notes, " · ")
+}
+
+// quote renders user text on one line, shortened, in double quotes.
+func quote(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return `"` + truncate(s, 80) + `"`
+}
+
+func truncate(s string, max int) string {
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:max-1]) + "…"
+}
+
+func errorSummary(e ErrorInfo) string {
+	s := fmt.Sprintf("%d %s", e.Code, e.Title)
+	if e.Details != "" && e.Details != e.Title {
+		s += ": " + e.Details
+	}
+	return truncate(s, 160)
+}
