@@ -1,0 +1,432 @@
+package conformance
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+)
+
+const (
+	testToken  = "verify-token-for-tests"
+	testSecret = "app-secret-for-tests"
+)
+
+// endpoint is a webhook receiver that does everything right unless told to
+// break in one way.
+type endpoint struct {
+	echo         func(challenge string) string // what the handshake answers
+	contentType  string
+	getStatus    int // status for a correct handshake
+	anyToken     bool
+	ignoreMode   bool
+	redirect     bool
+	hangGET      bool
+	unknown500   bool
+	acceptForged bool
+	maxBody      int
+	postStatus   int
+}
+
+func (e endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		e.get(w, r)
+		return
+	}
+	limit := int64(4 << 20)
+	if e.maxBody > 0 {
+		limit = int64(e.maxBody)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	if err != nil {
+		http.Error(w, "read error", http.StatusBadRequest)
+		return
+	}
+	if int64(len(body)) > limit {
+		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	if !e.acceptForged && !signature.Verify(testSecret, body, r.Header.Get(signature.Header)).OK() {
+		http.Error(w, "invalid signature", http.StatusUnauthorized)
+		return
+	}
+	if e.unknown500 && bytes.Contains(body, []byte(`"type":"`+unknownType+`"`)) {
+		http.Error(w, "unhandled message type", http.StatusInternalServerError)
+		return
+	}
+	if e.postStatus != 0 {
+		w.WriteHeader(e.postStatus)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (e endpoint) get(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	switch {
+	case e.redirect && r.URL.Path != "/final":
+		http.Redirect(w, r, "/final?"+r.URL.RawQuery, http.StatusFound)
+		return
+	case e.hangGET:
+		<-r.Context().Done()
+		return
+	case !e.ignoreMode && q.Get("hub.mode") != "subscribe",
+		!e.anyToken && q.Get("hub.verify_token") != testToken:
+		http.Error(w, "Forbidden", http.StatusForbidden)
+		return
+	}
+	ct := e.contentType
+	if ct == "" {
+		ct = "text/plain; charset=utf-8"
+	}
+	w.Header().Set("Content-Type", ct)
+	if e.getStatus != 0 {
+		w.WriteHeader(e.getStatus)
+	}
+	body := q.Get("hub.challenge")
+	if e.echo != nil {
+		body = e.echo(body)
+	}
+	io.WriteString(w, body)
+}
+
+// serveTLS starts e over TLS with cert.
+func serveTLS(t *testing.T, h http.Handler, cert tls.Certificate, maxVersion uint16) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(h)
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS10, MaxVersion: maxVersion}
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point of some tests
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// collect is a Reporter that keeps what it was told.
+type collect struct {
+	started  bool
+	checks   []Check
+	finished *Report
+}
+
+func (c *collect) Start(*Report)          { c.started = true }
+func (c *collect) Check(ch Check)         { c.checks = append(c.checks, ch) }
+func (c *collect) Finish(r *Report) error { c.finished = r; return nil }
+
+func baseOpts(url string) Options {
+	return Options{URL: url, VerifyToken: testToken, AppSecret: testSecret, Timeout: 5 * time.Second, Roots: x509.NewCertPool()}
+}
+
+func run(t *testing.T, o Options) *Report {
+	t.Helper()
+	col := &collect{}
+	o.Reporter = col
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !col.started || col.finished != rep || len(col.checks) != len(rep.Checks) {
+		t.Fatalf("reporter saw start=%v, %d checks of %d, finish=%v", col.started, len(col.checks), len(rep.Checks), col.finished != nil)
+	}
+	return rep
+}
+
+func ids(rep *Report, s Status) []string {
+	var out []string
+	for _, c := range rep.Checks {
+		if c.Status == s {
+			out = append(out, c.ID)
+		}
+	}
+	return out
+}
+
+func check(t *testing.T, rep *Report, id string) Check {
+	t.Helper()
+	for _, c := range rep.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	t.Fatalf("no check %q in %v", id, rep.Checks)
+	return Check{}
+}
+
+// explain prints the report when a test fails.
+func explain(rep *Report) string {
+	var b strings.Builder
+	for _, c := range rep.Checks {
+		b.WriteString("\n  " + string(c.Status) + " " + c.ID + ": " + c.Reason)
+	}
+	return b.String()
+}
+
+// TestBrokenEndpoints runs verify against endpoints broken in one way each:
+// exactly the check that should fail fails, with the right reason.
+func TestBrokenEndpoints(t *testing.T) {
+	tests := []struct {
+		name   string
+		ep     endpoint
+		opts   func(*Options)
+		failed []string
+		reason string // substring of the first failed check's reason
+	}{
+		{name: "correct endpoint", ep: endpoint{}},
+		{name: "echoes the challenge JSON-quoted", ep: endpoint{echo: func(c string) string { return `"` + c + `"` }, contentType: "application/json"},
+			failed: []string{"handshake"}, reason: "JSON-quoted"},
+		{name: "adds a newline", ep: endpoint{echo: func(c string) string { return c + "\n" }},
+			failed: []string{"handshake"}, reason: "trailing newline"},
+		{name: "accepts any token", ep: endpoint{anyToken: true},
+			failed: []string{"wrong-token"}, reason: "anyone could subscribe their own app"},
+		{name: "ignores hub.mode", ep: endpoint{ignoreMode: true},
+			failed: []string{"missing-mode"}, reason: "without hub.mode=subscribe"},
+		{name: "401 on GET", ep: endpoint{getStatus: http.StatusUnauthorized},
+			failed: []string{"handshake"}, reason: "signature middleware runs on GET"},
+		{name: "redirects", ep: endpoint{redirect: true},
+			failed: []string{"handshake"}, reason: "redirected (302 Found) to /final"},
+		{name: "slow response", ep: endpoint{hangGET: true}, opts: func(o *Options) { o.Timeout = 150 * time.Millisecond },
+			failed: []string{"handshake"}, reason: "no answer within 150ms"},
+		{name: "answers HTML", ep: endpoint{echo: func(string) string { return "<html><body>Welcome</body></html>" }, contentType: "text/html"},
+			failed: []string{"handshake"}, reason: "HTML page"},
+		{name: "parses the challenge as an integer", ep: endpoint{echo: func(c string) string { return "0" }},
+			opts:   func(o *Options) { o.AlphaChallenge = true },
+			failed: []string{"handshake"}, reason: `200 with "0" instead of the challenge`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serve(t, tt.ep)
+			o := baseOpts(srv.URL + "/webhook")
+			o.Only = GroupHandshake
+			if tt.opts != nil {
+				tt.opts(&o)
+			}
+			rep := run(t, o)
+			if got := ids(rep, Fail); !slices.Equal(got, tt.failed) {
+				t.Fatalf("failed checks = %v, want %v%s", got, tt.failed, explain(rep))
+			}
+			if len(tt.failed) > 0 {
+				if c := check(t, rep, tt.failed[0]); !strings.Contains(c.Reason, tt.reason) || c.Fix == "" {
+					t.Errorf("reason = %q (fix %q), want it to contain %q", c.Reason, c.Fix, tt.reason)
+				}
+				if rep.ExitCode() != exit.VerifyFail {
+					t.Errorf("exit code = %d, want %d", rep.ExitCode(), exit.VerifyFail)
+				}
+			} else if rep.ExitCode() != exit.OK {
+				t.Errorf("exit code = %d, want 0%s", rep.ExitCode(), explain(rep))
+			}
+		})
+	}
+}
+
+func TestPlainHTTPLoopbackIsAWarning(t *testing.T) {
+	srv := serve(t, endpoint{})
+	o := baseOpts(srv.URL)
+	o.Only = GroupHandshake
+	rep := run(t, o)
+	if got := ids(rep, Warn); !slices.Equal(got, []string{"https"}) {
+		t.Errorf("warnings = %v, want [https]%s", got, explain(rep))
+	}
+	if got := ids(rep, Skip); !slices.Equal(got, []string{"certificate", "certificate-expiry", "tls-version"}) {
+		t.Errorf("skipped = %v", got)
+	}
+	if rep.Summary != (Summary{Passed: 5, Warnings: 1, Skipped: 3}) {
+		t.Errorf("summary = %s", rep.Summary)
+	}
+	if rep.Summary.String() != "5 passed, 0 failed, 1 warnings, 3 skipped" {
+		t.Errorf("summary line = %q", rep.Summary.String())
+	}
+
+	o.Strict = true
+	rep = run(t, o)
+	if c := check(t, rep, "https"); c.Status != Fail || !c.Strict || rep.ExitCode() != exit.VerifyFail {
+		t.Errorf("--strict: https = %+v, exit %d", c, rep.ExitCode())
+	}
+}
+
+func TestPlainHTTPElsewhereFails(t *testing.T) {
+	in := transportInput{URL: mustURL("http://example.com/webhook"), Now: time.Now()}
+	got := judgeTransport(in)
+	if got[0].Status != Fail || !strings.Contains(got[0].Reason, "only calls https://") {
+		t.Errorf("https = %+v", got[0])
+	}
+}
+
+func TestContentTypeWarning(t *testing.T) {
+	srv := serve(t, endpoint{contentType: "application/json"})
+	o := baseOpts(srv.URL)
+	o.Only = GroupHandshake
+	rep := run(t, o)
+	c := check(t, rep, "content-type")
+	if c.Status != Warn || !strings.Contains(c.Reason, "application/json, not text/plain") {
+		t.Errorf("content-type = %+v", c)
+	}
+	if rep.ExitCode() != exit.OK {
+		t.Errorf("a warning alone must not fail: exit %d", rep.ExitCode())
+	}
+}
+
+func TestSlowHandshakeWarns(t *testing.T) {
+	// Over --slow but within --timeout: a warning, not a failure.
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("hub.verify_token") == testToken && r.URL.Query().Get("hub.mode") == "subscribe" {
+			time.Sleep(30 * time.Millisecond)
+		}
+		endpoint{}.ServeHTTP(w, r)
+	}))
+	o := baseOpts(srv.URL)
+	o.Only = GroupHandshake
+	o.Slow = time.Millisecond
+	rep := run(t, o)
+	if c := check(t, rep, "latency"); c.Status != Warn || !strings.Contains(c.Reason, "over 1ms") {
+		t.Errorf("latency = %+v", c)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	ca := newTestCA(t)
+	now := time.Now()
+	tests := []struct {
+		name       string
+		cert       tls.Certificate
+		maxVersion uint16
+		roots      *x509.CertPool
+		caFile     bool
+		host       string
+		failed     []string
+		warned     []string
+		id, reason string
+	}{
+		{name: "valid chain", cert: ca.leaf(t, leafOpts{}), roots: ca.pool(),
+			id: "certificate", reason: "issued by wa-hooks test CA"},
+		{name: "valid chain through --ca-cert", cert: ca.leaf(t, leafOpts{}), caFile: true,
+			id: "certificate", reason: "trusted through --ca-cert"},
+		{name: "self-signed", cert: ca.leaf(t, leafOpts{selfSigned: true}), roots: ca.pool(),
+			failed: []string{"certificate"}, id: "certificate", reason: "Meta refuses self-signed certificates"},
+		{name: "unknown authority", cert: ca.leaf(t, leafOpts{}),
+			failed: []string{"certificate"}, id: "certificate", reason: "the chain does not verify: issued by wa-hooks test CA"},
+		{name: "name mismatch", cert: ca.leaf(t, leafOpts{names: []string{"example.com"}}), roots: ca.pool(),
+			failed: []string{"certificate"}, id: "certificate", reason: "is for example.com, not 127.0.0.1"},
+		{name: "expired", cert: ca.leaf(t, leafOpts{notBefore: now.Add(-90 * 24 * time.Hour), notAfter: now.Add(-48 * time.Hour)}), roots: ca.pool(),
+			failed: []string{"certificate-expiry"}, id: "certificate-expiry", reason: "expired on"},
+		{name: "expires soon", cert: ca.leaf(t, leafOpts{notAfter: now.Add(5*24*time.Hour + time.Hour)}), roots: ca.pool(),
+			warned: []string{"certificate-expiry"}, id: "certificate-expiry", reason: "in 5 days"},
+		{name: "TLS 1.1", cert: ca.leaf(t, leafOpts{}), roots: ca.pool(), maxVersion: tls.VersionTLS11,
+			failed: []string{"tls-version"}, id: "tls-version", reason: "negotiated TLS 1.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serveTLS(t, endpoint{}, tt.cert, tt.maxVersion)
+			o := baseOpts(srv.URL + "/webhook")
+			o.Only = GroupHandshake
+			o.Roots = tt.roots
+			if o.Roots == nil {
+				o.Roots = x509.NewCertPool()
+			}
+			if tt.caFile {
+				o.CACert = ca.pemFile(t)
+			}
+			rep := run(t, o)
+			if got := ids(rep, Fail); !slices.Equal(got, tt.failed) {
+				t.Fatalf("failed = %v, want %v%s", got, tt.failed, explain(rep))
+			}
+			if got := ids(rep, Warn); !slices.Equal(got, tt.warned) {
+				t.Fatalf("warnings = %v, want %v%s", got, tt.warned, explain(rep))
+			}
+			if c := check(t, rep, tt.id); !strings.Contains(c.Reason, tt.reason) {
+				t.Errorf("%s: reason %q, want %q", tt.id, c.Reason, tt.reason)
+			}
+		})
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	o := baseOpts("http://" + addr + "/webhook")
+	rep := run(t, o)
+	if !rep.Unreachable || rep.ExitCode() != exit.Unreachable {
+		t.Fatalf("unreachable = %v, exit %d%s", rep.Unreachable, rep.ExitCode(), explain(rep))
+	}
+	if !strings.Contains(rep.UnreachableReason, "connection refused") {
+		t.Errorf("reason = %q", rep.UnreachableReason)
+	}
+	if got := ids(rep, Fail); !slices.Equal(got, []string{"handshake"}) {
+		t.Errorf("failed = %v: after an unreachable handshake the rest is skipped%s", got, explain(rep))
+	}
+	err := Verify(context.Background(), o)
+	if exit.CodeOf(err) != exit.Unreachable || !strings.Contains(err.Error(), "could not reach") {
+		t.Errorf("Verify = %v", err)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		msg  string
+	}{
+		{"no URL", Options{VerifyToken: "t"}, "missing URL"},
+		{"relative URL", Options{URL: "example.com/webhook", VerifyToken: "t"}, "absolute http:// or https:// URL"},
+		{"ftp", Options{URL: "ftp://example.com/", VerifyToken: "t"}, "absolute http://"},
+		{"hub params in URL", Options{URL: "https://example.com/?hub.verify_token=secret", VerifyToken: "t"}, "without hub.* parameters"},
+		{"no token", Options{URL: "https://example.com/"}, "--verify-token"},
+		{"bad only", Options{URL: "https://example.com/", VerifyToken: "t", Only: "tls"}, "invalid --only"},
+		{"both challenges", Options{URL: "https://example.com/", VerifyToken: "t", Challenge: "1", AlphaChallenge: true}, "cannot be used together"},
+		{"deliveries without secret", Options{URL: "https://example.com/", VerifyToken: "t", Deliveries: true}, "--app-secret"},
+		{"missing CA file", Options{URL: "https://example.com/", VerifyToken: "t", CACert: "/nonexistent/ca.pem"}, "--ca-cert /nonexistent/ca.pem"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Verify(context.Background(), tt.opts)
+			if exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("Verify = %v (code %d), want a usage error with %q", err, exit.CodeOf(err), tt.msg)
+			}
+		})
+	}
+}
+
+func TestSecretsAreScrubbed(t *testing.T) {
+	// An endpoint that prints the token it got back into its error page.
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "bad token "+r.URL.Query().Get("hub.verify_token"), http.StatusInternalServerError)
+	}))
+	o := baseOpts(srv.URL)
+	o.Only = GroupHandshake
+	rep := run(t, o)
+	for _, c := range rep.Checks {
+		if strings.Contains(c.Reason, testToken) || strings.Contains(c.Fix, testToken) {
+			t.Errorf("%s prints the verify token: %q", c.ID, c.Reason)
+		}
+	}
+	if c := check(t, rep, "handshake"); !strings.Contains(c.Reason, "****ests") {
+		t.Errorf("handshake reason = %q, want the masked token", c.Reason)
+	}
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
