@@ -14,6 +14,7 @@ func commands(app *App) []*cobra.Command {
 		newAllowlistCmd(app),
 		newCompletionCmd(app),
 		newConfigCmd(app),
+		newServeCmd(app),
 		newVersionCmd(app),
 	}
 }

@@ -1,0 +1,579 @@
+// Package receiver is the http.Handler behind `wa-hooks serve` and its sinks.
+//
+// One request flows through short stages:
+//
+//	GET  ─► handshake.Answer ─► 200 challenge | 403
+//	POST ─► raw body (size limit) ─► signature.Verify over the exact bytes
+//	     ─► webhook.Parse ─► record (JSONL, before answering) ─► 200
+//	     ─► queue ─► dedup ─► filter/redact ─► render sink      (after answering)
+//	     ─► forward the same bytes and headers to the user's app (after answering)
+//
+// Only what decides the answer runs before it: reading, verifying, parsing
+// (a bad body gets 400) and appending the recording line (so a crash never
+// loses a request Meta was told we received). Printing, deduplication and
+// forwarding happen after the answer, on other goroutines.
+package receiver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"path"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/handshake"
+	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
+	"github.com/wa-hooks/wa-hooks/internal/render"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
+)
+
+// DefaultMaxBody is Meta's documented 3 MB webhook limit plus slack.
+const DefaultMaxBody = 4 << 20
+
+// HealthPath always answers 200 to GET, for tunnels and uptime checks.
+const HealthPath = "/healthz"
+
+// Options configure a Receiver.
+type Options struct {
+	// Path is the callback path, e.g. "/webhook".
+	Path string
+	// AppSecret checks X-Hub-Signature-256; empty means signatures are not
+	// checked and every event is marked "unchecked".
+	AppSecret string
+	// VerifyToken answers the GET handshake; must not be empty.
+	VerifyToken string
+	// MaxBody is the largest body accepted (413 above it).
+	MaxBody int64
+	// AcceptInvalid answers 200 to bad or missing signatures (still flagged).
+	AcceptInvalid bool
+	// StaleAfter marks events whose timestamp is older than this; 0 disables.
+	StaleAfter time.Duration
+	// Redact masks phone numbers, BSUIDs and message text in what is shown.
+	Redact bool
+	// Filter selects which events are shown (all are counted and recorded).
+	Filter Filter
+	// Recorder, when set, gets every request before it is answered.
+	Recorder *recording.Recorder
+	// Forwarder, when set, gets every POST (and GET with handshakes on)
+	// after it is answered.
+	Forwarder *Forwarder
+	// Sink renders what happened; called from one goroutine at a time.
+	Sink render.Sink
+	// Now is the clock (tests); nil means time.Now.
+	Now func() time.Time
+	// QueueSize bounds how many answered requests may wait to be printed.
+	QueueSize int
+	// DedupSize bounds how many event keys and bodies are remembered.
+	DedupSize int
+}
+
+// Receiver answers webhook requests. Create it with New, serve it with any
+// http.Server, and Close it after the server has shut down.
+type Receiver struct {
+	opts Options
+	now  func() time.Time
+	seq  atomic.Uint64
+
+	mu     sync.RWMutex // guards closed against sends on queue
+	closed bool
+	queue  chan job
+	done   chan struct{}
+
+	// Owned by the worker goroutine.
+	dedup *dedup
+	stats render.Summary
+	start time.Time
+}
+
+// job is one thing for the worker to report, in arrival order.
+type job struct {
+	req       render.Request
+	note      *webhook.Notification
+	problem   *render.Problem
+	handshake *render.Handshake
+	forward   *render.Forward
+}
+
+// New returns a Receiver and starts its output worker.
+func New(opts Options) (*Receiver, error) {
+	if opts.Path == "" || opts.Path[0] != '/' {
+		return nil, fmt.Errorf("path %q must start with /", opts.Path)
+	}
+	if opts.Path == HealthPath {
+		return nil, fmt.Errorf("path %s is reserved for health checks: pick another --path", HealthPath)
+	}
+	if opts.VerifyToken == "" {
+		return nil, errors.New("a verify token is required")
+	}
+	if opts.MaxBody <= 0 {
+		opts.MaxBody = DefaultMaxBody
+	}
+	if opts.QueueSize <= 0 {
+		opts.QueueSize = 1024
+	}
+	if opts.Sink == nil {
+		return nil, errors.New("a sink is required")
+	}
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	rc := &Receiver{
+		opts:  opts,
+		now:   now,
+		queue: make(chan job, opts.QueueSize),
+		done:  make(chan struct{}),
+		dedup: newDedup(opts.DedupSize),
+		start: now(),
+		stats: render.Summary{
+			ByStatus: map[int]int{}, ByField: map[string]int{}, ByType: map[string]int{}, Problems: map[string]int{},
+		},
+	}
+	if opts.Recorder != nil {
+		rc.stats.RecordPath = opts.Recorder.Path()
+	}
+	if opts.Forwarder != nil {
+		opts.Forwarder.report = rc.enqueue
+	}
+	go rc.work()
+	return rc, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (rc *Receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == HealthPath {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "ok\n")
+		return
+	}
+	req := render.Request{
+		Seq:    rc.seq.Add(1),
+		Time:   rc.now(),
+		Method: r.Method,
+		Path:   r.URL.Path,
+		Query:  recording.MaskQuery(r.URL.RawQuery),
+		Remote: r.RemoteAddr,
+		Header: recording.SafeHeader(r.Header),
+	}
+	switch {
+	case r.URL.Path != rc.opts.Path:
+		rc.reject(w, req, nil, http.StatusNotFound, render.ProblemNotFound,
+			fmt.Sprintf("no webhook here: the callback path is %s", rc.opts.Path),
+			"check the Callback URL in Meta App Dashboard → WhatsApp → Configuration ends with "+rc.opts.Path)
+	case r.Method == http.MethodGet:
+		rc.handshake(w, r, req)
+	case r.Method == http.MethodPost:
+		rc.post(w, r, req)
+	default:
+		w.Header().Set("Allow", "GET, POST")
+		rc.reject(w, req, nil, http.StatusMethodNotAllowed, render.ProblemMethod,
+			fmt.Sprintf("method %s is not used by Meta: the handshake is GET, events are POST", r.Method), "")
+	}
+}
+
+// handshake answers Meta's GET verification request.
+func (rc *Receiver) handshake(w http.ResponseWriter, r *http.Request, req render.Request) {
+	q := r.URL.Query()
+	res := handshake.Answer(q, rc.opts.VerifyToken)
+	if !res.OK() {
+		msg := "handshake refused: " + res.Verdict.String()
+		hint := ""
+		switch res.Verdict {
+		case handshake.WrongMode:
+			if len(q) == 0 {
+				msg = "a GET without hub.* parameters (a browser or a health check?); Meta's handshake sends hub.mode, hub.verify_token and hub.challenge"
+			} else {
+				msg = fmt.Sprintf("handshake refused: hub.mode is %q, Meta sends \"subscribe\"", truncate(res.Mode, 40))
+			}
+			hint = "health checks can use " + HealthPath
+		case handshake.WrongToken:
+			hint = "paste the verify token shown at start-up into Meta App Dashboard → WhatsApp → Configuration → Verify token"
+		case handshake.MissingToken:
+			hint = "the request has no hub.verify_token; Meta always sends it"
+		case handshake.MissingChallenge:
+			hint = "the request has no hub.challenge to echo; Meta always sends it"
+		}
+		rc.reject(w, req, nil, http.StatusForbidden, render.ProblemHandshake, msg, hint)
+		rc.forwardHandshake(req.Seq, r.URL.RawQuery, q.Get("hub.challenge"))
+		return
+	}
+	req.Status = http.StatusOK
+	if err := rc.record(req, nil, ""); err != nil {
+		rc.recordFailed(w, req, nil, err)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, res.Challenge)
+	flush(w)
+	rc.enqueue(job{req: req, handshake: &render.Handshake{Request: req, Challenge: res.Challenge}})
+	rc.forwardHandshake(req.Seq, r.URL.RawQuery, res.Challenge)
+}
+
+func (rc *Receiver) forwardHandshake(seq uint64, rawQuery, challenge string) {
+	if f := rc.opts.Forwarder; f != nil && f.opts.Handshakes {
+		f.Handshake(seq, rawQuery, challenge)
+	}
+}
+
+// post handles an event notification.
+func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Request) {
+	body, err := readBody(w, r, rc.opts.MaxBody)
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		w.Header().Set("Connection", "close")
+		rc.reject(w, req, nil, http.StatusRequestEntityTooLarge, render.ProblemTooLarge,
+			fmt.Sprintf("body larger than %s (Content-Length %s)", FormatSize(rc.opts.MaxBody), contentLength(r)),
+			"Meta's payloads are at most 3 MB; raise --max-body if you really need more")
+		return
+	case err != nil:
+		rc.reject(w, req, body, http.StatusBadRequest, render.ProblemBody,
+			"could not read the body: "+err.Error(), "")
+		return
+	}
+	req.Body = body
+
+	sig, problem := rc.verify(r.Header, body)
+	req.Signature = sig
+	if problem != nil && !rc.opts.AcceptInvalid {
+		rc.rejectSignature(w, req, problem)
+		return
+	}
+
+	note, err := webhook.Parse(body)
+	if err != nil {
+		rc.reject(w, req, body, http.StatusBadRequest, render.ProblemJSON, err.Error(),
+			"Meta posts a JSON object {\"object\":\"whatsapp_business_account\",\"entry\":[…]}")
+		return
+	}
+
+	req.Status = http.StatusOK
+	if err := rc.record(req, body, ""); err != nil {
+		rc.recordFailed(w, req, body, err)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+	flush(w)
+
+	if problem != nil { // --accept-invalid: answered 200, still flagged
+		problem.Request = req
+		problem.Accepted = true
+		rc.enqueue(job{req: req, problem: problem})
+	}
+	rc.enqueue(job{req: req, note: note})
+	if f := rc.opts.Forwarder; f != nil {
+		f.Post(req.Seq, r.URL.RawQuery, r.Header, body)
+	}
+}
+
+// verify checks the signature over the exact bytes. It returns the verdict
+// and, when the signature is not valid, the problem to report.
+func (rc *Receiver) verify(h http.Header, body []byte) (render.Signature, *render.Problem) {
+	if rc.opts.AppSecret == "" {
+		return render.SigUnchecked, nil
+	}
+	header := h.Get(signature.Header)
+	res := signature.Verify(rc.opts.AppSecret, body, header)
+	if res.OK() {
+		return render.SigValid, nil
+	}
+	p := &render.Problem{Kind: render.ProblemSignature, Message: res.String()}
+	sig := render.SigInvalid
+	switch res.Reason {
+	case signature.Missing:
+		sig = render.SigMissing
+		if legacy := h.Get(signature.LegacyHeader); legacy != "" {
+			p.Message += " (only the legacy " + signature.LegacyHeader + " is present)"
+		}
+		p.Hint = "Meta signs every POST; to test by hand, sign the exact bytes: wa-hooks sign --header FILE, or post with wa-hooks send"
+	case signature.Mismatch:
+		p.Hint = diagnose(rc.opts.AppSecret, body, header)
+	default:
+		p.Hint = "the header must be \"sha256=\" and 64 lowercase hex digits of HMAC-SHA256(App Secret, body)"
+	}
+	return sig, p
+}
+
+func (rc *Receiver) rejectSignature(w http.ResponseWriter, req render.Request, p *render.Problem) {
+	req.Status = http.StatusUnauthorized
+	if err := rc.record(req, req.Body, p.Message); err != nil {
+		rc.recordFailed(w, req, req.Body, err)
+		return
+	}
+	http.Error(w, "invalid signature: "+signatureWord(req.Signature), http.StatusUnauthorized)
+	p.Request = req
+	rc.enqueue(job{req: req, problem: p})
+}
+
+func signatureWord(s render.Signature) string {
+	if s == render.SigMissing {
+		return "X-Hub-Signature-256 is missing"
+	}
+	return "X-Hub-Signature-256 does not match the body"
+}
+
+// reject answers a request-level problem, records it and reports it.
+func (rc *Receiver) reject(w http.ResponseWriter, req render.Request, body []byte, status int, kind, msg, hint string) {
+	req.Status = status
+	req.Body = body
+	if err := rc.record(req, body, msg); err != nil {
+		rc.recordFailed(w, req, body, err)
+		return
+	}
+	http.Error(w, http.StatusText(status)+": "+publicReason(kind, msg), status)
+	rc.enqueue(job{req: req, problem: &render.Problem{Request: req, Kind: kind, Message: msg, Hint: hint}})
+}
+
+// publicReason is what the HTTP caller is told; it never includes anything
+// derived from the secrets.
+func publicReason(kind, msg string) string {
+	switch kind {
+	case render.ProblemHandshake:
+		return "verification refused"
+	}
+	return msg
+}
+
+// recordFailed answers 500 so that Meta retries a request the recording
+// could not keep: a request must never be acknowledged and then lost.
+func (rc *Receiver) recordFailed(w http.ResponseWriter, req render.Request, body []byte, err error) {
+	req.Status = http.StatusInternalServerError
+	req.Body = body
+	http.Error(w, "could not record the request", http.StatusInternalServerError)
+	rc.enqueue(job{req: req, problem: &render.Problem{Request: req, Kind: render.ProblemRecord,
+		Message: "could not write the recording, answered 500 so the sender retries: " + err.Error(),
+		Hint:    "check the disk and the --record path"}})
+}
+
+func (rc *Receiver) record(req render.Request, body []byte, errMsg string) error {
+	if rc.opts.Recorder == nil {
+		return nil
+	}
+	return rc.opts.Recorder.Write(recording.Record{
+		Time: req.Time, Seq: req.Seq, Remote: req.Remote, Method: req.Method, Path: req.Path,
+		Query: req.Query, Header: req.Header, Signature: string(req.Signature), Status: req.Status,
+		Error: errMsg, Body: body,
+	})
+}
+
+// enqueue hands a job to the output worker; after Close it is dropped.
+func (rc *Receiver) enqueue(j job) {
+	rc.mu.RLock()
+	defer rc.mu.RUnlock()
+	if rc.closed {
+		return
+	}
+	rc.queue <- j
+}
+
+// readBody reads the whole body, at most limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if r.ContentLength > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	body := http.MaxBytesReader(w, r.Body, limit)
+	if r.ContentLength >= 0 {
+		// Exact size known: one allocation, no regrowth for 3 MB bodies.
+		buf := make([]byte, r.ContentLength)
+		if _, err := io.ReadFull(body, buf); err != nil {
+			return buf, err
+		}
+		return buf, nil
+	}
+	var buf bytes.Buffer
+	_, err := buf.ReadFrom(body)
+	return buf.Bytes(), err
+}
+
+func contentLength(r *http.Request) string {
+	if r.ContentLength < 0 {
+		return "unknown, chunked"
+	}
+	return FormatSize(r.ContentLength)
+}
+
+func flush(w http.ResponseWriter) {
+	if f, ok := w.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// Close stops accepting work, waits for forwards in flight (up to the
+// forward timeout), prints everything queued and the summary, and returns
+// the summary. Call it after the http.Server has shut down.
+func (rc *Receiver) Close() render.Summary {
+	if f := rc.opts.Forwarder; f != nil {
+		f.Wait()
+	}
+	rc.mu.Lock()
+	if !rc.closed {
+		rc.closed = true
+		close(rc.queue)
+	}
+	rc.mu.Unlock()
+	<-rc.done
+	s := rc.stats
+	s.Uptime = rc.now().Sub(rc.start)
+	if rec := rc.opts.Recorder; rec != nil {
+		s.Recorded = rec.Count()
+	}
+	return s
+}
+
+// Requests is how many requests were handled so far (health checks aside).
+func (rc *Receiver) Requests() uint64 { return rc.seq.Load() }
+
+// work is the output goroutine: it owns dedup and stats and calls the sink.
+func (rc *Receiver) work() {
+	defer close(rc.done)
+	for j := range rc.queue {
+		switch {
+		case j.forward != nil:
+			rc.stats.Forwarded++
+			if !j.forward.OK() {
+				rc.stats.ForwardFailures++
+			}
+			rc.opts.Sink.Forwarded(*j.forward)
+		case j.handshake != nil:
+			rc.count(j.req)
+			rc.stats.Handshakes++
+			rc.opts.Sink.Handshake(*j.handshake)
+		case j.problem != nil:
+			if !j.problem.Accepted {
+				rc.count(j.req)
+			}
+			rc.stats.Problems[j.problem.Kind]++
+			if j.problem.Kind == render.ProblemSignature {
+				rc.stats.SignatureFailures++
+			}
+			rc.opts.Sink.Problem(*j.problem)
+		case j.note != nil:
+			rc.count(j.req)
+			rc.events(j.req, j.note)
+		}
+	}
+}
+
+func (rc *Receiver) count(req render.Request) {
+	rc.stats.Requests++
+	rc.stats.ByStatus[req.Status]++
+}
+
+// events dedups, counts, filters and redacts a POST's events, then renders.
+func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
+	evs := note.Events()
+	shown := evs
+	display := req
+	if rc.opts.Redact {
+		// Parsing the redacted body gives events whose summaries, names and
+		// raw JSON are all masked consistently; dedup still uses the real keys.
+		display.Body = RedactBody(req.Body)
+		shown = nil
+		if red, err := webhook.Parse(display.Body); err == nil {
+			if re := red.Events(); len(re) == len(evs) {
+				shown = re
+			}
+		}
+		if shown == nil {
+			shown = redactEvents(evs)
+		}
+	}
+	retry, copyN, firstReq, firstAt := rc.dedup.body(req.Body, req.Seq, req.Time)
+	out := make([]render.Event, 0, len(evs))
+	for i, e := range evs {
+		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
+		if seen, ok := rc.dedup.event(e.Key(), req.Seq, req.Time); ok {
+			re.Duplicate, re.FirstSeen, re.FirstRequest = true, seen.at, seen.req
+			rc.stats.Duplicates++
+		}
+		if retry {
+			re.Retry, re.Copy = true, copyN
+			re.FirstSeen, re.FirstRequest = firstAt, firstReq
+		}
+		if rc.opts.StaleAfter > 0 && !e.Timestamp.IsZero() {
+			if age := req.Time.Sub(e.Timestamp); age > rc.opts.StaleAfter {
+				re.Stale, re.Age = true, age
+				rc.stats.Stale++
+			}
+		}
+		rc.stats.Events++
+		rc.stats.ByField[e.Field]++
+		rc.stats.ByType[e.Type]++
+		if render.IsFailure(re) {
+			rc.stats.EventErrors++
+		}
+		if rc.opts.Filter.Match(e) {
+			out = append(out, re)
+		}
+	}
+	if retry {
+		rc.stats.Retries++
+	}
+	if len(out) == 0 && len(evs) > 0 {
+		return // everything filtered out
+	}
+	rc.opts.Sink.Received(display, out)
+}
+
+// Filter selects events to show by field and type. Patterns are
+// path.Match globs ("status.*"); a bare prefix also matches its subtypes
+// ("interactive" matches "interactive.button_reply").
+type Filter struct {
+	Fields []string
+	Types  []string
+}
+
+// Match reports whether e passes the filter.
+func (f Filter) Match(e webhook.Event) bool {
+	return matchAny(f.Fields, e.Field) && (matchAny(f.Types, e.Type) || kindOnly(f.Types, e.Kind))
+}
+
+func kindOnly(pats []string, kind string) bool {
+	for _, p := range pats {
+		if p == kind {
+			return true
+		}
+	}
+	return false
+}
+
+func matchAny(pats []string, s string) bool {
+	if len(pats) == 0 {
+		return true
+	}
+	for _, p := range pats {
+		if globMatch(p, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func globMatch(pat, s string) bool {
+	pat = strings.TrimSpace(pat)
+	if pat == s || strings.HasPrefix(s, pat+".") {
+		return true
+	}
+	ok, err := path.Match(pat, s)
+	return err == nil && ok
+}

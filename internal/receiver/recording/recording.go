@@ -1,0 +1,337 @@
+// Package recording writes and reads serve's request log: one JSON object per
+// line, appended and handed to the operating system before the request is
+// answered, so a crash of wa-hooks loses nothing that Meta was told was received.
+//
+// Bodies are kept byte for byte (a webhook signature covers the exact bytes):
+// as a JSON string when they are valid UTF-8, else base64 in body_base64.
+// Secrets never reach the file: a handshake's hub.verify_token is masked, and
+// so are credentials in Authorization, Cookie and similar headers.
+package recording
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"sync"
+	"time"
+	"unicode/utf8"
+)
+
+// Record is one request as serve saw and answered it.
+type Record struct {
+	Time      time.Time   `json:"time"`
+	Seq       uint64      `json:"seq"`
+	Remote    string      `json:"remote,omitempty"`
+	Method    string      `json:"method"`
+	Path      string      `json:"path"`
+	Query     string      `json:"query,omitempty"`
+	Header    http.Header `json:"headers,omitempty"`
+	Signature string      `json:"signature,omitempty"` // valid, invalid, missing, unchecked
+	Status    int         `json:"status"`
+	Error     string      `json:"error,omitempty"`
+
+	// Body is the exact request body. On disk it is "body" (a JSON string)
+	// when it is valid UTF-8 and "body_base64" otherwise.
+	Body []byte `json:"-"`
+	// Truncated is set when the body was larger than serve accepts; Body then
+	// holds only the part that was read.
+	Truncated bool `json:"truncated,omitempty"`
+}
+
+// sensitiveHeaders carry credentials that have no place in a recording.
+var sensitiveHeaders = []string{"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie", "X-Api-Key"}
+
+// Masked is what replaces a secret in a recording.
+const Masked = "****"
+
+// MaskQuery returns the raw query with hub.verify_token's value masked; the
+// rest of the query keeps its original spelling and order.
+func MaskQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	parts := bytes.Split([]byte(raw), []byte("&"))
+	for i, p := range parts {
+		k, _, hasValue := bytes.Cut(p, []byte("="))
+		name, err := url.QueryUnescape(string(k))
+		if err != nil {
+			name = string(k)
+		}
+		if name == "hub.verify_token" && hasValue {
+			parts[i] = append(append([]byte{}, k...), "="+Masked...)
+		}
+	}
+	return string(bytes.Join(parts, []byte("&")))
+}
+
+// SafeHeader returns a copy of h with credentials masked.
+func SafeHeader(h http.Header) http.Header {
+	out := h.Clone()
+	for _, k := range sensitiveHeaders {
+		if vs, ok := out[k]; ok {
+			masked := make([]string, len(vs))
+			for i := range vs {
+				masked[i] = Masked
+			}
+			out[k] = masked
+		}
+	}
+	return out
+}
+
+// MarshalJSON writes the record with its body as text or base64.
+func (r Record) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := r.encode(&buf); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}
+
+// encode appends the record and a newline to buf without building an
+// intermediate copy of a multi-megabyte body.
+func (r Record) encode(buf *bytes.Buffer) error {
+	type plain Record // without the MarshalJSON method
+	head, err := json.Marshal(plain(r))
+	if err != nil {
+		return err
+	}
+	buf.Write(head[:len(head)-1]) // drop the closing brace
+	if r.Body != nil {
+		if utf8.Valid(r.Body) {
+			buf.WriteString(`,"body":`)
+			writeJSONString(buf, r.Body)
+		} else {
+			buf.WriteString(`,"body_base64":"`)
+			enc := base64.NewEncoder(base64.StdEncoding, buf)
+			_, _ = enc.Write(r.Body)
+			_ = enc.Close()
+			buf.WriteByte('"')
+		}
+	}
+	buf.WriteString("}\n")
+	return nil
+}
+
+// UnmarshalJSON reads a record written by MarshalJSON.
+func (r *Record) UnmarshalJSON(data []byte) error {
+	type plain Record
+	var aux struct {
+		plain
+		Body       *string `json:"body"`
+		BodyBase64 *string `json:"body_base64"`
+	}
+	if err := json.Unmarshal(data, &aux); err != nil {
+		return err
+	}
+	*r = Record(aux.plain)
+	switch {
+	case aux.Body != nil:
+		r.Body = []byte(*aux.Body)
+	case aux.BodyBase64 != nil:
+		b, err := base64.StdEncoding.DecodeString(*aux.BodyBase64)
+		if err != nil {
+			return fmt.Errorf("body_base64: %v", err)
+		}
+		r.Body = b
+	}
+	return nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// writeJSONString writes s as a JSON string. Valid UTF-8 is copied through
+// (decoding gives back the same bytes); only what JSON requires is escaped.
+func writeJSONString(buf *bytes.Buffer, s []byte) {
+	buf.WriteByte('"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+			continue
+		}
+		buf.Write(s[start:i])
+		switch c {
+		case '"':
+			buf.WriteString(`\"`)
+		case '\\':
+			buf.WriteString(`\\`)
+		case '\n':
+			buf.WriteString(`\n`)
+		case '\r':
+			buf.WriteString(`\r`)
+		case '\t':
+			buf.WriteString(`\t`)
+		default:
+			buf.WriteString(`\u00`)
+			buf.WriteByte(hexDigits[c>>4])
+			buf.WriteByte(hexDigits[c&0xf])
+		}
+		start = i + 1
+	}
+	buf.Write(s[start:])
+	buf.WriteByte('"')
+}
+
+// Recorder appends records to a file. It is safe for concurrent use.
+type Recorder struct {
+	mu   sync.Mutex
+	f    *os.File
+	sync bool
+	pool sync.Pool
+	path string
+	n    int
+	err  error
+}
+
+// Open opens (creating if needed) the recording at path for appending. If an
+// earlier run crashed mid-line, the torn line is closed with a newline so the
+// next record starts clean; readers skip the torn line. With fsync, every
+// record is also forced to the disk (survives power loss, costs latency).
+func Open(path string, fsync bool) (*Recorder, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return nil, err
+	}
+	if err := closeTornLine(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &Recorder{f: f, sync: fsync, path: path}, nil
+}
+
+func closeTornLine(f *os.File) error {
+	st, err := f.Stat()
+	if err != nil || st.Size() == 0 {
+		return err
+	}
+	r, err := os.Open(f.Name())
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	last := make([]byte, 1)
+	if _, err := r.ReadAt(last, st.Size()-1); err != nil {
+		return err
+	}
+	if last[0] != '\n' {
+		_, err = f.Write([]byte("\n"))
+	}
+	return err
+}
+
+// Path is the file being written.
+func (r *Recorder) Path() string { return r.path }
+
+// Count is how many records were written.
+func (r *Recorder) Count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.n
+}
+
+// Write appends rec as one line with a single write call, so the line is in
+// the operating system's hands when Write returns.
+func (r *Recorder) Write(rec Record) error {
+	buf, _ := r.pool.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= 1<<20 { // don't keep multi-megabyte buffers alive
+			r.pool.Put(buf)
+		}
+	}()
+	if err := rec.encode(buf); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return errors.New("recording is closed")
+	}
+	if _, err := r.f.Write(buf.Bytes()); err != nil {
+		r.err = err
+		return err
+	}
+	if r.sync {
+		if err := r.f.Sync(); err != nil {
+			r.err = err
+			return err
+		}
+	}
+	r.n++
+	return nil
+}
+
+// Close flushes to disk and closes the file.
+func (r *Recorder) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return nil
+	}
+	err := r.f.Sync()
+	if cerr := r.f.Close(); err == nil {
+		err = cerr
+	}
+	r.f = nil
+	return err
+}
+
+// Result is what Read found: the records and how many torn or unreadable
+// lines were skipped (with the line number of the first).
+type Result struct {
+	Records   []Record
+	Skipped   int
+	FirstSkip int
+}
+
+// Read reads a recording, tolerating torn lines left by a crash.
+func Read(r io.Reader) (Result, error) {
+	var res Result
+	br := bufio.NewReaderSize(r, 64<<10)
+	line := 0
+	for {
+		data, err := br.ReadBytes('\n')
+		if len(data) > 0 {
+			line++
+			trimmed := bytes.TrimSpace(data)
+			if len(trimmed) > 0 {
+				var rec Record
+				if jerr := json.Unmarshal(trimmed, &rec); jerr != nil {
+					if res.Skipped == 0 {
+						res.FirstSkip = line
+					}
+					res.Skipped++
+				} else {
+					res.Records = append(res.Records, rec)
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+	}
+}
+
+// ReadFile is Read on a file.
+func ReadFile(path string) (Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Result{}, err
+	}
+	defer f.Close()
+	return Read(f)
+}

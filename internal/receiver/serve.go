@@ -1,0 +1,393 @@
+package receiver
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/config"
+	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
+	"github.com/wa-hooks/wa-hooks/internal/render"
+)
+
+// Server timeouts: generous enough for a 3 MB body through a slow tunnel,
+// short enough that an idle or stuck client cannot hold a connection.
+const (
+	ReadHeaderTimeout = 10 * time.Second
+	ReadTimeout       = 60 * time.Second
+	WriteTimeout      = 60 * time.Second
+	IdleTimeout       = 120 * time.Second
+	// ShutdownTimeout bounds how long in-flight requests may take to finish
+	// after SIGINT/SIGTERM.
+	ShutdownTimeout = 15 * time.Second
+)
+
+// Config is everything `wa-hooks serve` is asked to do.
+type Config struct {
+	Addr        string
+	Path        string
+	PublicURL   string
+	AppSecret   string
+	VerifyToken string
+	MaxBody     string
+
+	AcceptInvalid bool
+	StaleAfter    time.Duration
+
+	JSON   bool
+	Raw    bool
+	Redact bool
+	Fields []string
+	Types  []string
+
+	Record      string
+	RecordFsync bool
+
+	ForwardTo        string
+	ForwardHeaders   []string
+	ForwardHandshake bool
+	ForwardTimeout   time.Duration
+	ForwardInsecure  bool
+
+	TLSCert string
+	TLSKey  string
+
+	Demo     bool
+	DemoExit bool
+}
+
+// Serve runs the receiver until ctx is cancelled (SIGINT/SIGTERM), then
+// finishes in-flight requests, flushes the recording and prints a summary.
+func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
+	if cfg.Path == "" {
+		cfg.Path = "/webhook"
+	}
+	if !strings.HasPrefix(cfg.Path, "/") {
+		return exit.Errorf(exit.Usage, "invalid --path %q: it must start with /, e.g. /webhook", cfg.Path)
+	}
+	maxBody := int64(DefaultMaxBody)
+	if cfg.MaxBody != "" {
+		n, err := ParseSize(cfg.MaxBody)
+		if err != nil {
+			return exit.Errorf(exit.Usage, "--max-body: %v", err)
+		}
+		maxBody = n
+	}
+	if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+		return exit.Errorf(exit.Usage, "--tls-cert and --tls-key go together: give both, or neither for plain HTTP")
+	}
+	var tlsConf *tls.Config
+	if cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.TLSCert, cfg.TLSKey)
+		if err != nil {
+			return exit.Errorf(exit.Usage, "cannot load --tls-cert/--tls-key: %v", err)
+		}
+		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+	if cfg.JSON && cfg.Raw {
+		// JSON lines already carry each event's raw item.
+		cfg.Raw = false
+	}
+
+	generated := false
+	if cfg.VerifyToken == "" {
+		cfg.VerifyToken = NewVerifyToken()
+		generated = true
+	}
+	demoSecret := false
+	if cfg.Demo && cfg.AppSecret == "" {
+		cfg.AppSecret = "demo-" + randomHex(16)
+		demoSecret = true
+	}
+
+	var fw *Forwarder
+	if cfg.ForwardTo != "" {
+		extra := http.Header{}
+		for _, h := range cfg.ForwardHeaders {
+			k, v, err := ParseHeader(h)
+			if err != nil {
+				return exit.Errorf(exit.Usage, "--forward-header: %v", err)
+			}
+			extra.Add(k, v)
+		}
+		var err error
+		fw, err = NewForwarder(ForwardOptions{URL: cfg.ForwardTo, Header: extra, Timeout: cfg.ForwardTimeout,
+			Handshakes: cfg.ForwardHandshake, Insecure: cfg.ForwardInsecure})
+		if err != nil {
+			return exit.New(exit.Usage, err)
+		}
+	} else if cfg.ForwardHandshake || len(cfg.ForwardHeaders) > 0 {
+		return exit.Errorf(exit.Usage, "--forward-handshake and --forward-header need --forward-to URL")
+	}
+
+	var rec *recording.Recorder
+	if cfg.Record != "" {
+		var err error
+		rec, err = recording.Open(cfg.Record, cfg.RecordFsync)
+		if err != nil {
+			return exit.Errorf(exit.Usage, "cannot open --record file: %v", err)
+		}
+		defer rec.Close()
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return listenError(cfg.Addr, err)
+	}
+	defer ln.Close()
+
+	var sink render.Sink
+	var pretty *render.Pretty
+	if cfg.JSON {
+		sink = render.NewJSONLines(ios.Out, render.JSONOptions{Headers: ios.Verbose, Body: cfg.Raw})
+	} else {
+		width := 0
+		if ios.StdoutTTY {
+			width = ios.TerminalWidth()
+		}
+		pretty = render.NewPretty(ios.Out, ios.Renderer(), render.PrettyOptions{Raw: cfg.Raw, Headers: ios.Verbose, Width: width})
+		sink = pretty
+	}
+
+	rc, err := New(Options{
+		Path: cfg.Path, AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, MaxBody: maxBody,
+		AcceptInvalid: cfg.AcceptInvalid, StaleAfter: cfg.StaleAfter, Redact: cfg.Redact,
+		Filter:   Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)},
+		Recorder: rec, Forwarder: fw, Sink: sink,
+	})
+	if err != nil {
+		return exit.New(exit.Usage, err)
+	}
+
+	srv := &http.Server{
+		Handler:           rc,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		TLSConfig:         tlsConf,
+		ErrorLog:          log.New(debugWriter{ios}, "", 0),
+	}
+	scheme := "http"
+	if tlsConf != nil {
+		scheme = "https"
+	}
+	local := fmt.Sprintf("%s://%s%s", scheme, displayAddr(ln.Addr()), cfg.Path)
+
+	banner(ios, bannerInfo{cfg: cfg, local: local, generated: generated, demoSecret: demoSecret,
+		maxBody: maxBody, forward: fw, record: rec, pretty: pretty})
+
+	serveErr := make(chan error, 1)
+	go func() {
+		var err error
+		if tlsConf != nil {
+			err = srv.ServeTLS(ln, "", "")
+		} else {
+			err = srv.Serve(ln)
+		}
+		serveErr <- err
+	}()
+
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	if cfg.Demo {
+		go func() {
+			if err := runDemo(runCtx, ios, local, cfg.AppSecret, tlsConf != nil); err != nil && runCtx.Err() == nil {
+				ios.Warnf("demo: %v", err)
+			}
+			if cfg.DemoExit {
+				stop()
+				return
+			}
+			ios.Infof("%s", ios.ErrColor().Sprint("demo: done. Still listening; press Ctrl-C to stop."))
+		}()
+	}
+
+	var failure error
+	select {
+	case <-runCtx.Done():
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			failure = exit.Errorf(exit.Failure, "server stopped: %v", err)
+		}
+	}
+
+	shutCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		ios.Warnf("some requests were still running after %s and were cut off", ShutdownTimeout)
+		_ = srv.Close()
+	}
+	summary := rc.Close()
+	if rec != nil {
+		if err := rec.Close(); err != nil {
+			ios.Warnf("closing the recording %s: %v", rec.Path(), err)
+		}
+	}
+	if cfg.JSON {
+		sink.Summary(summary)
+	}
+	if !ios.Quiet {
+		render.WriteSummary(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary)
+	}
+	return failure
+}
+
+// NewVerifyToken returns a random verify token for the handshake.
+func NewVerifyToken() string { return "wa-hooks-" + randomHex(12) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func splitList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// displayAddr shows a wildcard listener as localhost, which a browser or
+// tunnel on this machine can use.
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok {
+		return a.String()
+	}
+	if tcp.IP == nil || tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("localhost:%d", tcp.Port)
+	}
+	return tcp.String()
+}
+
+func listenError(addr string, err error) error {
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		return exit.Errorf(exit.Failure, "cannot listen on %s: the address is already in use; stop the other server or pick another --addr (127.0.0.1:0 picks a free port)", addr)
+	case errors.Is(err, syscall.EACCES):
+		return exit.Errorf(exit.Failure, "cannot listen on %s: permission denied; ports below 1024 need privileges, use a port such as 8080", addr)
+	}
+	var ae *net.AddrError
+	var oe *net.OpError
+	if errors.As(err, &ae) || (errors.As(err, &oe) && oe.Op == "listen") {
+		return exit.Errorf(exit.Usage, "invalid --addr %q: %v; use host:port, e.g. 127.0.0.1:8080 or :8080", addr, innermost(err))
+	}
+	return exit.Errorf(exit.Failure, "cannot listen on %s: %v", addr, err)
+}
+
+func innermost(err error) error {
+	for {
+		u := errors.Unwrap(err)
+		if u == nil {
+			return err
+		}
+		err = u
+	}
+}
+
+// debugWriter sends net/http's own log lines (TLS handshake errors from
+// scanners and the like) to -v output only.
+type debugWriter struct{ ios *iostreams.IO }
+
+func (d debugWriter) Write(p []byte) (int, error) {
+	d.ios.Debugf("%s", strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+type bannerInfo struct {
+	cfg        Config
+	local      string
+	generated  bool
+	demoSecret bool
+	maxBody    int64
+	forward    *Forwarder
+	record     *recording.Recorder
+	pretty     *render.Pretty
+}
+
+// banner tells the user where serve listens and what it will do. The
+// "Listening on" line is printed even with --quiet: it is the one thing a
+// caller needs (and what tests wait for with --addr 127.0.0.1:0).
+func banner(ios *iostreams.IO, b bannerInfo) {
+	st := render.NewStyles(ios.ErrRenderer())
+	w := ios.ErrOut
+	fmt.Fprintf(w, "%s %s\n", st.Title.Render("Listening on"), st.Bold.Render(b.local))
+	if ios.Quiet {
+		return
+	}
+	row := func(label, value string) {
+		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-13s", label)), value)
+	}
+	cfg := b.cfg
+	callback := "https://<your-tunnel-host>" + cfg.Path
+	if cfg.PublicURL != "" {
+		callback = strings.TrimRight(cfg.PublicURL, "/")
+		if !strings.HasSuffix(callback, cfg.Path) {
+			callback += cfg.Path
+		}
+	}
+	row("Callback URL", st.Bold.Render(callback)+st.Dim.Render("  (Meta App Dashboard → WhatsApp → Configuration → Callback URL)"))
+	if b.generated {
+		row("Verify token", st.Bold.Render(cfg.VerifyToken)+st.Dim.Render("  (generated for this run: paste it in Meta App Dashboard → WhatsApp → Configuration → Verify token, or set verify_token / WA_HOOKS_VERIFY_TOKEN to keep one)"))
+	} else {
+		row("Verify token", config.Mask(cfg.VerifyToken)+st.Dim.Render("  (from your configuration)"))
+	}
+	switch {
+	case b.demoSecret:
+		row("Signatures", st.OK.Render("checked")+st.Dim.Render(" with a throwaway App Secret for the demo"))
+	case cfg.AppSecret != "":
+		mode := st.OK.Render("checked") + " with App Secret " + config.Mask(cfg.AppSecret)
+		if cfg.AcceptInvalid {
+			mode += st.Warn.Render("; bad signatures are answered 200 (--accept-invalid) but flagged")
+		} else {
+			mode += st.Dim.Render("; bad or missing signatures get 401")
+		}
+		row("Signatures", mode)
+	default:
+		row("Signatures", st.Fail.Render("NOT CHECKED: no App Secret")+" — set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret; events are marked \"unchecked\"")
+	}
+	row("Max body", FormatSize(b.maxBody)+st.Dim.Render(" (413 above)"))
+	if b.record != nil {
+		row("Recording", "every request to "+st.Bold.Render(b.record.Path())+st.Dim.Render(" (JSON lines, written before each answer)"))
+	} else {
+		row("Recording", st.Dim.Render("off (--record FILE keeps every request, exact bytes)"))
+	}
+	if b.forward != nil {
+		f := "POSTs to " + st.Bold.Render(b.forward.URL()) + fmt.Sprintf(" (same bytes and signature, timeout %s", b.forward.Timeout())
+		if b.forward.Handshakes() {
+			f += ", handshakes too"
+		}
+		row("Forwarding", f+")")
+	} else {
+		row("Forwarding", st.Dim.Render("off (--forward-to URL passes every request on to your app)"))
+	}
+	if b.pretty != nil {
+		row("Legend", b.pretty.SignatureLegend())
+	}
+	if cfg.PublicURL == "" && !cfg.Demo {
+		port := b.local[strings.LastIndex(b.local, ":")+1:]
+		port = strings.TrimSuffix(port, cfg.Path)
+		fmt.Fprintf(w, "\n  %s Meta only posts to a public HTTPS URL with a valid certificate (no plain HTTP, no self-signed).\n", st.Warn.Render("Expose it:"))
+		fmt.Fprintf(w, "  %s\n", st.Dim.Render(fmt.Sprintf("any HTTPS tunnel works, e.g. `cloudflared tunnel --url http://localhost:%s` or `ngrok http %s`; then use https://<tunnel-host>%s", port, port, cfg.Path)))
+	}
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,198 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
+)
+
+// JSONLines writes one JSON object per line: one per event (kind message,
+// status, error or the field name), and one per request-level problem
+// (kind "error" with an "error" naming the problem), accepted handshake
+// (kind "handshake"), forward result (kind "forward") and the final summary
+// (kind "summary"). Every line carries "time" and, where there is one, the
+// "request" number that ties lines of the same request together.
+type JSONLines struct {
+	w       io.Writer
+	headers bool
+	raw     bool
+	buf     bytes.Buffer
+}
+
+// JSONOptions tune JSON lines.
+type JSONOptions struct {
+	// Headers adds the request headers to problem lines (-v).
+	Headers bool
+	// Body adds the whole request body to problem lines (--raw).
+	Body bool
+}
+
+// NewJSONLines returns the machine renderer writing to w.
+func NewJSONLines(w io.Writer, opts JSONOptions) *JSONLines {
+	return &JSONLines{w: w, headers: opts.Headers, raw: opts.Body}
+}
+
+// EventLine is the JSON form of one event.
+type EventLine struct {
+	Time               time.Time           `json:"time"`
+	Request            uint64              `json:"request"`
+	Field              string              `json:"field"`
+	Kind               string              `json:"kind"`
+	Type               string              `json:"type"`
+	ID                 string              `json:"id"`
+	From               string              `json:"from"`
+	Recipient          string              `json:"recipient"`
+	ContactName        string              `json:"contact_name,omitempty"`
+	PhoneNumberID      string              `json:"phone_number_id"`
+	DisplayPhoneNumber string              `json:"display_phone_number,omitempty"`
+	WABAID             string              `json:"waba_id"`
+	Timestamp          *time.Time          `json:"timestamp"`
+	UserID             string              `json:"user_id,omitempty"`
+	Username           string              `json:"username,omitempty"`
+	GroupID            string              `json:"group_id,omitempty"`
+	Status             string              `json:"status,omitempty"`
+	Errors             []webhook.ErrorInfo `json:"errors,omitempty"`
+	Summary            string              `json:"summary"`
+	Signature          Signature           `json:"signature"`
+	Failed             bool                `json:"failed"`
+	Duplicate          bool                `json:"duplicate"`
+	Retry              bool                `json:"retry"`
+	FirstSeen          *time.Time          `json:"first_seen,omitempty"`
+	FirstRequest       uint64              `json:"first_request,omitempty"`
+	Stale              bool                `json:"stale"`
+	AgeSeconds         int64               `json:"age_seconds,omitempty"`
+	Key                string              `json:"key"`
+	Raw                json.RawMessage     `json:"raw"`
+}
+
+// NewEventLine builds the JSON form of e.
+func NewEventLine(e Event) EventLine {
+	l := EventLine{
+		Time: e.Received, Request: e.Request, Field: e.Field, Kind: e.Kind, Type: e.Type, ID: e.ID,
+		From: e.From, Recipient: e.Recipient, ContactName: e.ContactName,
+		PhoneNumberID: e.PhoneNumberID, DisplayPhoneNumber: e.DisplayPhoneNumber, WABAID: e.WABAID,
+		UserID: e.UserID, Username: e.Username, GroupID: e.GroupID, Status: e.Status, Errors: e.Errors,
+		Summary: e.Summary, Signature: e.Signature, Failed: IsFailure(e),
+		Duplicate: e.Duplicate || e.Retry, Retry: e.Retry, FirstRequest: e.FirstRequest,
+		Stale: e.Stale, Key: e.Key(), Raw: e.Raw,
+	}
+	if !e.Timestamp.IsZero() {
+		ts := e.Timestamp.UTC()
+		l.Timestamp = &ts
+	}
+	if l.Duplicate {
+		fs := e.FirstSeen
+		l.FirstSeen = &fs
+	}
+	if e.Stale {
+		l.AgeSeconds = int64(e.Age / time.Second)
+	}
+	if len(l.Raw) == 0 {
+		l.Raw = json.RawMessage("null")
+	}
+	return l
+}
+
+// ErrorLine is the JSON form of a request-level problem.
+type ErrorLine struct {
+	Time      time.Time   `json:"time"`
+	Request   uint64      `json:"request"`
+	Kind      string      `json:"kind"` // always "error"
+	Error     string      `json:"error"`
+	Message   string      `json:"message"`
+	Hint      string      `json:"hint,omitempty"`
+	Status    int         `json:"status"`
+	Accepted  bool        `json:"accepted,omitempty"`
+	Method    string      `json:"method"`
+	Path      string      `json:"path"`
+	Query     string      `json:"query,omitempty"`
+	Remote    string      `json:"remote,omitempty"`
+	Signature Signature   `json:"signature,omitempty"`
+	Header    http.Header `json:"headers,omitempty"`
+	Body      *string     `json:"body,omitempty"`
+	Size      int         `json:"size"`
+}
+
+func (j *JSONLines) write(v any) {
+	j.buf.Reset()
+	enc := json.NewEncoder(&j.buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return
+	}
+	_, _ = j.w.Write(j.buf.Bytes())
+}
+
+// Received writes one line per event.
+func (j *JSONLines) Received(req Request, events []Event) {
+	for _, e := range events {
+		j.write(NewEventLine(e))
+	}
+}
+
+// Problem writes a kind "error" line.
+func (j *JSONLines) Problem(p Problem) {
+	r := p.Request
+	l := ErrorLine{
+		Time: r.Time, Request: r.Seq, Kind: "error", Error: p.Kind, Message: p.Message, Hint: p.Hint,
+		Status: r.Status, Accepted: p.Accepted, Method: r.Method, Path: r.Path, Query: r.Query,
+		Remote: r.Remote, Signature: r.Signature, Size: len(r.Body),
+	}
+	if p.Accepted {
+		l.Status = http.StatusOK
+	}
+	if j.headers {
+		l.Header = r.Header
+	}
+	if j.raw && len(r.Body) > 0 && p.Kind != ProblemTooLarge {
+		s := string(r.Body)
+		l.Body = &s
+	}
+	j.write(l)
+}
+
+// Handshake writes a kind "handshake" line.
+func (j *JSONLines) Handshake(h Handshake) {
+	j.write(struct {
+		Time      time.Time `json:"time"`
+		Request   uint64    `json:"request"`
+		Kind      string    `json:"kind"`
+		Status    int       `json:"status"`
+		Challenge string    `json:"challenge"`
+		Remote    string    `json:"remote,omitempty"`
+	}{h.Request.Time, h.Request.Seq, "handshake", h.Request.Status, h.Challenge, h.Request.Remote})
+}
+
+// Forwarded writes a kind "forward" line.
+func (j *JSONLines) Forwarded(f Forward) {
+	l := struct {
+		Time      time.Time `json:"time"`
+		Request   uint64    `json:"request"`
+		Kind      string    `json:"kind"`
+		OK        bool      `json:"ok"`
+		Handshake bool      `json:"handshake,omitempty"`
+		URL       string    `json:"url"`
+		Status    int       `json:"status,omitempty"`
+		LatencyMS float64   `json:"latency_ms"`
+		Error     string    `json:"error,omitempty"`
+		Body      string    `json:"body,omitempty"`
+	}{time.Now(), f.Request, "forward", f.OK(), f.Handshake, f.URL, f.Status,
+		float64(f.Latency.Microseconds()) / 1000, f.Err, ""}
+	if f.Status/100 != 2 {
+		l.Body = string(f.Body)
+	}
+	j.write(l)
+}
+
+// Summary writes a kind "summary" line.
+func (j *JSONLines) Summary(s Summary) {
+	j.write(struct {
+		Kind string `json:"kind"`
+		Summary
+		UptimeSeconds float64 `json:"uptime_seconds"`
+	}{"summary", s, s.Uptime.Seconds()})
+}
