@@ -302,7 +302,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	for _, a := range anchors {
 		if !prefixset.CoversPrefix(c.prefixes, a) {
 			if o.Force {
-				ios.Warnf("anchor %s is no longer covered; writing anyway (--force)", a)
+				ios.Warnf("anchor %s is no longer covered; accepting it anyway (--force)", a)
 				continue
 			}
 			return exit.Errorf(exit.AllowlistGuard, "refused: anchor %s is no longer covered (incomplete answer?)%s; use --force if this is expected", a, keptNote(kept))
@@ -362,7 +362,7 @@ func install(ctx context.Context, ios *iostreams.IO, o Options, c *collected, ou
 				return exit.Errorf(exit.AllowlistGuard, "refused: the new list removes %.1f%% of the %s space %s allows now (limit --max-shrink %s); %s left as it was; use --force if this is expected",
 					worst*100, fam, o.Output, o.MaxShrink, o.Output)
 			}
-			ios.Warnf("the new list removes %.1f%% of the %s space; writing anyway (--force)", worst*100, fam)
+			ios.Warnf("the new list removes %.1f%% of the %s space; accepting it anyway (--force)", worst*100, fam)
 		}
 	}
 	changed := !prev.Exists || !bytes.Equal(prev.Data, out)

@@ -141,7 +141,7 @@ func NormalizeServer(server string) (string, error) {
 	if _, _, err := net.SplitHostPort(server); err == nil {
 		return server, nil
 	}
-	if strings.Count(server, ":") > 1 && !strings.HasPrefix(server, "[") {
+	if a, err := netip.ParseAddr(server); err == nil && a.Is6() {
 		return net.JoinHostPort(server, "43"), nil // bare IPv6 address
 	}
 	if strings.Contains(server, ":") {
