@@ -5,14 +5,18 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"io"
 	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,6 +43,76 @@ type endpoint struct {
 	acceptForged bool
 	maxBody      int
 	postStatus   int
+	// reserialise verifies the signature over JSON.stringify(JSON.parse(body)).
+	reserialise      bool
+	rejectDuplicates *seen
+}
+
+// seen remembers message ids, for an endpoint that refuses duplicates.
+type seen struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (s *seen) first(body []byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ids == nil {
+		s.ids = map[string]bool{}
+	}
+	key := string(body)
+	if s.ids[key] {
+		return false
+	}
+	s.ids[key] = true
+	return true
+}
+
+// hasUnknownType reports a message type a naive handler would not know.
+func hasUnknownType(body []byte) bool {
+	var doc struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Messages []struct{ Type string } `json:"messages"`
+				} `json:"value"`
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+	if json.Unmarshal(body, &doc) != nil {
+		return true
+	}
+	for _, e := range doc.Entry {
+		for _, c := range e.Changes {
+			for _, m := range c.Value.Messages {
+				switch m.Type {
+				case "text", "image", "audio", "video", "document", "sticker", "location", "contacts", "interactive", "button", "reaction":
+				default:
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var uEscape = regexp.MustCompile(`(\\u[dD][89abAB][0-9a-fA-F]{2}\\u[0-9a-fA-F]{4}|\\u[0-9a-fA-F]{4})`)
+
+// reserialise does what JSON.stringify(JSON.parse(raw)) does to Meta's
+// bytes: raw UTF-8 instead of \uXXXX, and / instead of \/.
+func reserialise(body []byte) []byte {
+	var buf bytes.Buffer
+	if json.Compact(&buf, body) != nil {
+		return body
+	}
+	out := bytes.ReplaceAll(buf.Bytes(), []byte(`\/`), []byte(`/`))
+	return uEscape.ReplaceAllFunc(out, func(m []byte) []byte {
+		s, err := strconv.Unquote(`"` + string(m) + `"`)
+		if err != nil || s == `"` || s == `\` || s[0] < 0x20 {
+			return m
+		}
+		return []byte(s)
+	})
 }
 
 func (e endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -59,12 +133,19 @@ func (e endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "too large", http.StatusRequestEntityTooLarge)
 		return
 	}
+	if e.reserialise {
+		body = reserialise(body)
+	}
 	if !e.acceptForged && !signature.Verify(testSecret, body, r.Header.Get(signature.Header)).OK() {
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return
 	}
-	if e.unknown500 && bytes.Contains(body, []byte(`"type":"`+unknownType+`"`)) {
+	if e.unknown500 && hasUnknownType(body) {
 		http.Error(w, "unhandled message type", http.StatusInternalServerError)
+		return
+	}
+	if e.rejectDuplicates != nil && !e.rejectDuplicates.first(body) {
+		http.Error(w, "duplicate", http.StatusConflict)
 		return
 	}
 	if e.postStatus != 0 {
@@ -429,4 +510,91 @@ func mustURL(s string) *url.URL {
 		panic(err)
 	}
 	return u
+}
+
+// TestDeliveries runs the delivery checks against endpoints broken in one
+// way each.
+func TestDeliveries(t *testing.T) {
+	tests := []struct {
+		name   string
+		ep     endpoint
+		failed []string
+		reason string
+	}{
+		{name: "correct endpoint", ep: endpoint{}},
+		{name: "answers 500 to unknown types", ep: endpoint{unknown500: true},
+			failed: []string{"delivery-unknown-type"}, reason: "500 Internal Server Error"},
+		{name: "accepts forged signatures", ep: endpoint{acceptForged: true},
+			failed: []string{"forged-signature", "missing-signature"}, reason: "your endpoint accepts forged webhooks"},
+		{name: "verifies a re-serialised body", ep: endpoint{reserialise: true},
+			failed: []string{"delivery-escaping"}, reason: "verifies a re-serialised body"},
+		{name: "refuses duplicates", ep: endpoint{rejectDuplicates: &seen{}},
+			failed: []string{"delivery-duplicate"}, reason: "Meta delivers duplicates"},
+		{name: "limits bodies to 1 MB", ep: endpoint{maxBody: 1 << 20},
+			failed: []string{"delivery-large"}, reason: "413 Request Entity Too Large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := serve(t, tt.ep)
+			o := baseOpts(srv.URL + "/webhook")
+			o.Only = GroupDeliveries
+			rep := run(t, o)
+			if got := ids(rep, Fail); !slices.Equal(got, tt.failed) {
+				t.Fatalf("failed = %v, want %v%s", got, tt.failed, explain(rep))
+			}
+			if len(rep.Checks) != len(deliveryChecks) {
+				t.Errorf("%d checks, want %d", len(rep.Checks), len(deliveryChecks))
+			}
+			for _, c := range rep.Checks {
+				if c.HTTPStatus == 0 || c.Latency <= 0 {
+					t.Errorf("%s: status %d, latency %v: each delivery reports both", c.ID, c.HTTPStatus, c.Latency)
+				}
+			}
+			if len(tt.failed) > 0 {
+				if c := check(t, rep, tt.failed[0]); !strings.Contains(c.Reason, tt.reason) || c.Fix == "" {
+					t.Errorf("reason = %q (fix %q), want %q", c.Reason, c.Fix, tt.reason)
+				}
+			}
+		})
+	}
+}
+
+func TestDeliveriesNeedTheSecret(t *testing.T) {
+	srv := serve(t, endpoint{})
+	o := baseOpts(srv.URL)
+	o.AppSecret = ""
+	rep := run(t, o)
+	if got := ids(rep, Skip); len(got) != len(deliveryChecks)+3 { // + the three certificate checks
+		t.Errorf("skipped = %v", got)
+	}
+	if c := check(t, rep, "delivery-text"); !strings.Contains(c.Reason, "WA_HOOKS_APP_SECRET") {
+		t.Errorf("skip reason = %q", c.Reason)
+	}
+}
+
+func TestBodies(t *testing.T) {
+	set, err := buildBodies(testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(set.Large.Body); n > LargeBody || n < LargeBody-10_000 {
+		t.Errorf("large body is %d bytes, want just under %d", n, LargeBody)
+	}
+	for name, d := range map[string]delivery{"text": set.Text, "batch": set.Batch, "status": set.Status, "unknown": set.Unknown, "escaped": set.Escaped, "large": set.Large} {
+		if !signature.Verify(testSecret, d.Body, d.Header.Get(signature.Header)).OK() {
+			t.Errorf("%s: not correctly signed", name)
+		}
+		if !json.Valid(d.Body) {
+			t.Errorf("%s: not JSON", name)
+		}
+	}
+	if signature.Verify(testSecret, set.Forged.Body, set.Forged.Header.Get(signature.Header)).OK() || set.Forged.Header.Get(signature.Header) == "" {
+		t.Errorf("forged body carries a valid or no signature")
+	}
+	if set.Unsigned.Header.Get(signature.Header) != "" {
+		t.Errorf("unsigned body is signed")
+	}
+	if bytes.Equal(set.Forged.Body, set.Text.Body) || bytes.Equal(set.Unsigned.Body, set.Text.Body) {
+		t.Errorf("forged and unsigned bodies must be fresh deliveries, not copies a dedup cache would answer")
+	}
 }
