@@ -15,6 +15,7 @@ func commands(app *App) []*cobra.Command {
 		newCompletionCmd(app),
 		newConfigCmd(app),
 		newServeCmd(app),
+		newVerifyCmd(app),
 		newVersionCmd(app),
 	}
 }

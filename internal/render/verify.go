@@ -1,0 +1,138 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/mattn/go-runewidth"
+
+	"github.com/wa-hooks/wa-hooks/internal/conformance"
+)
+
+// VerifyOptions shape the verify report for people.
+type VerifyOptions struct {
+	// Width wraps reasons to the terminal; 0 never wraps (logs, pipes).
+	Width int
+}
+
+// VerifyPretty prints the verify report like a test runner: a line per
+// check as soon as it is known, then the summary line.
+type VerifyPretty struct {
+	w     io.Writer
+	st    Styles
+	opts  VerifyOptions
+	group string
+}
+
+// NewVerifyPretty returns a report printer writing to w with r's colours.
+func NewVerifyPretty(w io.Writer, r *lipgloss.Renderer, opts VerifyOptions) *VerifyPretty {
+	return &VerifyPretty{w: w, st: NewStyles(r), opts: opts}
+}
+
+// titleWidth aligns reasons; wider titles push their reason right.
+const titleWidth = 38
+
+var groupTitles = map[string]string{
+	conformance.GroupHandshake:  "Handshake",
+	conformance.GroupDeliveries: "Deliveries",
+}
+
+// Start prints what is being verified.
+func (p *VerifyPretty) Start(r *conformance.Report) {
+	line := p.st.Bold.Render("Verifying "+r.URL) + "\n"
+	if r.Challenge != "" {
+		line = p.st.Bold.Render("Verifying "+r.URL) + p.st.Dim.Render(" (challenge "+r.Challenge+")") + "\n"
+	}
+	fmt.Fprint(p.w, line)
+}
+
+// Check prints one check: mark, title, reason, and a fix line when needed.
+func (p *VerifyPretty) Check(c conformance.Check) {
+	if c.Group != p.group {
+		p.group = c.Group
+		fmt.Fprintf(p.w, "\n%s\n", p.st.Title.Render(groupTitles[c.Group]))
+	}
+	mark, style := p.mark(c.Status)
+	title := c.Title + strings.Repeat(" ", max(1, titleWidth-runewidth.StringWidth(c.Title)))
+	indent := 4 + titleWidth
+	reason := c.Reason
+	if c.Strict {
+		reason += " (warning, failed by --strict)"
+	}
+	reasonStyle := p.st.Dim
+	if c.Status == conformance.Fail || c.Status == conformance.Warn {
+		reasonStyle = lipgloss.NewStyle()
+	}
+	fmt.Fprintf(p.w, "  %s %s%s\n", style.Render(mark), title, reasonStyle.Render(p.wrap(reason, indent)))
+	if c.Fix != "" && c.Status != conformance.Pass && c.Status != conformance.Skip {
+		fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.st.Info.Render(p.wrap("fix: "+c.Fix, indent)))
+	}
+}
+
+// Finish prints the summary line, exactly "N passed, N failed, N warnings, N skipped".
+func (p *VerifyPretty) Finish(r *conformance.Report) error {
+	style := p.st.OK
+	switch {
+	case r.Summary.Failed > 0 || r.Unreachable:
+		style = p.st.Fail
+	case r.Summary.Warnings > 0:
+		style = p.st.Warn
+	}
+	_, err := fmt.Fprintf(p.w, "\n%s\n", style.Render(r.Summary.String()))
+	return err
+}
+
+func (p *VerifyPretty) mark(s conformance.Status) (string, lipgloss.Style) {
+	switch s {
+	case conformance.Pass:
+		return "✓", p.st.OK
+	case conformance.Fail:
+		return "✗", p.st.Fail
+	case conformance.Warn:
+		return "!", p.st.Warn
+	}
+	return "–", p.st.Dim
+}
+
+// wrap breaks s to the terminal width, continuing lines at indent.
+func (p *VerifyPretty) wrap(s string, indent int) string {
+	room := p.opts.Width - indent
+	if p.opts.Width == 0 || room < 30 || runewidth.StringWidth(s) <= room {
+		return s
+	}
+	var lines []string
+	var cur strings.Builder
+	for _, word := range strings.Fields(s) {
+		if cur.Len() > 0 && runewidth.StringWidth(cur.String())+1+runewidth.StringWidth(word) > room {
+			lines = append(lines, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteByte(' ')
+		}
+		cur.WriteString(word)
+	}
+	lines = append(lines, cur.String())
+	return strings.Join(lines, "\n"+strings.Repeat(" ", indent))
+}
+
+// VerifyJSON writes the whole report as one indented JSON document when the
+// run ends.
+type VerifyJSON struct{ w io.Writer }
+
+// NewVerifyJSON returns a JSON report writer.
+func NewVerifyJSON(w io.Writer) *VerifyJSON { return &VerifyJSON{w: w} }
+
+func (*VerifyJSON) Start(*conformance.Report) {}
+func (*VerifyJSON) Check(conformance.Check)   {}
+
+// Finish writes the report.
+func (j *VerifyJSON) Finish(r *conformance.Report) error {
+	enc := json.NewEncoder(j.w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(r)
+}
