@@ -14,7 +14,9 @@ func commands(app *App) []*cobra.Command {
 		newAllowlistCmd(app),
 		newCompletionCmd(app),
 		newConfigCmd(app),
+		newFixturesCmd(app),
 		newServeCmd(app),
+		newSignCmd(app),
 		newVerifyCmd(app),
 		newVersionCmd(app),
 	}
