@@ -16,6 +16,7 @@ func commands(app *App) []*cobra.Command {
 		newConfigCmd(app),
 		newFixturesCmd(app),
 		newServeCmd(app),
+		newSignCmd(app),
 		newVerifyCmd(app),
 		newVersionCmd(app),
 	}

@@ -124,9 +124,9 @@ func Diagnose(secret string, body []byte, header string) Diagnosis {
 	if matches(secret, body) {
 		d.Tried = 1
 		d.Match = &Match{Transform: "exact-bytes", Description: "the bytes exactly as given", Bytes: len(body),
-			Hint: "the digest is right, only the value's format is wrong: " + d.Result.String() + "."}
+			Hint: "only the value's format is wrong: " + d.Result.String() + "."}
 		if p.Reason == NoPrefix && len(p.sum) == sha256.Size {
-			d.Match.Hint = "the digest is right but the value lacks the \"sha256=\" prefix Meta sends: compare against \"sha256=\" + hex, or strip the prefix from the header before comparing."
+			d.Match.Hint = "the value lacks the \"sha256=\" prefix Meta sends: compare against \"sha256=\" + hex, or strip the prefix from the header before comparing."
 		}
 		return d
 	}

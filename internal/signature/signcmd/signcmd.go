@@ -1,0 +1,229 @@
+// Package signcmd runs `wa-hooks sign`: it reads a payload, optionally turns
+// it into Meta's wire bytes, and either prints the X-Hub-Signature-256 value
+// for those exact bytes or checks a given signature against them and, on a
+// mismatch, explains why.
+package signcmd
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/wire"
+)
+
+// Options are the flags of `wa-hooks sign`.
+type Options struct {
+	AppSecret string
+	// Input is a file path, "-" for stdin, or "" (stdin unless it is a terminal).
+	Input string
+	// Wire signs Meta's wire encoding of the input instead of the input bytes.
+	Wire bool
+	// Out, when set, receives the exact bytes that were signed.
+	Out string
+	// Header prints full header lines instead of bare values.
+	Header bool
+	// SHA1 also prints the legacy X-Hub-Signature value.
+	SHA1 bool
+	JSON bool
+	// Check is the signature to check; CheckSet says --check was given
+	// (an empty value is then checked as a missing signature).
+	Check    string
+	CheckSet bool
+}
+
+// Run executes sign or sign --check.
+func Run(ctx context.Context, ios *iostreams.IO, opts Options) error {
+	if err := validate(opts); err != nil {
+		return err
+	}
+	body, label, err := readInput(ios, opts.Input)
+	if err != nil {
+		return err
+	}
+	if opts.Wire {
+		w, err := wire.Encode(body)
+		if err != nil {
+			return exit.Errorf(exit.Usage, "--wire needs a JSON payload: %s is %v", label, err)
+		}
+		body = w
+	}
+	if opts.CheckSet {
+		return check(ios, opts, body, label)
+	}
+	return sign(ios, opts, body, label)
+}
+
+func validate(opts Options) error {
+	if opts.AppSecret == "" {
+		return exit.Errorf(exit.Usage, "no App Secret: pass --app-secret, set WA_HOOKS_APP_SECRET, or put app_secret in the config file (see wa-hooks config)")
+	}
+	if opts.CheckSet {
+		for _, f := range []struct {
+			set  bool
+			name string
+		}{{opts.Out != "", "--out"}, {opts.Header, "--header"}, {opts.SHA1, "--sha1"}} {
+			if f.set {
+				return exit.Errorf(exit.Usage, "%s does not apply to --check: a sha1= value is recognised by its prefix; drop %s", f.name, f.name)
+			}
+		}
+	}
+	if opts.JSON && opts.Header {
+		return exit.Errorf(exit.Usage, "--header and --json cannot be used together: pick one")
+	}
+	if opts.Out == "-" {
+		return exit.Errorf(exit.Usage, "--out needs a file name (stdout carries the signature): for example --out body.json")
+	}
+	return nil
+}
+
+// readInput returns the payload bytes exactly as stored, and a name for them.
+func readInput(ios *iostreams.IO, path string) ([]byte, string, error) {
+	if path == "" || path == "-" {
+		if path == "" && ios.StdinTTY {
+			return nil, "", exit.Errorf(exit.Usage, "no payload: give a FILE, or pipe the body on stdin (wa-hooks sign - < body.json)")
+		}
+		b, err := io.ReadAll(ios.In)
+		if err != nil {
+			return nil, "", exit.Errorf(exit.Usage, "cannot read the payload from stdin: %v", err)
+		}
+		return b, "stdin", nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var why string
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			why = "no such file"
+		case errors.Is(err, fs.ErrPermission):
+			why = "permission denied"
+		default:
+			if st, serr := os.Stat(path); serr == nil && st.IsDir() {
+				why = "it is a directory, not a file"
+			} else {
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
+				why = err.Error()
+			}
+		}
+		return nil, "", exit.Errorf(exit.Usage, "cannot read payload %s: %s", path, why)
+	}
+	return b, path, nil
+}
+
+// signResult is the --json form of sign.
+type signResult struct {
+	Signature  string `json:"signature"`
+	BodySHA256 string `json:"body_sha256"`
+	Bytes      int    `json:"bytes"`
+	Wire       bool   `json:"wire"`
+	SHA1       string `json:"sha1,omitempty"`
+	Out        string `json:"out,omitempty"`
+}
+
+func sign(ios *iostreams.IO, opts Options, body []byte, label string) error {
+	sum := sha256.Sum256(body)
+	res := signResult{
+		Signature:  signature.Sign(opts.AppSecret, body),
+		BodySHA256: hex.EncodeToString(sum[:]),
+		Bytes:      len(body),
+		Wire:       opts.Wire,
+		Out:        opts.Out,
+	}
+	if opts.SHA1 {
+		res.SHA1 = signature.SignSHA1(opts.AppSecret, body)
+	}
+	if opts.Out != "" {
+		if err := os.WriteFile(opts.Out, body, 0o644); err != nil {
+			return exit.Errorf(exit.Failure, "cannot write %s: %v", opts.Out, unwrapPath(err))
+		}
+	}
+	if opts.JSON {
+		enc := json.NewEncoder(ios.Out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	if opts.Header {
+		fmt.Fprintf(ios.Out, "%s: %s\n", signature.Header, res.Signature)
+		if res.SHA1 != "" {
+			fmt.Fprintf(ios.Out, "%s: %s\n", signature.LegacyHeader, res.SHA1)
+		}
+	} else {
+		fmt.Fprintln(ios.Out, res.Signature)
+		if res.SHA1 != "" {
+			fmt.Fprintln(ios.Out, res.SHA1)
+		}
+	}
+	switch {
+	case opts.Out != "":
+		ios.Infof("wrote the %d signed bytes to %s; send exactly those: curl --data-binary @%s", len(body), opts.Out, opts.Out)
+	case opts.Wire && label != "stdin":
+		ios.Infof("signed the %d wire bytes of %s, not the file itself: add --out FILE to get the bytes to send", len(body), label)
+	}
+	return nil
+}
+
+func unwrapPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// cleanSignature accepts what users paste: the bare value, the whole header
+// line from a log, or a quoted value.
+func cleanSignature(s string) string {
+	s = strings.TrimSpace(s)
+	for _, name := range []string{signature.Header, signature.LegacyHeader} {
+		if len(s) > len(name) && strings.EqualFold(s[:len(name)], name) && s[len(name)] == ':' {
+			s = strings.TrimSpace(s[len(name)+1:])
+			break
+		}
+	}
+	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
+		s = s[1 : len(s)-1]
+	}
+	return s
+}
+
+// checkResult is the --json form of --check.
+type checkResult struct {
+	OK      bool             `json:"ok"`
+	Reason  signature.Reason `json:"reason"`
+	Detail  string           `json:"detail,omitempty"`
+	Summary string           `json:"summary"`
+	Input   string           `json:"input"`
+	Wire    bool             `json:"wire"`
+	signature.Diagnosis
+}
+
+func check(ios *iostreams.IO, opts Options, body []byte, label string) error {
+	d := signature.Diagnose(opts.AppSecret, body, cleanSignature(opts.Check))
+	if opts.JSON {
+		enc := json.NewEncoder(ios.Out)
+		enc.SetIndent("", "  ")
+		res := checkResult{OK: d.OK(), Reason: d.Result.Reason, Detail: d.Result.Detail, Summary: d.Summary(), Input: label, Wire: opts.Wire, Diagnosis: d}
+		if err := enc.Encode(res); err != nil {
+			return err
+		}
+	} else {
+		Render(ios, d, label)
+	}
+	if d.OK() {
+		return nil
+	}
+	return exit.Silent(exit.Failure)
+}
