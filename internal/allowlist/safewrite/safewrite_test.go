@@ -1,0 +1,119 @@
+package safewrite
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"syscall"
+	"testing"
+)
+
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Sys().(*syscall.Stat_t).Ino
+}
+
+func TestWriteAtomicKeepsMode(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "list.conf")
+	if err := Write(path, []byte("one\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o644 {
+		t.Errorf("new file mode = %v, want 0644", fi.Mode().Perm())
+	}
+	if err := os.Chmod(path, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	before := inode(t, path)
+	if err := Write(path, []byte("two\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	fi, _ := os.Stat(path)
+	if string(data) != "two\n" || fi.Mode().Perm() != 0o640 {
+		t.Errorf("content %q mode %v, want two, 0640", data, fi.Mode().Perm())
+	}
+	if inode(t, path) == before {
+		t.Error("atomic write kept the inode: it should rename a new file over the old one")
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 1 {
+		t.Errorf("leftover files: %v", entries)
+	}
+}
+
+func TestWriteInPlaceKeepsInode(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.conf")
+	if err := Write(path, []byte("a much longer first version\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	before := inode(t, path)
+	if err := Write(path, []byte("short\n"), true); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if string(data) != "short\n" || inode(t, path) != before {
+		t.Errorf("in-place: content %q, inode changed=%v", data, inode(t, path) != before)
+	}
+}
+
+func TestWriteRefusesDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := Write(dir, []byte("x"), false); err == nil {
+		t.Error("wrote over a directory")
+	}
+}
+
+func TestRestore(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.conf")
+	prev, err := Read(path)
+	if err != nil || prev.Exists {
+		t.Fatalf("Read of a missing file = %+v, %v", prev, err)
+	}
+	if err := Write(path, []byte("new\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := Restore(path, prev, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
+		t.Error("restoring 'no file' left a file")
+	}
+	if err := Write(path, []byte("old\n"), false); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o600)
+	prev, _ = Read(path)
+	Write(path, []byte("new\n"), false)
+	os.Chmod(path, 0o644)
+	if err := Restore(path, prev, false); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	fi, _ := os.Stat(path)
+	if string(data) != "old\n" || fi.Mode().Perm() != 0o600 {
+		t.Errorf("restored %q mode %v", data, fi.Mode().Perm())
+	}
+}
+
+func TestLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "list.conf")
+	unlock, err := Lock(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock(path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second lock: err = %v, want ErrLocked", err)
+	}
+	unlock()
+	unlock2, err := Lock(path)
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	unlock2()
+}
