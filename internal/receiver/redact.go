@@ -15,7 +15,7 @@ import (
 var (
 	phoneKeys = map[string]bool{
 		"from": true, "wa_id": true, "recipient_id": true, "display_phone_number": true,
-		"recipient_participant_id": true, "phone": true, "new_wa_id": true, "customer": true,
+		"recipient_participant_id": true, "phone": true, "phone_number": true, "new_wa_id": true, "customer": true,
 		"participant_id": true, "to": true,
 	}
 	userIDKeys = map[string]bool{
@@ -25,7 +25,7 @@ var (
 	}
 	textKeys = map[string]bool{
 		"body": true, "caption": true, "text": true, "title": true, "description": true,
-		"formatted_name": true, "first_name": true, "last_name": true, "middle_name": true,
+		"formatted_name": true, "full_name": true, "first_name": true, "last_name": true, "middle_name": true,
 		"name": true, "username": true, "email": true, "address": true, "street": true,
 		"response_json": true, "payload": true, "filename": true, "vcard": true,
 	}

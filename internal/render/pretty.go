@@ -116,7 +116,7 @@ func (p *Pretty) Received(req Request, events []Event) {
 
 func (p *Pretty) eventLine(b *strings.Builder, e Event) {
 	ks := p.kindStyle(e)
-	kind := fmt.Sprintf("%-*s", kindWidth, e.Kind)
+	kind := fmt.Sprintf("%-*s", kindWidth, kindLabel(e.Event))
 	typ := fmt.Sprintf("%-*s", typeWidth, e.Type)
 	who := Counterpart(e.Event)
 
@@ -184,6 +184,16 @@ func firstSeen(e Event) string {
 	return s
 }
 
+// kindLabel is the kind column: message, status and error for the messages
+// field, "event" for other fields (whose type already names the field).
+func kindLabel(e webhook.Event) string {
+	switch e.Kind {
+	case "message", "status", "error":
+		return e.Kind
+	}
+	return "event"
+}
+
 // Counterpart names who the event is about: the sender of a message (number
 // or BSUID, and profile name), the recipient of a status.
 func Counterpart(e webhook.Event) string {
@@ -228,11 +238,7 @@ func HumanAge(d time.Duration) string {
 		}
 		return fmt.Sprintf("%dh", h)
 	}
-	days := int(d.Hours()) / 24
-	if h := int(d.Hours()) % 24; h != 0 {
-		return fmt.Sprintf("%dd%dh", days, h)
-	}
-	return fmt.Sprintf("%dd", days)
+	return fmt.Sprintf("%dd", int(d.Hours())/24)
 }
 
 func oneLine(s string) string {
