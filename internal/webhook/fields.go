@@ -26,18 +26,24 @@ func (it *Item[T]) UnmarshalJSON(b []byte) error {
 // Strings is a list Meta sometimes sends as a single string.
 type Strings []string
 
-// UnmarshalJSON accepts a string, an array of strings, or null.
+// UnmarshalJSON accepts a string, an array of scalars, or null, and never
+// fails (see Flex).
 func (s *Strings) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '[' {
-		var xs []string
-		err := json.Unmarshal(b, &xs)
-		*s = xs
-		return err
+		var xs []Flex
+		if json.Unmarshal(b, &xs) != nil {
+			*s = Strings{string(b)}
+			return nil
+		}
+		out := make(Strings, len(xs))
+		for i, x := range xs {
+			out[i] = string(x)
+		}
+		*s = out
+		return nil
 	}
 	var f Flex
-	if err := f.UnmarshalJSON(b); err != nil {
-		return err
-	}
+	_ = f.UnmarshalJSON(b)
 	if f != "" {
 		*s = Strings{string(f)}
 	}

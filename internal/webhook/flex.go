@@ -14,7 +14,10 @@ import (
 // never goes through a float64. null and a missing value are both "".
 type Flex string
 
-// UnmarshalJSON accepts a string, a number, a boolean or null.
+// UnmarshalJSON accepts a string, a number, a boolean or null. An object or
+// an array where a scalar belongs is kept as its JSON text rather than
+// refused: encoding/json abandons the whole enclosing item when a custom
+// decoder fails, and one odd field must not cost the rest of a message.
 func (f *Flex) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 {
 		return nil
@@ -33,12 +36,26 @@ func (f *Flex) UnmarshalJSON(b []byte) error {
 		*f = Flex(s)
 	case 'n':
 		*f = ""
-	case '{', '[':
-		return fmt.Errorf("expected a string or a number, got %s", jsonKind(b))
 	default:
 		*f = Flex(b)
 	}
 	return nil
+}
+
+// IsComposite reports whether the value held an object or an array.
+func (f Flex) IsComposite() bool {
+	return len(f) > 0 && (f[0] == '{' || f[0] == '[')
+}
+
+// strictFlex is Flex for the envelope, where an object in place of an
+// entry's id or time means the body is not a webhook at all.
+type strictFlex Flex
+
+func (f *strictFlex) UnmarshalJSON(b []byte) error {
+	if k := jsonKind(b); k == "an object" || k == "an array" {
+		return fmt.Errorf("expected a string or a number, got %s", k)
+	}
+	return (*Flex)(f).UnmarshalJSON(b)
 }
 
 // String returns the value's text.

@@ -35,6 +35,8 @@ func messageEvent(base Event, m *Message, idx contactIndex) Event {
 	}
 	if ts := m.Timestamp.Time(); !ts.IsZero() {
 		e.Timestamp = ts
+	} else if m.Timestamp.IsComposite() && e.Problem == "" {
+		e.Problem = "timestamp: expected a string or a number, got " + jsonKind([]byte(m.Timestamp))
 	}
 	if m.Context != nil {
 		e.ReplyTo = m.Context.ID

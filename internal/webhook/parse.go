@@ -36,10 +36,10 @@ func (e *ParseError) Error() string {
 type envelope struct {
 	Object *string `json:"object"`
 	Entry  []struct {
-		ID      Flex `json:"id"`
-		Time    Flex `json:"time"`
+		ID      strictFlex `json:"id"`
+		Time    strictFlex `json:"time"`
 		Changes []struct {
-			Field Flex            `json:"field"`
+			Field strictFlex      `json:"field"`
 			Value json.RawMessage `json:"value"`
 		} `json:"changes"`
 	} `json:"entry"`
@@ -66,7 +66,7 @@ func Parse(body []byte) (*Notification, error) {
 	}
 	n := &Notification{Object: *env.Object, Entry: make([]Entry, len(env.Entry))}
 	for i, e := range env.Entry {
-		out := Entry{ID: e.ID, Time: e.Time, Changes: make([]Change, len(e.Changes))}
+		out := Entry{ID: Flex(e.ID), Time: Flex(e.Time), Changes: make([]Change, len(e.Changes))}
 		for j, c := range e.Changes {
 			out.Changes[j] = decodeChange(string(c.Field), c.Value)
 		}
