@@ -157,6 +157,9 @@ func transportFailure(r Response, timeout time.Duration) Finding {
 
 func redirectFinding(r Response) Finding {
 	loc := r.Header.Get("Location")
+	if i := strings.IndexByte(loc, '?'); i >= 0 {
+		loc = loc[:i] + "?…" // the query repeats the verify token
+	}
 	reason := fmt.Sprintf("redirected (%s) to %s: Meta does not follow redirects", statusText(r.Status), loc)
 	fix := "register the final URL as the callback URL, or stop redirecting this path"
 	if strings.HasPrefix(strings.ToLower(loc), "https://") {
