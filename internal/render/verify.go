@@ -23,13 +23,14 @@ type VerifyOptions struct {
 type VerifyPretty struct {
 	w     io.Writer
 	st    Styles
+	plain lipgloss.Style
 	opts  VerifyOptions
 	group string
 }
 
 // NewVerifyPretty returns a report printer writing to w with r's colours.
 func NewVerifyPretty(w io.Writer, r *lipgloss.Renderer, opts VerifyOptions) *VerifyPretty {
-	return &VerifyPretty{w: w, st: NewStyles(r), opts: opts}
+	return &VerifyPretty{w: w, st: NewStyles(r), plain: r.NewStyle(), opts: opts}
 }
 
 // titleWidth aligns reasons; wider titles push their reason right.
@@ -64,11 +65,11 @@ func (p *VerifyPretty) Check(c conformance.Check) {
 	}
 	reasonStyle := p.st.Dim
 	if c.Status == conformance.Fail || c.Status == conformance.Warn {
-		reasonStyle = lipgloss.NewStyle()
+		reasonStyle = p.plain
 	}
-	fmt.Fprintf(p.w, "  %s %s%s\n", style.Render(mark), title, reasonStyle.Render(p.wrap(reason, indent)))
+	fmt.Fprintf(p.w, "  %s %s%s\n", style.Render(mark), title, p.wrap(reasonStyle, reason, indent))
 	if c.Fix != "" && c.Status != conformance.Pass && c.Status != conformance.Skip {
-		fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.st.Info.Render(p.wrap("fix: "+c.Fix, indent)))
+		fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.wrap(p.st.Info, "fix: "+c.Fix, indent))
 	}
 }
 
@@ -97,11 +98,20 @@ func (p *VerifyPretty) mark(s conformance.Status) (string, lipgloss.Style) {
 	return "–", p.st.Dim
 }
 
-// wrap breaks s to the terminal width, continuing lines at indent.
-func (p *VerifyPretty) wrap(s string, indent int) string {
+// wrap breaks s to the terminal width, continuing lines at indent, and
+// styles each line's text (not the indentation).
+func (p *VerifyPretty) wrap(style lipgloss.Style, s string, indent int) string {
+	lines := p.breakLines(s, indent)
+	for i, l := range lines {
+		lines[i] = style.Render(l)
+	}
+	return strings.Join(lines, "\n"+strings.Repeat(" ", indent))
+}
+
+func (p *VerifyPretty) breakLines(s string, indent int) []string {
 	room := p.opts.Width - indent
 	if p.opts.Width == 0 || room < 30 || runewidth.StringWidth(s) <= room {
-		return s
+		return []string{s}
 	}
 	var lines []string
 	var cur strings.Builder
@@ -115,8 +125,7 @@ func (p *VerifyPretty) wrap(s string, indent int) string {
 		}
 		cur.WriteString(word)
 	}
-	lines = append(lines, cur.String())
-	return strings.Join(lines, "\n"+strings.Repeat(" ", indent))
+	return append(lines, cur.String())
 }
 
 // VerifyJSON writes the whole report as one indented JSON document when the
