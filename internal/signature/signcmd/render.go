@@ -17,9 +17,15 @@ import (
 // a mismatch, facts about the body and, when nothing matched, what to check.
 // With -q only the verdict line is written.
 func Render(ios *iostreams.IO, d signature.Diagnosis, label string) {
+	// Wrap prose to the terminal; piped output keeps one line per paragraph
+	// so it greps and logs well.
+	width := 1 << 20
+	if ios.StdoutTTY {
+		width = ios.TerminalWidth()
+	}
 	p := painter{
 		w:     ios.Out,
-		width: ios.TerminalWidth(),
+		width: width,
 		ok:    ios.Color(color.FgGreen, color.Bold),
 		bad:   ios.Color(color.FgRed, color.Bold),
 		found: ios.Color(color.FgYellow, color.Bold),
