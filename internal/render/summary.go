@@ -92,7 +92,7 @@ func WriteSummary(w io.Writer, st Styles, s Summary) {
 		sig = st.Fail.Render(sig)
 	}
 	line("bad sigs", sig)
-	line("duplicates", fmt.Sprintf("%d (%d retries of a whole body)", s.Duplicates, s.Retries))
+	line("duplicates", fmt.Sprintf("%d (whole-body retries: %d)", s.Duplicates, s.Retries))
 	if s.Stale > 0 {
 		line("stale", st.Warn.Render(fmt.Sprint(s.Stale)))
 	}
