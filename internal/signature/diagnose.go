@@ -78,6 +78,7 @@ func (d Diagnosis) Summary() string {
 type variant struct {
 	name, desc, hint string
 	body             []byte
+	suffix           []byte // appended to body without copying it
 	secret           string // "" means the secret as given
 }
 
@@ -116,12 +117,14 @@ func Diagnose(secret string, body []byte, header string) Diagnosis {
 	if newHash == nil {
 		return d // nothing to compare: missing or malformed value
 	}
-	matches := func(key string, b []byte) bool {
+	sum := func(key string, parts ...[]byte) []byte {
 		m := hmac.New(newHash, []byte(key))
-		m.Write(b)
-		return hmac.Equal(m.Sum(nil), p.sum)
+		for _, b := range parts {
+			m.Write(b)
+		}
+		return m.Sum(nil)
 	}
-	if matches(secret, body) {
+	if hmac.Equal(sum(secret, body), p.sum) {
 		d.Tried = 1
 		d.Match = &Match{Transform: "exact-bytes", Description: "the bytes exactly as given", Bytes: len(body),
 			Hint: "only the value's format is wrong: " + d.Result.String() + "."}
@@ -132,25 +135,28 @@ func Diagnose(secret string, body []byte, header string) Diagnosis {
 	}
 
 	// Variants are built one at a time and dropped after one HMAC, so a
-	// 3 MB body costs a few dozen passes but never a few dozen copies at once.
-	seen := map[[sha256.Size]byte]bool{sha256.Sum256(body): true}
+	// 3 MB body costs a few dozen passes but never a few dozen copies at
+	// once. The HMAC itself identifies the bytes, so it doubles as the key
+	// that skips variants identical to one already tried.
+	seen := map[string]bool{string(sum(secret, body)): true}
 	d.Tried = 1
 	variants(secret, body, func(v variant) bool {
 		key := v.secret
 		if key == "" {
 			key = secret
 		}
-		id := sha256.Sum256(append([]byte(key+"\x00"), v.body...))
+		got := sum(key, v.body, v.suffix)
+		id := key + "\x00" + string(got)
 		if key == secret {
-			id = sha256.Sum256(v.body)
+			id = string(got)
 		}
 		if seen[id] {
 			return true
 		}
 		seen[id] = true
 		d.Tried++
-		if matches(key, v.body) {
-			d.Match = &Match{Transform: v.name, Description: v.desc, Hint: v.hint, Bytes: len(v.body)}
+		if hmac.Equal(got, p.sum) {
+			d.Match = &Match{Transform: v.name, Description: v.desc, Hint: v.hint, Bytes: len(v.body) + len(v.suffix)}
 			return false
 		}
 		return true
@@ -176,6 +182,9 @@ func variants(secret string, body []byte, yield func(variant) bool) {
 	add := func(name, desc, hint string, b []byte) {
 		emit(variant{name: name, desc: desc, hint: hint, body: b})
 	}
+	addNL := func(name, desc, hint string, b []byte) {
+		emit(variant{name: name, desc: desc, hint: hint, body: b, suffix: []byte("\n")})
+	}
 	// Byte-level changes first: they explain the smallest differences.
 	if b, ok := bytes.CutSuffix(body, []byte("\r\n")); ok {
 		add("newline-removed", "the body without its trailing CRLF", "the signed bytes had no trailing newline; an editor, `echo` or a logger added one to these bytes. Save bodies with the exact bytes received (curl --data-binary @file sends the file as is).", b)
@@ -183,7 +192,7 @@ func variants(secret string, body []byte, yield func(variant) bool) {
 	if b, ok := bytes.CutSuffix(body, []byte("\n")); ok {
 		add("newline-removed", "the body without its trailing newline", "the signed bytes had no trailing newline; an editor, `echo` or a logger added one to these bytes. Save bodies with the exact bytes received (curl --data-binary @file sends the file as is).", b)
 	}
-	add("newline-added", "the body with a trailing newline", "the signed bytes ended with a newline that these bytes lack: something trimmed the body (a string trim, a line reader), or the signer signed a file whose final newline was not sent.", append(bytes.Clone(body), '\n'))
+	addNL("newline-added", "the body with a trailing newline", "the signed bytes ended with a newline that these bytes lack: something trimmed the body (a string trim, a line reader), or the signer signed a file whose final newline was not sent.", body)
 	bom := []byte("\xef\xbb\xbf")
 	if b, ok := bytes.CutPrefix(body, bom); ok {
 		add("bom-removed", "the body without its UTF-8 byte order mark", "these bytes start with a UTF-8 BOM that was not signed: an editor (often on Windows) added it when the payload was saved. Save without BOM.", b)
@@ -233,7 +242,7 @@ func variants(secret string, body []byte, yield func(variant) bool) {
 				hint = "the signature covers a pretty-printed copy of the payload: the signer hashed a formatted file but sent (or you saved) other bytes. Sign exactly the bytes that are sent: `wa-hooks sign --wire` and `--out`."
 			}
 			add(s.name, s.desc, hint, b)
-			add(s.name+"+newline", s.desc+", plus a trailing newline", hint+" The signed copy also ended with a newline (as files written by editors and jq do).", append(bytes.Clone(b), '\n'))
+			addNL(s.name+"+newline", s.desc+", plus a trailing newline", hint+" The signed copy also ended with a newline (as files written by editors and jq do).", b)
 		}
 	}
 
