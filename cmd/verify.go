@@ -57,7 +57,7 @@ Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
 				if app.IO.StdoutTTY {
 					width = app.IO.TerminalWidth()
 				}
-				opts.Reporter = render.NewVerifyPretty(app.IO.Out, app.IO.Renderer(), render.VerifyOptions{Width: width})
+				opts.Reporter = render.NewVerifyPretty(app.IO.Out, app.IO.Renderer(), render.VerifyOptions{Width: width, Verbose: app.IO.Verbose})
 			}
 			return conformance.Verify(cmd.Context(), opts)
 		},

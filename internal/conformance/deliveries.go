@@ -96,7 +96,9 @@ func (r *runner) deliveryChecks(ctx context.Context) {
 		} else if res.Kind != sender.KindTimeout {
 			r.noteUnreachable(res.Explanation)
 		}
-		r.add(judgeDelivery(dc, res))
+		c := judgeDelivery(dc, res)
+		c.Detail = deliveryDetail(dc.d, res)
+		r.add(c)
 	}
 }
 

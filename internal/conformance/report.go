@@ -43,6 +43,8 @@ type Check struct {
 	LatencyMS  float64       `json:"latency_ms,omitempty"`
 	// Strict marks a warning turned into a failure by --strict.
 	Strict bool `json:"strict,omitempty"`
+	// Detail is what was sent and what came back, for -v and --json.
+	Detail []string `json:"detail,omitempty"`
 }
 
 // Summary counts the checks by status.

@@ -182,6 +182,9 @@ func (r *runner) run(ctx context.Context) *Report {
 func (r *runner) add(c Check) {
 	c.Reason = r.scrub(c.Reason)
 	c.Fix = r.scrub(c.Fix)
+	for i := range c.Detail {
+		c.Detail[i] = r.scrub(c.Detail[i])
+	}
 	c = r.report.add(c)
 	r.opts.Reporter.Check(c)
 }
@@ -211,7 +214,8 @@ func (r *runner) handshakeChecks(ctx context.Context, challenge string) {
 		return handshake.Probe(ctx, o.ProbeClient, handshake.RequestURL(r.url, q), o.Timeout)
 	}
 	main := probe(handshake.Query{Challenge: challenge, Token: o.VerifyToken})
-	hs := Check{ID: "handshake", Group: GroupHandshake, Title: "Handshake as Meta sends it", HTTPStatus: main.Status, Latency: main.Latency}
+	hs := Check{ID: "handshake", Group: GroupHandshake, Title: "Handshake as Meta sends it", HTTPStatus: main.Status, Latency: main.Latency,
+		Detail: probeDetail(main)}
 	rest := []Check{
 		{ID: "wrong-token", Group: GroupHandshake, Title: "Wrong verify token refused"},
 		{ID: "missing-mode", Group: GroupHandshake, Title: "Request without hub.mode refused"},
@@ -246,6 +250,9 @@ func (r *runner) handshakeChecks(ctx context.Context, challenge string) {
 		in.State, in.DialErr = dialTLS(ctx, r.url, o.Timeout)
 	}
 	for _, c := range judgeTransport(in) {
+		if c.ID == "certificate" {
+			c.Detail = tlsDetail(in.State)
+		}
 		r.add(c)
 	}
 	r.add(judgeLatency(rest[6], main, o.Slow))
@@ -259,7 +266,7 @@ func withFinding(c Check, f handshake.Finding) Check {
 }
 
 func withProbe(c Check, p handshake.Response, f handshake.Finding) Check {
-	c.HTTPStatus, c.Latency = p.Status, p.Latency
+	c.HTTPStatus, c.Latency, c.Detail = p.Status, p.Latency, probeDetail(p)
 	return withFinding(c, f)
 }
 

@@ -598,3 +598,33 @@ func TestBodies(t *testing.T) {
 		t.Errorf("forged and unsigned bodies must be fresh deliveries, not copies a dedup cache would answer")
 	}
 }
+
+func TestDetailsMaskTheToken(t *testing.T) {
+	const token = "a b&c=d/é-token"
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("hub.verify_token") != token || r.URL.Query().Get("hub.mode") != "subscribe" {
+			http.Error(w, "Forbidden", http.StatusForbidden)
+			return
+		}
+		io.WriteString(w, r.URL.Query().Get("hub.challenge"))
+	}))
+	o := baseOpts(srv.URL + "/webhook")
+	o.VerifyToken = token
+	o.Only = GroupHandshake
+	rep := run(t, o)
+	if rep.Summary.Failed != 0 {
+		t.Fatalf("a token that needs escaping broke the handshake:%s", explain(rep))
+	}
+	hs := check(t, rep, "handshake")
+	if len(hs.Detail) != 2 || !strings.HasPrefix(hs.Detail[0], "→ GET /webhook?hub.mode=subscribe&hub.challenge=") || !strings.Contains(hs.Detail[1], "← 200 OK") {
+		t.Errorf("detail = %q", hs.Detail)
+	}
+	esc := url.QueryEscape(token)
+	for _, c := range rep.Checks {
+		for _, d := range c.Detail {
+			if strings.Contains(d, token) || strings.Contains(d, esc) || strings.Contains(d, "token=a") {
+				t.Errorf("%s detail shows the token: %q", c.ID, d)
+			}
+		}
+	}
+}

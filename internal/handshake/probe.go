@@ -48,6 +48,8 @@ func RequestURL(endpoint *url.URL, q Query) string {
 // Response is what one verification GET got back, kept as plain values so
 // judging it needs no network.
 type Response struct {
+	// URL is the request URL, verify token included.
+	URL       string
 	Status    int
 	Header    http.Header
 	Body      []byte
@@ -101,7 +103,7 @@ func NewClient() *http.Client {
 
 // Probe sends one GET to rawURL within timeout and records what came back.
 func Probe(ctx context.Context, client *http.Client, rawURL string, timeout time.Duration) Response {
-	var res Response
+	res := Response{URL: rawURL}
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)

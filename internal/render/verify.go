@@ -16,6 +16,8 @@ import (
 type VerifyOptions struct {
 	// Width wraps reasons to the terminal; 0 never wraps (logs, pipes).
 	Width int
+	// Verbose prints what each check sent and got back.
+	Verbose bool
 }
 
 // VerifyPretty prints the verify report like a test runner: a line per
@@ -70,6 +72,11 @@ func (p *VerifyPretty) Check(c conformance.Check) {
 	fmt.Fprintf(p.w, "  %s %s%s\n", style.Render(mark), title, p.wrap(reasonStyle, reason, indent))
 	if c.Fix != "" && c.Status != conformance.Pass && c.Status != conformance.Skip {
 		fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.wrap(p.st.Info, "fix: "+c.Fix, indent))
+	}
+	if p.opts.Verbose {
+		for _, d := range c.Detail {
+			fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.wrap(p.st.Dim, d, indent))
+		}
 	}
 }
 
