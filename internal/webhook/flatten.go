@@ -12,7 +12,10 @@ import (
 // first item must ever be assumed. A change that yields no recognisable item
 // still yields one event carrying its raw value, so nothing is dropped.
 func (n *Notification) Events() []Event {
-	var out []Event
+	// Sized up front: a 3 MB history body holds thousands of events, and
+	// growing a slice of large structs step by step costs more than the
+	// decoding.
+	out := make([]Event, 0, n.countItems())
 	for ei := range n.Entry {
 		entry := &n.Entry[ei]
 		for ci := range entry.Changes {
@@ -204,4 +207,32 @@ func (m *Message) Recipient() string {
 		return string(m.To)
 	}
 	return m.ToUserID
+}
+
+// countItems is how many events Events will return, at least.
+func (n *Notification) countItems() int {
+	total := 0
+	for ei := range n.Entry {
+		for ci := range n.Entry[ei].Changes {
+			k := 0
+			switch v := n.Entry[ei].Changes[ci].Decoded.(type) {
+			case *MessagesValue:
+				k = len(v.Messages) + len(v.Statuses) + len(v.Errors)
+			case *EchoesValue:
+				k = len(v.MessageEchoes) + len(v.Errors)
+			case *HistoryValue:
+				k = len(v.Messages) + len(v.Errors)
+				for _, h := range v.History {
+					k += len(h.Errors) + 1
+					for _, th := range h.Threads {
+						k += len(th.Messages)
+					}
+				}
+			case *CallsValue:
+				k = len(v.Calls) + len(v.Statuses) + len(v.Errors)
+			}
+			total += max(k, 1)
+		}
+	}
+	return total
 }

@@ -1,0 +1,109 @@
+package webhook_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"testing"
+
+	"github.com/wa-hooks/wa-hooks/fixtures"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
+)
+
+// maxPayload is Meta's documented maximum webhook body: 3 MB.
+const maxPayload = 3 * 1024 * 1024
+
+// historyBody builds a history backfill as large as Meta allows: one chunk
+// of threads full of messages, wire-encoded style (compact, escaped), just
+// under limit bytes. It returns the body and how many messages it holds.
+func historyBody(limit int) ([]byte, int) {
+	var b bytes.Buffer
+	b.WriteString(`{"object":"whatsapp_business_account","entry":[{"id":"104729385610274","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550142233","phone_number_id":"109283746501928"},"history":[{"metadata":{"phase":1,"chunk_order":7,"progress":42},"threads":[`)
+	const tail = `]}]},"field":"history"}]}]}`
+	count := 0
+	for thread := 0; ; thread++ {
+		user := strconv.Itoa(16505550000 + thread)
+		head := fmt.Sprintf(`{"id":"%s","messages":[`, user)
+		if thread > 0 {
+			head = "," + head
+		}
+		if b.Len()+len(head)+600+len(tail) > limit {
+			break
+		}
+		b.WriteString(head)
+		for i := 0; i < 40; i++ {
+			from, to := user, ""
+			if i%2 == 1 {
+				from, to = "15550142233", `"to":"`+user+`",`
+			}
+			id := "wamid." + base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf("\x1c\x18\x0b%s\x15\x02\x00\x12\x18\x14%020X\x00", user, count)))
+			msg := fmt.Sprintf(`{"from":"%s",%s"id":"%s","timestamp":"%d","type":"text","text":{"body":"Mensaje %d: \u00bfllega ma\u00f1ana? \ud83c\udf35 https:\/\/example.com\/p\/%d"},"history_context":{"status":"READ"}}`,
+				from, to, id, 1780000000+count, count, count)
+			sep := ","
+			if i == 0 {
+				sep = ""
+			}
+			if b.Len()+len(sep)+len(msg)+2+len(tail) > limit {
+				break
+			}
+			b.WriteString(sep)
+			b.WriteString(msg)
+			count++
+		}
+		b.WriteString("]}")
+	}
+	b.WriteString(tail)
+	return b.Bytes(), count
+}
+
+func TestLargestHistoryBody(t *testing.T) {
+	body, count := historyBody(maxPayload)
+	if len(body) > maxPayload || len(body) < maxPayload-4096 {
+		t.Fatalf("body is %d bytes, want just under %d", len(body), maxPayload)
+	}
+	n, err := webhook.Parse(body)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	events := n.Events()
+	if len(events) != count {
+		t.Fatalf("got %d events, want %d", len(events), count)
+	}
+	last := events[len(events)-1]
+	if last.Kind != "history" || last.Type != "text" || last.Problem != "" || last.Status != "READ" {
+		t.Errorf("last event: %+v", last)
+	}
+	seen := make(map[string]bool, len(events))
+	for _, e := range events {
+		if seen[e.Key()] {
+			t.Fatalf("duplicate key %s", e.Key())
+		}
+		seen[e.Key()] = true
+	}
+}
+
+func benchmarkParse(b *testing.B, body []byte) {
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := webhook.Parse(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(n.Events()) == 0 {
+			b.Fatal("no events")
+		}
+	}
+}
+
+// BenchmarkParseEvents measures Parse+Events on a typical single message
+// and on the largest legal body (3 MB of history).
+func BenchmarkParseEvents(b *testing.B) {
+	text, _ := fixtures.Get("messages.text")
+	status, _ := fixtures.Get("statuses.sent")
+	history, _ := historyBody(maxPayload)
+	b.Run("message", func(b *testing.B) { benchmarkParse(b, text.Body) })
+	b.Run("status", func(b *testing.B) { benchmarkParse(b, status.Body) })
+	b.Run("history_3MB", func(b *testing.B) { benchmarkParse(b, history) })
+}
