@@ -22,7 +22,9 @@ type benchmark struct {
 
 // benchmarks lists the comparisons; one line each.
 func benchmarks() map[string]benchmark {
-	return map[string]benchmark{}
+	return map[string]benchmark{
+		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
+	}
 }
 
 func main() {

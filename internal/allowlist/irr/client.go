@@ -391,24 +391,27 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 	r := bufio.NewReaderSize(conn, 64<<10)
 	w := bufio.NewWriter(conn)
 	ans := &Answer{}
-	var sent []string
+	var query []string // the commands that decide the answer, for headers
 	remaining := o.MaxBytes
-	send := func(cmd string) error {
-		if o.Logf != nil {
-			o.Logf("query %s: %s", o.Server, cmd)
-		}
-		if cmd != "!!" && !strings.HasPrefix(cmd, "!n") {
-			sent = append(sent, cmd) // identification is not part of the query
-		}
-		if _, err := w.WriteString(cmd + "\n"); err != nil {
-			return err
+
+	// Commands are pipelined: each batch is written at once and its replies,
+	// which IRRd sends in order, read afterwards. That is two round trips at
+	// most (one when --sources is given) instead of one per command.
+	send := func(cmds ...string) error {
+		for _, cmd := range cmds {
+			if o.Logf != nil {
+				o.Logf("query %s: %s", o.Server, cmd)
+			}
+			if cmd != "!!" && !strings.HasPrefix(cmd, "!n") {
+				query = append(query, cmd) // identification is not part of the query
+			}
+			if _, err := w.WriteString(cmd + "\n"); err != nil {
+				return err
+			}
 		}
 		return w.Flush()
 	}
-	ask := func(cmd string) (Reply, error) {
-		if err := send(cmd); err != nil {
-			return Reply{}, err
-		}
+	read := func(cmd string) (Reply, error) {
 		rep, err := ReadReply(r, remaining)
 		if err != nil {
 			var fe *FrameError
@@ -432,22 +435,41 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 		}
 		return &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected %s: %s", o.Server, cmd, msg)}
 	}
+	expectC := func(cmd string) error {
+		rep, err := read(cmd)
+		if err != nil {
+			return err
+		}
+		if rep.Code != 'C' {
+			return failed(cmd, rep)
+		}
+		return nil
+	}
 
 	// "!!" keeps the connection open for several commands; it has no reply.
-	if err := send("!!"); err != nil {
+	first := []string{"!!"}
+	if o.ClientName != "" {
+		first = append(first, "!n"+o.ClientName)
+	}
+	readDefaults := len(o.Sources) == 0 && !o.IncludeRPKI
+	if readDefaults {
+		first = append(first, "!s-lc")
+	}
+	sources := o.Sources
+	if !readDefaults {
+		// Everything goes in one batch.
+		first = append(first, familyCommands(o, sources)...)
+	}
+	if err := send(first...); err != nil {
 		return nil, err
 	}
 	if o.ClientName != "" {
-		cmd := "!n" + o.ClientName
-		if rep, err := ask(cmd); err != nil {
+		if err := expectC("!n" + o.ClientName); err != nil {
 			return nil, err
-		} else if rep.Code != 'C' {
-			return nil, failed(cmd, rep)
 		}
 	}
-	sources := o.Sources
-	if len(sources) == 0 && !o.IncludeRPKI {
-		rep, err := ask("!s-lc")
+	if readDefaults {
+		rep, err := read("!s-lc")
 		if err != nil {
 			return nil, err
 		}
@@ -456,7 +478,7 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 		}
 		all := splitList(string(rep.Data))
 		for _, s := range all {
-			if !strings.EqualFold(s, "RPKI") {
+			if s != "RPKI" {
 				sources = append(sources, s)
 			}
 		}
@@ -467,15 +489,13 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 			sources = nil // RPKI is not selected by default: nothing to change
 		}
 		ans.Sources = all
-	}
-	if len(sources) > 0 {
-		cmd := "!s" + strings.Join(sources, ",")
-		rep, err := ask(cmd)
-		if err != nil {
+		if err := send(familyCommands(o, sources)...); err != nil {
 			return nil, err
 		}
-		if rep.Code != 'C' {
-			return nil, failed(cmd, rep)
+	}
+	if len(sources) > 0 {
+		if err := expectC("!s" + strings.Join(sources, ",")); err != nil {
+			return nil, err
 		}
 		ans.Sources = sources
 	}
@@ -488,7 +508,7 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 		if !f.want {
 			continue
 		}
-		rep, err := ask(f.cmd)
+		rep, err := read(f.cmd)
 		if err != nil {
 			return nil, err
 		}
@@ -507,11 +527,26 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 			return nil, failed(f.cmd, rep)
 		}
 	}
-	ans.Query = strings.Join(sent, " ")
+	ans.Query = strings.Join(query, " ")
 	if len(ans.Routes) == 0 {
 		return nil, &Error{Kind: Empty, Msg: fmt.Sprintf("%s has no prefixes for %s (answers to %s)", o.Server, o.ASN, ans.Query)}
 	}
 	return ans, nil
+}
+
+// familyCommands selects the sources (when given) and asks for each family.
+func familyCommands(o Options, sources []string) []string {
+	var cmds []string
+	if len(sources) > 0 {
+		cmds = append(cmds, "!s"+strings.Join(sources, ","))
+	}
+	if o.V4 {
+		cmds = append(cmds, "!g"+o.ASN)
+	}
+	if o.V6 {
+		cmds = append(cmds, "!6"+o.ASN)
+	}
+	return cmds
 }
 
 func splitList(s string) []string {
