@@ -23,6 +23,7 @@ type benchmark struct {
 // benchmarks lists the comparisons; one line each.
 func benchmarks() map[string]benchmark {
 	return map[string]benchmark{
+		"sign":      {"wa-hooks sign vs openssl dgst -sha256 -hmac on a ~2 MB wire body; sign --wire and --check timings", runSign},
 		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
 	}
 }
