@@ -146,3 +146,18 @@ func BenchmarkAggregate(b *testing.B) {
 		Aggregate(in)
 	}
 }
+
+// FuzzExtract: reading back any file never panics and yields only
+// canonical prefixes.
+func FuzzExtract(f *testing.F) {
+	f.Add([]byte("allow 31.13.24.0/21;\n# 1.2.3.0/24\n"))
+	f.Add([]byte(`{"ipv6Prefix":"2a03:2880::\/32"}`))
+	f.Add([]byte("add element inet wa_hooks meta4 { 10.0.0.1/8, ::ffff:1.2.3.0/120 }\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, p := range Extract(data) {
+			if !p.IsValid() || p.Masked() != p || p.Addr().Is4In6() {
+				t.Fatalf("Extract returned %v", p)
+			}
+		}
+	})
+}
