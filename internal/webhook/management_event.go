@@ -197,7 +197,11 @@ func accountUpdateSummary(v *AccountUpdate) string {
 			p += " from " + t.Format("2006-01-02")
 		}
 		if n := len(a.ExceptionCountries); n > 0 {
-			p += fmt.Sprintf(", %d exception countr%s", n, map[bool]string{true: "y", false: "ies"}[n == 1])
+			word := "countries"
+			if n == 1 {
+				word = "country"
+			}
+			p += fmt.Sprintf(", %d exception %s", n, word)
 		}
 		parts = append(parts, p)
 	}

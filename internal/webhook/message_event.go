@@ -8,18 +8,25 @@ import (
 	"unicode/utf8"
 )
 
-// knownMessageTypes are the message types this model decodes.
-var knownMessageTypes = map[string]bool{
-	"text": true, "image": true, "audio": true, "video": true, "document": true,
-	"sticker": true, "location": true, "contacts": true, "interactive": true,
-	"button": true, "reaction": true, "order": true, "system": true,
-	"unsupported": true, "request_welcome": true, "revoke": true, "edit": true,
-	// history backfill marks media it does not carry with this type
-	"media_placeholder": true,
+// knownMessageType reports whether this model decodes a message type.
+func knownMessageType(t string) bool {
+	switch t {
+	case "text", "image", "audio", "video", "document", "sticker", "location",
+		"contacts", "interactive", "button", "reaction", "order", "system",
+		"unsupported", "request_welcome", "revoke", "edit",
+		// history backfill marks media it does not carry with this type
+		"media_placeholder":
+		return true
+	}
+	return false
 }
 
-var knownInteractive = map[string]bool{
-	"button_reply": true, "list_reply": true, "nfm_reply": true, "call_permission_reply": true,
+func knownInteractive(t string) bool {
+	switch t {
+	case "button_reply", "list_reply", "nfm_reply", "call_permission_reply":
+		return true
+	}
+	return false
 }
 
 func messageEvent(base Event, m *Message, idx contactIndex) Event {
@@ -59,7 +66,7 @@ func messageType(m *Message) (string, bool) {
 		if m.Interactive == nil || m.Interactive.Type == "" {
 			return "interactive", false
 		}
-		return "interactive." + m.Interactive.Type, !knownInteractive[m.Interactive.Type]
+		return "interactive." + m.Interactive.Type, !knownInteractive(m.Interactive.Type)
 	case "system":
 		if m.System == nil || m.System.Type == "" {
 			return "system", false
@@ -74,7 +81,7 @@ func messageType(m *Message) (string, bool) {
 		// Meta's own legacy name for what is now "unsupported".
 		return "unknown", true
 	}
-	if knownMessageTypes[m.Type] {
+	if knownMessageType(m.Type) {
 		return m.Type, false
 	}
 	return "unknown", true
