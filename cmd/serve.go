@@ -47,6 +47,7 @@ recording and print a summary.`,
   wa-hooks serve --json --type status.failed`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Origin = func(flag string) string { return flagOrigin(app, cmd, flag) }
 			return receiver.Serve(cmd.Context(), app.IO, opts)
 		},
 	}
@@ -91,4 +92,21 @@ recording and print a summary.`,
 	_ = cmd.MarkFlagFilename("tls-cert", "pem", "crt")
 	_ = cmd.MarkFlagFilename("tls-key", "pem", "key")
 	return cmd
+}
+
+// flagOrigin names where a bound flag's value came from, for error messages:
+// "--flag", the environment variable, or the config file.
+func flagOrigin(app *App, cmd *cobra.Command, flag string) string {
+	f := cmd.Flags().Lookup(flag)
+	if f == nil || app.Config == nil {
+		return ""
+	}
+	key, _, ok := config.KeyOf(f)
+	if !ok {
+		return ""
+	}
+	if s, ok := app.Config.Setting(key); ok && (s.Source == config.FromEnv || s.Source == config.FromFile) {
+		return s.Origin
+	}
+	return "--" + flag
 }

@@ -1,15 +1,15 @@
 package receiver
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
-	"github.com/wa-hooks/wa-hooks/internal/signature"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
@@ -18,9 +18,10 @@ import (
 const demoPause = 40 * time.Millisecond
 
 // runDemo posts the whole fixture catalog to the server at url, each body in
-// Meta's wire form and signed with secret, then shows a retry and a body
-// that a framework re-encoded (which fails the signature, with the
-// diagnosis). It goes through the real HTTP stack, exactly like Meta.
+// Meta's wire form with fresh ids and timestamps and signed with secret,
+// then shows a retry and a body re-serialised after signing (which fails
+// the signature, with the diagnosis). It goes through the real HTTP stack,
+// exactly like Meta.
 func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn bool) error {
 	// Only ever talks to this process's own listener, so its certificate
 	// (possibly self-signed) need not be verified.
@@ -29,57 +30,66 @@ func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn b
 		return err
 	}
 	all := fixtures.All()
-	note := ios.ErrColor()
-	ios.Infof("%s", note.Sprintf("demo: posting the %d-event catalog to %s, each body in Meta's wire form and signed…", len(all), url))
-	var first []byte
-	post := func(name string, body []byte, sig string) (sender.Result, error) {
-		h := http.Header{}
-		h.Set("Content-Type", "application/json")
-		h.Set("User-Agent", "facebookexternalua")
-		h.Set(signature.Header, sig)
-		res := sender.Deliver(ctx, client, url, sender.Delivery{Name: name, Body: body, Header: h})
-		if res.Err != nil {
-			return res, fmt.Errorf("%s: %s", name, res.Explanation)
-		}
-		return res, nil
+	sources := make([]payload.Source, len(all))
+	for i, f := range all {
+		sources[i] = payload.Source{Name: f.Name, Body: f.Body}
 	}
-	for _, f := range all {
-		body, err := demoBody(f.Body)
+	// Fresh ids and timestamps, as if each event had just happened, so the
+	// demo shows no false STALE or DUPLICATE markers.
+	feed, err := payload.Build(sources, payload.Options{Secret: secret})
+	if err != nil {
+		return err
+	}
+	note := ios.ErrColor()
+	ios.Infof("%s", note.Sprintf("demo: posting the %d-fixture catalog to %s, each body in Meta's wire form and signed…", feed.Len(), url))
+	post := func(d sender.Delivery) error {
+		res := sender.Deliver(ctx, client, url, d)
+		if res.Err != nil {
+			return fmt.Errorf("%s: %s", d.Name, res.Explanation)
+		}
+		return nil
+	}
+	stream := feed.NewStream()
+	var first, nonASCII sender.Delivery
+	for job := 0; job < feed.Len(); job++ {
+		d, err := stream.Delivery(job)
 		if err != nil {
-			return fmt.Errorf("fixture %s: %v", f.Name, err)
+			return fmt.Errorf("fixture %s: %v", d.Name, err)
 		}
-		if first == nil {
-			first = body
+		d = sender.Delivery{Name: d.Name, Body: bytes.Clone(d.Body), Header: d.Header.Clone()}
+		if job == 0 {
+			first = d
 		}
-		if _, err := post(f.Name, body, signature.Sign(secret, body)); err != nil {
+		if d.Name == "messages.text.non_ascii" {
+			nonASCII = d
+		}
+		if err := post(d); err != nil {
 			return err
 		}
 		if !sleep(ctx, demoPause) {
 			return ctx.Err()
 		}
 	}
-	if first != nil {
+	if first.Body != nil {
 		ios.Infof("%s", note.Sprint("demo: Meta retries a delivery it thinks failed (the same bytes again)…"))
-		if _, err := post("retry", first, signature.Sign(secret, first)); err != nil {
+		if err := post(first); err != nil {
 			return err
 		}
 		sleep(ctx, demoPause)
 	}
-	if f, ok := fixtures.Get("messages.text.non_ascii"); ok {
-		ios.Infof("%s", note.Sprint("demo: a framework re-encoded the body before checking it (signature over Meta's bytes, body pretty-printed)…"))
-		wireBody, err := demoBody(f.Body)
+	if nonASCII.Body != nil {
+		// What a framework's JSON body parser does before the check: same
+		// data, other bytes, so Meta's signature no longer matches.
+		reencoded, err := wire.Format(nonASCII.Body, wire.Style{Escaping: wire.Unicode})
 		if err == nil {
-			if _, err := post("re-encoded", f.Body, signature.Sign(secret, wireBody)); err != nil {
+			ios.Infof("%s", note.Sprint("demo: a body re-serialised after Meta signed it (as JSON.stringify(req.body) does)…"))
+			nonASCII.Body = reencoded
+			if err := post(nonASCII); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
-}
-
-// demoBody turns a catalog file into the bytes Meta would send.
-func demoBody(doc []byte) ([]byte, error) {
-	return wire.Encode(doc)
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -98,6 +98,9 @@ type job struct {
 	problem   *render.Problem
 	handshake *render.Handshake
 	forward   *render.Forward
+	// sigHeader is set for a signature problem whose diagnosis (a few dozen
+	// HMACs over the body) is worked out after the answer, by the worker.
+	sigHeader *string
 }
 
 // New returns a Receiver and starts its output worker.
@@ -249,7 +252,7 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 	sig, problem := rc.verify(r.Header, body)
 	req.Signature = sig
 	if problem != nil && !rc.opts.AcceptInvalid {
-		rc.rejectSignature(w, req, problem)
+		rc.rejectSignature(w, r.Header, req, problem)
 		return
 	}
 
@@ -271,7 +274,7 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 	if problem != nil { // --accept-invalid: answered 200, still flagged
 		problem.Request = req
 		problem.Accepted = true
-		rc.enqueue(job{req: req, problem: problem})
+		rc.enqueue(sigJob(job{req: req, problem: problem}, req.Signature, r.Header))
 	}
 	rc.enqueue(job{req: req, note: note})
 	if f := rc.opts.Forwarder; f != nil {
@@ -291,23 +294,26 @@ func (rc *Receiver) verify(h http.Header, body []byte) (render.Signature, *rende
 		return render.SigValid, nil
 	}
 	p := &render.Problem{Kind: render.ProblemSignature, Message: res.String()}
-	sig := render.SigInvalid
-	switch res.Reason {
-	case signature.Missing:
-		sig = render.SigMissing
+	if res.Reason == signature.Missing {
 		if legacy := h.Get(signature.LegacyHeader); legacy != "" {
 			p.Message += " (only the legacy " + signature.LegacyHeader + " is present)"
 		}
 		p.Hint = "Meta signs every POST; to test by hand, sign the exact bytes: wa-hooks sign --header FILE, or post with wa-hooks send"
-	case signature.Mismatch:
-		p.Hint = diagnose(rc.opts.AppSecret, body, header)
-	default:
-		p.Hint = "the header must be \"sha256=\" and 64 lowercase hex digits of HMAC-SHA256(App Secret, body)"
+		return render.SigMissing, p
 	}
-	return sig, p
+	return render.SigInvalid, p
 }
 
-func (rc *Receiver) rejectSignature(w http.ResponseWriter, req render.Request, p *render.Problem) {
+// sigJob attaches the signature header to a job for a deferred diagnosis.
+func sigJob(j job, sig render.Signature, h http.Header) job {
+	if sig == render.SigInvalid {
+		v := h.Get(signature.Header)
+		j.sigHeader = &v
+	}
+	return j
+}
+
+func (rc *Receiver) rejectSignature(w http.ResponseWriter, h http.Header, req render.Request, p *render.Problem) {
 	req.Status = http.StatusUnauthorized
 	if err := rc.record(req, req.Body, p.Message); err != nil {
 		rc.recordFailed(w, req, req.Body, err)
@@ -315,7 +321,7 @@ func (rc *Receiver) rejectSignature(w http.ResponseWriter, req render.Request, p
 	}
 	http.Error(w, "invalid signature: "+signatureWord(req.Signature), http.StatusUnauthorized)
 	p.Request = req
-	rc.enqueue(job{req: req, problem: p})
+	rc.enqueue(sigJob(job{req: req, problem: p}, req.Signature, h))
 }
 
 func signatureWord(s render.Signature) string {
@@ -465,6 +471,9 @@ func (rc *Receiver) work() {
 			rc.stats.Problems[j.problem.Kind]++
 			if j.problem.Kind == render.ProblemSignature {
 				rc.stats.SignatureFailures++
+			}
+			if j.sigHeader != nil {
+				j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
 			}
 			rc.opts.Sink.Problem(*j.problem)
 		case j.note != nil:

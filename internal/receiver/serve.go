@@ -65,6 +65,19 @@ type Config struct {
 
 	Demo     bool
 	DemoExit bool
+
+	// Origin names where a flag's value came from ("--max-body",
+	// "WA_HOOKS_SERVE_MAX_BODY", a config file) for error messages.
+	Origin func(flag string) string
+}
+
+func (c Config) origin(flag string) string {
+	if c.Origin != nil {
+		if o := c.Origin(flag); o != "" {
+			return o
+		}
+	}
+	return "--" + flag
 }
 
 // Serve runs the receiver until ctx is cancelled (SIGINT/SIGTERM), then
@@ -74,13 +87,13 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		cfg.Path = "/webhook"
 	}
 	if !strings.HasPrefix(cfg.Path, "/") {
-		return exit.Errorf(exit.Usage, "invalid --path %q: it must start with /, e.g. /webhook", cfg.Path)
+		return exit.Errorf(exit.Usage, "invalid path %q from %s: it must start with /, e.g. /webhook", cfg.Path, cfg.origin("path"))
 	}
 	maxBody := int64(DefaultMaxBody)
 	if cfg.MaxBody != "" {
 		n, err := ParseSize(cfg.MaxBody)
 		if err != nil {
-			return exit.Errorf(exit.Usage, "--max-body: %v", err)
+			return exit.Errorf(exit.Usage, "%s: %v", cfg.origin("max-body"), err)
 		}
 		maxBody = n
 	}
@@ -136,14 +149,14 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		var err error
 		rec, err = recording.Open(cfg.Record, cfg.RecordFsync)
 		if err != nil {
-			return exit.Errorf(exit.Usage, "cannot open --record file: %v", err)
+			return exit.Errorf(exit.Usage, "cannot open the recording (%s): %v", cfg.origin("record"), err)
 		}
 		defer rec.Close()
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return listenError(cfg.Addr, err)
+		return listenError(cfg.Addr, cfg.origin("addr"), err)
 	}
 	defer ln.Close()
 
@@ -279,7 +292,7 @@ func displayAddr(a net.Addr) string {
 	return tcp.String()
 }
 
-func listenError(addr string, err error) error {
+func listenError(addr, origin string, err error) error {
 	switch {
 	case errors.Is(err, syscall.EADDRINUSE):
 		return exit.Errorf(exit.Failure, "cannot listen on %s: the address is already in use; stop the other server or pick another --addr (127.0.0.1:0 picks a free port)", addr)
@@ -289,7 +302,7 @@ func listenError(addr string, err error) error {
 	var ae *net.AddrError
 	var oe *net.OpError
 	if errors.As(err, &ae) || (errors.As(err, &oe) && oe.Op == "listen") {
-		return exit.Errorf(exit.Usage, "invalid --addr %q: %v; use host:port, e.g. 127.0.0.1:8080 or :8080", addr, innermost(err))
+		return exit.Errorf(exit.Usage, "invalid address %q from %s: %v; use host:port, e.g. 127.0.0.1:8080 or :8080", addr, origin, innermost(err))
 	}
 	return exit.Errorf(exit.Failure, "cannot listen on %s: %v", addr, err)
 }

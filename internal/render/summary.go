@@ -79,7 +79,7 @@ func WriteSummary(w io.Writer, st Styles, s Summary) {
 	line("requests", req)
 	line("events", fmt.Sprint(s.Events))
 	if len(s.ByField) > 0 {
-		line("by field", joinCounts(sortedCounts(s.ByField, func(k string) string { return k }), 0))
+		line("by field", joinCounts(sortedCounts(s.ByField, func(k string) string { return k }), 10))
 	}
 	if len(s.ByType) > 0 {
 		line("by type", joinCounts(sortedCounts(s.ByType, func(k string) string { return k }), 12))
