@@ -51,9 +51,12 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
   wa-hooks allowlist --format nginx --deny-all --output /etc/nginx/meta-webhooks.conf \
     --check-cmd 'nginx -t' --on-change 'nginx -s reload'
 
-  # nftables sets via IRRd's !g/!6 commands, only Meta's own maintainers
+  # nftables sets with only Meta's own maintainers' registrations, loaded on change
   wa-hooks allowlist --format nftables --output /etc/nftables.d/meta.nft \
     --maintainers MAINT-AS32934,fb-neteng,facebook-neteng,meta-mnt --on-change 'nft -f "$WA_HOOKS_ALLOWLIST_FILE"'
+
+  # IRRd's !g/!6 commands (exact framing), IPv4 only, as an ipset restore script
+  wa-hooks allowlist --query irrd -4 --format ipset --output /etc/ipset/meta.ipset --on-change 'ipset restore < /etc/ipset/meta.ipset'
 
   # What would change?
   wa-hooks allowlist --format nginx --output /etc/nginx/meta.conf --dry-run --diff

@@ -16,6 +16,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/fatih/color"
+
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/format"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/irr"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/prefixset"
@@ -483,7 +485,7 @@ func printDiff(ios *iostreams.IO, path string, existed bool, added, removed []ne
 	if !changed {
 		return
 	}
-	red, green := ios.Color(31), ios.Color(32)
+	red, green := ios.Color(color.FgRed), ios.Color(color.FgGreen)
 	from := path
 	if !existed {
 		from = "/dev/null"
