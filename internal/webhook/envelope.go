@@ -1,6 +1,9 @@
 package webhook
 
-import "encoding/json"
+import (
+	"bytes"
+	"encoding/json"
+)
 
 // Notification is one POST body: the envelope Meta wraps every webhook in.
 type Notification struct {
@@ -8,6 +11,11 @@ type Notification struct {
 	Object string  `json:"object"`
 	Entry  []Entry `json:"entry"`
 }
+
+// IsWhatsApp reports whether the envelope says it is a WhatsApp Business
+// Account webhook; other Meta products (Messenger "page", "instagram") use
+// a different shape under entry[].messaging.
+func (n *Notification) IsWhatsApp() bool { return n.Object == "whatsapp_business_account" }
 
 // Entry is one business account's (or, for partner events, one business
 // portfolio's) share of a notification.
@@ -65,6 +73,19 @@ type Error struct {
 	Message   string     `json:"message"`
 	ErrorData *ErrorData `json:"error_data,omitempty"`
 	Href      string     `json:"href"`
+
+	// Raw is the error object exactly as received.
+	Raw json.RawMessage `json:"-"`
+}
+
+// UnmarshalJSON decodes what it can and never fails.
+func (e *Error) UnmarshalJSON(b []byte) error {
+	type plain Error
+	var p plain
+	_ = json.Unmarshal(b, &p)
+	*e = Error(p)
+	e.Raw = bytes.Clone(b)
+	return nil
 }
 
 // ErrorData carries the human detail of an error.

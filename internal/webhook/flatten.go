@@ -143,7 +143,10 @@ func errorEvent(base Event, er Error, item int) Event {
 	e.Type = "error"
 	e.ItemIndex = item
 	e.Errors = errorInfos([]Error{er})
-	e.Raw, _ = json.Marshal(er)
+	e.Raw = er.Raw
+	if len(e.Raw) == 0 {
+		e.Raw, _ = json.Marshal(er)
+	}
 	e.Summary = errorSummary(e.Errors[0])
 	return e
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
+	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
 // maxPayload is Meta's documented maximum webhook body: 3 MB.
@@ -100,10 +101,13 @@ func benchmarkParse(b *testing.B, body []byte) {
 // BenchmarkParseEvents measures Parse+Events on a typical single message
 // and on the largest legal body (3 MB of history).
 func BenchmarkParseEvents(b *testing.B) {
+	// Receivers see wire bytes (compact, escaped), not the readable files.
 	text, _ := fixtures.Get("messages.text")
 	status, _ := fixtures.Get("statuses.sent")
+	textWire, _ := wire.Encode(text.Body)
+	statusWire, _ := wire.Encode(status.Body)
 	history, _ := historyBody(maxPayload)
-	b.Run("message", func(b *testing.B) { benchmarkParse(b, text.Body) })
-	b.Run("status", func(b *testing.B) { benchmarkParse(b, status.Body) })
+	b.Run("message", func(b *testing.B) { benchmarkParse(b, textWire) })
+	b.Run("status", func(b *testing.B) { benchmarkParse(b, statusWire) })
 	b.Run("history_3MB", func(b *testing.B) { benchmarkParse(b, history) })
 }

@@ -116,6 +116,27 @@ func TestParseKeepsUnknownContent(t *testing.T) {
 	}
 }
 
+func TestErrorEventKeepsRawBytes(t *testing.T) {
+	raw := `{"code":130429,"title":"Rate limit hit","message":"Rate limit hit","error_data":{"details":"too many"},"href":"\/documentation","extra":1}`
+	e := parseOne(t, messagesBody(`"errors":[`+raw+`]`))
+	if string(e.Raw) != raw {
+		t.Errorf("Raw = %s, want the error verbatim", e.Raw)
+	}
+	if e.Kind != "error" || len(e.Errors) != 1 || e.Errors[0].Code != 130429 || e.Summary != "130429 Rate limit hit: too many" {
+		t.Errorf("%+v", e)
+	}
+}
+
+func TestIsWhatsApp(t *testing.T) {
+	n, err := webhook.Parse([]byte(`{"object":"page","entry":[{"id":"1","time":1,"messaging":[{}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.IsWhatsApp() || len(n.Events()) != 0 {
+		t.Errorf("Messenger body: IsWhatsApp %v, %d events", n.IsWhatsApp(), len(n.Events()))
+	}
+}
+
 func TestStringsOrNumbers(t *testing.T) {
 	// Timestamps and IDs as numbers, order values as strings.
 	e := parseOne(t, messagesBody(`"messages":[{"from":16505551234,"id":"wamid.E","timestamp":1749416383,"type":"order","order":{"catalog_id":194836987003835,"product_items":[{"product_retailer_id":"a","quantity":"2","item_price":"30.50","currency":"USD"},{"product_retailer_id":"b","quantity":1,"item_price":7.99,"currency":"USD"}]}}]`))
