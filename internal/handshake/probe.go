@@ -10,6 +10,7 @@ import (
 	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -102,15 +103,18 @@ func NewClient() *http.Client {
 }
 
 // Probe sends one GET to rawURL within timeout and records what came back.
-func Probe(ctx context.Context, client *http.Client, rawURL string, timeout time.Duration) Response {
-	res := Response{URL: rawURL}
+func Probe(ctx context.Context, client *http.Client, rawURL string, timeout time.Duration) (res Response) {
+	res.URL = rawURL
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
+	// The transport may write the request on its own goroutine (HTTP/2).
+	var wrote atomic.Bool
+	defer func() { res.Reached = res.Reached || wrote.Load() }()
 	trace := &httptrace.ClientTrace{
-		WroteRequest: func(httptrace.WroteRequestInfo) { res.Reached = true },
+		WroteRequest: func(httptrace.WroteRequestInfo) { wrote.Store(true) },
 	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, rawURL, nil)
 	if err != nil {
@@ -130,6 +134,7 @@ func Probe(ctx context.Context, client *http.Client, rawURL string, timeout time
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxProbeBody+1))
 	res.Latency = time.Since(start)
+	res.Reached = true
 	res.Status = resp.StatusCode
 	res.Header = resp.Header
 	res.TLS = resp.TLS
