@@ -211,6 +211,12 @@ func variants(secret string, body []byte, yield func(variant) bool) {
 	// Re-serialisations of the JSON value.
 	if wireBody, err := wire.Encode(body); err == nil {
 		add("meta-wire", `Meta's wire encoding of this JSON (compact, non-ASCII as \uXXXX, "/" as "\/")`, hintReserialised, wireBody)
+		if bytes.IndexByte(body, '@') >= 0 {
+			// Reported for Messenger, unconfirmed for WhatsApp: "@" sent as \u0040.
+			if b, err := wire.Format(body, wire.Style{Escaping: wire.Meta, EscapeASCII: "@"}); err == nil {
+				add("meta-wire-at", `Meta's wire encoding of this JSON with "@" also escaped as \u0040`, hintReserialised+` Note that the signed body had "@" escaped as \u0040.`, b)
+			}
+		}
 		styles := []struct {
 			name, desc string
 			style      wire.Style

@@ -36,6 +36,7 @@ func TestDiagnoseNamesTheTransformation(t *testing.T) {
 	}{
 		{name: "receiver re-serialised with JSON.stringify", signed: wireBody, given: utf8Compact, want: "meta-wire", wantNote: "raw non-ASCII"},
 		{name: "receiver saved a pretty copy", signed: wireBody, given: pretty2 + "\n", want: "meta-wire", wantNote: "whitespace between JSON tokens"},
+		{name: "Meta escaped @", signed: `{"email":"me\u0040x.y","url":"a\/b"}`, given: `{"email":"me@x.y","url":"a/b"}`, want: "meta-wire-at"},
 		{name: "signer used JSON.stringify", signed: utf8Compact, given: wireBody, want: "compact-utf8", wantNote: "exactly in Meta's wire form"},
 		{name: "signer used json.Marshal", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.GoHTML}), given: wireBody, want: "go-json"},
 		{name: "signer used json.dumps", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.ASCII, Spaced: true}), given: wireBody, want: "python-json"},

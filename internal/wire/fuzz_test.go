@@ -46,6 +46,9 @@ func FuzzEncode(f *testing.F) {
 				t.Fatalf("non-ASCII byte 0x%02x at %d in %q", c, i, out)
 			}
 		}
+		if i := rawSlash(out); i >= 0 {
+			t.Fatalf("unescaped / at %d in %q", i, out)
+		}
 		if kept, err := Format(out, Style{Escaping: Keep}); err != nil || !bytes.Equal(kept, out) {
 			t.Fatalf("output is not compact: %q", out)
 		}
@@ -65,7 +68,7 @@ func FuzzFormat(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, pick uint8) {
 		styles := []Style{
 			{Escaping: Keep}, {Escaping: Unicode}, {Escaping: GoHTML}, {Escaping: ASCII, Spaced: true},
-			{Escaping: Unicode, Indent: "  "}, {Escaping: Meta, Indent: "\t"},
+			{Escaping: Unicode, Indent: "  "}, {Escaping: Meta, Indent: "\t"}, {Escaping: Meta, EscapeASCII: "@%<"},
 		}
 		style := styles[int(pick)%len(styles)]
 		out, err := Format(in, style)
@@ -78,6 +81,23 @@ func FuzzFormat(f *testing.F) {
 			t.Fatalf("style %+v not idempotent: %q -> %q -> %q (%v)", style, in, out, again, err)
 		}
 	})
+}
+
+// rawSlash returns the offset of a "/" inside a string that is not written
+// as "\/", or -1.
+func rawSlash(b []byte) int {
+	in := false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case in && c == '\\':
+			i++
+		case c == '"':
+			in = !in
+		case in && c == '/':
+			return i
+		}
+	}
+	return -1
 }
 
 func sameValue(t *testing.T, a, b []byte) {

@@ -61,6 +61,11 @@ type Style struct {
 	// Spaced writes ", " and ": " between tokens in compact output, as
 	// Python's json.dumps does by default.
 	Spaced bool
+	// EscapeASCII lists printable ASCII characters to write as \u00xx
+	// inside strings, for example "@" for senders that want to mimic the
+	// escaped "@" some Messenger integrations report. Escapes already in the
+	// input are not touched by Meta and Keep.
+	EscapeASCII string
 }
 
 // MaxDepth bounds nesting so hostile input cannot exhaust the stack.
@@ -82,6 +87,17 @@ func IsWire(doc []byte) bool {
 // Format re-serialises doc in the given style, keeping key order and numbers.
 func Format(doc []byte, style Style) ([]byte, error) {
 	e := encoder{in: doc, style: style, out: make([]byte, 0, len(doc)+len(doc)/8+16)}
+	for c := 0; c < 0x20; c++ {
+		e.special[c] = true
+	}
+	for _, c := range `"\/<>&` {
+		e.special[c] = true
+	}
+	for i := 0; i < len(style.EscapeASCII); i++ {
+		if c := style.EscapeASCII[i]; c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			e.special[c], e.extra[c] = true, true
+		}
+	}
 	if len(doc) >= 3 && doc[0] == 0xEF && doc[1] == 0xBB && doc[2] == 0xBF {
 		e.pos = 3
 	}
@@ -116,6 +132,9 @@ type encoder struct {
 	pos   int
 	out   []byte
 	style Style
+	// special marks the ASCII bytes a string run must stop at.
+	special [128]bool
+	extra   [128]bool
 }
 
 func (e *encoder) errorf(format string, args ...any) error {
@@ -347,7 +366,7 @@ func (e *encoder) str() error {
 		start := e.pos
 		for e.pos < len(in) {
 			c := in[e.pos]
-			if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '/' || c == '<' || c == '>' || c == '&' {
+			if c >= 0x80 || e.special[c] {
 				break
 			}
 			e.pos++
@@ -368,6 +387,9 @@ func (e *encoder) str() error {
 			}
 		case c < 0x20:
 			return e.errorf("raw control character 0x%02x inside a string: it must be escaped", c)
+		case c < 0x80 && e.extra[c]:
+			e.pos++
+			e.appendU(rune(c))
 		case c == '/':
 			e.pos++
 			if e.style.Escaping == Meta {
@@ -477,6 +499,8 @@ func (e *encoder) escape() error {
 		e.appendU(r) // a lone surrogate has no UTF-8 form; keep it escaped
 	case r < 0x20 || r == '"' || r == '\\':
 		e.controlOrQuote(r)
+	case r < 0x80 && e.extra[r]:
+		e.appendU(r)
 	case r == '<' || r == '>' || r == '&':
 		if e.style.Escaping == GoHTML {
 			e.appendU(r)

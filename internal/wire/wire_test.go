@@ -99,6 +99,26 @@ func TestEncodeErrors(t *testing.T) {
 	}
 }
 
+func TestEscapeASCII(t *testing.T) {
+	tests := []struct {
+		in    string
+		style Style
+		want  string
+	}{
+		{`"me@x.y 100%"`, Style{Escaping: Meta, EscapeASCII: "@%"}, `"me\u0040x.y 100\u0025"`},
+		{`"me\u0040x"`, Style{Escaping: Meta, EscapeASCII: "@"}, `"me\u0040x"`},
+		{`"me\u0040x"`, Style{Escaping: Unicode, EscapeASCII: "@"}, `"me\u0040x"`},
+		{`"me\u0040x"`, Style{Escaping: Unicode}, `"me@x"`},
+		{`{"@":"\"\\"}`, Style{Escaping: Meta, EscapeASCII: "@\"\\\x01é"}, `{"\u0040":"\"\\"}`},
+	}
+	for _, tt := range tests {
+		got, err := Format([]byte(tt.in), tt.style)
+		if err != nil || string(got) != tt.want {
+			t.Errorf("Format(%s, %+v) = %s (%v), want %s", tt.in, tt.style, got, err, tt.want)
+		}
+	}
+}
+
 func TestDepthLimit(t *testing.T) {
 	deep := strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2)
 	if _, err := Encode([]byte(deep)); err == nil || !strings.Contains(err.Error(), "nesting deeper") {
@@ -122,6 +142,7 @@ func TestFormatStyles(t *testing.T) {
 		{"unicode (JSON.stringify)", Style{Escaping: Unicode}, "{\"a/b\":\"café 😀 <x> & \u2028\",\"n\":[1,{\"k\":null}],\"e\":{},\"s\":\"/A\\n\"}"},
 		{"go html", Style{Escaping: GoHTML}, "{\"a/b\":\"café 😀 \\u003cx\\u003e \\u0026 \\u2028\",\"n\":[1,{\"k\":null}],\"e\":{},\"s\":\"/A\\n\"}"},
 		{"python", Style{Escaping: ASCII, Spaced: true}, `{"a/b": "caf\u00e9 \ud83d\ude00 <x> & \u2028", "n": [1, {"k": null}], "e": {}, "s": "/A\n"}`},
+		{"meta with @ escaped", Style{Escaping: Meta, EscapeASCII: "@%"}, `{"a\/b":"caf\u00e9 \ud83d\ude00 <x> & \u2028","n":[1,{"k":null}],"e":{},"s":"\/\u0041\n"}`},
 		{"indent 2", Style{Escaping: Unicode, Indent: "  "}, "{\n  \"a/b\": \"café 😀 <x> & \u2028\",\n  \"n\": [\n    1,\n    {\n      \"k\": null\n    }\n  ],\n  \"e\": {},\n  \"s\": \"/A\\n\"\n}"},
 	}
 	for _, tt := range tests {

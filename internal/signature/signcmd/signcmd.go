@@ -81,10 +81,23 @@ func validate(opts Options) error {
 	if opts.JSON && opts.Header {
 		return exit.Errorf(exit.Usage, "--header and --json cannot be used together: pick one")
 	}
+	if opts.CheckSet && opts.Input == "" && looksLikeFile(opts.Check) {
+		return exit.Errorf(exit.Usage, "--check takes the signature, then the payload: wa-hooks sign --check sha256=… %s", opts.Check)
+	}
 	if opts.Out == "-" {
 		return exit.Errorf(exit.Usage, "--out needs a file name (stdout carries the signature): for example --out body.json")
 	}
 	return nil
+}
+
+// looksLikeFile reports whether a --check value is really a payload path
+// (the signature forgotten), so we do not wait for a body on stdin.
+func looksLikeFile(v string) bool {
+	if strings.ContainsRune(v, '=') || v == "" {
+		return false
+	}
+	st, err := os.Stat(v)
+	return err == nil && !st.IsDir()
 }
 
 // readInput returns the payload bytes exactly as stored, and a name for them.
