@@ -66,6 +66,9 @@ type runner struct {
 	reached bool
 	// unreachable is the first connection failure, in words.
 	unreachable string
+	// interrupted is the run's context: once it is done, what is left is
+	// reported as skipped rather than as failures of the endpoint.
+	interrupted func() bool
 }
 
 // Verify runs the checks Options select, reports each as it is known and
@@ -152,6 +155,7 @@ func prepare(opts Options) (*runner, error) {
 func (o Options) runs(group string) bool { return o.Only == "" || o.Only == group }
 
 func (r *runner) run(ctx context.Context) *Report {
+	r.interrupted = func() bool { return ctx.Err() != nil }
 	challenge := r.opts.Challenge
 	switch {
 	case challenge != "":
@@ -171,7 +175,7 @@ func (r *runner) run(ctx context.Context) *Report {
 	if r.opts.runs(GroupDeliveries) {
 		r.deliveryChecks(ctx)
 	}
-	if !r.reached && r.unreachable != "" {
+	if !r.reached && r.unreachable != "" && ctx.Err() == nil {
 		r.report.Unreachable = true
 		r.report.UnreachableReason = r.unreachable
 	}
@@ -180,6 +184,9 @@ func (r *runner) run(ctx context.Context) *Report {
 
 // add scrubs secrets from a check, records it and reports it.
 func (r *runner) add(c Check) {
+	if r.interrupted != nil && r.interrupted() && c.Status != Pass && c.Status != Skip {
+		c = Check{ID: c.ID, Group: c.Group, Title: c.Title, Status: Skip, Reason: "interrupted"}
+	}
 	c.Reason = r.scrub(c.Reason)
 	c.Fix = r.scrub(c.Fix)
 	for i := range c.Detail {
@@ -245,8 +252,11 @@ func (r *runner) handshakeChecks(ctx context.Context, challenge string) {
 		"your endpoint answers the handshake without hub.mode=subscribe",
 		`also check hub.mode == "subscribe", and answer 403 otherwise`)))
 
-	in := transportInput{URL: r.url, Roots: o.Roots, Extra: r.extra, Now: o.Now()}
-	if r.url.Scheme == "https" {
+	// The handshake's own connection shows the certificate (through any
+	// proxy, like the probes); a separate handshake is only needed when it
+	// gave no answer.
+	in := transportInput{URL: r.url, Roots: o.Roots, Extra: r.extra, Now: o.Now(), State: main.TLS}
+	if r.url.Scheme == "https" && in.State == nil && ctx.Err() == nil {
 		in.State, in.DialErr = dialTLS(ctx, r.url, o.Timeout)
 	}
 	for _, c := range judgeTransport(in) {

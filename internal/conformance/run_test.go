@@ -628,3 +628,25 @@ func TestDetailsMaskTheToken(t *testing.T) {
 		}
 	}
 }
+
+func TestInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		cancel() // Ctrl-C while the first request is in flight
+		<-r.Context().Done()
+	}))
+	o := baseOpts(srv.URL)
+	col := &collect{}
+	o.Reporter = col
+	err := Verify(ctx, o)
+	if exit.CodeOf(err) != exit.Interrupted {
+		t.Fatalf("Verify = %v, want exit %d", err, exit.Interrupted)
+	}
+	rep := col.finished
+	if rep.Summary.Failed != 0 || rep.Unreachable {
+		t.Errorf("an interrupted run blames the endpoint:%s", explain(rep))
+	}
+	if c := check(t, rep, "handshake"); c.Status != Skip || c.Reason != "interrupted" {
+		t.Errorf("handshake = %+v", c)
+	}
+}
