@@ -25,6 +25,7 @@ func runAllowlist(args []string) error {
 	fs := flag.NewFlagSet("allowlist", flag.ContinueOnError)
 	objects := fs.Int("objects", 3000, "route/route6 objects in the fake registry")
 	runs := fs.Int("runs", 20, "timed runs per command (median reported)")
+	rtt := fs.Duration("rtt", 20*time.Millisecond, "also measure with this emulated round-trip time per exchange (0 = loopback only)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -53,31 +54,46 @@ func runAllowlist(args []string) error {
 		}
 		return prefixset.Aggregate(ps)
 	}
-	fmt.Printf("allowlist benchmark: fake IRR server %s, %d objects, median of %d runs each (after one warm-up)\n\n", srv.Addr, len(data.Objects), *runs)
+	fmt.Printf("allowlist benchmark: fake IRR server %s, %d objects, median of %d runs each (after one warm-up)\n", srv.Addr, len(data.Objects), *runs)
+	latencies := []time.Duration{0}
+	if *rtt > 0 {
+		latencies = append(latencies, *rtt)
+	}
+	for _, lat := range latencies {
+		srv.SetLatency(lat)
+		where := "loopback"
+		if lat > 0 {
+			where = fmt.Sprintf("emulated round trip %s per exchange", lat)
+		}
+		fmt.Printf("\n== %s ==\n", where)
+		compare(bin, srv.Addr, port, *runs, truth, data)
+	}
+	return nil
+}
 
+func compare(bin, addr, port string, runs int, truth func(v4, v6 bool) []netip.Prefix, data irrtest.Dataset) {
 	fmt.Println("IRRd style (!g), IPv4:")
-	ours := measure(*runs, bin, "allowlist", "--server", srv.Addr, "--query", "irrd", "-4", "--no-header")
+	ours := measure(runs, bin, "allowlist", "--server", addr, "--query", "irrd", "-4", "--no-header")
 	report("wa-hooks allowlist --query irrd -4", ours, describeOurs(ours.out, truth(true, false)))
 	if path, err := exec.LookPath("bgpq4"); err != nil {
 		fmt.Println("  bgpq4: not installed (apt-get install bgpq4); comparison skipped")
 	} else {
-		ref := measure(*runs, path, "-h", srv.Addr, "-4", "-A", "-j", "AS32934")
+		ref := measure(runs, path, "-h", addr, "-4", "-A", "-j", "AS32934")
 		report("bgpq4 -4 -A -j AS32934", ref, describeBgpq4(ref.out, truth(true, false)))
 		ratio(ours, ref, "bgpq4")
 	}
 
-	fmt.Println("\nRPSL style (-i origin), both families:")
-	ours = measure(*runs, bin, "allowlist", "--server", srv.Addr, "--query", "rpsl", "--no-header")
+	fmt.Println("RPSL style (-i origin), both families:")
+	ours = measure(runs, bin, "allowlist", "--server", addr, "--query", "rpsl", "--no-header")
 	report("wa-hooks allowlist --query rpsl", ours, describeOurs(ours.out, truth(true, true)))
 	if _, err := exec.LookPath("whois"); err != nil {
 		fmt.Println("  whois: not installed (apt-get install whois); comparison skipped")
 	} else {
 		pipeline := fmt.Sprintf("whois -h 127.0.0.1 -p %s -- '-i origin AS32934' | grep ^route | awk '{print $2}' | sort", port)
-		ref := measure(*runs, "/bin/sh", "-c", pipeline)
+		ref := measure(runs, "/bin/sh", "-c", pipeline)
 		report("whois | grep ^route | awk | sort", ref, describePipeline(ref.out, truth(true, true), data))
 		ratio(ours, ref, "the whois pipeline")
 	}
-	return nil
 }
 
 type timing struct {

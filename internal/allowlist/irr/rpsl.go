@@ -107,6 +107,7 @@ func (e *ParseError) Error() string {
 // the connection is the only end-of-answer signal WHOIS has.
 func ParseRPSL(data []byte) (*RPSLAnswer, error) {
 	ans := &RPSLAnswer{}
+	names := map[string]string{} // attribute names repeat in every object: allocate each once
 	var cur *Object
 	flush := func() {
 		if cur != nil {
@@ -148,7 +149,7 @@ func ParseRPSL(data []byte) (*RPSLAnswer, error) {
 			if cur == nil || len(cur.Attrs) == 0 {
 				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("continuation line outside an object: %q", clip(line))}
 			}
-			v := stripComment(string(line[1:]))
+			v := stripCommentBytes(line[1:])
 			a := &cur.Attrs[len(cur.Attrs)-1]
 			if v != "" {
 				if a.Value != "" {
@@ -157,12 +158,12 @@ func ParseRPSL(data []byte) (*RPSLAnswer, error) {
 				a.Value += v
 			}
 		default:
-			name, value, ok := splitAttr(line)
+			name, value, ok := splitAttr(line, names)
 			if !ok {
 				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("not an RPSL attribute line: %q", clip(line))}
 			}
 			if cur == nil {
-				cur = &Object{Line: lineNo}
+				cur = &Object{Line: lineNo, Attrs: make([]Attr, 0, 8)}
 			}
 			cur.Attrs = append(cur.Attrs, Attr{Name: name, Value: value})
 		}
@@ -174,8 +175,8 @@ func ParseRPSL(data []byte) (*RPSLAnswer, error) {
 }
 
 // splitAttr splits "name: value" where name is letters, digits, "-" or "_"
-// starting in column 0.
-func splitAttr(line []byte) (name, value string, ok bool) {
+// starting in column 0; names are lower-cased and interned in names.
+func splitAttr(line []byte, names map[string]string) (name, value string, ok bool) {
 	i := bytes.IndexByte(line, ':')
 	if i <= 0 {
 		return "", "", false
@@ -185,7 +186,12 @@ func splitAttr(line []byte) (name, value string, ok bool) {
 			return "", "", false
 		}
 	}
-	return strings.ToLower(string(line[:i])), stripComment(string(line[i+1:])), true
+	name, ok = names[string(line[:i])]
+	if !ok {
+		name = strings.ToLower(string(line[:i]))
+		names[string(line[:i])] = name
+	}
+	return name, stripCommentBytes(line[i+1:]), true
 }
 
 // stripComment removes an end-of-line "#" comment and surrounding space.
@@ -194,6 +200,14 @@ func stripComment(v string) string {
 		v = v[:i]
 	}
 	return strings.TrimSpace(v)
+}
+
+// stripCommentBytes is stripComment that allocates only the result.
+func stripCommentBytes(v []byte) string {
+	if i := bytes.IndexByte(v, '#'); i >= 0 {
+		v = v[:i]
+	}
+	return string(bytes.TrimSpace(v))
 }
 
 func clip(b []byte) string {

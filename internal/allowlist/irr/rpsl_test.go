@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/irrtest"
 )
 
 func TestParseRPSL(t *testing.T) {
@@ -128,4 +130,15 @@ func FuzzParseRPSL(f *testing.F) {
 			}
 		}
 	})
+}
+
+func BenchmarkParseRPSL(b *testing.B) {
+	data := []byte(irrtest.RPSL(irrtest.Generate(1, 3000).Select("AS32934", nil, true, true)))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseRPSL(data); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

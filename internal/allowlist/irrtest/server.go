@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Behaviour makes the server misbehave on purpose.
@@ -40,10 +41,30 @@ type Server struct {
 	done      chan struct{}
 
 	mu      sync.Mutex
+	cache   map[string]string // rendered answers, so benchmarks time clients, not this server
 	queries []string
 	conns   map[net.Conn]bool
 
 	open, maxOpen, total atomic.Int64
+	latency              atomic.Int64 // nanoseconds added before each read from a client
+}
+
+// SetLatency makes the server wait d before each read from a client's
+// socket, which emulates the network's delay per round trip: commands a
+// client pipelines arrive in one read and pay it once, commands sent one
+// after another's answer pay it each time.
+func (s *Server) SetLatency(d time.Duration) { s.latency.Store(int64(d)) }
+
+type slowReader struct {
+	c net.Conn
+	s *Server
+}
+
+func (r slowReader) Read(p []byte) (int, error) {
+	if d := time.Duration(r.s.latency.Load()); d > 0 {
+		time.Sleep(d)
+	}
+	return r.c.Read(p)
 }
 
 // Start listens on a random loopback port and serves data.
@@ -129,7 +150,7 @@ func (s *Server) accept() {
 }
 
 func (s *Server) serve(c net.Conn) {
-	r := bufio.NewReader(c)
+	r := bufio.NewReader(slowReader{c, s})
 	w := bufio.NewWriter(c)
 	defer w.Flush()
 	multi := false
@@ -178,6 +199,20 @@ func (s *Server) serve(c net.Conn) {
 	}
 }
 
+func (s *Server) cached(key string, render func() string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cache == nil {
+		s.cache = map[string]string{}
+	}
+	v, ok := s.cache[key]
+	if !ok {
+		v = render()
+		s.cache[key] = v
+	}
+	return v
+}
+
 // irrd answers one "!" command; false means close the connection now.
 func (s *Server) irrd(w *bufio.Writer, cmd string, sources *[]string) bool {
 	answer := func(data string) {
@@ -214,12 +249,13 @@ func (s *Server) irrd(w *bufio.Writer, cmd string, sources *[]string) bool {
 			w.WriteString("F database temporarily unavailable\n")
 			return true
 		}
-		objs := s.data.Select(asn, *sources, cmd[1] == 'g', cmd[1] == '6')
-		if len(objs) == 0 {
+		data := s.cached(fmt.Sprint(cmd[:2], asn, *sources), func() string {
+			return strings.Join(Distinct(s.data.Select(asn, *sources, cmd[1] == 'g', cmd[1] == '6')), " ")
+		})
+		if data == "" {
 			w.WriteString("D\n")
 			return true
 		}
-		data := strings.Join(Distinct(objs), " ")
 		if s.behaviour == Truncate {
 			fmt.Fprintf(w, "A%d\n%s", len(data)+1, data[:len(data)/2])
 			return false
@@ -287,12 +323,13 @@ func (s *Server) ripe(w *bufio.Writer, q string) bool {
 		w.WriteString("%% ERROR: database temporarily unavailable\n\n\n")
 		return keep
 	}
-	objs := s.data.Select(origin, sources, slices.Contains(types, "route"), slices.Contains(types, "route6"))
-	if len(objs) == 0 {
+	text := s.cached(fmt.Sprint("rpsl", origin, sources, types), func() string {
+		return RPSL(s.data.Select(origin, sources, slices.Contains(types, "route"), slices.Contains(types, "route6")))
+	})
+	if text == "\n" {
 		w.WriteString("%  No entries found for the selected source(s).\n\n\n")
 		return keep
 	}
-	text := RPSL(objs)
 	if s.behaviour == Truncate {
 		// Cut inside an object, the way a reset mid-answer does.
 		cut := len(text) / 2
