@@ -207,7 +207,7 @@ func (r *runner) scrub(s string) string {
 	return s
 }
 
-// skipRest reports every remaining check of a group as skipped.
+// skip reports checks as skipped, with one reason.
 func (r *runner) skip(reason string, checks ...Check) {
 	for _, c := range checks {
 		c.Status, c.Reason = Skip, reason
