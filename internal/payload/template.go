@@ -45,6 +45,7 @@ type template struct {
 	segs        [][]byte
 	slots       []slot
 	escapeSlash bool
+	size        int // room a rendered body needs
 	recorded    http.Header
 	// Signatures of a body without slots, computed once.
 	sig256, sig1 string
@@ -247,6 +248,10 @@ func (b *builder) split(t *template, out []byte) error {
 		rest = rest[end:]
 	}
 	t.segs = append(t.segs, rest)
+	for _, seg := range t.segs {
+		t.size += len(seg)
+	}
+	t.size += 96 * len(t.slots) // a wamid with a long number and escapes fits
 	if len(t.slots) != len(b.slots) {
 		return fmt.Errorf("internal error: %d of %d fresh values placed", len(t.slots), len(b.slots))
 	}
@@ -312,7 +317,7 @@ func (t *template) presign(o Options) {
 
 // NewStream returns a producer of deliveries for one worker.
 func (f *Feed) NewStream() sender.Stream {
-	s := &stream{f: f, header: f.base.Clone()}
+	s := &stream{f: f}
 	if f.opts.Secret != "" {
 		s.h256 = hmac.New(sha256.New, []byte(f.opts.Secret))
 		s.h1 = hmac.New(sha1.New, []byte(f.opts.Secret))
@@ -325,16 +330,16 @@ func (f *Feed) Preview(job int) (sender.Delivery, error) {
 	return f.NewStream().Delivery(job)
 }
 
-// stream renders deliveries for one worker, reusing its buffers.
+// stream renders deliveries for one worker. Its scratch buffers and HMAC
+// states are reused; the body and header it returns are new each time,
+// because the HTTP transport may read them after the request returned.
 type stream struct {
 	f        *Feed
-	buf      []byte
 	blob     []byte
 	b64      []byte
 	sum      []byte
 	sigbuf   []byte
 	h256, h1 hash.Hash
-	header   http.Header
 }
 
 // Delivery implements sender.Stream.
@@ -343,17 +348,21 @@ func (s *stream) Delivery(job int) (sender.Delivery, error) {
 	n := len(f.order)
 	t := f.bodies[f.order[job%n]]
 	cycle := uint64(job / n)
-	body := t.segs[0]
+	body := t.segs[0] // never modified, so it can be shared
 	if len(t.slots) > 0 {
 		body = s.render(t, cycle)
 	}
-	s.sign(t, body)
-	return sender.Delivery{Name: t.name, Body: body, Header: s.header, Events: t.events}, nil
+	h := make(http.Header, len(f.base)+2)
+	for k, v := range f.base {
+		h[k] = v // shared, never modified
+	}
+	s.sign(h, t, body)
+	return sender.Delivery{Name: t.name, Body: body, Header: h, Events: t.events}, nil
 }
 
 func (s *stream) render(t *template, cycle uint64) []byte {
 	now := s.f.now().Unix()
-	b := s.buf[:0]
+	b := make([]byte, 0, t.size)
 	for i, sl := range t.slots {
 		b = append(b, t.segs[i]...)
 		switch sl.kind {
@@ -363,9 +372,7 @@ func (s *stream) render(t *template, cycle uint64) []byte {
 			b = s.appendID(b, t, sl, cycle)
 		}
 	}
-	b = append(b, t.segs[len(t.slots)]...)
-	s.buf = b
-	return b
+	return append(b, t.segs[len(t.slots)]...)
 }
 
 const upperHex = "0123456789ABCDEF"
@@ -405,10 +412,9 @@ func mix(z uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// sign sets the signature headers for body.
-func (s *stream) sign(t *template, body []byte) {
+// sign sets the signature headers for body in h.
+func (s *stream) sign(h http.Header, t *template, body []byte) {
 	o := s.f.opts
-	h := s.header
 	if o.Headers.Get("X-Hub-Signature-256") != "" {
 		return // the user fixed it with -H
 	}
@@ -444,10 +450,6 @@ func (s *stream) sign(t *template, body []byte) {
 func setOne(h http.Header, k, v string) {
 	if v == "" {
 		delete(h, k)
-		return
-	}
-	if cur := h[k]; len(cur) == 1 {
-		cur[0] = v
 		return
 	}
 	h[k] = []string{v}

@@ -24,7 +24,8 @@ type Feed interface {
 // Stream builds deliveries for one worker.
 type Stream interface {
 	// Delivery returns job number job (its source is job % Len()). The
-	// returned Body and Header may be overwritten by the next call.
+	// returned Body and Header must not be changed afterwards: the HTTP
+	// transport may still read them after the request has returned.
 	Delivery(job int) (Delivery, error)
 }
 
@@ -59,9 +60,10 @@ type Plan struct {
 	Progress *Progress
 }
 
-// Progress is a live view of a run for progress bars.
+// Progress is a live view of a run for progress bars. The caller fills
+// Total, Duration and Start before Run; Run only advances the counters.
 type Progress struct {
-	Total    int64         // deliveries planned (0: unknown, duration-bound)
+	Total    int64         // requests planned (0: unknown, duration-bound)
 	Duration time.Duration // planned run time, when duration-bound
 	Start    time.Time
 	done     atomic.Int64
@@ -174,11 +176,6 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 		limiter = rate.NewLimiter(rate.Limit(plan.Rate), 1)
 	}
 	start := time.Now()
-	if plan.Progress != nil {
-		plan.Progress.Start = start
-		plan.Progress.Total = int64(max(count, 0))
-		plan.Progress.Duration = plan.Duration
-	}
 
 	var (
 		next     atomic.Int64
@@ -261,7 +258,6 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 				if count > 0 && job >= count {
 					return
 				}
-				c.body.wait() // the stream may rewrite the bytes the last request used
 				d, err := stream.Delivery(job)
 				if err != nil {
 					errOnce.Do(func() { feedErr = err; stopIssuing() })
