@@ -464,8 +464,14 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 		return nil, err
 	}
 	if o.ClientName != "" {
-		if err := expectC("!n" + o.ClientName); err != nil {
+		// Identification is a courtesy: a server that rejects it still answers.
+		cmd := "!n" + o.ClientName
+		rep, err := read(cmd)
+		if err != nil {
 			return nil, err
+		}
+		if rep.Code != 'C' && o.Logf != nil {
+			o.Logf("%s did not accept %s (%c %s); going on", o.Server, cmd, rep.Code, rep.Message)
 		}
 	}
 	if readDefaults {

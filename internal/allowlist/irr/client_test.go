@@ -1,7 +1,10 @@
 package irr_test
 
 import (
+	"bufio"
 	"context"
+	"io"
+	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -218,5 +221,58 @@ func TestParsePrefix(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("ParsePrefix(%q, v6=%v) err = %v, want ok=%v", tt.in, tt.v6, err, tt.ok)
 		}
+	}
+}
+
+// A server that rejects !n (identification is optional) and has no
+// RPKI in its default sources still gives an answer; nothing sends !s.
+func TestFetchIRRdTolerantIdentification(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var got []string
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			line = strings.TrimSpace(line)
+			got = append(got, line)
+			switch {
+			case line == "!!":
+			case strings.HasPrefix(line, "!n"):
+				io.WriteString(c, "F unknown command\n")
+			case line == "!s-lc":
+				io.WriteString(c, "A10\nRADB,RIPE\nC\n")
+			case line == "!gAS32934":
+				io.WriteString(c, "A15\n157.240.0.0/16\nC\n")
+			case line == "!6AS32934":
+				io.WriteString(c, "D\n")
+			}
+		}
+	}()
+	o := irr.Options{Server: ln.Addr().String(), ASN: "AS32934", Mode: irr.ModeIRRd, V4: true, V6: true,
+		ConnectTimeout: time.Second, Timeout: 2 * time.Second, ClientName: "x"}
+	ans, err := irr.Fetch(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ans.Routes) != 1 || ans.Routes[0].Prefix.String() != "157.240.0.0/16" || ans.Query != "!s-lc !gAS32934 !6AS32934" {
+		t.Errorf("answer = %+v", ans)
+	}
+	<-done
+	if slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "!s") && s != "!s-lc" }) {
+		t.Errorf("sent a source selection although RPKI was not selected: %q", got)
 	}
 }

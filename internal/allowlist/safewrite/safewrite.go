@@ -43,6 +43,11 @@ func Read(path string) (Previous, error) {
 // atomic, but it is the only way to update a file that is bind-mounted on
 // its own into a container, where a rename is invisible or fails with EBUSY.
 func Write(path string, data []byte, inPlace bool) error {
+	// Replace what a symlink points to, not the link: setups that link
+	// /etc/nginx/meta.conf to a managed location must keep working.
+	if real, err := filepath.EvalSymlinks(path); err == nil {
+		path = real
+	}
 	mode := fs.FileMode(0o644)
 	var owner *syscall.Stat_t
 	if fi, err := os.Stat(path); err == nil {
