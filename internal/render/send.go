@@ -222,8 +222,10 @@ func SendLatency(d time.Duration) string {
 		return fmt.Sprintf("%dµs", d.Microseconds())
 	case d < 10*time.Millisecond:
 		return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond))
-	case d < time.Second:
+	case d < 100*time.Millisecond:
 		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return fmt.Sprintf("%.0fms", float64(d)/float64(time.Millisecond))
 	case d < time.Minute:
 		return fmt.Sprintf("%.2fs", d.Seconds())
 	}
