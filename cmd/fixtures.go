@@ -20,7 +20,8 @@ PATTERN selects names with * and ? ("statuses.failed.*"); a plain word
 selects a family ("statuses"). Fixtures whose shape the reference could not
 confirm say UNCONFIRMED in their description.
 
-Use a name with 'wa-hooks fixtures show', 'wa-hooks send' and 'wa-hooks serve --demo'.`
+Print one with 'wa-hooks fixtures show NAME', deliver it signed with
+'wa-hooks send NAME --to URL'; 'wa-hooks serve --demo' renders the whole catalog.`
 	cmd.Example = `  wa-hooks fixtures
   wa-hooks fixtures --field account_update
   wa-hooks fixtures 'statuses.failed.*' --json
