@@ -77,8 +77,8 @@ func formatPath(segs []segment) string {
 			b.WriteString("[*]")
 		case sg.isIndex:
 			fmt.Fprintf(&b, "[%d]", sg.index)
-		case strings.ContainsAny(sg.key, ".[]\"") || sg.key == "":
-			fmt.Fprintf(&b, "[%q]", sg.key)
+		case strings.ContainsAny(sg.key, ".[]\"$") || sg.key == "":
+			b.WriteString(`["` + sg.key + `"]`)
 		default:
 			if i > 0 {
 				b.WriteByte('.')
