@@ -3,6 +3,7 @@ package webhook_test
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"testing"
@@ -110,4 +111,16 @@ func BenchmarkParseEvents(b *testing.B) {
 	b.Run("message", func(b *testing.B) { benchmarkParse(b, textWire) })
 	b.Run("status", func(b *testing.B) { benchmarkParse(b, statusWire) })
 	b.Run("history_3MB", func(b *testing.B) { benchmarkParse(b, history) })
+	// The reference: encoding/json into map[string]any, which types
+	// nothing, keeps no raw bytes and builds no events.
+	b.Run("history_3MB_reference_any", func(b *testing.B) {
+		b.SetBytes(int64(len(history)))
+		b.ReportAllocs()
+		for b.Loop() {
+			var v map[string]any
+			if err := json.Unmarshal(history, &v); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
