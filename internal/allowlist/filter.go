@@ -47,7 +47,7 @@ const (
 
 // Apply filters routes by origin, family, source, maintainer and RPKI state.
 func (p Policy) Apply(routes []irr.Route) Filtered {
-	f := Filtered{Dropped: map[string]int{}}
+	f := Filtered{Dropped: map[string]int{}, Accepted: make([]irr.Route, 0, len(routes)), Prefixes: make([]netip.Prefix, 0, len(routes))}
 	for _, r := range routes {
 		reason := p.reject(r)
 		if reason == "" && r.Err != nil {

@@ -312,7 +312,11 @@ func fetchRPSL(conn net.Conn, o Options) (*Answer, error) {
 	if _, err := io.WriteString(conn, q+"\r\n"); err != nil {
 		return nil, err
 	}
-	data, err := io.ReadAll(io.LimitReader(conn, int64(o.MaxBytes)+1))
+	// Meta's answer is several hundred KB: start big rather than doubling
+	// up from 512 bytes.
+	buf := bytes.NewBuffer(make([]byte, 0, min(o.MaxBytes+1, 512<<10)))
+	_, err := buf.ReadFrom(io.LimitReader(conn, int64(o.MaxBytes)+1))
+	data := buf.Bytes()
 	if err != nil && !(errors.Is(err, syscall.ECONNRESET) && len(data) > 0) {
 		return nil, err
 	}
@@ -339,6 +343,7 @@ func fetchRPSL(conn net.Conn, o Options) (*Answer, error) {
 	if parsed.ServerError != "" {
 		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, parsed.ServerError)}
 	}
+	ans.Routes = make([]Route, 0, len(parsed.Objects))
 	for _, obj := range parsed.Objects {
 		if c := obj.Class(); c != "route" && c != "route6" {
 			continue
