@@ -9,7 +9,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -82,11 +81,17 @@ func Known(name string) bool { _, ok := renderers[name]; return ok }
 // OneFamily reports whether the format can hold only one address family.
 func OneFamily(name string) bool { return renderers[name].families == "one" }
 
-var nameRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,26}$`)
-
-// CheckName validates a set/chain/matcher name for every format.
+// CheckName validates a set/chain/matcher name for every format: 1–27
+// letters, digits, '_' or '-', starting with a letter (iptables chains are
+// limited to 28 bytes, and nothing may break out of the generated syntax).
 func CheckName(name string) error {
-	if !nameRE.MatchString(name) {
+	ok := len(name) >= 1 && len(name) <= 27
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		ok = letter || i > 0 && (c >= '0' && c <= '9' || c == '_' || c == '-')
+	}
+	if !ok {
 		return fmt.Errorf("bad --name %q: use 1–27 letters, digits, '_' or '-', starting with a letter", name)
 	}
 	return nil

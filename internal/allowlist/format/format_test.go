@@ -196,3 +196,16 @@ func TestIptablesSyntax(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckName(t *testing.T) {
+	for _, good := range []string{"m", "meta_webhooks", "Meta-4", strings.Repeat("a", 27)} {
+		if err := CheckName(good); err != nil {
+			t.Errorf("CheckName(%q) = %v", good, err)
+		}
+	}
+	for _, bad := range []string{"", "4meta", "_x", "a b", "a;b", "ä", strings.Repeat("a", 28)} {
+		if err := CheckName(bad); err == nil {
+			t.Errorf("CheckName(%q) accepted", bad)
+		}
+	}
+}
