@@ -123,7 +123,7 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 
 	for flag, key := range map[string]string{
 		"to": "send.to", "timeout": "send.timeout", "concurrency": "send.concurrency", "rate": "send.rate",
-		"insecure": "send.insecure", "cacert": "send.cacert", "header": "send.header", "expect-status": "send.expect_status",
+		"insecure": "send.insecure", "cacert": "send.cacert", "expect-status": "send.expect_status",
 		"retry-scale": "send.retry_scale", "retry-max": "send.retry_max", "batch-layout": "send.batch_layout",
 		"legacy-sha1": "send.legacy_sha1",
 	} {

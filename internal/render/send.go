@@ -186,7 +186,7 @@ func (p *SendPretty) Summary(rep *sender.Report, expect string) {
 	if rep.Retries > 0 {
 		line("retries", fmt.Sprint(rep.Retries))
 	}
-	if rep.Requests > 0 {
+	if len(rep.ByStatus) > 0 {
 		line("rate", fmt.Sprintf("%.1f req/s, %s sent", rep.Throughput, sendBytes(rep.BytesSent)))
 		l := rep.Latency
 		line("latency", fmt.Sprintf("min %s  p50 %s  p90 %s  p99 %s  max %s",
@@ -197,6 +197,10 @@ func (p *SendPretty) Summary(rep *sender.Report, expect string) {
 		fmt.Fprintf(&b, "%s after %d of the planned deliveries\n", st.Warn.Render("Interrupted"), rep.Deliveries)
 	case rep.Failed == 0:
 		fmt.Fprintf(&b, "%s all %d %s got %s\n", st.OK.Render("✓"), rep.Deliveries, sendPlural(rep.Deliveries, "delivery"), expect)
+	case rep.Unreached == rep.Failed:
+		fmt.Fprintf(&b, "%s %d of %d %s never reached the endpoint\n", st.Fail.Render("✗"), rep.Failed, rep.Deliveries, sendPlural(rep.Deliveries, "delivery"))
+	case rep.Unreached > 0:
+		fmt.Fprintf(&b, "%s %d of %d %s did not get %s (%d never reached the endpoint)\n", st.Fail.Render("✗"), rep.Failed, rep.Deliveries, sendPlural(rep.Deliveries, "delivery"), expect, rep.Unreached)
 	default:
 		fmt.Fprintf(&b, "%s %d of %d %s did not get %s\n", st.Fail.Render("✗"), rep.Failed, rep.Deliveries, sendPlural(rep.Deliveries, "delivery"), expect)
 	}

@@ -168,6 +168,8 @@ func outcome(rep *sender.Report, runErr error, expect string) error {
 			}
 		}
 		return exit.Errorf(exit.Unreachable, "the endpoint could not be reached")
+	case rep.Failed > 0 && rep.Unreached > 0:
+		return exit.Errorf(exit.SendFailed, "%d of %d deliveries did not get %s (%d never reached the endpoint)", rep.Failed, rep.Deliveries, expect, rep.Unreached)
 	case rep.Failed > 0:
 		return exit.Errorf(exit.SendFailed, "%d of %d deliveries did not get %s", rep.Failed, rep.Deliveries, expect)
 	}
