@@ -62,7 +62,6 @@ type Route struct {
 	Source      string   // upper-cased source, e.g. "RADB", "RIPE", "RPKI"
 	Maintainers []string // mnt-by values
 	RPKIState   string   // rpki-ov-state: valid, invalid, not_found
-	Descr       string
 }
 
 // Answer is what a fetch produced.
@@ -331,7 +330,7 @@ func fetchRPSL(conn net.Conn, o Options) (*Answer, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return nil, &Error{Kind: Empty, Msg: fmt.Sprintf("empty answer from %s for %q", o.Server, q)}
 	}
-	parsed, err := ParseRPSL(data)
+	parsed, err := ParseRPSLAttrs(data, routeAttr)
 	if err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) && pe.Truncated {
@@ -354,7 +353,6 @@ func fetchRPSL(conn net.Conn, o Options) (*Answer, error) {
 			Source:      strings.ToUpper(obj.First("source")),
 			Maintainers: obj.List("mnt-by"),
 			RPKIState:   strings.ToLower(obj.First("rpki-ov-state")),
-			Descr:       obj.First("descr"),
 		}
 		r.Prefix, r.Err = ParsePrefix(r.Key, obj.Class() == "route6")
 		ans.Routes = append(ans.Routes, r)
@@ -367,6 +365,15 @@ func fetchRPSL(conn net.Conn, o Options) (*Answer, error) {
 		return nil, &Error{Kind: Empty, Msg: msg}
 	}
 	return ans, nil
+}
+
+// routeAttr names the attributes a Route is made of.
+func routeAttr(name string) bool {
+	switch name {
+	case "origin", "source", "mnt-by", "rpki-ov-state":
+		return true
+	}
+	return false
 }
 
 // ParsePrefix parses a registered prefix strictly: canonical CIDR (no host

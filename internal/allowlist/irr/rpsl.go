@@ -105,9 +105,16 @@ func (e *ParseError) Error() string {
 // complete answer ends with a blank line after its last object; one that
 // stops inside an object is reported as truncated, because the closing of
 // the connection is the only end-of-answer signal WHOIS has.
-func ParseRPSL(data []byte) (*RPSLAnswer, error) {
-	ans := &RPSLAnswer{}
+func ParseRPSL(data []byte) (*RPSLAnswer, error) { return ParseRPSLAttrs(data, nil) }
+
+// ParseRPSLAttrs is ParseRPSL keeping, besides each object's class
+// attribute, only the attributes for which keep returns true (all when keep
+// is nil). Skipping the rest (descr, remarks, changed, …) saves most of the
+// allocations on a large answer; the syntax is checked all the same.
+func ParseRPSLAttrs(data []byte, keep func(name string) bool) (*RPSLAnswer, error) {
+	ans := &RPSLAnswer{Objects: make([]Object, 0, bytes.Count(data, []byte("\n\n")))}
 	names := map[string]string{} // attribute names repeat in every object: allocate each once
+	skipping := false            // the current attribute is not kept: neither are its continuation lines
 	var cur *Object
 	flush := func() {
 		if cur != nil {
@@ -149,6 +156,9 @@ func ParseRPSL(data []byte) (*RPSLAnswer, error) {
 			if cur == nil || len(cur.Attrs) == 0 {
 				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("continuation line outside an object: %q", clip(line))}
 			}
+			if skipping {
+				continue
+			}
 			v := stripCommentBytes(line[1:])
 			a := &cur.Attrs[len(cur.Attrs)-1]
 			if v != "" {
@@ -158,14 +168,19 @@ func ParseRPSL(data []byte) (*RPSLAnswer, error) {
 				a.Value += v
 			}
 		default:
-			name, value, ok := splitAttr(line, names)
+			name, rest, ok := splitAttr(line, names)
 			if !ok {
 				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("not an RPSL attribute line: %q", clip(line))}
 			}
+			if cur != nil && keep != nil && !keep(name) {
+				skipping = true
+				continue
+			}
+			skipping = false
 			if cur == nil {
 				cur = &Object{Line: lineNo, Attrs: make([]Attr, 0, 8)}
 			}
-			cur.Attrs = append(cur.Attrs, Attr{Name: name, Value: value})
+			cur.Attrs = append(cur.Attrs, Attr{Name: name, Value: stripCommentBytes(rest)})
 		}
 	}
 	if cur != nil {
@@ -175,15 +190,16 @@ func ParseRPSL(data []byte) (*RPSLAnswer, error) {
 }
 
 // splitAttr splits "name: value" where name is letters, digits, "-" or "_"
-// starting in column 0; names are lower-cased and interned in names.
-func splitAttr(line []byte, names map[string]string) (name, value string, ok bool) {
+// starting in column 0; names are lower-cased and interned in names. The
+// value is returned raw, comment and spaces included.
+func splitAttr(line []byte, names map[string]string) (name string, value []byte, ok bool) {
 	i := bytes.IndexByte(line, ':')
 	if i <= 0 {
-		return "", "", false
+		return "", nil, false
 	}
 	for _, c := range line[:i] {
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return "", "", false
+			return "", nil, false
 		}
 	}
 	name, ok = names[string(line[:i])]
@@ -191,7 +207,7 @@ func splitAttr(line []byte, names map[string]string) (name, value string, ok boo
 		name = strings.ToLower(string(line[:i]))
 		names[string(line[:i])] = name
 	}
-	return name, stripCommentBytes(line[i+1:]), true
+	return name, line[i+1:], true
 }
 
 // stripComment removes an end-of-line "#" comment and surrounding space.

@@ -142,3 +142,20 @@ func BenchmarkParseRPSL(b *testing.B) {
 		}
 	}
 }
+
+func TestParseRPSLAttrsKeepsOnlyWhatIsAsked(t *testing.T) {
+	in := "route: 192.0.2.0/24\ndescr: a\n  b\nremarks: x\n+\n y\norigin: AS1\nmnt-by: M1,\n M2\n\n"
+	ans, err := ParseRPSLAttrs([]byte(in), func(n string) bool { return n == "origin" || n == "mnt-by" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := ans.Objects[0]
+	if len(o.Attrs) != 3 || o.Key() != "192.0.2.0/24" || o.First("origin") != "AS1" || o.First("descr") != "" ||
+		!slices.Equal(o.List("mnt-by"), []string{"M1", "M2"}) {
+		t.Errorf("object = %+v", o)
+	}
+	// Skipped attributes are still checked for syntax.
+	if _, err := ParseRPSLAttrs([]byte("route: x\nbad line\n\n"), func(string) bool { return false }); err == nil {
+		t.Error("a bad line inside a skipped part was accepted")
+	}
+}
