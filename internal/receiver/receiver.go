@@ -69,6 +69,19 @@ type Options struct {
 	Now func() time.Time
 	// QueueSize bounds how many answered requests may wait to be printed.
 	QueueSize int
+	// QueueBytes bounds the body bytes waiting to be printed; a handler
+	// that would go over waits (after answering) until the worker catches
+	// up, so a flood of 3 MB bodies cannot grow memory without bound.
+	QueueBytes int64
+	// InflightBytes bounds the body bytes being read, verified, parsed and
+	// recorded at once: parsing a body takes several times its size, so
+	// large bodies take turns (their clients wait on TCP) instead of
+	// growing memory.
+	InflightBytes int64
+	// Flush, when set, is called by the worker whenever the queue runs
+	// empty: output can be buffered under load and still appear at once
+	// when events trickle in.
+	Flush func()
 	// DedupSize bounds how many event keys and bodies are remembered.
 	DedupSize int
 }
@@ -84,6 +97,11 @@ type Receiver struct {
 	closed bool
 	queue  chan job
 	done   chan struct{}
+
+	// queued bounds the bytes of bodies waiting for the worker; inflight
+	// the bytes of bodies being handled before the answer.
+	queued   *byteGate
+	inflight *byteGate
 
 	// Owned by the worker goroutine.
 	dedup *dedup
@@ -120,6 +138,12 @@ func New(opts Options) (*Receiver, error) {
 	if opts.QueueSize <= 0 {
 		opts.QueueSize = 1024
 	}
+	if opts.QueueBytes <= 0 {
+		opts.QueueBytes = 16 << 20
+	}
+	if opts.InflightBytes <= 0 {
+		opts.InflightBytes = 8 << 20
+	}
 	if opts.Sink == nil {
 		return nil, errors.New("a sink is required")
 	}
@@ -138,6 +162,8 @@ func New(opts Options) (*Receiver, error) {
 			ByStatus: map[int]int{}, ByField: map[string]int{}, ByType: map[string]int{}, Problems: map[string]int{},
 		},
 	}
+	rc.queued = newByteGate(opts.QueueBytes)
+	rc.inflight = newByteGate(opts.InflightBytes)
 	if opts.Recorder != nil {
 		rc.stats.RecordPath = opts.Recorder.Path()
 	}
@@ -233,6 +259,10 @@ func (rc *Receiver) forwardHandshake(seq uint64, rawQuery, challenge string) {
 
 // post handles an event notification.
 func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Request) {
+	if n := r.ContentLength; n > 0 && n <= rc.opts.MaxBody {
+		rc.inflight.acquire(n)
+		defer rc.inflight.release(n)
+	}
 	body, err := readBody(w, r, rc.opts.MaxBody)
 	var tooBig *http.MaxBytesError
 	switch {
@@ -375,14 +405,56 @@ func (rc *Receiver) record(req render.Request, body []byte, errMsg string) error
 	})
 }
 
-// enqueue hands a job to the output worker; after Close it is dropped.
+// enqueue hands a job to the output worker; after Close it is dropped. It
+// is called after the answer was written, so waiting here for room only
+// slows the client's next request, never this one's answer.
 func (rc *Receiver) enqueue(j job) {
+	size := int64(len(j.req.Body))
+	rc.queued.acquire(size)
 	rc.mu.RLock()
 	defer rc.mu.RUnlock()
 	if rc.closed {
+		rc.queued.release(size)
 		return
 	}
 	rc.queue <- j
+}
+
+// byteGate lets callers hold up to limit bytes in total; one caller may
+// always proceed alone, however large.
+type byteGate struct {
+	mu    sync.Mutex
+	cond  *sync.Cond
+	used  int64
+	limit int64
+}
+
+func newByteGate(limit int64) *byteGate {
+	g := &byteGate{limit: limit}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+func (g *byteGate) acquire(n int64) {
+	if n == 0 {
+		return
+	}
+	g.mu.Lock()
+	for g.used > 0 && g.used+n > g.limit {
+		g.cond.Wait()
+	}
+	g.used += n
+	g.mu.Unlock()
+}
+
+func (g *byteGate) release(n int64) {
+	if n == 0 {
+		return
+	}
+	g.mu.Lock()
+	g.used -= n
+	g.mu.Unlock()
+	g.cond.Broadcast()
 }
 
 // readBody reads the whole body, at most limit bytes.
@@ -453,33 +525,41 @@ func (rc *Receiver) Requests() uint64 { return rc.seq.Load() }
 func (rc *Receiver) work() {
 	defer close(rc.done)
 	for j := range rc.queue {
-		switch {
-		case j.forward != nil:
-			rc.stats.Forwarded++
-			if !j.forward.OK() {
-				rc.stats.ForwardFailures++
-			}
-			rc.opts.Sink.Forwarded(*j.forward)
-		case j.handshake != nil:
-			rc.count(j.req)
-			rc.stats.Handshakes++
-			rc.opts.Sink.Handshake(*j.handshake)
-		case j.problem != nil:
-			if !j.problem.Accepted {
-				rc.count(j.req)
-			}
-			rc.stats.Problems[j.problem.Kind]++
-			if j.problem.Kind == render.ProblemSignature {
-				rc.stats.SignatureFailures++
-			}
-			if j.sigHeader != nil {
-				j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
-			}
-			rc.opts.Sink.Problem(*j.problem)
-		case j.note != nil:
-			rc.count(j.req)
-			rc.events(j.req, j.note)
+		rc.handle(j)
+		rc.queued.release(int64(len(j.req.Body)))
+		if len(rc.queue) == 0 && rc.opts.Flush != nil {
+			rc.opts.Flush()
 		}
+	}
+}
+
+func (rc *Receiver) handle(j job) {
+	switch {
+	case j.forward != nil:
+		rc.stats.Forwarded++
+		if !j.forward.OK() {
+			rc.stats.ForwardFailures++
+		}
+		rc.opts.Sink.Forwarded(*j.forward)
+	case j.handshake != nil:
+		rc.count(j.req)
+		rc.stats.Handshakes++
+		rc.opts.Sink.Handshake(*j.handshake)
+	case j.problem != nil:
+		if !j.problem.Accepted {
+			rc.count(j.req)
+		}
+		rc.stats.Problems[j.problem.Kind]++
+		if j.problem.Kind == render.ProblemSignature {
+			rc.stats.SignatureFailures++
+		}
+		if j.sigHeader != nil {
+			j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
+		}
+		rc.opts.Sink.Problem(*j.problem)
+	case j.note != nil:
+		rc.count(j.req)
+		rc.events(j.req, j.note)
 	}
 }
 

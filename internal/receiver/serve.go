@@ -1,6 +1,7 @@
 package receiver
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -10,6 +11,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -113,6 +115,8 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		cfg.Raw = false
 	}
 
+	limitMemory(ios)
+
 	generated := false
 	if cfg.VerifyToken == "" {
 		cfg.VerifyToken = NewVerifyToken()
@@ -160,16 +164,19 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	defer ln.Close()
 
+	// Output is buffered and flushed whenever the worker's queue runs
+	// empty: one write per burst under load, immediate when idle.
+	out := bufio.NewWriterSize(ios.Out, 64<<10)
 	var sink render.Sink
 	var pretty *render.Pretty
 	if cfg.JSON {
-		sink = render.NewJSONLines(ios.Out, render.JSONOptions{Headers: ios.Verbose, Body: cfg.Raw})
+		sink = render.NewJSONLines(out, render.JSONOptions{Headers: ios.Verbose, Body: cfg.Raw})
 	} else {
 		width := 0
 		if ios.StdoutTTY {
 			width = ios.TerminalWidth()
 		}
-		pretty = render.NewPretty(ios.Out, ios.Renderer(), render.PrettyOptions{Raw: cfg.Raw, Headers: ios.Verbose, Width: width})
+		pretty = render.NewPretty(out, ios.Renderer(), render.PrettyOptions{Raw: cfg.Raw, Headers: ios.Verbose, Width: width})
 		sink = pretty
 	}
 
@@ -178,6 +185,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		AcceptInvalid: cfg.AcceptInvalid, StaleAfter: cfg.StaleAfter, Redact: cfg.Redact,
 		Filter:   Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)},
 		Recorder: rec, Forwarder: fw, Sink: sink,
+		Flush: func() { _ = out.Flush() },
 	})
 	if err != nil {
 		return exit.New(exit.Usage, err)
@@ -252,6 +260,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	if cfg.JSON {
 		sink.Summary(summary)
 	}
+	_ = out.Flush()
 	if !ios.Quiet {
 		render.WriteSummary(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary)
 	}
@@ -403,4 +412,27 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 		fmt.Fprintf(w, "  %s\n", st.Dim.Render(fmt.Sprintf("any HTTPS tunnel works, e.g. `cloudflared tunnel --url http://localhost:%s` or `ngrok http %s`; then use https://<tunnel-host>%s", port, port, cfg.Path)))
 	}
 	fmt.Fprintln(w)
+}
+
+// memoryLimit is a soft limit for the Go heap. With it the collector can
+// run rarely while the heap is small (GOGC 400: less CPU per small request)
+// and works harder only as the heap nears the limit, which keeps serve
+// small while clients post 3 MB bodies concurrently. GOGC and GOMEMLIMIT
+// in the environment override these.
+const (
+	memoryLimit = 128 << 20
+	gcPercent   = 400
+)
+
+func limitMemory(ios *iostreams.IO) {
+	getenv := ios.Getenv
+	if getenv == nil {
+		return
+	}
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+		if getenv("GOGC") == "" {
+			debug.SetGCPercent(gcPercent)
+		}
+	}
 }

@@ -130,7 +130,28 @@ func (j *JSONLines) write(v any) {
 // Received writes one line per event.
 func (j *JSONLines) Received(req Request, events []Event) {
 	for _, e := range events {
-		j.write(NewEventLine(e))
+		l := NewEventLine(e)
+		raw := l.Raw
+		// The item's raw JSON is spliced in as is instead of letting
+		// encoding/json re-validate and compact it (Parse already checked
+		// it): Raw is the last field, so a one-byte placeholder is swapped.
+		l.Raw = json.RawMessage("0")
+		j.buf.Reset()
+		enc := json.NewEncoder(&j.buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(l); err != nil {
+			continue
+		}
+		j.buf.Truncate(j.buf.Len() - len("0}\n"))
+		if bytes.ContainsAny(raw, "\r\n") {
+			if err := json.Compact(&j.buf, raw); err != nil {
+				j.buf.WriteString("null")
+			}
+		} else {
+			j.buf.Write(raw)
+		}
+		j.buf.WriteString("}\n")
+		_, _ = j.w.Write(j.buf.Bytes())
 	}
 }
 

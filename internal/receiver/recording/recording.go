@@ -103,6 +103,7 @@ func (r Record) encode(buf *bytes.Buffer) error {
 	if err != nil {
 		return err
 	}
+	buf.Grow(len(head) + len(r.Body) + len(r.Body)/16 + 32)
 	buf.Write(head[:len(head)-1]) // drop the closing brace
 	if r.Body != nil {
 		if utf8.Valid(r.Body) {

@@ -1,0 +1,351 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/fixtures"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/wire"
+)
+
+// runServe compares `wa-hooks serve --json --record` (signature check,
+// parsing, JSON output and recording on, output to files) with a minimal
+// net/http server that reads the body and answers 200. Both run as separate
+// processes and are driven by the same Go load generator: keep-alive
+// clients posting signed, unique 1–2 KB message bodies. It then measures
+// serve's peak RSS while 16 clients post 3 MB bodies.
+func runServe(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	conc := fs.Int("c", 16, "concurrent clients")
+	dur := fs.Duration("d", 8*time.Second, "measured duration of one run")
+	rounds := fs.Int("rounds", 2, "runs per server, alternating (best reported)")
+	bigClients := fs.Int("big-clients", 16, "clients posting 3 MB bodies for the RSS measurement")
+	bigDur := fs.Duration("big-d", 8*time.Second, "duration of the RSS measurement")
+	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *reference {
+		return referenceServer()
+	}
+
+	dir, err := os.MkdirTemp("", "wa-hooks-bench-serve-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "wa-hooks")
+	fmt.Fprintln(os.Stderr, "building wa-hooks…")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		return fmt.Errorf("go build (run from the repository root): %v\n%s", err, out)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+
+	const secret = "bench-app-secret"
+	bodies, err := serveBenchBodies(secret, 20000)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("serve benchmark: %d clients, %s per run, %d rounds, body %d bytes (signed, unique ids)\n",
+		*conc, *dur, *rounds, len(bodies[0].body))
+
+	serveArgs := []string{"serve", "--addr", "127.0.0.1:0", "--json", "--record", filepath.Join(dir, "rec.jsonl"), "--stale-after", "0"}
+	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+secret, "WA_HOOKS_VERIFY_TOKEN=bench", "NO_COLOR=1")
+	var best [2]loadResult
+	for r := 0; r < *rounds; r++ {
+		for i, which := range []string{"net/http", "wa-hooks"} {
+			var p *proc
+			if which == "net/http" {
+				p, err = startProc(self, []string{"serve", "--reference-server"}, env, dir, "ref")
+			} else {
+				p, err = startProc(bin, serveArgs, env, dir, "serve")
+			}
+			if err != nil {
+				return err
+			}
+			drive(p.url, bodies, *conc, time.Second) // warm-up
+			res := drive(p.url, bodies, *conc, *dur)
+			if err := p.stop(); err != nil {
+				return fmt.Errorf("%s: %v", which, err)
+			}
+			fmt.Printf("  round %d %-9s %9.0f req/s  p50 %7s  p99 %7s  (%d requests, %d errors)\n",
+				r+1, which, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.n, res.errors)
+			if res.rps > best[i].rps {
+				best[i] = res
+			}
+		}
+	}
+	ratio := best[1].rps / best[0].rps
+	fmt.Printf("\nbest of %d: net/http %.0f req/s (p99 %s), wa-hooks serve %.0f req/s (p99 %s)\n",
+		*rounds, best[0].rps, best[0].p99.Round(time.Microsecond), best[1].rps, best[1].p99.Round(time.Microsecond))
+	verdict := "meets"
+	if ratio < 0.6 {
+		verdict = "MISSES"
+	}
+	fmt.Printf("ratio wa-hooks serve / bare net/http: %.2f× (goal ≥ 0.60×: %s)\n\n", ratio, verdict)
+
+	// Peak RSS with 3 MB bodies.
+	big, err := bigBody(secret)
+	if err != nil {
+		return err
+	}
+	p, err := startProc(bin, serveArgs, env, dir, "serve-big")
+	if err != nil {
+		return err
+	}
+	var peak atomic.Int64
+	stopPoll := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stopPoll:
+				return
+			case <-time.After(10 * time.Millisecond):
+				if rss := procRSS(p.cmd.Process.Pid, "VmRSS"); rss > peak.Load() {
+					peak.Store(rss)
+				}
+			}
+		}
+	}()
+	res := drive(p.url, []signedBody{big}, *bigClients, *bigDur)
+	hwm := procRSS(p.cmd.Process.Pid, "VmHWM")
+	close(stopPoll)
+	if err := p.stop(); err != nil {
+		return err
+	}
+	peakMB := float64(max(hwm, peak.Load())) / 1024
+	verdict = "meets"
+	if peakMB >= 200 {
+		verdict = "MISSES"
+	}
+	fmt.Printf("peak RSS: %.0f MB while %d clients posted %.1f MB bodies (%d requests in %s, %.0f MB/s, p99 %s; goal < 200 MB: %s)\n",
+		peakMB, *bigClients, float64(len(big.body))/(1<<20), res.n, *bigDur, float64(res.n)*float64(len(big.body))/(1<<20)/bigDur.Seconds(),
+		res.p99.Round(time.Millisecond), verdict)
+	return nil
+}
+
+type signedBody struct {
+	body []byte
+	sig  string
+}
+
+// serveBenchBodies are copies of a realistic text message in wire form,
+// each with its own wamid, signed.
+func serveBenchBodies(secret string, n int) ([]signedBody, error) {
+	f, ok := fixtures.Get("messages.text.ad_referral")
+	if !ok {
+		return nil, errors.New("fixture messages.text.ad_referral is missing")
+	}
+	base, err := wire.Encode(f.Body)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]signedBody, n)
+	for i := range out {
+		b := bytes.Replace(base, []byte(`"wamid.`), []byte(fmt.Sprintf(`"wamid.bench%07d`, i)), 1)
+		out[i] = signedBody{b, signature.Sign(secret, b)}
+	}
+	return out, nil
+}
+
+// bigBody is a text message of about 3 MB, the most Meta sends.
+func bigBody(secret string) (signedBody, error) {
+	f, ok := fixtures.Get("messages.text")
+	if !ok {
+		return signedBody{}, errors.New("fixture messages.text is missing")
+	}
+	base, err := wire.Encode(f.Body)
+	if err != nil {
+		return signedBody{}, err
+	}
+	i := bytes.Index(base, []byte(`"body":"`))
+	if i < 0 {
+		return signedBody{}, errors.New("no text body in messages.text")
+	}
+	i += len(`"body":"`)
+	filler := bytes.Repeat([]byte("caf\\u00e9 lorem ipsum \\/ dolor "), (3<<20-len(base))/31)
+	b := append(append(append([]byte{}, base[:i]...), filler...), base[i:]...)
+	return signedBody{b, signature.Sign(secret, b)}, nil
+}
+
+type loadResult struct {
+	n, errors int
+	rps       float64
+	p50, p99  time.Duration
+}
+
+// drive posts bodies from conc keep-alive clients for d and reports
+// throughput and latency percentiles.
+func drive(url string, bodies []signedBody, conc int, d time.Duration) loadResult {
+	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
+	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
+	defer tr.CloseIdleConnections()
+	var next atomic.Int64
+	var mu sync.Mutex
+	var lat []time.Duration
+	errs := 0
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < conc; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, 1<<14)
+			bad := 0
+			for time.Now().Before(deadline) {
+				b := bodies[int(next.Add(1))%len(bodies)]
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b.body))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("User-Agent", "facebookexternalua")
+				req.Header.Set(signature.Header, b.sig)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					bad++
+					continue
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					bad++
+					continue
+				}
+				local = append(local, time.Since(t0))
+			}
+			mu.Lock()
+			lat = append(lat, local...)
+			errs += bad
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	res := loadResult{n: len(lat), errors: errs, rps: float64(len(lat)) / elapsed.Seconds()}
+	if len(lat) > 0 {
+		res.p50 = lat[len(lat)/2]
+		res.p99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	}
+	return res
+}
+
+type proc struct {
+	cmd  *exec.Cmd
+	url  string
+	done chan error
+}
+
+var listenLine = regexp.MustCompile(`Listening on (\S+)`)
+
+// startProc starts a server process with stdout to a file and waits for
+// its "Listening on URL" line on stderr.
+func startProc(bin string, args, env []string, dir, name string) (*proc, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = env
+	out, err := os.Create(filepath.Join(dir, name+".out"))
+	if err != nil {
+		return nil, err
+	}
+	cmd.Stdout = out
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &proc{cmd: cmd, done: make(chan error, 1)}
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
+				select {
+				case found <- m[1]:
+				default:
+				}
+			}
+		}
+		p.done <- cmd.Wait()
+		out.Close()
+	}()
+	select {
+	case p.url = <-found:
+		return p, nil
+	case err := <-p.done:
+		return nil, fmt.Errorf("%s exited before listening: %v", name, err)
+	case <-time.After(30 * time.Second):
+		_ = cmd.Process.Kill()
+		return nil, fmt.Errorf("%s did not start", name)
+	}
+}
+
+func (p *proc) stop() error {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(60 * time.Second):
+		_ = p.cmd.Process.Kill()
+		return errors.New("did not stop within 60s of SIGTERM")
+	}
+}
+
+// procRSS reads a memory figure (VmRSS, VmHWM) of a process, in KiB.
+func procRSS(pid int, field string) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// referenceServer is the bare baseline: read the body, answer 200.
+func referenceServer() error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK)
+	})}
+	fmt.Fprintf(os.Stderr, "Listening on http://%s/webhook\n", ln.Addr())
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	go func() { <-ctx.Done(); _ = srv.Close() }()
+	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
