@@ -320,3 +320,19 @@ func TestLatencies(t *testing.T) {
 		t.Errorf("%+v", s)
 	}
 }
+
+func TestRunInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		cancel() // the user presses Ctrl-C while the first request is answered
+	}))
+	defer srv.Close()
+	rep, err := Run(ctx, Plan{URL: srv.URL, Client: newClient(t, ClientOptions{}), Feed: staticFeed{[]string{`{}`}}, Count: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.Interrupted || rep.OK() || rep.Requests >= 1000 {
+		t.Fatalf("report %+v", rep)
+	}
+}
