@@ -208,6 +208,9 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 				}
 				return false
 			}
+			if dup == 1 && attempt == 1 {
+				st.events += max(d.Events, 1)
+			}
 			r := c.post(ctx, d)
 			r.Job, r.Duplicate, r.Attempt = job, dup, attempt
 			st.count(r, len(d.Body), attempt)
@@ -263,7 +266,6 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 					errOnce.Do(func() { feedErr = err; stopIssuing() })
 					return
 				}
-				st.events += max(d.Events, 1)
 				for dup := 1; dup <= dups; dup++ {
 					if !deliver(ctx, issueCtx, &c, d, job, dup, st) {
 						return
