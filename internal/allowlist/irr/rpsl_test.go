@@ -143,6 +143,17 @@ func BenchmarkParseRPSL(b *testing.B) {
 	}
 }
 
+func BenchmarkParseRPSLRouteAttrs(b *testing.B) {
+	data := []byte(irrtest.RPSL(irrtest.Generate(1, 3000).Select("AS32934", nil, true, true)))
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseRPSLAttrs(data, routeAttr); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 func TestParseRPSLAttrsKeepsOnlyWhatIsAsked(t *testing.T) {
 	in := "route: 192.0.2.0/24\ndescr: a\n  b\nremarks: x\n+\n y\norigin: AS1\nmnt-by: M1,\n M2\n\n"
 	ans, err := ParseRPSLAttrs([]byte(in), func(n string) bool { return n == "origin" || n == "mnt-by" })
