@@ -21,6 +21,7 @@ import (
 	"io"
 	"net/http"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -244,10 +245,10 @@ func (rc *Receiver) handshake(w http.ResponseWriter, r *http.Request, req render
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(res.Challenge)))
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, res.Challenge)
-	flush(w)
-	rc.enqueue(job{req: req, handshake: &render.Handshake{Request: req, Challenge: res.Challenge}})
+	rc.enqueueAfter(w, job{req: req, handshake: &render.Handshake{Request: req, Challenge: res.Challenge}})
 	rc.forwardHandshake(req.Seq, r.URL.RawQuery, res.Challenge)
 }
 
@@ -298,15 +299,15 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 		rc.recordFailed(w, req, body, err)
 		return
 	}
+	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
-	flush(w)
 
 	if problem != nil { // --accept-invalid: answered 200, still flagged
 		problem.Request = req
 		problem.Accepted = true
-		rc.enqueue(sigJob(job{req: req, problem: problem}, req.Signature, r.Header))
+		rc.enqueueAfter(w, sigJob(job{req: req, problem: problem}, req.Signature, r.Header))
 	}
-	rc.enqueue(job{req: req, note: note})
+	rc.enqueueAfter(w, job{req: req, note: note})
 	if f := rc.opts.Forwarder; f != nil {
 		f.Post(req.Seq, r.URL.RawQuery, r.Header, body)
 	}
@@ -420,6 +421,32 @@ func (rc *Receiver) enqueue(j job) {
 	rc.queue <- j
 }
 
+// enqueueAfter queues a job for a request whose answer is written but not
+// necessarily sent: net/http sends it, in one write, when the handler
+// returns. If the queue has room that is at once; if it is full, the answer
+// is flushed first, so waiting for room never delays it.
+func (rc *Receiver) enqueueAfter(w http.ResponseWriter, j job) {
+	size := int64(len(j.req.Body))
+	if rc.queued.tryAcquire(size) {
+		rc.mu.RLock()
+		if rc.closed {
+			rc.mu.RUnlock()
+			rc.queued.release(size)
+			return
+		}
+		select {
+		case rc.queue <- j:
+			rc.mu.RUnlock()
+			return
+		default:
+		}
+		rc.mu.RUnlock()
+		rc.queued.release(size)
+	}
+	flush(w)
+	rc.enqueue(j)
+}
+
 // byteGate lets callers hold up to limit bytes in total; one caller may
 // always proceed alone, however large.
 type byteGate struct {
@@ -445,6 +472,16 @@ func (g *byteGate) acquire(n int64) {
 	}
 	g.used += n
 	g.mu.Unlock()
+}
+
+func (g *byteGate) tryAcquire(n int64) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if n > 0 && g.used > 0 && g.used+n > g.limit {
+		return false
+	}
+	g.used += n
+	return true
 }
 
 func (g *byteGate) release(n int64) {
@@ -522,13 +559,46 @@ func (rc *Receiver) Close() render.Summary {
 func (rc *Receiver) Requests() uint64 { return rc.seq.Load() }
 
 // work is the output goroutine: it owns dedup and stats and calls the sink.
+// flushEvery bounds how long buffered output may wait while requests keep
+// coming: short enough that people see events at once, long enough that a
+// flood costs one write per burst rather than one per event.
+const flushEvery = 2 * time.Millisecond
+
 func (rc *Receiver) work() {
 	defer close(rc.done)
-	for j := range rc.queue {
-		rc.handle(j)
-		rc.queued.release(int64(len(j.req.Body)))
-		if len(rc.queue) == 0 && rc.opts.Flush != nil {
-			rc.opts.Flush()
+	flush := rc.opts.Flush
+	if flush == nil {
+		flush = func() {}
+	}
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	dirty, armed := false, false
+	last := time.Now()
+	for {
+		select {
+		case j, ok := <-rc.queue:
+			if !ok {
+				flush()
+				return
+			}
+			rc.handle(j)
+			rc.queued.release(int64(len(j.req.Body)))
+			dirty = true
+			if len(rc.queue) == 0 {
+				if time.Since(last) >= flushEvery {
+					flush()
+					dirty, last = false, time.Now()
+				} else if !armed {
+					timer.Reset(flushEvery)
+					armed = true
+				}
+			}
+		case <-timer.C:
+			armed = false
+			if dirty {
+				flush()
+				dirty, last = false, time.Now()
+			}
 		}
 	}
 }
