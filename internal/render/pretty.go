@@ -149,7 +149,7 @@ func (p *Pretty) eventLine(b *strings.Builder, e Event) {
 			used += runewidth.StringWidth(id) + 2
 		}
 		if room := p.opts.Width - used; room < runewidth.StringWidth(summary) {
-			summary = runewidth.Truncate(summary, max(room, 12), "…")
+			summary = runewidth.Truncate(summary, max(room, 32), "…")
 		}
 	}
 	summary = oneLine(summary)

@@ -1,0 +1,165 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
+)
+
+func renderer(colour bool) *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(&bytes.Buffer{})
+	if colour {
+		r.SetColorProfile(termenv.ANSI256)
+	} else {
+		r.SetColorProfile(termenv.Ascii)
+	}
+	return r
+}
+
+var at = time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC)
+
+func sampleEvent() Event {
+	return Event{
+		Event: webhook.Event{Field: "messages", Kind: "message", Type: "text", From: "16505550187", ContactName: "Ana",
+			ID: "wamid.HBgLMTY1MDU1NTAxODcVAgASGBQzQUJDRA==", Summary: `"` + strings.Repeat("long text ", 30) + `"`,
+			Raw: json.RawMessage(`{"id":"x"}`)},
+		Request: 7, Received: at, Signature: SigValid,
+	}
+}
+
+func TestPrettyColourOnlyWhenAsked(t *testing.T) {
+	for _, colour := range []bool{false, true} {
+		var out bytes.Buffer
+		p := NewPretty(&out, renderer(colour), PrettyOptions{Location: time.UTC})
+		p.Received(Request{Seq: 7, Time: at}, []Event{sampleEvent()})
+		if got := strings.Contains(out.String(), "\x1b["); got != colour {
+			t.Errorf("colour %v: escape codes present = %v: %q", colour, got, out.String())
+		}
+		if plain := stripANSI(out.String()); !strings.Contains(plain, "09:30:00 ✓ message  text") {
+			t.Errorf("line shape: %q", out.String())
+		}
+	}
+}
+
+func TestPrettyTruncatesToWidthOnlyOnTerminals(t *testing.T) {
+	var out bytes.Buffer
+	NewPretty(&out, renderer(false), PrettyOptions{Location: time.UTC, Width: 120}).Received(Request{}, []Event{sampleEvent()})
+	line := strings.TrimRight(out.String(), "\n")
+	if w := lipgloss.Width(line); w > 120 || !strings.Contains(line, "…") {
+		t.Errorf("width %d, line %q", w, line)
+	}
+	out.Reset()
+	NewPretty(&out, renderer(false), PrettyOptions{Location: time.UTC}).Received(Request{}, []Event{sampleEvent()})
+	if strings.Contains(out.String(), "text …") || !strings.Contains(out.String(), strings.Repeat("long text ", 29)) {
+		t.Errorf("truncated without a width: %q", out.String())
+	}
+}
+
+func TestPrettyMarkers(t *testing.T) {
+	e := sampleEvent()
+	e.Summary = "hi"
+	e.Duplicate, e.FirstSeen, e.FirstRequest = true, at.Add(-90*time.Second), 3
+	e.Stale, e.Age = true, 50*time.Hour
+	fail := sampleEvent()
+	fail.Kind, fail.Type, fail.Summary = "status", "status.failed", "failed · 131047"
+	var out bytes.Buffer
+	NewPretty(&out, renderer(false), PrettyOptions{Location: time.UTC}).Received(Request{}, []Event{e, fail})
+	s := out.String()
+	for _, want := range []string{"DUPLICATE", "first seen 09:28:30 (1m earlier) in request #3", "STALE", "2d old", "FAILED"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing %q in %q", want, s)
+		}
+	}
+}
+
+func TestForwardLines(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPretty(&out, renderer(false), PrettyOptions{})
+	p.Forwarded(Forward{Request: 2, Status: 500, Latency: 1500 * time.Microsecond, Body: []byte("boom\nstack")})
+	p.Forwarded(Forward{Request: 3, Err: "connection refused: is your app running?"})
+	p.Forwarded(Forward{Request: 4, Handshake: true, Status: 200, Body: []byte("nope")})
+	s := out.String()
+	for _, want := range []string{"↳ app 500 Internal Server Error in 1.5ms (request #2)", "boom stack", "↳ app failed: connection refused", "but the body is not the challenge"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing %q in %q", want, s)
+		}
+	}
+}
+
+func TestJSONLines(t *testing.T) {
+	var out bytes.Buffer
+	j := NewJSONLines(&out, JSONOptions{})
+	e := sampleEvent()
+	e.Raw = json.RawMessage("{\n  \"id\": \"x\"\n}") // pretty raw must still be one line
+	j.Received(Request{}, []Event{e})
+	j.Problem(Problem{Request: Request{Seq: 9, Method: "POST", Path: "/webhook", Status: 401, Signature: SigMissing, Body: []byte("{}")}, Kind: ProblemSignature, Message: "no signature", Hint: "sign it"})
+	j.Summary(Summary{Requests: 2, Uptime: 3 * time.Second})
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 3 lines, got %q", out.String())
+	}
+	var ev, er, su map[string]any
+	for i, v := range []*map[string]any{&ev, &er, &su} {
+		if err := json.Unmarshal([]byte(lines[i]), v); err != nil {
+			t.Fatalf("line %d: %v: %s", i, err, lines[i])
+		}
+	}
+	if ev["kind"] != "message" || ev["raw"].(map[string]any)["id"] != "x" || ev["request"] != float64(7) {
+		t.Errorf("event line %v", ev)
+	}
+	if er["kind"] != "error" || er["error"] != "signature" || er["signature"] != "missing" || er["status"] != float64(401) || er["hint"] != "sign it" {
+		t.Errorf("error line %v", er)
+	}
+	if su["kind"] != "summary" || su["uptime_seconds"] != float64(3) {
+		t.Errorf("summary line %v", su)
+	}
+}
+
+func TestHumanAgeAndShortID(t *testing.T) {
+	for d, want := range map[time.Duration]string{5 * time.Second: "5s", 3 * time.Minute: "3m", 2*time.Hour + 5*time.Minute: "2h5m", 49 * time.Hour: "2d"} {
+		if got := HumanAge(d); got != want {
+			t.Errorf("HumanAge(%s) = %s, want %s", d, got, want)
+		}
+	}
+	if got := ShortID("wamid.HBgLMTY1MDU1NTAxODcVAgASGBQzQUJDRA=="); got != "…GBQzQUJDRA" {
+		t.Errorf("ShortID = %s", got)
+	}
+	if got := ShortID("abc"); got != "abc" {
+		t.Errorf("ShortID short = %s", got)
+	}
+}
+
+func TestWriteSummary(t *testing.T) {
+	var out bytes.Buffer
+	WriteSummary(&out, NewStyles(renderer(false)), Summary{
+		Uptime: 61 * time.Second, Requests: 3, ByStatus: map[int]int{200: 2, 401: 1}, Events: 2,
+		ByField: map[string]int{"messages": 2}, ByType: map[string]int{"text": 1, "status.read": 1},
+		SignatureFailures: 1, Problems: map[string]int{"signature": 1}, RecordPath: "r.jsonl", Recorded: 3,
+	})
+	for _, want := range []string{"Summary after 1m1s", "requests     3 (200 2, 401 1)", "by type      status.read 1, text 1", "bad sigs     1", "recorded     3 requests to r.jsonl"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("missing %q in\n%s", want, out.String())
+		}
+	}
+}
+
+func stripANSI(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == 0x1b {
+			for i < len(s) && s[i] != 'm' {
+				i++
+			}
+			continue
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
