@@ -110,10 +110,6 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	if cfg.JSON && cfg.Raw {
-		// JSON lines already carry each event's raw item.
-		cfg.Raw = false
-	}
 
 	limitMemory(ios)
 
