@@ -70,6 +70,10 @@ type conn struct {
 	keep    bool // keep response bodies in results
 	scratch []byte
 	timeout time.Duration
+	// tmpl is a parsed request copied for every POST, so the URL is parsed
+	// once per worker rather than once per request.
+	tmpl    *http.Request
+	tmplCtx context.Context
 }
 
 func (c *conn) init(client *http.Client, url string, keep bool) {
@@ -80,13 +84,33 @@ func (c *conn) init(client *http.Client, url string, keep bool) {
 	}
 }
 
-func (c *conn) post(ctx context.Context, d Delivery) Result {
-	res := Result{Name: d.Name, BodySize: len(d.Body)}
+func (c *conn) request(ctx context.Context, body []byte) (*http.Request, error) {
+	if c.tmpl == nil || c.tmplCtx != ctx {
+		tmpl, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, nil)
+		if err != nil {
+			return nil, err
+		}
+		c.tmpl, c.tmplCtx = tmpl, ctx
+	}
+	req := new(http.Request)
+	*req = *c.tmpl
 	// A *bytes.Reader body lets the transport write headers and body in
 	// one go (other reader types get the headers flushed on their own: one
 	// more syscall and packet per request). The transport may still read
 	// the body after Do returns, so Delivery bytes are never reused.
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(d.Body))
+	r := bytes.NewReader(body)
+	req.Body = io.NopCloser(r)
+	req.ContentLength = int64(len(body))
+	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	if len(body) == 0 {
+		req.Body, req.GetBody = http.NoBody, nil
+	}
+	return req, nil
+}
+
+func (c *conn) post(ctx context.Context, d Delivery) Result {
+	res := Result{Name: d.Name, BodySize: len(d.Body)}
+	req, err := c.request(ctx, d.Body)
 	if err != nil {
 		res.Err = err
 		res.Kind, res.Explanation = KindOther, "invalid URL: "+err.Error()

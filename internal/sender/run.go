@@ -253,6 +253,10 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each request's deadline context registers with its parent;
+			// a parent per worker keeps workers from contending for one lock.
+			ctx, cancel := context.WithCancel(ctx)
+			defer cancel()
 			stream := plan.Feed.NewStream()
 			var c conn
 			c.init(plan.Client, plan.URL, plan.KeepResponses && plan.OnResult != nil)
