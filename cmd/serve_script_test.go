@@ -59,7 +59,8 @@ import (
 //	                          bodies in wire form (-as-is: the file's bytes)
 //	post-catalog -secret S URL   every fixture, each must get 200
 //	app NAME [STATUS]          start a capturing app, set $NAME to its URL
-//	app-dump NAME              print captured requests, bodies to NAME.body.N
+//	app-dump NAME              print captured requests (GETs first), bodies
+//	                          to NAME.body.N
 //	json-lines FILE KIND FIELD...  every KIND line of FILE has the FIELDs
 //	record-body FILE N OUT     write the body of record N (1-based) to OUT
 //	load-start NAME URL SECRET CLIENTS  clients post unique signed bodies
@@ -426,7 +427,10 @@ func cmdAppDump(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for i, r := range c.reqs {
+	// Forwards run concurrently: list them in a stable order (GET first).
+	reqs := slices.Clone(c.reqs)
+	sort.SliceStable(reqs, func(i, j int) bool { return reqs[i].method < reqs[j].method })
+	for i, r := range reqs {
 		fmt.Fprintf(ts.Stdout(), "request %d: %s %s\n", i+1, r.method, r.uri)
 		keys := make([]string, 0, len(r.header))
 		for k := range r.header {

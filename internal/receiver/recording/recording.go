@@ -71,8 +71,20 @@ func MaskQuery(raw string) string {
 	return string(bytes.Join(parts, []byte("&")))
 }
 
-// SafeHeader returns a copy of h with credentials masked.
+// SafeHeader returns h with credentials masked: h itself when it carries
+// none (the common case, and a request's header map is not reused), else a
+// masked copy.
 func SafeHeader(h http.Header) http.Header {
+	sensitive := false
+	for _, k := range sensitiveHeaders {
+		if _, ok := h[k]; ok {
+			sensitive = true
+			break
+		}
+	}
+	if !sensitive {
+		return h
+	}
 	out := h.Clone()
 	for _, k := range sensitiveHeaders {
 		if vs, ok := out[k]; ok {
