@@ -92,33 +92,35 @@ func runSend(args []string) error {
 
 	fmt.Printf("send benchmark: %d requests, concurrency %d, body %d bytes, %d runs each, GOMAXPROCS of the machine (%d CPUs)\n",
 		*n, *c, len(body), *runs, runtime.NumCPU())
-	var oursWall, refWall, oursSelf, refSelf []float64
+	var oursWall, refWall, oursSelf, refSelf, oursCPU, refCPU []float64
 	for i := range *runs {
 		served.Store(0)
-		w, self, err := timeRun(bin, env, ours, wahooksRate)
+		w, self, cpu, err := timeRun(bin, env, ours, wahooksRate)
 		if err != nil {
 			return fmt.Errorf("wa-hooks run %d: %v", i+1, err)
 		}
 		if got := served.Load(); got != int64(*n) {
 			return fmt.Errorf("wa-hooks run %d: the server saw %d requests, want %d", i+1, got, *n)
 		}
-		oursWall, oursSelf = append(oursWall, w), append(oursSelf, self)
-		fmt.Printf("  run %d  wa-hooks send %9.0f req/s (own report %9.0f)\n", i+1, w, self)
+		oursWall, oursSelf, oursCPU = append(oursWall, w), append(oursSelf, self), append(oursCPU, cpu)
+		fmt.Printf("  run %d  wa-hooks send %9.0f req/s (own report %9.0f), %5.1f µs CPU per request\n", i+1, w, self, cpu)
 
 		served.Store(0)
-		w, self, err = timeRun(hey, env, ref, heyRate)
+		w, self, cpu, err = timeRun(hey, env, ref, heyRate)
 		if err != nil {
 			return fmt.Errorf("hey run %d: %v", i+1, err)
 		}
 		if got := served.Load(); got != int64(*n) {
 			return fmt.Errorf("hey run %d: the server saw %d requests, want %d", i+1, got, *n)
 		}
-		refWall, refSelf = append(refWall, w), append(refSelf, self)
-		fmt.Printf("  run %d  hey           %9.0f req/s (own report %9.0f)\n", i+1, w, self)
+		refWall, refSelf, refCPU = append(refWall, w), append(refSelf, self), append(refCPU, cpu)
+		fmt.Printf("  run %d  hey           %9.0f req/s (own report %9.0f), %5.1f µs CPU per request\n", i+1, w, self, cpu)
 	}
 	mo, mr := median(oursWall), median(refWall)
 	fmt.Printf("\nmedian  wa-hooks send %9.0f req/s   hey %9.0f req/s   ratio %.2f× (goal ≥ 1.00×)\n", mo, mr, mo/mr)
 	fmt.Printf("        own reports: wa-hooks %9.0f req/s   hey %9.0f req/s   ratio %.2f×\n", median(oursSelf), median(refSelf), median(oursSelf)/median(refSelf))
+	fmt.Printf("        CPU per request (user+system, less sensitive to a busy machine): wa-hooks %.1f µs   hey %.1f µs   hey/wa-hooks %.2f×\n",
+		median(oursCPU), median(refCPU), median(refCPU)/median(oursCPU))
 	fmt.Println("wa-hooks gives every request fresh ids and timestamps and its own HMAC-SHA256; hey sends one fixed body.")
 	return nil
 }
@@ -166,9 +168,9 @@ func dryRunRequest(bin string, env []string) ([]byte, []string, error) {
 	return nil, nil, errors.New("wa-hooks send --dry-run printed no body")
 }
 
-// timeRun runs one tool and returns its wall-clock requests per second and
-// the rate it reported itself.
-func timeRun(bin string, env, args []string, self func([]byte) (float64, error)) (float64, float64, error) {
+// timeRun runs one tool and returns its wall-clock requests per second, the
+// rate it reported itself, and its CPU time (user+system) per request in µs.
+func timeRun(bin string, env, args []string, self func([]byte) (float64, error)) (float64, float64, float64, error) {
 	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	start := time.Now()
@@ -177,10 +179,11 @@ func timeRun(bin string, env, args []string, self func([]byte) (float64, error))
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			return 0, 0, fmt.Errorf("%v: %s", err, ee.Stderr)
+			return 0, 0, 0, fmt.Errorf("%v: %s", err, ee.Stderr)
 		}
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
+	cpu := cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	n := 0
 	for i, a := range args {
 		if a == "-n" && i+1 < len(args) {
@@ -189,9 +192,9 @@ func timeRun(bin string, env, args []string, self func([]byte) (float64, error))
 	}
 	rate, err := self(out)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return float64(n) / wall.Seconds(), rate, nil
+	return float64(n) / wall.Seconds(), rate, float64(cpu.Microseconds()) / float64(n), nil
 }
 
 func wahooksRate(out []byte) (float64, error) {

@@ -98,10 +98,12 @@ func (c *conn) request(ctx context.Context, body []byte) (*http.Request, error) 
 	// one go (other reader types get the headers flushed on their own: one
 	// more syscall and packet per request). The transport may still read
 	// the body after Do returns, so Delivery bytes are never reused.
-	r := bytes.NewReader(body)
-	req.Body = io.NopCloser(r)
+	req.Body = io.NopCloser(bytes.NewReader(body))
 	req.ContentLength = int64(len(body))
-	req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	if req.URL.Scheme == "https" {
+		// HTTP/2 may replay a request whose stream the server refused.
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(body)), nil }
+	}
 	if len(body) == 0 {
 		req.Body, req.GetBody = http.NoBody, nil
 	}
