@@ -401,6 +401,11 @@ func findEntry(entries, e *node) *node {
 }
 
 func findChange(changes, c *node) *node {
+	if !hasItems(c.get("value")) {
+		// A management update (template status, account…) is one object:
+		// a second one can only be another change.
+		return nil
+	}
 	for _, d := range changes.vals {
 		if !sameScalar(d.get("field"), c.get("field")) {
 			continue
@@ -409,11 +414,25 @@ func findChange(changes, c *node) *node {
 		if dv == nil || cv == nil || dv.kind != kObject || cv.kind != kObject {
 			continue
 		}
-		if sameScalar(dv.get("metadata").get("phone_number_id"), cv.get("metadata").get("phone_number_id")) {
+		if hasItems(dv) && sameScalar(dv.get("metadata").get("phone_number_id"), cv.get("metadata").get("phone_number_id")) {
 			return d
 		}
 	}
 	return nil
+}
+
+// hasItems reports whether a change's value carries arrays of events
+// (messages, statuses, calls…) that further events can join.
+func hasItems(v *node) bool {
+	if v == nil || v.kind != kObject {
+		return false
+	}
+	for i, k := range v.keys {
+		if k != "contacts" && v.vals[i].kind == kArray {
+			return true
+		}
+	}
+	return false
 }
 
 func sameScalar(a, b *node) bool {

@@ -462,3 +462,21 @@ func TestExtraHeadersReplaceDefaults(t *testing.T) {
 		t.Errorf("%v", d.Header)
 	}
 }
+
+func TestBatchKeepsManagementUpdatesApart(t *testing.T) {
+	o := opts()
+	o.Batch = 2
+	tpl := src(t, "template-status")
+	d, err := build(t, o, tpl, tpl).Preview(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := decode(t, d.Body)
+	changes := at(v, "entry", 0, "changes").([]any)
+	if len(changes) != 2 {
+		t.Fatalf("%d changes, want 2 (one per update):\n%s", len(changes), d.Body)
+	}
+	if at(v, "entry", 0, "time") != json.Number("1764000000") && at(v, "entry", 0, "time") != float64(1764000000) {
+		t.Errorf("entry time %v", at(v, "entry", 0, "time"))
+	}
+}
