@@ -77,6 +77,9 @@ type Feed struct {
 	seed     uint64
 	warnings []string
 	base     http.Header
+	// lifecycle counts statuses per recipient and state while building
+	// with --shuffle, to pair them into messages.
+	lifecycle map[string]int
 }
 
 // Warnings are notes for the user (an override that applied to only some sources).
@@ -136,7 +139,7 @@ func Build(sources []Source, o Options) (*Feed, error) {
 		return nil, err
 	}
 
-	f := &Feed{opts: o, now: o.Now, seed: o.Seed, base: baseHeader(o.Headers)}
+	f := &Feed{opts: o, now: o.Now, seed: o.Seed, base: baseHeader(o.Headers), lifecycle: map[string]int{}}
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
 
 	type parsed struct {

@@ -480,3 +480,22 @@ func TestBatchKeepsManagementUpdatesApart(t *testing.T) {
 		t.Errorf("entry time %v", at(v, "entry", 0, "time"))
 	}
 }
+
+func TestShuffleNeverMakesDuplicates(t *testing.T) {
+	o := opts()
+	o.Shuffle = true
+	srcs := []Source{src(t, "status-sent"), src(t, "status-read"), src(t, "status-sent"), src(t, "status-read")}
+	f := build(t, o, srcs...)
+	s := f.NewStream()
+	seen := map[string]int{}
+	ids := map[string]bool{}
+	for job := range 4 {
+		d, _ := s.Delivery(job)
+		st := at(decode(t, d.Body), "entry", 0, "changes", 0, "value", "statuses", 0).(map[string]any)
+		seen[st["id"].(string)+"/"+st["status"].(string)]++
+		ids[st["id"].(string)] = true
+	}
+	if len(seen) != 4 || len(ids) != 2 {
+		t.Errorf("want two messages, each sent and read: %v", seen)
+	}
+}

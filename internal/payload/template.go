@@ -168,7 +168,12 @@ func (b *builder) idSlot(ev *node, old string) slot {
 	var key string
 	switch {
 	case status && b.feed.opts.Shuffle:
-		key = "group:" + phone
+		// The k-th "delivered" and the k-th "read" to one recipient are
+		// about the same message; two "delivered" never are.
+		state := ev.get("status").str
+		k := b.feed.lifecycle[phone+"\x00"+state]
+		b.feed.lifecycle[phone+"\x00"+state] = k + 1
+		key = fmt.Sprintf("lifecycle:%s:%d", phone, k)
 	case status:
 		key = "status:" + old
 	default:
