@@ -54,9 +54,9 @@ type Result struct {
 // Reached reports whether the request got an HTTP response at all.
 func (r Result) Reached() bool { return r.Err == nil }
 
-// Deliver POSTs d to url once with client and reports what happened. It is
-// safe for concurrent use; the engine (Run) uses the same path with reused
-// buffers.
+// Deliver POSTs d to url once with client and reports what happened,
+// keeping the start of the response body. It is safe for concurrent use and
+// takes the same path as every request of Run.
 func Deliver(ctx context.Context, client *http.Client, url string, d Delivery) Result {
 	var c conn
 	c.init(client, url, true)
