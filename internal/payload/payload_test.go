@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -497,5 +498,22 @@ func TestShuffleNeverMakesDuplicates(t *testing.T) {
 	}
 	if len(seen) != 4 || len(ids) != 2 {
 		t.Errorf("want two messages, each sent and read: %v", seen)
+	}
+}
+
+var idWithSlash = regexp.MustCompile(`"wamid\.[^"]*\\/[^"]*"`)
+
+func TestFreshIDsStayInWireForm(t *testing.T) {
+	s := build(t, opts(), src(t, "text"), src(t, "status-sent")).NewStream()
+	slashes := 0
+	for job := range 400 {
+		d, _ := s.Delivery(job)
+		if !wire.IsWire(d.Body) {
+			t.Fatalf("job %d: not wire form: %s", job, d.Body)
+		}
+		slashes += len(idWithSlash.FindAll(d.Body, -1))
+	}
+	if slashes == 0 {
+		t.Error("no id contained a '/', so its escaping went untested")
 	}
 }
