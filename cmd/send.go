@@ -111,7 +111,7 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 
 	f.DurationVar(&opts.Timeout, "timeout", sender.DefaultTimeout, "per-request timeout")
 	f.BoolVar(&opts.Insecure, "insecure", false, "accept any TLS certificate (local self-signed ones)")
-	f.StringVar(&opts.CACert, "cacert", "", "also trust the CA certificates in PEM `FILE`")
+	f.StringVar(&opts.CACert, "ca-cert", "", "also trust the CA certificates in PEM `FILE`")
 	f.IntVarP(&opts.Count, "count", "n", 0, "number of events to send, cycling through the sources (0: each source once)")
 	f.IntVarP(&opts.Concurrency, "concurrency", "c", 1, "requests in flight at once")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most `N` requests per second (0: no limit)")
@@ -123,7 +123,7 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 
 	for flag, key := range map[string]string{
 		"to": "send.to", "timeout": "send.timeout", "concurrency": "send.concurrency", "rate": "send.rate",
-		"insecure": "send.insecure", "cacert": "send.cacert", "expect-status": "send.expect_status",
+		"insecure": "send.insecure", "ca-cert": "send.ca_cert", "expect-status": "send.expect_status",
 		"retry-scale": "send.retry_scale", "retry-max": "send.retry_max", "batch-layout": "send.batch_layout",
 		"legacy-sha1": "send.legacy_sha1",
 	} {

@@ -45,14 +45,14 @@ func NewClient(o ClientOptions) (*http.Client, error) {
 	if o.CAFile != "" {
 		pem, err := os.ReadFile(o.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("--cacert: %w", unwrapPathError(err))
+			return nil, fmt.Errorf("--ca-cert: %w", unwrapPathError(err))
 		}
 		pool, err := x509.SystemCertPool()
 		if err != nil || pool == nil {
 			pool = x509.NewCertPool()
 		}
 		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("--cacert %s: no PEM certificate found in the file", o.CAFile)
+			return nil, fmt.Errorf("--ca-cert %s: no PEM certificate found in the file", o.CAFile)
 		}
 		tlsConf.RootCAs = pool
 	}

@@ -65,7 +65,7 @@ func Explain(err error, target string, timeout time.Duration) (ErrorKind, string
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return KindRefused, fmt.Sprintf("nothing is listening on %s — is your app running?", host)
 	case errors.As(err, &unknownCA), isUnknownAuthority(certErr, err):
-		return KindTLS, fmt.Sprintf("TLS: the certificate of %s is not signed by a trusted authority (self-signed?) — for a local self-signed certificate use --insecure, or trust its CA with --cacert FILE", host)
+		return KindTLS, fmt.Sprintf("TLS: the certificate of %s is not signed by a trusted authority (self-signed?) — for a local self-signed certificate use --insecure, or trust its CA with --ca-cert FILE", host)
 	case errors.As(err, &hostErr):
 		return KindTLS, fmt.Sprintf("TLS: the certificate of %s is not valid for %q (%v) — fix the URL's host name, or use --insecure for a local test", host, hostOnly(host), hostErr.Certificate.DNSNames)
 	case errors.As(err, &invalidErr):

@@ -138,7 +138,7 @@ func TestInsecureAcceptsSelfSigned(t *testing.T) {
 }
 
 func TestCAFileErrors(t *testing.T) {
-	if _, err := NewClient(ClientOptions{CAFile: "/does/not/exist.pem"}); err == nil || !strings.Contains(err.Error(), "--cacert") {
+	if _, err := NewClient(ClientOptions{CAFile: "/does/not/exist.pem"}); err == nil || !strings.Contains(err.Error(), "--ca-cert") {
 		t.Errorf("missing file: %v", err)
 	}
 }
