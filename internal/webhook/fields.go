@@ -23,6 +23,8 @@ func (it *Item[T]) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (*Item[T]) isItem() {} // marks Item types for the fast decoder
+
 // Strings is a list Meta sometimes sends as a single string.
 type Strings []string
 
@@ -427,6 +429,17 @@ type BusinessUsernameUpdate struct {
 	DisplayPhoneNumber Flex   `json:"display_phone_number"`
 	Username           string `json:"username"`
 	Status             string `json:"status"`
+}
+
+// knownFields are the fields newValue types, each value type at least once.
+var knownFields = []string{
+	"messages", "message_template_status_update", "message_template_quality_update",
+	"message_template_components_update", "template_category_update", "phone_number_quality_update",
+	"phone_number_name_update", "account_update", "account_alerts", "account_review_update",
+	"business_capability_update", "security", "flows", "user_preferences", "smb_message_echoes",
+	"smb_app_state_sync", "history", "automatic_events", "partner_solutions",
+	"payment_configuration_update", "calls", "group_lifecycle_update", "user_id_update",
+	"business_username_update",
 }
 
 // newValue returns a pointer to the typed value for a field, or nil for a

@@ -51,6 +51,17 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // so the caller's bytes (the ones the signature covers) are never touched.
 func Parse(body []byte) (*Notification, error) {
 	body = bytes.TrimPrefix(body, utf8BOM)
+	if n, ok := parseFast(body); ok {
+		return n, nil
+	}
+	return parseReference(body)
+}
+
+// parseReference is Parse done entirely by encoding/json and the model's
+// UnmarshalJSON methods. It is the definition of what Parse returns: the
+// fast path gives up on anything it cannot decode identically, and this
+// path then decides (and explains bad bodies).
+func parseReference(body []byte) (*Notification, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, &ParseError{Path: "$", Msg: "the body is empty: expected a JSON webhook envelope {\"object\":…,\"entry\":[…]}"}
 	}

@@ -1,0 +1,224 @@
+package webhook
+
+import (
+	"encoding/json"
+	"reflect"
+)
+
+// parseFast decodes a body in one pass: the envelope by hand, each change's
+// value with the planned decoder. It reports false, and Parse falls back to
+// parseReference, for anything that is not a well-formed envelope or that
+// it cannot decode exactly as the reference would (errors, nulls and other
+// surprises in the envelope). A value that surprises the planned decoder
+// falls back alone, through the reference decodeChange.
+func parseFast(body []byte) (*Notification, bool) {
+	r := &reader{s: string(body), raw: []byte(string(body))}
+	if r.peek() != '{' || !r.enter() {
+		return nil, false
+	}
+	n := &Notification{}
+	var haveObject, haveEntry bool
+	for i := 0; ; i++ {
+		key, plain, done, ok := r.nextField(i)
+		switch {
+		case !ok || (!done && !plain):
+			return nil, false
+		case done:
+			if r.peek(); !haveObject || !haveEntry || r.i != len(r.s) {
+				return nil, false
+			}
+			return n, true
+		}
+		switch {
+		case key == "object" && !haveObject:
+			haveObject = true
+			if r.peek() != '"' {
+				return nil, false
+			}
+			if n.Object, ok = r.str(); !ok {
+				return nil, false
+			}
+		case key == "entry" && !haveEntry:
+			haveEntry = true
+			if n.Entry, ok = r.entries(); !ok {
+				return nil, false
+			}
+		case foldsTo(key, "object") || foldsTo(key, "entry"):
+			return nil, false // a duplicate or a differently cased key
+		default:
+			if !r.skip() {
+				return nil, false
+			}
+		}
+	}
+}
+
+func foldsTo(key, name string) bool {
+	return len(key) == len(name) && asciiLower(key) == name
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+func (r *reader) entries() ([]Entry, bool) {
+	if r.peek() != '[' || !r.enter() {
+		return nil, false
+	}
+	out := make([]Entry, 0, 1)
+	for i := 0; ; i++ {
+		done, ok := r.nextElem(i)
+		if !ok {
+			return nil, false
+		}
+		if done {
+			return out, true
+		}
+		e, ok := r.entry()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, e)
+	}
+}
+
+func (r *reader) entry() (Entry, bool) {
+	var e Entry
+	if r.peek() != '{' || !r.enter() {
+		return e, false
+	}
+	var haveID, haveTime, haveChanges bool
+	for i := 0; ; i++ {
+		key, plain, done, ok := r.nextField(i)
+		switch {
+		case !ok || (!done && !plain):
+			return e, false
+		case done:
+			if e.Changes == nil {
+				e.Changes = []Change{}
+			}
+			return e, true
+		}
+		switch {
+		case key == "id" && !haveID:
+			haveID = true
+			var s string
+			s, ok = r.scalar()
+			e.ID = Flex(s)
+		case key == "time" && !haveTime:
+			haveTime = true
+			var s string
+			s, ok = r.scalar()
+			e.Time = Flex(s)
+		case key == "changes" && !haveChanges:
+			haveChanges = true
+			e.Changes, ok = r.changes()
+		case foldsTo(key, "id") || foldsTo(key, "time") || foldsTo(key, "changes"):
+			ok = false
+		default:
+			ok = r.skip()
+		}
+		if !ok {
+			return e, false
+		}
+	}
+}
+
+// scalar reads a strictFlex: an object or an array is not a webhook.
+func (r *reader) scalar() (string, bool) {
+	if c := r.peek(); c == '{' || c == '[' {
+		return "", false
+	}
+	return r.flex()
+}
+
+func (r *reader) changes() ([]Change, bool) {
+	if r.peek() != '[' || !r.enter() {
+		return nil, false
+	}
+	out := make([]Change, 0, 1)
+	for i := 0; ; i++ {
+		done, ok := r.nextElem(i)
+		if !ok {
+			return nil, false
+		}
+		if done {
+			return out, true
+		}
+		c, ok := r.change()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, c)
+	}
+}
+
+// change reads one change. The value usually comes before the field that
+// says how to read it, so it is stepped over first and decoded afterwards.
+func (r *reader) change() (Change, bool) {
+	if r.peek() != '{' || !r.enter() {
+		return Change{}, false
+	}
+	var field string
+	valueStart, valueEnd := -1, -1
+	var haveField bool
+	for i := 0; ; i++ {
+		key, plain, done, ok := r.nextField(i)
+		switch {
+		case !ok || (!done && !plain):
+			return Change{}, false
+		case done:
+			var value json.RawMessage
+			if valueStart >= 0 {
+				value = r.rawSpan(valueStart, valueEnd)
+			}
+			return r.decodeChange(field, value, valueStart), true
+		}
+		switch {
+		case key == "field" && !haveField:
+			haveField = true
+			field, ok = r.scalar()
+		case key == "value" && valueStart < 0:
+			r.peek()
+			valueStart = r.i
+			ok = r.skip()
+			valueEnd = r.i
+		case foldsTo(key, "field") || foldsTo(key, "value"):
+			ok = false
+		default:
+			ok = r.skip()
+		}
+		if !ok {
+			return Change{}, false
+		}
+	}
+}
+
+// decodeChange is the reference decodeChange with the planned decoder in
+// front; value starts at byte start of the body.
+func (r *reader) decodeChange(field string, value json.RawMessage, start int) Change {
+	v := newValue(field)
+	if v == nil || jsonKind(value) != "an object" {
+		return decodeChange(field, value)
+	}
+	p := loadPlans().byType[reflect.TypeOf(v).Elem()]
+	if p == nil {
+		return decodeChange(field, value)
+	}
+	sub := reader{s: r.s[:start+len(value)], raw: r.raw, i: start}
+	if !sub.decode(p, reflect.ValueOf(v).Elem()) || sub.i != start+len(value) {
+		return decodeChange(field, value)
+	}
+	return Change{Field: field, Value: value, Decoded: v}
+}

@@ -1,0 +1,365 @@
+package webhook
+
+import (
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// reader walks a JSON body once, validating as it goes, for the fast
+// decoder (decode.go). It never reports why something is wrong: any
+// surprise makes the fast path give up and the reference decoder
+// (encoding/json) decide, so errors and odd shapes behave exactly as
+// before.
+//
+// Decoded strings without escapes are substrings of s, and raw items are
+// sub-slices of raw (a separate, mutable copy of the same bytes), so a body
+// costs two copies instead of one allocation per string and per item.
+type reader struct {
+	s     string
+	raw   []byte
+	i     int
+	depth int
+}
+
+// maxDepth is far deeper than any webhook; deeper bodies take the
+// reference path, which has its own limit.
+const maxDepth = 1000
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// peek skips whitespace and returns the next byte, or 0 at the end.
+func (r *reader) peek() byte {
+	for r.i < len(r.s) && isSpace(r.s[r.i]) {
+		r.i++
+	}
+	if r.i < len(r.s) {
+		return r.s[r.i]
+	}
+	return 0
+}
+
+// rawSpan is raw[start:end] with its capacity cut, so an append by a
+// consumer copies instead of writing over the bytes that follow.
+func (r *reader) rawSpan(start, end int) []byte { return r.raw[start:end:end] }
+
+// enter consumes '{' or '[' (already peeked).
+func (r *reader) enter() bool {
+	r.i++
+	r.depth++
+	return r.depth <= maxDepth
+}
+
+// nextField reads the next key of an object and its colon; n is how many
+// fields came before. done is true when the closing brace was consumed.
+// plain is false when the key has escapes or non-ASCII bytes.
+func (r *reader) nextField(n int) (key string, plain, done, ok bool) {
+	c := r.peek()
+	if c == '}' { // after a comma, '}' is caught below: a key must follow
+		r.i++
+		r.depth--
+		return "", false, true, true
+	}
+	if n > 0 {
+		if c != ',' {
+			return "", false, false, false
+		}
+		r.i++
+		c = r.peek()
+	}
+	if c != '"' {
+		return "", false, false, false
+	}
+	start, end, esc, high, ok := r.scanString()
+	if !ok {
+		return "", false, false, false
+	}
+	if r.peek() != ':' {
+		return "", false, false, false
+	}
+	r.i++
+	if esc || high {
+		return r.s[start:end], false, false, true
+	}
+	return r.s[start:end], true, false, true
+}
+
+// nextElem reports whether another array element follows; n is how many
+// came before. done is true when the closing bracket was consumed.
+func (r *reader) nextElem(n int) (done, ok bool) {
+	c := r.peek()
+	if c == ']' {
+		r.i++
+		r.depth--
+		return true, true
+	}
+	if n > 0 {
+		if c != ',' {
+			return false, false
+		}
+		r.i++
+		if r.peek() == ']' {
+			return false, false
+		}
+	}
+	return false, true
+}
+
+// scanString reads a string starting at the opening quote and returns the
+// span of its contents, whether it holds escapes and whether it holds
+// bytes above ASCII. Escapes are checked, control characters refused.
+func (r *reader) scanString() (start, end int, esc, high, ok bool) {
+	s := r.s
+	i := r.i + 1
+	start = i
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c == '"':
+			r.i = i + 1
+			return start, i, esc, high, true
+		case c == '\\':
+			esc = true
+			if i+1 >= len(s) {
+				return
+			}
+			switch s[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(s) || hex4(s[i+2:i+6]) < 0 {
+					return
+				}
+				i += 6
+			default:
+				return
+			}
+		case c < 0x20:
+			return
+		case c >= utf8.RuneSelf:
+			high = true
+			i++
+		default:
+			i++
+		}
+	}
+	return
+}
+
+// str reads a string value the way encoding/json decodes it into a string:
+// escapes resolved and invalid UTF-8 replaced by U+FFFD.
+func (r *reader) str() (string, bool) {
+	start, end, esc, high, ok := r.scanString()
+	if !ok {
+		return "", false
+	}
+	seg := r.s[start:end]
+	if !esc && (!high || utf8.ValidString(seg)) {
+		return seg, true
+	}
+	return unescape(seg), true
+}
+
+// number reads a JSON number and returns its exact text.
+func (r *reader) number() (string, bool) {
+	s, start := r.s, r.i
+	i := start
+	if i < len(s) && s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && '1' <= s[i] && s[i] <= '9':
+		i = digits(s, i)
+	default:
+		return "", false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(s, i+1)
+		if j == i+1 {
+			return "", false
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(s, i)
+		if j == i {
+			return "", false
+		}
+		i = j
+	}
+	r.i = i
+	return s[start:i], true
+}
+
+func digits(s string, i int) int {
+	for i < len(s) && '0' <= s[i] && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// literal consumes true, false or null.
+func (r *reader) literal(word string) bool {
+	if len(r.s)-r.i < len(word) || r.s[r.i:r.i+len(word)] != word {
+		return false
+	}
+	r.i += len(word)
+	return true
+}
+
+// skip validates and steps over one value.
+func (r *reader) skip() bool {
+	switch r.peek() {
+	case '"':
+		_, _, _, _, ok := r.scanString()
+		return ok
+	case '{':
+		if !r.enter() {
+			return false
+		}
+		for n := 0; ; n++ {
+			_, _, done, ok := r.nextField(n)
+			if !ok {
+				return false
+			}
+			if done {
+				return true
+			}
+			if !r.skip() {
+				return false
+			}
+		}
+	case '[':
+		if !r.enter() {
+			return false
+		}
+		for n := 0; ; n++ {
+			done, ok := r.nextElem(n)
+			if !ok {
+				return false
+			}
+			if done {
+				return true
+			}
+			if !r.skip() {
+				return false
+			}
+		}
+	case 't':
+		return r.literal("true")
+	case 'f':
+		return r.literal("false")
+	case 'n':
+		return r.literal("null")
+	}
+	_, ok := r.number()
+	return ok
+}
+
+// flex reads any value as Flex does: a string's text (escapes resolved only
+// when there are any, as Flex.UnmarshalJSON), "" for null, and the exact
+// text of anything else.
+func (r *reader) flex() (string, bool) {
+	switch r.peek() {
+	case '"':
+		start, end, esc, _, ok := r.scanString()
+		if !ok {
+			return "", false
+		}
+		if !esc {
+			return r.s[start:end], true
+		}
+		return unescape(r.s[start:end]), true
+	case 'n':
+		return "", r.literal("null")
+	}
+	start := r.i
+	if !r.skip() {
+		return "", false
+	}
+	return r.s[start:r.i], true
+}
+
+// unescape decodes the contents of a validated JSON string as encoding/json
+// does: a valid surrogate pair becomes one rune, a lone surrogate and
+// invalid UTF-8 become U+FFFD.
+func unescape(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		c := s[i]
+		switch {
+		case c == '\\':
+			e := s[i+1]
+			if e != 'u' {
+				b = append(b, unescapeByte(e))
+				i += 2
+				continue
+			}
+			r1 := hex4(s[i+2 : i+6])
+			i += 6
+			if utf16.IsSurrogate(r1) {
+				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if d := utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
+						b = utf8.AppendRune(b, d)
+						i += 6
+						continue
+					}
+				}
+				r1 = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r1)
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			b = utf8.AppendRune(b, r)
+			i += size
+		}
+	}
+	return string(b)
+}
+
+func unescapeByte(e byte) byte {
+	switch e {
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	case 'n':
+		return '\n'
+	case 'r':
+		return '\r'
+	case 't':
+		return '\t'
+	}
+	return e // '"', '\\', '/'
+}
+
+// hex4 decodes four hex digits, or returns -1.
+func hex4(s string) rune {
+	if len(s) < 4 {
+		return -1
+	}
+	var r rune
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		switch {
+		case '0' <= c && c <= '9':
+			c -= '0'
+		case 'a' <= c && c <= 'f':
+			c = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return -1
+		}
+		r = r<<4 | rune(c)
+	}
+	return r
+}
