@@ -6,6 +6,7 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/wa-hooks/wa-hooks/internal/suggest"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -109,7 +110,7 @@ func knownField(field string) bool {
 func nearestField(field string) string {
 	best, bestScore := "", 1<<30
 	for _, f := range fixtures.Fields() {
-		score := levenshtein(field, f)
+		score := suggest.Distance(field, f)
 		if strings.Contains(f, field) {
 			score = 0
 		}
@@ -121,26 +122,6 @@ func nearestField(field string) string {
 		return ""
 	}
 	return best
-}
-
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // printGrouped prints one block per field: a heading with the count, then

@@ -11,6 +11,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"github.com/wa-hooks/wa-hooks/internal/suggest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -360,9 +361,9 @@ func Mask(v string) string {
 func nearest(k string, names []string) string {
 	best, bestD := "", len(k)/2+2
 	for _, n := range names {
-		d := distance(k, n)
+		d := suggest.Distance(k, n)
 		if leaf := n[strings.LastIndex(n, ".")+1:]; leaf != n {
-			if dl := distance(k, leaf); dl < d {
+			if dl := suggest.Distance(k, leaf); dl < d {
 				d = dl
 			}
 		}
@@ -371,24 +372,4 @@ func nearest(k string, names []string) string {
 		}
 	}
 	return best
-}
-
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

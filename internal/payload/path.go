@@ -2,6 +2,7 @@ package payload
 
 import (
 	"fmt"
+	"github.com/wa-hooks/wa-hooks/internal/suggest"
 	"strconv"
 	"strings"
 )
@@ -159,7 +160,7 @@ func step(n *node, at []segment, sg segment, depth int) ([]location, *miss) {
 			}
 		}
 		reason := fmt.Sprintf("no key %q in %s", sg.key, here)
-		if near := nearestKey(sg.key, n.keys); near != "" {
+		if near := suggest.Closest(sg.key, n.keys); near != "" {
 			reason += "; nearest existing path: " + formatPath(extend(segment{key: near}))
 		} else if len(n.keys) > 0 {
 			reason += fmt.Sprintf(" (it has: %s)", strings.Join(n.keys, ", "))
@@ -194,38 +195,6 @@ func plural(n int, what string) string {
 		return "1 " + what
 	}
 	return fmt.Sprintf("%d %ss", n, what)
-}
-
-// nearestKey returns the key closest to k by edit distance, if close enough
-// to be a likely typo.
-func nearestKey(k string, keys []string) string {
-	best, bestD := "", len(k)/2+2
-	for _, c := range keys {
-		if d := editDistance(k, c); d < bestD {
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // valuePrefix is where relative paths (`messages[0].text.body`) are looked
