@@ -6,7 +6,6 @@ package catalog
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/wa-hooks/wa-hooks/internal/suggest"
 	"path"
 	"strings"
 	"unicode/utf8"
@@ -16,6 +15,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/suggest"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 

@@ -11,7 +11,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"github.com/wa-hooks/wa-hooks/internal/suggest"
 	"os"
 	"path/filepath"
 	"sort"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/wa-hooks/wa-hooks/internal/suggest"
 )
 
 const (

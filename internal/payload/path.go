@@ -2,9 +2,10 @@ package payload
 
 import (
 	"fmt"
-	"github.com/wa-hooks/wa-hooks/internal/suggest"
 	"strconv"
 	"strings"
+
+	"github.com/wa-hooks/wa-hooks/internal/suggest"
 )
 
 // segment is one step of a JSON path: an object key, an array index, or [*].
