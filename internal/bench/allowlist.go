@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -29,16 +27,11 @@ func runAllowlist(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "wa-hooks-bench-")
+	bin, _, cleanup, err := buildWaHooks("allowlist")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "wa-hooks")
-	fmt.Fprintln(os.Stderr, "building wa-hooks…")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
+	defer cleanup()
 	data := irrtest.Generate(1, *objects)
 	srv, err := irrtest.Start(data, irrtest.Normal)
 	if err != nil {
@@ -145,8 +138,6 @@ func ratio(ours, ref timing, name string) {
 	}
 	fmt.Printf("  ratio wa-hooks / %s: %.2f (wa-hooks %s)\n", name, r, verdict)
 }
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func describeOurs(out []byte, truth []netip.Prefix) string {
 	got := prefixset.Extract(out)

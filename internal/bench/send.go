@@ -42,17 +42,11 @@ func runSend(args []string) error {
 	if *c < 1 || *n%*c != 0 {
 		return fmt.Errorf("-n %d must be a multiple of -c %d: hey sends n/c requests per worker", *n, *c)
 	}
-	dir, err := os.MkdirTemp("", "wa-hooks-bench-send-")
+	bin, dir, cleanup, err := buildWaHooks("send")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-
-	bin := filepath.Join(dir, "wa-hooks")
-	fmt.Fprintln(os.Stderr, "building wa-hooks…")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
+	defer cleanup()
 	hey, err := findHey(dir)
 	if err != nil {
 		return err

@@ -49,16 +49,11 @@ func runServe(args []string) error {
 		return referenceServer()
 	}
 
-	dir, err := os.MkdirTemp("", "wa-hooks-bench-serve-")
+	bin, dir, cleanup, err := buildWaHooks("serve")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "wa-hooks")
-	fmt.Fprintln(os.Stderr, "building wa-hooks…")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build (run from the repository root): %v\n%s", err, out)
-	}
+	defer cleanup()
 	self, err := os.Executable()
 	if err != nil {
 		return err

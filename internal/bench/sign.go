@@ -24,16 +24,11 @@ func runSign(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "wa-hooks-bench-sign-")
+	bin, dir, cleanup, err := buildWaHooks("sign")
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	bin := filepath.Join(dir, "wa-hooks")
-	fmt.Fprintln(os.Stderr, "building wa-hooks…")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		return fmt.Errorf("go build: %v\n%s", err, out)
-	}
+	defer cleanup()
 	pretty, err := signBenchBody(*size)
 	if err != nil {
 		return err
@@ -57,7 +52,7 @@ func runSign(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  %-46s %8.2f ms\n", "wa-hooks sign", signMS(ours))
+	fmt.Printf("  %-46s %8.2f ms\n", "wa-hooks sign", ms(ours))
 	if path, lerr := exec.LookPath("openssl"); lerr != nil {
 		fmt.Println("  openssl: not installed; comparison skipped")
 	} else {
@@ -65,7 +60,7 @@ func runSign(args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("  %-46s %8.2f ms\n", "openssl dgst -sha256 -hmac", signMS(ref))
+		fmt.Printf("  %-46s %8.2f ms\n", "openssl dgst -sha256 -hmac", ms(ref))
 		same := strings.TrimPrefix(strings.TrimSpace(oursOut), "sha256=") == signLastField(refOut)
 		fmt.Printf("  ratio wa-hooks/openssl: %.2fx   same digest: %v\n", float64(ours)/float64(ref), same)
 		if !same {
@@ -76,13 +71,13 @@ func runSign(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  %-46s %8.2f ms  (%.2fx plain sign)\n", "wa-hooks sign --wire (pretty file)", signMS(wireT), float64(wireT)/float64(ours))
+	fmt.Printf("  %-46s %8.2f ms  (%.2fx plain sign)\n", "wa-hooks sign --wire (pretty file)", ms(wireT), float64(wireT)/float64(ours))
 	// A mismatch nothing explains is the slowest --check: every variant is tried.
 	checkT, _, err := signMedian(*runs, bin, "sign", "--app-secret", secret, "--check", "sha256="+strings.Repeat("0", 64), wirePath)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("  %-46s %8.2f ms  (%.2fx plain sign)\n", "wa-hooks sign --check (no variant matches)", signMS(checkT), float64(checkT)/float64(ours))
+	fmt.Printf("  %-46s %8.2f ms  (%.2fx plain sign)\n", "wa-hooks sign --check (no variant matches)", ms(checkT), float64(checkT)/float64(ours))
 	return nil
 }
 
@@ -137,8 +132,6 @@ func signMedian(runs int, name string, args ...string) (time.Duration, string, e
 	slices.Sort(times)
 	return times[len(times)/2], string(out), nil
 }
-
-func signMS(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func signLastField(s string) string {
 	f := strings.Fields(s)
