@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -379,18 +380,48 @@ func contextNotes(m *Message) string {
 	return " · " + strings.Join(notes, " · ")
 }
 
-// quote renders user text on one line, shortened, in double quotes.
+// quoteMax is how many runes of user text a summary shows.
+const quoteMax = 80
+
+// quote renders user text on one line, shortened, in double quotes: runs
+// of white space become one space. Only the first quoteMax+1 runes of the
+// collapsed text are ever built, so a 3 MB message costs no more than a
+// short one.
 func quote(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
-	return `"` + truncate(s, 80) + `"`
+	var b strings.Builder
+	n, space := 0, false
+	for i := 0; i < len(s) && n <= quoteMax; {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			space = n > 0
+		} else {
+			if space {
+				b.WriteByte(' ')
+				n++
+				space = false
+			}
+			b.WriteString(s[i : i+size]) // invalid bytes kept, as strings.Fields does
+			n++
+		}
+		i += size
+	}
+	return `"` + truncate(b.String(), quoteMax) + `"`
 }
 
+// truncate shortens s to max runes, the last being "…". Only the runes
+// kept are looked at.
 func truncate(s string, max int) string {
-	if utf8.RuneCountInString(s) <= max {
-		return s
+	cut, n := 0, 0
+	for i := range s {
+		if n == max-1 {
+			cut = i
+		}
+		if n == max {
+			return string([]rune(s[:cut])) + "…" // []rune: invalid bytes become U+FFFD, as before
+		}
+		n++
 	}
-	r := []rune(s)
-	return string(r[:max-1]) + "…"
+	return s
 }
 
 func errorSummary(e ErrorInfo) string {
