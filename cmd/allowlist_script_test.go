@@ -2,7 +2,6 @@ package cmd_test
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -19,7 +18,6 @@ import (
 func TestScriptAllowlist(t *testing.T) {
 	runScripts(t, "allowlist", map[string]func(*testscript.TestScript, bool, []string){
 		"irrserver":  cmdIRRServer,
-		"closedport": cmdClosedPort,
 		"holdlock":   cmdHoldLock,
 		"savemtime":  cmdSaveMtime,
 		"checkmtime": cmdCheckMtime,
@@ -48,18 +46,6 @@ func cmdIRRServer(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(srv.Close)
 	ts.Setenv(args[0], srv.Addr)
-}
-
-// closedport VAR: a loopback host:port where nothing listens.
-func cmdClosedPort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: closedport VAR")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	addr := ln.Addr().String()
-	ln.Close()
-	ts.Setenv(args[0], addr)
 }
 
 // holdlock FILE: hold the allowlist lock for FILE until the script ends.

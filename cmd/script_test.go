@@ -2,11 +2,13 @@ package cmd_test
 
 import (
 	"errors"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -27,7 +29,12 @@ func TestMain(m *testing.M) {
 // script commands of its own when it needs them.
 func runScripts(t *testing.T, dir string, cmds map[string]func(ts *testscript.TestScript, neg bool, args []string)) {
 	t.Helper()
-	all := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exits": cmdExits}
+	all := map[string]func(ts *testscript.TestScript, neg bool, args []string){
+		"exits":      cmdExits,
+		"freeport":   cmdFreePort,
+		"closedport": cmdClosedPort,
+		"waitport":   cmdWaitPort,
+	}
 	for name, fn := range cmds {
 		all[name] = fn
 	}
@@ -74,3 +81,48 @@ func cmdExits(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func TestScriptCore(t *testing.T) { runScripts(t, "core", nil) }
+
+// freeport VAR: a free loopback port for a server the script starts.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: freeport VAR")
+	}
+	_, port, _ := net.SplitHostPort(closedAddr(ts))
+	ts.Setenv(args[0], port)
+}
+
+// closedport VAR: a loopback HOST:PORT where nothing listens.
+func cmdClosedPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: closedport VAR")
+	}
+	ts.Setenv(args[0], closedAddr(ts))
+}
+
+// closedAddr picks a loopback address the kernel just handed out and freed.
+func closedAddr(ts *testscript.TestScript) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ts.Check(err)
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// waitport HOST:PORT: wait until something accepts connections there.
+func cmdWaitPort(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: waitport HOST:PORT")
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", args[0], time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("nothing listens on %s: %v", args[0], err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

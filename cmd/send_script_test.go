@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,7 +15,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -31,8 +29,6 @@ func TestScriptSend(t *testing.T) {
 		"captured":    sendCaptured,
 		"samebodies":  sendSameBodies,
 		"tlsendpoint": sendTLSEndpoint,
-		"closedport":  sendClosedPort,
-		"waitlisten":  sendWaitListen,
 		"jsonfield":   sendJSONField,
 		"bodyminsize": sendBodyMinSize,
 		"cmpbody":     sendCmpBody,
@@ -197,37 +193,6 @@ func sendTLSEndpoint(ts *testscript.TestScript, neg bool, args []string) {
 	srv.StartTLS()
 	ts.Defer(srv.Close)
 	ts.Setenv(args[0], srv.URL+"/webhook")
-}
-
-// closedport VAR: a loopback HOST:PORT where nothing listens.
-func sendClosedPort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: closedport VAR")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	addr := ln.Addr().String()
-	ln.Close()
-	ts.Setenv(args[0], addr)
-}
-
-// waitlisten HOST:PORT: wait until something accepts connections there.
-func sendWaitListen(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitlisten HOST:PORT")
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", args[0], time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("nothing listens on %s: %v", args[0], err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // jsonfield FILE PATH WANT: the value at a dotted PATH (array indexes as

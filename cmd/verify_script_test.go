@@ -33,42 +33,9 @@ const (
 
 func TestScriptVerify(t *testing.T) {
 	runScripts(t, "verify", map[string]func(*testscript.TestScript, bool, []string){
-		"freeport":  verifyFreePort,
-		"waitport":  verifyWaitPort,
 		"testcerts": verifyTestCerts,
 		"endpoint":  verifyEndpoint,
 	})
-}
-
-// freeport VAR: a free loopback port for a server the script starts.
-func verifyFreePort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: freeport VAR")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	ts.Check(err)
-	_, port, _ := net.SplitHostPort(ln.Addr().String())
-	ln.Close()
-	ts.Setenv(args[0], port)
-}
-
-// waitport HOST:PORT: wait until something accepts connections there.
-func verifyWaitPort(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: waitport HOST:PORT")
-	}
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		c, err := net.DialTimeout("tcp", args[0], time.Second)
-		if err == nil {
-			c.Close()
-			return
-		}
-		if time.Now().After(deadline) {
-			ts.Fatalf("nothing listens on %s: %v", args[0], err)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 }
 
 // testcerts: write ca.pem, server.pem and server-key.pem (for 127.0.0.1 and
