@@ -98,14 +98,25 @@ X-Hub-Signature-256 on every POST and pretty-prints each event; signs payloads
 exactly as Meta does and diagnoses "signature always invalid"; replays realistic,
 correctly signed events to any endpoint; checks an endpoint the way Meta will;
 and keeps a firewall allowlist of Meta's webhook servers fresh from cron.`,
-		Example: `  # Print the X-Hub-Signature-256 header Meta would send for a payload
-  WA_HOOKS_APP_SECRET=... wa-hooks sign --header payload.json
+		Example: `  # See every kind of WhatsApp event arrive, signed and rendered
+  wa-hooks serve --demo
+
+  # Receive Meta's webhooks locally (put an HTTPS tunnel in front)
+  export WA_HOOKS_APP_SECRET=... WA_HOOKS_VERIFY_TOKEN=...
+  wa-hooks serve --record hooks.jsonl --forward-to http://localhost:3000/webhook
+
+  # Send your own endpoint a correctly signed event, or the whole catalog
+  wa-hooks send messages.text --to http://localhost:3000/webhook
+  wa-hooks send --all --to http://localhost:3000/webhook
+
+  # Will Meta accept this endpoint?
+  wa-hooks verify https://example.com/webhook
 
   # Find out why your endpoint rejects a signature
   wa-hooks sign --check sha256=4f0c... payload.json
 
-  # Show every effective setting and where it came from
-  wa-hooks config`,
+  # Keep an nginx allowlist of Meta's webhook servers fresh (cron)
+  wa-hooks allowlist --format nginx -o /etc/nginx/meta-webhooks.conf --on-change 'nginx -s reload'`,
 		Version:       version.Get().Version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
