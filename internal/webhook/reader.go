@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -113,6 +114,10 @@ func (r *reader) scanString() (start, end int, esc, high, ok bool) {
 	start = i
 	for i < len(s) {
 		c := s[i]
+		if c >= 0x20 && c < utf8.RuneSelf && c != '"' && c != '\\' {
+			i++ // most bytes: one test, no switch
+			continue
+		}
 		switch {
 		case c == '"':
 			r.i = i + 1
@@ -289,40 +294,48 @@ func (r *reader) flex() (string, bool) {
 // does: a valid surrogate pair becomes one rune, a lone surrogate and
 // invalid UTF-8 become U+FFFD.
 func unescape(s string) string {
-	b := make([]byte, 0, len(s))
+	var b strings.Builder // its String does not copy
+	b.Grow(len(s))
 	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '\\':
-			e := s[i+1]
-			if e != 'u' {
-				b = append(b, unescapeByte(e))
-				i += 2
-				continue
-			}
-			r1 := hex4(s[i+2 : i+6])
-			i += 6
-			if utf16.IsSurrogate(r1) {
-				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					if d := utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
-						b = utf8.AppendRune(b, d)
-						i += 6
-						continue
-					}
-				}
-				r1 = utf8.RuneError
-			}
-			b = utf8.AppendRune(b, r1)
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			b = utf8.AppendRune(b, r)
-			i += size
+		j := i
+		for j < len(s) && s[j] != '\\' && s[j] < utf8.RuneSelf {
+			j++
 		}
+		b.WriteString(s[i:j])
+		if i = j; i == len(s) {
+			break
+		}
+		if s[i] != '\\' {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				b.WriteRune(r)
+			} else {
+				b.WriteString(s[i : i+size])
+			}
+			i += size
+			continue
+		}
+		e := s[i+1]
+		if e != 'u' {
+			b.WriteByte(unescapeByte(e))
+			i += 2
+			continue
+		}
+		r1 := hex4(s[i+2 : i+6])
+		i += 6
+		if utf16.IsSurrogate(r1) {
+			if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+				if d := utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
+					b.WriteRune(d)
+					i += 6
+					continue
+				}
+			}
+			r1 = utf8.RuneError
+		}
+		b.WriteRune(r1)
 	}
-	return string(b)
+	return b.String()
 }
 
 func unescapeByte(e byte) byte {
