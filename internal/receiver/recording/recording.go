@@ -19,6 +19,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
+	"strconv"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -110,10 +112,14 @@ func (r Record) MarshalJSON() ([]byte, error) {
 // encode appends the record and a newline to buf without building an
 // intermediate copy of a multi-megabyte body.
 func (r Record) encode(buf *bytes.Buffer) error {
-	type plain Record // without the MarshalJSON method
-	head, err := json.Marshal(plain(r))
-	if err != nil {
-		return err
+	var scratch [512]byte
+	head, ok := r.appendHead(scratch[:0])
+	if !ok {
+		type plain Record // without the MarshalJSON method
+		var err error
+		if head, err = json.Marshal(plain(r)); err != nil {
+			return err
+		}
 	}
 	buf.Grow(len(head) + len(r.Body) + len(r.Body)/16 + 32)
 	buf.Write(head[:len(head)-1]) // drop the closing brace
@@ -131,6 +137,78 @@ func (r Record) encode(buf *bytes.Buffer) error {
 	}
 	buf.WriteString("}\n")
 	return nil
+}
+
+// appendHead writes the record without its body exactly as json.Marshal
+// does, for the usual record whose strings need no escaping; it reports
+// false otherwise, and json.Marshal writes it. It runs before every answer,
+// and reflection over the record and its header map was most of the cost.
+func (r Record) appendHead(b []byte) ([]byte, bool) {
+	t, err := r.Time.MarshalJSON()
+	if err != nil {
+		return b, false
+	}
+	b = append(append(b, `{"time":`...), t...)
+	b = strconv.AppendUint(append(b, `,"seq":`...), r.Seq, 10)
+	ok := true
+	str := func(key, v string, omitEmpty bool) {
+		if omitEmpty && v == "" {
+			return
+		}
+		b = append(b, key...)
+		b, ok = appendPlain(b, v, ok)
+	}
+	str(`,"remote":`, r.Remote, true)
+	str(`,"method":`, r.Method, false)
+	str(`,"path":`, r.Path, false)
+	str(`,"query":`, r.Query, true)
+	if len(r.Header) > 0 {
+		keys := make([]string, 0, 16)
+		for k := range r.Header {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		b = append(b, `,"headers":{`...)
+		for i, k := range keys {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b, ok = appendPlain(b, k, ok)
+			vs := r.Header[k]
+			if vs == nil {
+				return b, false // null: rare enough for json.Marshal
+			}
+			b = append(b, ':', '[')
+			for j, v := range vs {
+				if j > 0 {
+					b = append(b, ',')
+				}
+				b, ok = appendPlain(b, v, ok)
+			}
+			b = append(b, ']')
+		}
+		b = append(b, '}')
+	}
+	str(`,"signature":`, r.Signature, true)
+	b = strconv.AppendInt(append(b, `,"status":`...), int64(r.Status), 10)
+	str(`,"error":`, r.Error, true)
+	if r.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
+	return append(b, '}'), ok
+}
+
+// appendPlain quotes s if no byte of it needs escaping in json.Marshal's
+// (HTML-safe) encoding, and reports false otherwise.
+func appendPlain(b []byte, s string, ok bool) ([]byte, bool) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			return b, false
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"'), ok
 }
 
 // UnmarshalJSON reads a record written by MarshalJSON.
