@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
@@ -21,6 +23,7 @@ type JSONLines struct {
 	headers bool
 	raw     bool
 	buf     bytes.Buffer
+	line    []byte // reused for every event line
 }
 
 // JSONOptions tune JSON lines.
@@ -131,28 +134,179 @@ func (j *JSONLines) write(v any) {
 func (j *JSONLines) Received(req Request, events []Event) {
 	for _, e := range events {
 		l := NewEventLine(e)
-		raw := l.Raw
-		// The item's raw JSON is spliced in as is instead of letting
-		// encoding/json re-validate and compact it (Parse already checked
-		// it): Raw is the last field, so a one-byte placeholder is swapped.
-		l.Raw = json.RawMessage("0")
-		j.buf.Reset()
-		enc := json.NewEncoder(&j.buf)
-		enc.SetEscapeHTML(false)
-		if err := enc.Encode(l); err != nil {
+		line, ok := appendEventLine(j.line[:0], &l)
+		if cap(line) <= 1<<20 { // a 3 MB item's line is not worth keeping
+			j.line = line
+		}
+		if !ok {
+			if line, ok = j.encodeEventLine(l); !ok {
+				continue
+			}
+		}
+		_, _ = j.w.Write(line)
+	}
+}
+
+// encodeEventLine is the reference encoding of an event line.
+func (j *JSONLines) encodeEventLine(l EventLine) ([]byte, bool) {
+	raw := l.Raw
+	// The item's raw JSON is spliced in as is instead of letting
+	// encoding/json re-validate and compact it (Parse already checked
+	// it): Raw is the last field, so a one-byte placeholder is swapped.
+	l.Raw = json.RawMessage("0")
+	j.buf.Reset()
+	enc := json.NewEncoder(&j.buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(l); err != nil {
+		return nil, false
+	}
+	j.buf.Truncate(j.buf.Len() - len("0}\n"))
+	appendRaw(&j.buf, raw)
+	j.buf.WriteString("}\n")
+	return j.buf.Bytes(), true
+}
+
+func appendRaw(buf *bytes.Buffer, raw json.RawMessage) {
+	if bytes.ContainsAny(raw, "\r\n") {
+		if err := json.Compact(buf, raw); err != nil {
+			buf.WriteString("null")
+		}
+		return
+	}
+	buf.Write(raw)
+}
+
+// appendEventLine writes l as encodeEventLine does, without reflection:
+// one line per event is most of what serve --json spends after parsing. It
+// reports false for a time JSON cannot hold, and the reference decides.
+func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
+	ok := true
+	appendTime := func(key string, t time.Time) {
+		ok = ok && jsonTime(t)
+		b = append(t.AppendFormat(append(append(b, key...), '"'), time.RFC3339Nano), '"')
+	}
+	str := func(key, v string, omitEmpty bool) {
+		if !omitEmpty || v != "" {
+			b = appendJSONString(append(b, key...), v)
+		}
+	}
+	appendTime(`{"time":`, l.Time)
+	b = strconv.AppendUint(append(b, `,"request":`...), l.Request, 10)
+	str(`,"field":`, l.Field, false)
+	str(`,"kind":`, l.Kind, false)
+	str(`,"type":`, l.Type, false)
+	str(`,"id":`, l.ID, false)
+	str(`,"from":`, l.From, false)
+	str(`,"recipient":`, l.Recipient, false)
+	str(`,"contact_name":`, l.ContactName, true)
+	str(`,"phone_number_id":`, l.PhoneNumberID, false)
+	str(`,"display_phone_number":`, l.DisplayPhoneNumber, true)
+	str(`,"waba_id":`, l.WABAID, false)
+	if l.Timestamp == nil {
+		b = append(b, `,"timestamp":null`...)
+	} else {
+		appendTime(`,"timestamp":`, *l.Timestamp)
+	}
+	str(`,"user_id":`, l.UserID, true)
+	str(`,"username":`, l.Username, true)
+	str(`,"group_id":`, l.GroupID, true)
+	str(`,"status":`, l.Status, true)
+	if len(l.Errors) > 0 {
+		b = append(b, `,"errors":[`...)
+		for i, e := range l.Errors {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendInt(append(b, `{"code":`...), int64(e.Code), 10)
+			str(`,"title":`, e.Title, true)
+			str(`,"details":`, e.Details, true)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	str(`,"summary":`, l.Summary, false)
+	str(`,"signature":`, string(l.Signature), false)
+	b = strconv.AppendBool(append(b, `,"failed":`...), l.Failed)
+	b = strconv.AppendBool(append(b, `,"duplicate":`...), l.Duplicate)
+	b = strconv.AppendBool(append(b, `,"retry":`...), l.Retry)
+	if l.FirstSeen != nil {
+		appendTime(`,"first_seen":`, *l.FirstSeen)
+	}
+	if l.FirstRequest != 0 {
+		b = strconv.AppendUint(append(b, `,"first_request":`...), l.FirstRequest, 10)
+	}
+	b = strconv.AppendBool(append(b, `,"stale":`...), l.Stale)
+	if l.AgeSeconds != 0 {
+		b = strconv.AppendInt(append(b, `,"age_seconds":`...), l.AgeSeconds, 10)
+	}
+	str(`,"key":`, l.Key, false)
+	b = append(b, `,"raw":`...)
+	if bytes.ContainsAny(l.Raw, "\r\n") {
+		buf := bytes.NewBuffer(b)
+		appendRaw(buf, l.Raw)
+		b = buf.Bytes()
+	} else {
+		b = append(b, l.Raw...)
+	}
+	return append(b, '}', '\n'), ok
+}
+
+// jsonTime reports whether time.Time.MarshalJSON accepts t: a year of four
+// digits and a zone offset under a day.
+func jsonTime(t time.Time) bool {
+	_, off := t.Zone()
+	return t.Year() >= 0 && t.Year() <= 9999 && off > -24*3600 && off < 24*3600
+}
+
+// appendJSONString quotes s as encoding/json does with HTML escaping off:
+// quotes, backslashes and control characters escaped, invalid UTF-8 as
+// \ufffd, U+2028 and U+2029 escaped, everything else as is.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
+			i++
 			continue
 		}
-		j.buf.Truncate(j.buf.Len() - len("0}\n"))
-		if bytes.ContainsAny(raw, "\r\n") {
-			if err := json.Compact(&j.buf, raw); err != nil {
-				j.buf.WriteString("null")
+		if c < utf8.RuneSelf {
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
 			}
-		} else {
-			j.buf.Write(raw)
+			i++
+			start = i
+			continue
 		}
-		j.buf.WriteString("}\n")
-		_, _ = j.w.Write(j.buf.Bytes())
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(append(b, s[start:i]...), `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
 	}
+	return append(append(b, s[start:]...), '"')
 }
 
 // Problem writes a kind "error" line.

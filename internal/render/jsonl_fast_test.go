@@ -1,0 +1,94 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/fixtures"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
+)
+
+// The hand-written event line must be byte for byte the encoding/json one.
+
+func TestEventLineMatchesEncoder(t *testing.T) {
+	j := NewJSONLines(io.Discard, JSONOptions{})
+	received := time.Date(2026, 11, 25, 18, 30, 0, 123000000, time.UTC)
+	n := 0
+	for _, f := range fixtures.All() {
+		note, err := webhook.Parse(f.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range note.Events() {
+			e := Event{Event: ev, Request: uint64(i + 1), Received: received, Signature: SigValid}
+			switch i % 4 {
+			case 1:
+				e.Duplicate, e.FirstSeen, e.FirstRequest = true, received.Add(-time.Hour), 7
+			case 2:
+				e.Retry, e.Copy, e.Stale, e.Age = true, 2, true, 90*time.Minute
+				e.Received = received.In(time.FixedZone("IST", 5*3600+1800))
+			case 3:
+				e.Signature, e.Received = SigUnchecked, time.Time{}
+			}
+			sameLine(t, j, f.Name, e)
+			n++
+		}
+	}
+	odd := webhook.Event{Field: "x\"y", Kind: "<&>", Type: "t\u2028\u2029", Summary: "bad \xff \x01 \x7f\t\n\r\b\f \\ 🌵",
+		ContactName: "é", Errors: []webhook.ErrorInfo{{Code: -1}, {Code: 2, Title: "\"", Details: "d"}},
+		Raw: json.RawMessage("{\n  \"a\": 1\n}")}
+	sameLine(t, j, "odd", Event{Event: odd, Received: received})
+	odd.Raw = nil
+	sameLine(t, j, "no raw", Event{Event: odd, Received: received})
+	if n < 50 {
+		t.Fatalf("only %d events", n)
+	}
+}
+
+func sameLine(t *testing.T, j *JSONLines, name string, e Event) {
+	t.Helper()
+	l := NewEventLine(e)
+	want, ok := j.encodeEventLine(l)
+	if !ok {
+		t.Fatalf("%s: the reference could not encode the line", name)
+	}
+	want = bytes.Clone(want)
+	got, ok := appendEventLine(nil, &l)
+	if !ok {
+		t.Fatalf("%s: the fast line gave up", name)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s:\n got  %s\n want %s", name, got, want)
+	}
+}
+
+func TestEventLineFarTimesTakeTheReference(t *testing.T) {
+	for _, tm := range []time.Time{time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)} {
+		l := NewEventLine(Event{Received: tm})
+		if _, ok := appendEventLine(nil, &l); ok {
+			t.Errorf("%v: the fast line should give up", tm)
+		}
+	}
+}
+
+func FuzzJSONString(f *testing.F) {
+	for _, s := range []string{"", "plain", "\"\\", "\x00\x1f\x7f", "\xff\xfe", "\u2028\u2029", "<a>&b", "🌵é", strings.Repeat("x", 100)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if got := appendJSONString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+	})
+}
