@@ -41,7 +41,7 @@ type plan struct {
 
 	// Structs.
 	fields    []field
-	byName    map[string]int
+	byName    nameTable
 	foldNames bool // some name has upper case: case-insensitive matches need a closer look
 	raw       int  // kindRawStruct, kindItem: index of the Raw field
 	value     int  // kindItem: index of V
@@ -165,7 +165,7 @@ func fieldIndex(t reflect.Type, name string) int {
 // resolved: encoding/json's precedence rules are not worth copying for
 // types that have none.
 func (b *planBuilder) structFields(p *plan, t reflect.Type) error {
-	p.byName = map[string]int{}
+	names := map[string]bool{}
 	var walk func(t reflect.Type, index []int) error
 	walk = func(t reflect.Type, index []int) error {
 		for i := 0; i < t.NumField(); i++ {
@@ -191,14 +191,14 @@ func (b *planBuilder) structFields(p *plan, t reflect.Type) error {
 			if name == "" {
 				name = sf.Name
 			}
-			if _, dup := p.byName[name]; dup {
+			if names[name] {
 				return fmt.Errorf("%s: two fields named %q", t, name)
 			}
+			names[name] = true
 			fp, err := b.build(sf.Type)
 			if err != nil {
 				return err
 			}
-			p.byName[name] = len(p.fields)
 			p.fields = append(p.fields, field{name: name, index: idx, plan: fp})
 			if strings.ToLower(name) != name {
 				p.foldNames = true
@@ -212,7 +212,52 @@ func (b *planBuilder) structFields(p *plan, t reflect.Type) error {
 	if len(p.fields) > 64 {
 		return fmt.Errorf("%s has more than 64 fields", t)
 	}
+	p.byName = newNameTable(p.fields)
 	return nil
+}
+
+// nameTable finds a field by its JSON name: open addressing over a hash of
+// the name's length and three of its bytes, several times faster than a
+// map for the few dozen short names of a struct.
+type nameTable struct {
+	slots []int8 // field index + 1; 0 is empty
+	mask  uint32
+}
+
+func newNameTable(fields []field) nameTable {
+	size := 8
+	for size < 4*len(fields) {
+		size *= 2
+	}
+	t := nameTable{slots: make([]int8, size), mask: uint32(size - 1)}
+	for i, f := range fields {
+		h := nameHash(f.name) & t.mask
+		for t.slots[h] != 0 {
+			h = (h + 1) & t.mask
+		}
+		t.slots[h] = int8(i + 1)
+	}
+	return t
+}
+
+func nameHash(k string) uint32 {
+	n := len(k)
+	if n == 0 {
+		return 0
+	}
+	return uint32(n)*0x9E3779B1 ^ uint32(k[0])*0x85EBCA6B ^ uint32(k[n-1])*0xC2B2AE35 ^ uint32(k[n/2])*0x27D4EB2F
+}
+
+func (t nameTable) lookup(fields []field, key string) (int, bool) {
+	for h := nameHash(key) & t.mask; ; h = (h + 1) & t.mask {
+		s := t.slots[h]
+		if s == 0 {
+			return 0, false
+		}
+		if fields[s-1].name == key {
+			return int(s - 1), true
+		}
+	}
 }
 
 // decode fills v from the value at the reader's position. It returns false
@@ -312,7 +357,7 @@ func (r *reader) object(p *plan, v reflect.Value) bool {
 		case done:
 			return true
 		}
-		fi, known := p.byName[key]
+		fi, known := p.byName.lookup(p.fields, key)
 		if !known {
 			if p.foldMatch(key) || !r.skip() {
 				return false

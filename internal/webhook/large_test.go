@@ -107,8 +107,11 @@ func BenchmarkParseEvents(b *testing.B) {
 	status, _ := fixtures.Get("statuses.sent")
 	textWire, _ := wire.Encode(text.Body)
 	statusWire, _ := wire.Encode(status.Body)
+	ad, _ := fixtures.Get("messages.text.ad_referral") // the body of go run ./internal/bench serve
+	adWire, _ := wire.Encode(ad.Body)
 	history, _ := historyBody(maxPayload)
 	b.Run("message", func(b *testing.B) { benchmarkParse(b, textWire) })
+	b.Run("message_ad_referral", func(b *testing.B) { benchmarkParse(b, adWire) })
 	b.Run("status", func(b *testing.B) { benchmarkParse(b, statusWire) })
 	b.Run("history_3MB", func(b *testing.B) { benchmarkParse(b, history) })
 	// The reference: encoding/json into map[string]any, which types

@@ -164,13 +164,17 @@ func (r *reader) changes() ([]Change, bool) {
 	}
 }
 
-// change reads one change. The value usually comes before the field that
-// says how to read it, so it is stepped over first and decoded afterwards.
+// change reads one change. Meta sends the value before the field that says
+// how to read it, so the value is decoded as the field read so far says,
+// or else as "messages" (nearly every webhook), and the guess is checked
+// once the field is known: a wrong guess costs a second decode, a right
+// one saves a pass over the body.
 func (r *reader) change() (Change, bool) {
 	if r.peek() != '{' || !r.enter() {
 		return Change{}, false
 	}
 	var field string
+	var decoded any
 	valueStart, valueEnd := -1, -1
 	var haveField bool
 	for i := 0; ; i++ {
@@ -183,6 +187,9 @@ func (r *reader) change() (Change, bool) {
 			if valueStart >= 0 {
 				value = r.rawSpan(valueStart, valueEnd)
 			}
+			if decoded != nil && reflect.TypeOf(newValue(field)) == reflect.TypeOf(decoded) {
+				return Change{Field: field, Value: value, Decoded: decoded}, true
+			}
 			return r.decodeChange(field, value, valueStart), true
 		}
 		switch {
@@ -192,7 +199,13 @@ func (r *reader) change() (Change, bool) {
 		case key == "value" && valueStart < 0:
 			r.peek()
 			valueStart = r.i
-			ok = r.skip()
+			guess := "messages"
+			if haveField {
+				guess = field
+			}
+			if decoded = r.tryDecode(guess); decoded == nil {
+				ok = r.skip()
+			}
 			valueEnd = r.i
 		case foldsTo(key, "field") || foldsTo(key, "value"):
 			ok = false
@@ -203,6 +216,23 @@ func (r *reader) change() (Change, bool) {
 			return Change{}, false
 		}
 	}
+}
+
+// tryDecode decodes the value at the reader's position as the value of
+// field with the planned decoder. On failure it returns nil with the
+// reader back where it was.
+func (r *reader) tryDecode(field string) any {
+	start, depth := r.i, r.depth
+	v := newValue(field)
+	if v == nil || r.i >= len(r.s) || r.s[r.i] != '{' {
+		return nil
+	}
+	p := loadPlans().byType[reflect.TypeOf(v).Elem()]
+	if p == nil || !r.decode(p, reflect.ValueOf(v).Elem()) {
+		r.i, r.depth = start, depth
+		return nil
+	}
+	return v
 }
 
 // decodeChange is the reference decodeChange with the planned decoder in
