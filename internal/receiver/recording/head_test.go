@@ -19,7 +19,11 @@ func headRecords() []Record {
 	variants := []func(*Record){
 		func(*Record) {},
 		func(r *Record) { r.Remote, r.Signature, r.Header = "", "", nil },
-		func(r *Record) { r.Query = "hub.mode=subscribe&hub.verify_token=****"; r.Status = 403; r.Error = "handshake refused: wrong token" },
+		func(r *Record) {
+			r.Query = "hub.mode=subscribe&hub.verify_token=****"
+			r.Status = 403
+			r.Error = "handshake refused: wrong token"
+		},
 		func(r *Record) { r.Truncated = true; r.Header = http.Header{} },
 		func(r *Record) { r.Time = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", 5*3600+1800)) },
 		func(r *Record) { r.Time = time.Time{} },

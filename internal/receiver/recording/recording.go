@@ -240,35 +240,35 @@ const hexDigits = "0123456789abcdef"
 
 // writeJSONString writes s as a JSON string. Valid UTF-8 is copied through
 // (decoding gives back the same bytes); only what JSON requires is escaped.
+// It appends into the buffer's spare room (encode sized it for the body),
+// as a body has a quote to escape every few bytes.
 func writeJSONString(buf *bytes.Buffer, s []byte) {
-	buf.WriteByte('"')
+	b := append(buf.AvailableBuffer(), '"')
 	start := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
 			continue
 		}
-		buf.Write(s[start:i])
+		b = append(b, s[start:i]...)
 		switch c {
 		case '"':
-			buf.WriteString(`\"`)
+			b = append(b, '\\', '"')
 		case '\\':
-			buf.WriteString(`\\`)
+			b = append(b, '\\', '\\')
 		case '\n':
-			buf.WriteString(`\n`)
+			b = append(b, '\\', 'n')
 		case '\r':
-			buf.WriteString(`\r`)
+			b = append(b, '\\', 'r')
 		case '\t':
-			buf.WriteString(`\t`)
+			b = append(b, '\\', 't')
 		default:
-			buf.WriteString(`\u00`)
-			buf.WriteByte(hexDigits[c>>4])
-			buf.WriteByte(hexDigits[c&0xf])
+			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 		}
 		start = i + 1
 	}
-	buf.Write(s[start:])
-	buf.WriteByte('"')
+	b = append(append(b, s[start:]...), '"')
+	buf.Write(b)
 }
 
 // Recorder appends records to a file. It is safe for concurrent use.
