@@ -343,41 +343,45 @@ func plural(n int) string {
 }
 
 // contextNotes adds what the message relates to: a reply, a forward, a
-// product, an ad.
+// product, an ad; each note after " · ".
 func contextNotes(m *Message) string {
-	var notes []string
+	var b strings.Builder
+	note := func(parts ...string) {
+		b.WriteString(" · ")
+		for _, p := range parts {
+			b.WriteString(p)
+		}
+	}
 	if c := m.Context; c != nil {
 		switch {
 		case c.ReferredProduct != nil:
-			notes = append(notes, "about product "+c.ReferredProduct.ProductRetailerID)
+			note("about product ", c.ReferredProduct.ProductRetailerID)
 		case c.FrequentlyForwarded:
-			notes = append(notes, "frequently forwarded")
+			note("frequently forwarded")
 		case c.Forwarded:
-			notes = append(notes, "forwarded")
+			note("forwarded")
 		case c.ID != "" && m.Type != "button" && m.Type != "interactive":
-			notes = append(notes, "reply to "+c.ID)
+			note("reply to ", c.ID)
 		}
 	}
 	if r := m.Referral; r != nil {
-		ad := "from ad"
+		source := "ad"
 		if r.SourceType != "" && r.SourceType != "ad" {
-			ad = "from " + r.SourceType
+			source = r.SourceType
 		}
+		headline, clid := "", ""
 		if r.Headline != "" {
-			ad += " " + quote(r.Headline)
+			headline = " " + quote(r.Headline)
 		}
 		if r.CtwaClid == "" {
-			ad += " (no ctwa_clid)"
+			clid = " (no ctwa_clid)"
 		}
-		notes = append(notes, ad)
+		note("from ", source, headline, clid)
 	}
 	if m.GroupID != "" {
-		notes = append(notes, "in group")
+		note("in group")
 	}
-	if len(notes) == 0 {
-		return ""
-	}
-	return " · " + strings.Join(notes, " · ")
+	return b.String()
 }
 
 // quoteMax is how many runes of user text a summary shows.
