@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
@@ -29,7 +30,11 @@ const LargeBody = 2_990_000
 // largeText is the text of each message in the large body: WhatsApp caps a
 // text at 4096 characters, so the body is a batch of long texts, the way a
 // real near-3 MB delivery looks.
-var largeText = strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 80)[:4000]
+// Built on first use: only verify needs it, and every command would
+// otherwise pay for it at start-up.
+var largeText = sync.OnceValue(func() string {
+	return strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 80)[:4000]
+})
 
 // delivery is one body and the exact headers to send it with.
 type delivery struct {
@@ -109,7 +114,7 @@ func buildLarge(secret string) (delivery, error) {
 	}
 	src := payload.Source{Name: f.Name, Body: f.Body}
 	at := func(n int) (delivery, error) {
-		return buildSource(src, payload.Options{Secret: secret, Batch: n, Shortcuts: payload.Shortcuts{Text: largeText}})
+		return buildSource(src, payload.Options{Secret: secret, Batch: n, Shortcuts: payload.Shortcuts{Text: largeText()}})
 	}
 	one, err := at(2)
 	if err != nil {
