@@ -47,7 +47,11 @@ func newFixturesListCmd(app *App, use string) *cobra.Command {
 	f := cmd.Flags()
 	f.StringVar(&opts.Field, "field", "", "only fixtures of this webhook field (e.g. messages, account_update)")
 	f.BoolVar(&opts.JSON, "json", false, "print as a JSON array (name, field, description, events, bytes)")
-	_ = cmd.RegisterFlagCompletionFunc("field", cobra.FixedCompletions(fixtures.Fields(), cobra.ShellCompDirectiveNoFileComp))
+	// The field list is built when completing, not every time the command
+	// tree is (which is at every start of every command).
+	_ = cmd.RegisterFlagCompletionFunc("field", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return fixtures.Fields(), cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }
 

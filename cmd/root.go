@@ -172,11 +172,14 @@ func (app *App) setup(cmd *cobra.Command) error {
 	if app.IO.Quiet && app.IO.Verbose {
 		return exit.Errorf(exit.Usage, "--quiet and --verbose cannot be used together: pick one")
 	}
-	store, err := config.Load(config.Options{
-		File:   app.configFile,
-		Getenv: app.IO.Getenv,
-		Known:  config.Keys(allFlagSets(cmd.Root())...),
-	})
+	opts := config.Options{File: app.configFile, Getenv: app.IO.Getenv}
+	// The known keys only serve to warn about unknown ones in a config
+	// file; collecting them walks every flag of every command, so it is
+	// done only when there is a file to check.
+	if path, err := config.Locate(opts); err == nil && path != "" {
+		opts.Known = config.Keys(allFlagSets(cmd.Root())...)
+	}
+	store, err := config.Load(opts)
 	if err != nil {
 		return exit.New(exit.Usage, err)
 	}

@@ -59,8 +59,23 @@ func BindSecret(fs *pflag.FlagSet, flag, key string) {
 
 // EnvName is the environment variable that sets key.
 func EnvName(key string) string {
-	r := strings.NewReplacer(".", "_", "-", "_")
-	return EnvPrefix + strings.ToUpper(r.Replace(key))
+	// Called for every bound flag at every start: a byte loop instead of a
+	// strings.Replacer built (and its tables allocated) per call.
+	b := make([]byte, len(EnvPrefix), len(EnvPrefix)+len(key))
+	copy(b, EnvPrefix)
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		switch {
+		case c == '.' || c == '-':
+			c = '_'
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		case c >= 0x80:
+			return EnvPrefix + strings.ToUpper(strings.NewReplacer(".", "_", "-", "_").Replace(key))
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 // Setting is one effective value and its origin.
