@@ -2,13 +2,17 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"flag"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"os/exec"
+	"os/signal"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/irrtest"
@@ -23,9 +27,13 @@ func runAllowlist(args []string) error {
 	fs := flag.NewFlagSet("allowlist", flag.ContinueOnError)
 	objects := fs.Int("objects", 3000, "route/route6 objects in the fake registry")
 	runs := fs.Int("runs", 20, "timed runs per command (median reported)")
-	rtt := fs.Duration("rtt", 20*time.Millisecond, "also measure with this emulated round-trip time per exchange (0 = loopback only)")
+	rtt := fs.Duration("rtt", 20*time.Millisecond, "also measure with this emulated round-trip time per exchange (0 = loopback only); with -serve, the delay the server adds")
+	serve := fs.Bool("serve", false, "only run the fake IRR server (print its address, stop on Ctrl-C), for profiling a binary by hand")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *serve {
+		return serveOnly(*objects, *rtt)
 	}
 	bin, _, cleanup, err := buildWaHooks("allowlist")
 	if err != nil {
@@ -61,6 +69,22 @@ func runAllowlist(args []string) error {
 		fmt.Printf("\n== %s ==\n", where)
 		compare(bin, srv.Addr, port, *runs, truth, data)
 	}
+	return nil
+}
+
+// serveOnly runs the benchmark's fake server until interrupted, so that a
+// binary can be profiled (perf, strace) against the same data by hand.
+func serveOnly(objects int, latency time.Duration) error {
+	srv, err := irrtest.Start(irrtest.Generate(1, objects), irrtest.Normal)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	srv.SetLatency(latency)
+	fmt.Printf("fake IRR server on %s (%d objects, %s per exchange); Ctrl-C stops it\n", srv.Addr, objects, latency)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	<-ctx.Done()
 	return nil
 }
 
