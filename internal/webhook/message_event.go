@@ -392,24 +392,68 @@ const quoteMax = 80
 // collapsed text are ever built, so a 3 MB message costs no more than a
 // short one.
 func quote(s string) string {
+	if len(s) <= quoteMax && plainLine(s) {
+		return `"` + s + `"`
+	}
 	var b strings.Builder
-	n, space := 0, false
+	n := 0 // runes written
 	for i := 0; i < len(s) && n <= quoteMax; {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if unicode.IsSpace(r) {
-			space = n > 0
-		} else {
-			if space {
-				b.WriteByte(' ')
-				n++
-				space = false
+		// A word: everything up to the next white space.
+		j := i
+		for j < len(s) && n <= quoteMax {
+			if c := s[j]; c < utf8.RuneSelf {
+				if asciiSpace(c) {
+					break
+				}
+				j++
+			} else {
+				r, size := utf8.DecodeRuneInString(s[j:])
+				if unicode.IsSpace(r) {
+					break
+				}
+				j += size // invalid bytes kept, as strings.Fields does
 			}
-			b.WriteString(s[i : i+size]) // invalid bytes kept, as strings.Fields does
 			n++
 		}
-		i += size
+		if j > i {
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+				n++
+			}
+			b.WriteString(s[i:j])
+		}
+		// The white space after it.
+		for i = j; i < len(s); {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			i += size
+		}
 	}
 	return `"` + truncate(b.String(), quoteMax) + `"`
+}
+
+func asciiSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r'
+}
+
+// plainLine reports whether ASCII text is already what quote makes of it:
+// no white space but single spaces between words.
+func plainLine(s string) bool {
+	if s == "" {
+		return true
+	}
+	if s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= utf8.RuneSelf || (asciiSpace(c) && (c != ' ' || s[i+1] == ' ')) {
+			return false
+		}
+	}
+	return true
 }
 
 // truncate shortens s to max runes, the last being "…". Only the runes

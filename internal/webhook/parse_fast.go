@@ -173,7 +173,7 @@ func (r *reader) change() (Change, bool) {
 	if r.peek() != '{' || !r.enter() {
 		return Change{}, false
 	}
-	var field string
+	var field, guess string
 	var decoded any
 	valueStart, valueEnd := -1, -1
 	var haveField bool
@@ -187,7 +187,7 @@ func (r *reader) change() (Change, bool) {
 			if valueStart >= 0 {
 				value = r.rawSpan(valueStart, valueEnd)
 			}
-			if decoded != nil && reflect.TypeOf(newValue(field)) == reflect.TypeOf(decoded) {
+			if decoded != nil && (field == guess || reflect.TypeOf(newValue(field)) == reflect.TypeOf(decoded)) {
 				return Change{Field: field, Value: value, Decoded: decoded}, true
 			}
 			return r.decodeChange(field, value, valueStart), true
@@ -199,7 +199,7 @@ func (r *reader) change() (Change, bool) {
 		case key == "value" && valueStart < 0:
 			r.peek()
 			valueStart = r.i
-			guess := "messages"
+			guess = "messages"
 			if haveField {
 				guess = field
 			}
