@@ -18,21 +18,22 @@ type seen struct {
 
 // bounded is a map that forgets its oldest keys beyond a size.
 type bounded[K comparable] struct {
-	m    map[K]*seen
+	m    map[K]seen // by value: no allocation per key
 	ring []K
 	next int
 	size int
 }
 
 func newBounded[K comparable](size int) *bounded[K] {
-	return &bounded[K]{m: make(map[K]*seen), size: size}
+	return &bounded[K]{m: make(map[K]seen), size: size}
 }
 
 // see records k and returns what was known before (ok when seen earlier).
 func (b *bounded[K]) see(k K, req uint64, at time.Time) (seen, bool) {
 	if s, ok := b.m[k]; ok {
 		s.n++
-		return *s, true
+		b.m[k] = s
+		return s, true
 	}
 	if len(b.ring) < b.size {
 		b.ring = append(b.ring, k)
@@ -41,7 +42,7 @@ func (b *bounded[K]) see(k K, req uint64, at time.Time) (seen, bool) {
 		b.ring[b.next] = k
 		b.next = (b.next + 1) % b.size
 	}
-	b.m[k] = &seen{at: at, req: req, n: 1}
+	b.m[k] = seen{at: at, req: req, n: 1}
 	return seen{}, false
 }
 

@@ -144,11 +144,10 @@ func (r Record) encode(buf *bytes.Buffer) error {
 // false otherwise, and json.Marshal writes it. It runs before every answer,
 // and reflection over the record and its header map was most of the cost.
 func (r Record) appendHead(b []byte) ([]byte, bool) {
-	t, err := r.Time.MarshalJSON()
-	if err != nil {
-		return b, false
+	if _, off := r.Time.Zone(); r.Time.Year() < 0 || r.Time.Year() > 9999 || off <= -24*3600 || off >= 24*3600 {
+		return b, false // time.Time.MarshalJSON refuses these: json.Marshal says why
 	}
-	b = append(append(b, `{"time":`...), t...)
+	b = append(r.Time.AppendFormat(append(b, `{"time":"`...), time.RFC3339Nano), '"')
 	b = strconv.AppendUint(append(b, `,"seq":`...), r.Seq, 10)
 	ok := true
 	str := func(key, v string, omitEmpty bool) {
