@@ -396,7 +396,8 @@ func quote(s string) string {
 		return `"` + s + `"`
 	}
 	var b strings.Builder
-	n := 0 // runes written
+	b.Grow(min(len(s), 4*quoteMax)) // room for what is kept, not for all of a long text
+	n := 0                          // runes written
 	for i := 0; i < len(s) && n <= quoteMax; {
 		// A word: everything up to the next white space.
 		j := i
@@ -465,7 +466,10 @@ func truncate(s string, max int) string {
 			cut = i
 		}
 		if n == max {
-			return string([]rune(s[:cut])) + "…" // []rune: invalid bytes become U+FFFD, as before
+			if utf8.ValidString(s[:cut]) {
+				return s[:cut] + "…"
+			}
+			return string([]rune(s[:cut])) + "…" // invalid bytes become U+FFFD, as before
 		}
 		n++
 	}
