@@ -109,11 +109,18 @@ func (p Policy) tooBroad(pfx netip.Prefix) bool {
 // Digest is "sha256:<hex>" of the distinct accepted prefixes, sorted, one
 // per line: it changes exactly when the accepted registrations do.
 func Digest(prefixes []netip.Prefix) string {
-	h := sha256.New()
+	var b []byte
 	for _, p := range prefixset.Dedup(prefixes) {
-		fmt.Fprintln(h, p)
+		// What fmt.Fprintln(h, p) wrote, without fmt per prefix.
+		if p.IsValid() {
+			b = p.AppendTo(b)
+		} else {
+			b = append(b, p.String()...)
+		}
+		b = append(b, '\n')
 	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // droppedSummary is "12 RPKI pseudo-object, 3 …" in a stable order.

@@ -1,6 +1,8 @@
 package allowlist
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/netip"
 	"testing"
 
@@ -89,4 +91,16 @@ func prefixesString(ps []netip.Prefix) string {
 		s += p.String()
 	}
 	return s
+}
+
+// TestDigestIsStable pins the digest's definition (sha256 of the distinct
+// prefixes, sorted, one per line): changing it would make every installed
+// file look changed once.
+func TestDigestIsStable(t *testing.T) {
+	ps := []netip.Prefix{netip.MustParsePrefix("2a03:2880::/32"), netip.MustParsePrefix("157.240.0.0/16"),
+		netip.MustParsePrefix("31.13.64.0/18"), netip.MustParsePrefix("157.240.0.0/16")}
+	want := sha256.Sum256([]byte("31.13.64.0/18\n157.240.0.0/16\n2a03:2880::/32\n"))
+	if got := Digest(ps); got != "sha256:"+hex.EncodeToString(want[:]) {
+		t.Errorf("Digest = %s", got)
+	}
 }

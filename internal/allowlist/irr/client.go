@@ -2,7 +2,6 @@ package irr
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -311,60 +311,185 @@ func fetchRPSL(conn net.Conn, o Options) (*Answer, error) {
 	if _, err := io.WriteString(conn, q+"\r\n"); err != nil {
 		return nil, err
 	}
-	// Meta's answer is several hundred KB: start big rather than doubling
-	// up from 512 bytes.
-	buf := bytes.NewBuffer(make([]byte, 0, min(o.MaxBytes+1, 512<<10)))
-	_, err := buf.ReadFrom(io.LimitReader(conn, int64(o.MaxBytes)+1))
-	data := buf.Bytes()
-	if err != nil && !(errors.Is(err, syscall.ECONNRESET) && len(data) > 0) {
-		return nil, err
+	return readRPSL(conn, o, q)
+}
+
+// readRPSL parses the answer while it arrives and builds the routes
+// straight from the parser's buffers: Meta's answer is close to a megabyte,
+// and holding it whole, then its objects, then the routes made from them
+// was most of a run's time and memory. The outcome is the one of reading
+// everything first: a read error, an answer over MaxBytes or a reset decide
+// before what the parser thought of the bytes it saw.
+func readRPSL(r io.Reader, o Options, q string) (*Answer, error) {
+	lim := &countingReader{r: io.LimitReader(r, int64(o.MaxBytes)+1)}
+	br := bufio.NewReaderSize(lim, 64<<10)
+	rc := newRouteCollector()
+	p := newRPSLParser(routeAttr, rc.object)
+	var parseErr, readErr error
+	var long []byte // a line longer than br's buffer, gathered
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			long = append(long[:0], line...)
+			for err == bufio.ErrBufferFull {
+				line, err = br.ReadSlice('\n')
+				long = append(long, line...)
+			}
+			line = long
+		}
+		if err != nil && err != io.EOF {
+			readErr = err
+			break
+		}
+		if parseErr == nil && len(line) > 0 {
+			if err == nil {
+				parseErr = p.line(line[:len(line)-1], false)
+			} else {
+				parseErr = p.line(line, true)
+			}
+		}
+		if err == io.EOF {
+			break
+		}
 	}
-	if len(data) > o.MaxBytes {
+	n := lim.n
+	if readErr != nil && !(errors.Is(readErr, syscall.ECONNRESET) && n > 0) {
+		return nil, readErr
+	}
+	if n > o.MaxBytes {
 		return nil, &Error{Kind: TooLarge, Msg: fmt.Sprintf("answer from %s is larger than %d bytes (--max-bytes); refusing it", o.Server, o.MaxBytes)}
 	}
-	if err != nil {
+	if readErr != nil {
 		// Reset after some data: treat as a truncated answer.
-		return nil, &Error{Kind: Truncated, Msg: fmt.Sprintf("answer from %s truncated: connection reset after %d bytes", o.Server, len(data)), Err: err}
+		return nil, &Error{Kind: Truncated, Msg: fmt.Sprintf("answer from %s truncated: connection reset after %d bytes", o.Server, n), Err: readErr}
 	}
-	ans := &Answer{Query: q, Bytes: len(data)}
-	if len(bytes.TrimSpace(data)) == 0 {
+	ans := &Answer{Query: q, Bytes: n}
+	if !p.nonBlank {
 		return nil, &Error{Kind: Empty, Msg: fmt.Sprintf("empty answer from %s for %q", o.Server, q)}
 	}
-	parsed, err := ParseRPSLAttrs(data, routeAttr)
-	if err != nil {
+	if parseErr == nil {
+		parseErr = p.end()
+	}
+	if parseErr != nil {
 		var pe *ParseError
-		if errors.As(err, &pe) && pe.Truncated {
-			return nil, &Error{Kind: Truncated, Msg: fmt.Sprintf("answer from %s truncated after %d bytes: %s", o.Server, len(data), pe.Msg), Err: err}
+		if errors.As(parseErr, &pe) && pe.Truncated {
+			return nil, &Error{Kind: Truncated, Msg: fmt.Sprintf("answer from %s truncated after %d bytes: %s", o.Server, n, pe.Msg), Err: parseErr}
 		}
-		return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("answer from %s is not RPSL: %v", o.Server, err), Err: err}
+		return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("answer from %s is not RPSL: %v", o.Server, parseErr), Err: parseErr}
 	}
-	ans.Messages = parsed.Messages
-	if parsed.ServerError != "" {
-		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, parsed.ServerError)}
+	ans.Messages = p.messages
+	if p.serverError != "" {
+		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, p.serverError)}
 	}
-	ans.Routes = make([]Route, 0, len(parsed.Objects))
-	for _, obj := range parsed.Objects {
-		if c := obj.Class(); c != "route" && c != "route6" {
-			continue
-		}
-		r := Route{
-			Key:         obj.Key(),
-			Origin:      strings.ToUpper(obj.First("origin")),
-			Source:      strings.ToUpper(obj.First("source")),
-			Maintainers: obj.List("mnt-by"),
-			RPKIState:   strings.ToLower(obj.First("rpki-ov-state")),
-		}
-		r.Prefix, r.Err = ParsePrefix(r.Key, obj.Class() == "route6")
-		ans.Routes = append(ans.Routes, r)
-	}
+	ans.Routes = rc.routes
 	if len(ans.Routes) == 0 {
 		msg := fmt.Sprintf("%s has no route objects for %q", o.Server, q)
-		if parsed.NoEntries {
+		if p.noEntries {
 			msg = fmt.Sprintf("%s found no entries for %q", o.Server, q)
 		}
 		return nil, &Error{Kind: Empty, Msg: msg}
 	}
 	return ans, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += n
+	return n, err
+}
+
+// routeCollector turns each route or route6 object into a Route as the
+// parser finishes it. The same few origins, sources, states and maintainer
+// lists repeat in every object, so each distinct raw value is converted and
+// allocated once and shared.
+type routeCollector struct {
+	routes  []Route
+	upper   map[string]string   // raw origin or source → upper-cased
+	lower   map[string]string   // raw rpki-ov-state → lower-cased
+	lists   map[string][]string // raw mnt-by values, "\n"-joined → the List of them
+	scratch []byte
+}
+
+func newRouteCollector() *routeCollector {
+	return &routeCollector{routes: make([]Route, 0, 256), upper: map[string]string{}, lower: map[string]string{}, lists: map[string][]string{}}
+}
+
+func (c *routeCollector) object(p *rpslParser) {
+	class := p.attrs[0].name
+	if class != "route" && class != "route6" {
+		return
+	}
+	r := Route{Key: string(p.value(0))}
+	var origin, source, state []byte
+	var haveOrigin, haveSource, haveState bool
+	c.scratch = c.scratch[:0]
+	mnts := 0
+	for i := 1; i < len(p.attrs); i++ {
+		switch p.attrs[i].name {
+		case "origin":
+			if !haveOrigin {
+				origin, haveOrigin = p.value(i), true
+			}
+		case "source":
+			if !haveSource {
+				source, haveSource = p.value(i), true
+			}
+		case "rpki-ov-state":
+			if !haveState {
+				state, haveState = p.value(i), true
+			}
+		case "mnt-by":
+			c.scratch = append(append(c.scratch, p.value(i)...), '\n')
+			mnts++
+		}
+	}
+	r.Origin = intern(c.upper, origin, strings.ToUpper)
+	r.Source = intern(c.upper, source, strings.ToUpper)
+	r.RPKIState = intern(c.lower, state, strings.ToLower)
+	if mnts > 0 {
+		list, ok := c.lists[string(c.scratch)]
+		if !ok {
+			list = maintainerList(string(c.scratch))
+			c.lists[string(c.scratch)] = list
+		}
+		r.Maintainers = list
+	}
+	r.Prefix, r.Err = ParsePrefix(r.Key, class == "route6")
+	c.routes = append(c.routes, r)
+}
+
+// intern returns conv(raw), computed once per distinct raw value.
+func intern(m map[string]string, raw []byte, conv func(string) string) string {
+	if len(raw) == 0 {
+		return ""
+	}
+	if v, ok := m[string(raw)]; ok {
+		return v
+	}
+	v := conv(string(raw))
+	m[string(raw)] = v
+	return v
+}
+
+// maintainerList is Object.List for "\n"-terminated mnt-by values: items
+// split on commas, trimmed, empty ones dropped. The result is shared by
+// routes, so its capacity is clipped: appending to it copies.
+func maintainerList(joined string) []string {
+	var out []string
+	for _, v := range strings.SplitAfter(joined, "\n") {
+		for _, item := range strings.Split(strings.TrimSuffix(v, "\n"), ",") {
+			if item = strings.TrimSpace(item); item != "" {
+				out = append(out, item)
+			}
+		}
+	}
+	return slices.Clip(out)
 }
 
 // routeAttr names the attributes a Route is made of.

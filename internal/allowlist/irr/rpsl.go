@@ -113,80 +113,149 @@ func ParseRPSL(data []byte) (*RPSLAnswer, error) { return ParseRPSLAttrs(data, n
 // allocations on a large answer; the syntax is checked all the same.
 func ParseRPSLAttrs(data []byte, keep func(name string) bool) (*RPSLAnswer, error) {
 	ans := &RPSLAnswer{Objects: make([]Object, 0, bytes.Count(data, []byte("\n\n")))}
-	names := map[string]string{} // attribute names repeat in every object: allocate each once
-	skipping := false            // the current attribute is not kept: neither are its continuation lines
-	var cur *Object
-	flush := func() {
-		if cur != nil {
-			ans.Objects = append(ans.Objects, *cur)
-			cur = nil
+	p := newRPSLParser(keep, func(p *rpslParser) {
+		obj := Object{Line: p.objLine, Attrs: make([]Attr, len(p.attrs))}
+		for i, a := range p.attrs {
+			obj.Attrs[i] = Attr{Name: a.name, Value: string(p.value(i))}
 		}
-	}
-	text := data
-	lineNo := 0
-	for len(text) > 0 {
-		lineNo++
+		ans.Objects = append(ans.Objects, obj)
+	})
+	for len(data) > 0 {
 		var line []byte
-		if i := bytes.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
+		final := false
+		if i := bytes.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
 		} else {
-			// The last line has no newline: the answer was cut off.
-			line, text = text, nil
-			if cur != nil || len(bytes.TrimSpace(line)) > 0 {
-				return nil, &ParseError{Line: lineNo, Msg: "answer ends in the middle of a line", Truncated: true}
-			}
+			line, data, final = data, nil, true
 		}
-		line = bytes.TrimSuffix(line, []byte("\r"))
-		switch {
-		case len(bytes.TrimSpace(line)) == 0:
-			flush()
-		case line[0] == '%':
-			flush()
-			msg := strings.TrimSpace(strings.TrimLeft(string(line), "%"))
-			if strings.HasPrefix(string(line), "%%") && strings.HasPrefix(msg, "ERROR:") {
-				ans.ServerError = strings.TrimSpace(strings.TrimPrefix(msg, "ERROR:"))
-			}
-			if strings.Contains(strings.ToLower(msg), "no entries found") {
-				ans.NoEntries = true
-			}
-			ans.Messages = append(ans.Messages, msg)
-		case line[0] == '#':
-			// A whole-line comment; it does not end the object.
-		case line[0] == ' ' || line[0] == '\t' || line[0] == '+':
-			if cur == nil || len(cur.Attrs) == 0 {
-				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("continuation line outside an object: %q", clip(line))}
-			}
-			if skipping {
-				continue
-			}
-			v := stripCommentBytes(line[1:])
-			a := &cur.Attrs[len(cur.Attrs)-1]
-			if v != "" {
-				if a.Value != "" {
-					a.Value += " "
-				}
-				a.Value += v
-			}
-		default:
-			name, rest, ok := splitAttr(line, names)
-			if !ok {
-				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("not an RPSL attribute line: %q", clip(line))}
-			}
-			if cur != nil && keep != nil && !keep(name) {
-				skipping = true
-				continue
-			}
-			skipping = false
-			if cur == nil {
-				cur = &Object{Line: lineNo, Attrs: make([]Attr, 0, 8)}
-			}
-			cur.Attrs = append(cur.Attrs, Attr{Name: name, Value: stripCommentBytes(rest)})
+		if err := p.line(line, final); err != nil {
+			return nil, err
 		}
 	}
-	if cur != nil {
-		return nil, &ParseError{Line: lineNo, Msg: "answer ends inside an object (no blank line after it)", Truncated: true}
+	if err := p.end(); err != nil {
+		return nil, err
 	}
+	p.answer(ans)
 	return ans, nil
+}
+
+// rpslParser is the RPSL syntax as a line-at-a-time machine, so that an
+// answer can be parsed while it arrives, without holding all of it (Meta's
+// is close to a megabyte). It hands each finished object to onObject; the
+// object's attributes and values live in the parser's buffers and are valid
+// only during that call.
+type rpslParser struct {
+	keep     func(name string) bool
+	onObject func(p *rpslParser)
+	names    map[string]string // attribute names repeat in every object: allocate each once
+
+	lineNo   int
+	inObject bool
+	skipping bool // the current attribute is not kept: neither are its continuation lines
+	nonBlank bool // some line had more than white space
+	objLine  int  // line number of the current object's first attribute
+	attrs    []rawAttr
+	values   []byte // the current object's values, back to back
+
+	messages    []string
+	noEntries   bool
+	serverError string
+}
+
+// rawAttr is an attribute whose value is values[start:end].
+type rawAttr struct {
+	name       string
+	start, end int
+}
+
+func newRPSLParser(keep func(string) bool, onObject func(*rpslParser)) *rpslParser {
+	return &rpslParser{keep: keep, onObject: onObject, names: map[string]string{}, attrs: make([]rawAttr, 0, 16)}
+}
+
+// value is the i-th attribute's value in the current object.
+func (p *rpslParser) value(i int) []byte { return p.values[p.attrs[i].start:p.attrs[i].end] }
+
+func (p *rpslParser) flush() {
+	if p.inObject {
+		p.onObject(p)
+		p.inObject = false
+	}
+}
+
+// line takes one line without its "\n"; final marks the answer's last bytes
+// when they had no newline, which means the answer was cut off.
+func (p *rpslParser) line(line []byte, final bool) error {
+	p.lineNo++
+	blank := len(bytes.TrimSpace(line)) == 0
+	if !blank {
+		p.nonBlank = true
+	}
+	if final && (p.inObject || !blank) {
+		return &ParseError{Line: p.lineNo, Msg: "answer ends in the middle of a line", Truncated: true}
+	}
+	line = bytes.TrimSuffix(line, []byte("\r"))
+	switch {
+	case blank:
+		p.flush()
+	case line[0] == '%':
+		p.flush()
+		msg := strings.TrimSpace(strings.TrimLeft(string(line), "%"))
+		if bytes.HasPrefix(line, []byte("%%")) && strings.HasPrefix(msg, "ERROR:") {
+			p.serverError = strings.TrimSpace(strings.TrimPrefix(msg, "ERROR:"))
+		}
+		if strings.Contains(strings.ToLower(msg), "no entries found") {
+			p.noEntries = true
+		}
+		p.messages = append(p.messages, msg)
+	case line[0] == '#':
+		// A whole-line comment; it does not end the object.
+	case line[0] == ' ' || line[0] == '\t' || line[0] == '+':
+		if !p.inObject {
+			return &ParseError{Line: p.lineNo, Msg: fmt.Sprintf("continuation line outside an object: %q", clip(line))}
+		}
+		if p.skipping {
+			return nil
+		}
+		if v := stripCommentTrim(line[1:]); len(v) > 0 {
+			a := &p.attrs[len(p.attrs)-1] // the last kept attribute's value ends values
+			if a.end > a.start {
+				p.values = append(p.values, ' ')
+			}
+			p.values = append(p.values, v...)
+			a.end = len(p.values)
+		}
+	default:
+		name, rest, ok := splitAttr(line, p.names)
+		if !ok {
+			return &ParseError{Line: p.lineNo, Msg: fmt.Sprintf("not an RPSL attribute line: %q", clip(line))}
+		}
+		if p.inObject && p.keep != nil && !p.keep(name) {
+			p.skipping = true
+			return nil
+		}
+		p.skipping = false
+		if !p.inObject {
+			p.inObject, p.objLine = true, p.lineNo
+			p.attrs, p.values = p.attrs[:0], p.values[:0]
+		}
+		start := len(p.values)
+		p.values = append(p.values, stripCommentTrim(rest)...)
+		p.attrs = append(p.attrs, rawAttr{name: name, start: start, end: len(p.values)})
+	}
+	return nil
+}
+
+// end is called after the last line.
+func (p *rpslParser) end() error {
+	if p.inObject {
+		return &ParseError{Line: p.lineNo, Msg: "answer ends inside an object (no blank line after it)", Truncated: true}
+	}
+	return nil
+}
+
+// answer copies the server's messages into ans.
+func (p *rpslParser) answer(ans *RPSLAnswer) {
+	ans.Messages, ans.NoEntries, ans.ServerError = p.messages, p.noEntries, p.serverError
 }
 
 // splitAttr splits "name: value" where name is letters, digits, "-" or "_"
@@ -210,20 +279,12 @@ func splitAttr(line []byte, names map[string]string) (name string, value []byte,
 	return name, line[i+1:], true
 }
 
-// stripComment removes an end-of-line "#" comment and surrounding space.
-func stripComment(v string) string {
-	if i := strings.IndexByte(v, '#'); i >= 0 {
-		v = v[:i]
-	}
-	return strings.TrimSpace(v)
-}
-
-// stripCommentBytes is stripComment that allocates only the result.
-func stripCommentBytes(v []byte) string {
+// stripCommentTrim removes an end-of-line "#" comment and surrounding space.
+func stripCommentTrim(v []byte) []byte {
 	if i := bytes.IndexByte(v, '#'); i >= 0 {
 		v = v[:i]
 	}
-	return string(bytes.TrimSpace(v))
+	return bytes.TrimSpace(v)
 }
 
 func clip(b []byte) string {

@@ -161,3 +161,33 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// TestDedupMatchesPrefixCompare: the faster comparison sorts exactly as
+// netip.Prefix.Compare does, and input already deduplicated comes back
+// unchanged.
+func TestDedupMatchesPrefixCompare(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for iter := 0; iter < 300; iter++ {
+		var in []netip.Prefix
+		for n := rng.IntN(40); n >= 0; n-- {
+			a := netip.AddrFrom4([4]byte{10, byte(rng.IntN(4)), byte(rng.IntN(4)), byte(rng.IntN(256))})
+			if rng.IntN(3) == 0 {
+				a = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(rng.IntN(256))})
+			}
+			in = append(in, netip.PrefixFrom(a, rng.IntN(a.BitLen()+1))) // host bits and duplicates included
+		}
+		want := make([]netip.Prefix, 0, len(in))
+		for _, p := range in {
+			want = append(want, p.Masked())
+		}
+		slices.SortFunc(want, func(a, b netip.Prefix) int { return a.Compare(b) })
+		want = slices.Compact(want)
+		got := Dedup(slices.Clone(in))
+		if !slices.Equal(got, want) {
+			t.Fatalf("Dedup(%v) = %v, want %v", in, got, want)
+		}
+		if again := Dedup(got); !slices.Equal(again, want) {
+			t.Fatalf("Dedup of a deduplicated list changed it: %v", again)
+		}
+	}
+}
