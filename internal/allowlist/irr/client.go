@@ -2,6 +2,7 @@ package irr
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -381,7 +382,7 @@ func readRPSL(r io.Reader, o Options, q string) (*Answer, error) {
 	if p.serverError != "" {
 		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, p.serverError)}
 	}
-	ans.Routes = rc.routes
+	ans.Routes = rc.routes()
 	if len(ans.Routes) == 0 {
 		msg := fmt.Sprintf("%s has no route objects for %q", o.Server, q)
 		if p.noEntries {
@@ -407,17 +408,29 @@ func (c *countingReader) Read(b []byte) (int, error) {
 // routeCollector turns each route or route6 object into a Route as the
 // parser finishes it. The same few origins, sources, states and maintainer
 // lists repeat in every object, so each distinct raw value is converted and
-// allocated once and shared.
+// allocated once and shared. Routes are gathered in fixed-size chunks and
+// copied once into a slice of the right size: growing one slice of these
+// large structs by appending copied and allocated twice as much.
 type routeCollector struct {
-	routes  []Route
-	upper   map[string]string   // raw origin or source → upper-cased
-	lower   map[string]string   // raw rpki-ov-state → lower-cased
-	lists   map[string][]string // raw mnt-by values, "\n"-joined → the List of them
-	scratch []byte
+	chunks [][]Route
+	n      int
+
+	origin, source, state interned
+	lists                 map[string][]string // raw mnt-by values, "\n"-joined → the List of them
+	lastList              []string
+	lastListRaw           []byte
+	scratch               []byte
 }
 
+const routeChunk = 512
+
 func newRouteCollector() *routeCollector {
-	return &routeCollector{routes: make([]Route, 0, 256), upper: map[string]string{}, lower: map[string]string{}, lists: map[string][]string{}}
+	return &routeCollector{
+		origin: interned{m: map[string][2]string{}, conv: strings.ToUpper},
+		source: interned{m: map[string][2]string{}, conv: strings.ToUpper},
+		state:  interned{m: map[string][2]string{}, conv: strings.ToLower},
+		lists:  map[string][]string{},
+	}
 }
 
 func (c *routeCollector) object(p *rpslParser) {
@@ -449,32 +462,64 @@ func (c *routeCollector) object(p *rpslParser) {
 			mnts++
 		}
 	}
-	r.Origin = intern(c.upper, origin, strings.ToUpper)
-	r.Source = intern(c.upper, source, strings.ToUpper)
-	r.RPKIState = intern(c.lower, state, strings.ToLower)
+	r.Origin = c.origin.get(origin)
+	r.Source = c.source.get(source)
+	r.RPKIState = c.state.get(state)
 	if mnts > 0 {
-		list, ok := c.lists[string(c.scratch)]
-		if !ok {
-			list = maintainerList(string(c.scratch))
-			c.lists[string(c.scratch)] = list
+		if !bytes.Equal(c.scratch, c.lastListRaw) || c.lastListRaw == nil {
+			list, ok := c.lists[string(c.scratch)]
+			if !ok {
+				list = maintainerList(string(c.scratch))
+				c.lists[string(c.scratch)] = list
+			}
+			c.lastList, c.lastListRaw = list, append(c.lastListRaw[:0], c.scratch...)
 		}
-		r.Maintainers = list
+		r.Maintainers = c.lastList
 	}
 	r.Prefix, r.Err = ParsePrefix(r.Key, class == "route6")
-	c.routes = append(c.routes, r)
+	if len(c.chunks) == 0 || len(c.chunks[len(c.chunks)-1]) == routeChunk {
+		c.chunks = append(c.chunks, make([]Route, 0, routeChunk))
+	}
+	last := &c.chunks[len(c.chunks)-1]
+	*last = append(*last, r)
+	c.n++
 }
 
-// intern returns conv(raw), computed once per distinct raw value.
-func intern(m map[string]string, raw []byte, conv func(string) string) string {
+// routes returns every route collected, in answer order.
+func (c *routeCollector) routes() []Route {
+	if c.n == 0 {
+		return nil
+	}
+	out := make([]Route, 0, c.n)
+	for _, ch := range c.chunks {
+		out = append(out, ch...)
+	}
+	return out
+}
+
+// interned converts each distinct raw value once; the previous value is
+// checked first, since consecutive objects mostly repeat it.
+type interned struct {
+	m    map[string][2]string // raw → {raw, converted}
+	conv func(string) string
+	last [2]string
+}
+
+func (in *interned) get(raw []byte) string {
 	if len(raw) == 0 {
 		return ""
 	}
-	if v, ok := m[string(raw)]; ok {
-		return v
+	if string(raw) == in.last[0] {
+		return in.last[1]
 	}
-	v := conv(string(raw))
-	m[string(raw)] = v
-	return v
+	e, ok := in.m[string(raw)]
+	if !ok {
+		k := string(raw)
+		e = [2]string{k, in.conv(k)}
+		in.m[k] = e
+	}
+	in.last = e
+	return e[1]
 }
 
 // maintainerList is Object.List for "\n"-terminated mnt-by values: items

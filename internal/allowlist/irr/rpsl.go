@@ -147,7 +147,9 @@ func ParseRPSLAttrs(data []byte, keep func(name string) bool) (*RPSLAnswer, erro
 type rpslParser struct {
 	keep     func(name string) bool
 	onObject func(p *rpslParser)
-	names    map[string]string // attribute names repeat in every object: allocate each once
+	names    map[string]int // raw attribute name → its index in seen
+	seen     []seenName     // attribute names as they were first met
+	next     int            // index in seen of the name most likely to come next
 
 	lineNo   int
 	inObject bool
@@ -162,6 +164,9 @@ type rpslParser struct {
 	serverError string
 }
 
+// seenName is an attribute name as written and lower-cased.
+type seenName struct{ raw, name string }
+
 // rawAttr is an attribute whose value is values[start:end].
 type rawAttr struct {
 	name       string
@@ -169,7 +174,7 @@ type rawAttr struct {
 }
 
 func newRPSLParser(keep func(string) bool, onObject func(*rpslParser)) *rpslParser {
-	return &rpslParser{keep: keep, onObject: onObject, names: map[string]string{}, attrs: make([]rawAttr, 0, 16)}
+	return &rpslParser{keep: keep, onObject: onObject, names: map[string]int{}, attrs: make([]rawAttr, 0, 16)}
 }
 
 // value is the i-th attribute's value in the current object.
@@ -186,7 +191,8 @@ func (p *rpslParser) flush() {
 // when they had no newline, which means the answer was cut off.
 func (p *rpslParser) line(line []byte, final bool) error {
 	p.lineNo++
-	blank := len(bytes.TrimSpace(line)) == 0
+	// Most lines start with a letter: only the others need the full test.
+	blank := len(line) == 0 || (line[0] <= ' ' || line[0] >= 0x80) && len(bytes.TrimSpace(line)) == 0
 	if !blank {
 		p.nonBlank = true
 	}
@@ -225,7 +231,7 @@ func (p *rpslParser) line(line []byte, final bool) error {
 			a.end = len(p.values)
 		}
 	default:
-		name, rest, ok := splitAttr(line, p.names)
+		name, rest, ok := p.attrName(line)
 		if !ok {
 			return &ParseError{Line: p.lineNo, Msg: fmt.Sprintf("not an RPSL attribute line: %q", clip(line))}
 		}
@@ -258,25 +264,34 @@ func (p *rpslParser) answer(ans *RPSLAnswer) {
 	ans.Messages, ans.NoEntries, ans.ServerError = p.messages, p.noEntries, p.serverError
 }
 
-// splitAttr splits "name: value" where name is letters, digits, "-" or "_"
-// starting in column 0; names are lower-cased and interned in names. The
-// value is returned raw, comment and spaces included.
-func splitAttr(line []byte, names map[string]string) (name string, value []byte, ok bool) {
+// attrName splits "name: value" where name is letters, digits, "-" or "_"
+// starting in column 0; names are lower-cased, and each distinct one is
+// checked and allocated once. The value is returned raw, comment and spaces
+// included. Objects list their attributes in the same order again and
+// again, so the name after the last one seen is tried first, before the map.
+func (p *rpslParser) attrName(line []byte) (name string, value []byte, ok bool) {
 	i := bytes.IndexByte(line, ':')
 	if i <= 0 {
 		return "", nil, false
 	}
-	for _, c := range line[:i] {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return "", nil, false
+	raw := line[:i]
+	if p.next < len(p.seen) && string(raw) == p.seen[p.next].raw {
+		p.next++
+		return p.seen[p.next-1].name, line[i+1:], true
+	}
+	k, known := p.names[string(raw)]
+	if !known {
+		for _, c := range raw {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return "", nil, false
+			}
 		}
+		k = len(p.seen)
+		p.seen = append(p.seen, seenName{raw: string(raw), name: strings.ToLower(string(raw))})
+		p.names[p.seen[k].raw] = k
 	}
-	name, ok = names[string(line[:i])]
-	if !ok {
-		name = strings.ToLower(string(line[:i]))
-		names[string(line[:i])] = name
-	}
-	return name, line[i+1:], true
+	p.next = k + 1
+	return p.seen[k].name, line[i+1:], true
 }
 
 // stripCommentTrim removes an end-of-line "#" comment and surrounding space.

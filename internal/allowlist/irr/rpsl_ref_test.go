@@ -68,7 +68,7 @@ func parseRPSLReference(data []byte, keep func(name string) bool) (*RPSLAnswer, 
 				a.Value += v
 			}
 		default:
-			name, rest, ok := splitAttr(line, names)
+			name, rest, ok := splitAttrReference(line, names)
 			if !ok {
 				return nil, &ParseError{Line: lineNo, Msg: fmt.Sprintf("not an RPSL attribute line: %q", clip(line))}
 			}
@@ -87,6 +87,24 @@ func parseRPSLReference(data []byte, keep func(name string) bool) (*RPSLAnswer, 
 		return nil, &ParseError{Line: lineNo, Msg: "answer ends inside an object (no blank line after it)", Truncated: true}
 	}
 	return ans, nil
+}
+
+func splitAttrReference(line []byte, names map[string]string) (name string, value []byte, ok bool) {
+	i := bytes.IndexByte(line, ':')
+	if i <= 0 {
+		return "", nil, false
+	}
+	for _, c := range line[:i] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return "", nil, false
+		}
+	}
+	name, ok = names[string(line[:i])]
+	if !ok {
+		name = strings.ToLower(string(line[:i]))
+		names[string(line[:i])] = name
+	}
+	return name, line[i+1:], true
 }
 
 func stripCommentBytes(v []byte) string {
