@@ -27,7 +27,7 @@ type Policy struct {
 
 // Filtered is the outcome of applying a Policy.
 type Filtered struct {
-	Accepted []irr.Route    // in answer order, duplicates included
+	Accepted []*irr.Route   // in answer order, duplicates included; point into Apply's routes
 	Prefixes []netip.Prefix // distinct accepted prefixes, sorted
 	Dropped  map[string]int // reason → count
 	Poisoned []irr.Route    // accepted by every rule but too broad
@@ -47,19 +47,22 @@ const (
 
 // Apply filters routes by origin, family, source, maintainer and RPKI state.
 func (p Policy) Apply(routes []irr.Route) Filtered {
-	f := Filtered{Dropped: map[string]int{}, Accepted: make([]irr.Route, 0, len(routes)), Prefixes: make([]netip.Prefix, 0, len(routes))}
-	for _, r := range routes {
+	// Accepted points into routes rather than copying them: a route is a
+	// large struct, and Meta's answer has thousands.
+	f := Filtered{Dropped: map[string]int{}, Accepted: make([]*irr.Route, 0, len(routes)), Prefixes: make([]netip.Prefix, 0, len(routes))}
+	for i := range routes {
+		r := &routes[i]
 		reason := p.reject(r)
 		if reason == "" && r.Err != nil {
 			reason = dropBadPrefix
-			f.Invalid = append(f.Invalid, r)
+			f.Invalid = append(f.Invalid, *r)
 		}
 		if reason != "" {
 			f.Dropped[reason]++
 			continue
 		}
 		if p.tooBroad(r.Prefix) {
-			f.Poisoned = append(f.Poisoned, r)
+			f.Poisoned = append(f.Poisoned, *r)
 			continue
 		}
 		f.Accepted = append(f.Accepted, r)
@@ -69,7 +72,7 @@ func (p Policy) Apply(routes []irr.Route) Filtered {
 	return f
 }
 
-func (p Policy) reject(r irr.Route) string {
+func (p Policy) reject(r *irr.Route) string {
 	if !strings.EqualFold(r.Origin, p.ASN) {
 		return dropOrigin
 	}
