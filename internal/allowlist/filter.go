@@ -112,18 +112,19 @@ func (p Policy) tooBroad(pfx netip.Prefix) bool {
 // Digest is "sha256:<hex>" of the distinct accepted prefixes, sorted, one
 // per line: it changes exactly when the accepted registrations do.
 func Digest(prefixes []netip.Prefix) string {
-	var b []byte
+	h := sha256.New()
+	var line [64]byte // the longest prefix, "ffff:…:ffff/128", is 43 bytes
 	for _, p := range prefixset.Dedup(prefixes) {
 		// What fmt.Fprintln(h, p) wrote, without fmt per prefix.
+		b := line[:0]
 		if p.IsValid() {
 			b = p.AppendTo(b)
 		} else {
 			b = append(b, p.String()...)
 		}
-		b = append(b, '\n')
+		h.Write(append(b, '\n'))
 	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
 }
 
 // droppedSummary is "12 RPKI pseudo-object, 3 …" in a stable order.

@@ -688,7 +688,9 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 		}
 		switch rep.Code {
 		case 'A':
-			for _, tok := range strings.Fields(string(rep.Data)) {
+			toks := strings.Fields(string(rep.Data))
+			ans.Routes = slices.Grow(ans.Routes, len(toks)) // routes are large: no growing by copies
+			for _, tok := range toks {
 				p, err := ParsePrefix(tok, f.v6)
 				if err != nil {
 					return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("answer from %s to %s: %v", o.Server, f.cmd, err)}

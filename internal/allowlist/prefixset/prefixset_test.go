@@ -174,7 +174,15 @@ func TestDedupMatchesPrefixCompare(t *testing.T) {
 			if rng.IntN(3) == 0 {
 				a = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 15: byte(rng.IntN(256))})
 			}
-			in = append(in, netip.PrefixFrom(a, rng.IntN(a.BitLen()+1))) // host bits and duplicates included
+			switch rng.IntN(12) {
+			case 0:
+				in = append(in, netip.Prefix{}, netip.PrefixFrom(a, a.BitLen()+8)) // invalid ones
+			case 1:
+				m := netip.AddrFrom16(a.As16()) // IPv4-mapped IPv6 sorts as IPv6
+				in = append(in, netip.PrefixFrom(m, 96+rng.IntN(33)))
+			default:
+				in = append(in, netip.PrefixFrom(a, rng.IntN(a.BitLen()+1))) // host bits and duplicates included
+			}
 		}
 		want := make([]netip.Prefix, 0, len(in))
 		for _, p := range in {
