@@ -26,6 +26,7 @@ func sameOutcome(t *testing.T, what string, got, want any, gotErr, wantErr error
 }
 
 func checkAgainstReference(t *testing.T, data []byte, maxBytes int) {
+	t.Helper()
 	for _, keep := range []func(string) bool{nil, routeAttr} {
 		got, gotErr := ParseRPSLAttrs(data, keep)
 		want, wantErr := parseRPSLReference(data, keep)
@@ -44,8 +45,13 @@ func checkAgainstReference(t *testing.T, data []byte, maxBytes int) {
 		cut = cut[:maxBytes+1]
 	}
 	want, wantErr := readRPSLReference(cut, o, "q")
-	// Whole, and one byte per read so that lines straddle every boundary.
-	for _, r := range []io.Reader{bytes.NewReader(data), iotest.OneByteReader(bytes.NewReader(data))} {
+	// Whole, and in small pieces so that lines straddle read boundaries:
+	// one byte at a time for small inputs, odd-sized pieces for large ones.
+	pieces := io.Reader(iotest.OneByteReader(bytes.NewReader(data)))
+	if len(data) > 4<<10 {
+		pieces = &chunked{data: data, n: 4093}
+	}
+	for _, r := range []io.Reader{bytes.NewReader(data), pieces} {
 		got, gotErr := readRPSL(r, o, "q")
 		sameOutcome(t, "readRPSL", got, want, gotErr, wantErr)
 	}
@@ -78,7 +84,7 @@ func TestRPSLStreamingOnARealisticAnswer(t *testing.T) {
 	data := []byte(irrtest.RPSL(irrtest.Generate(1, 3000).Select("AS32934", nil, true, true)))
 	checkAgainstReference(t, data, 16<<20)
 	// Cut at many places: inside objects, lines and comments.
-	for cut := 1; cut < len(data); cut += len(data)/97 + 1 {
+	for cut := 1; cut < len(data); cut += len(data)/37 + 1 {
 		checkAgainstReference(t, data[:cut], 16<<20)
 	}
 	checkAgainstReference(t, data, len(data)/2) // too large
@@ -89,6 +95,21 @@ func TestRPSLStreamingLongLine(t *testing.T) {
 	data := []byte("route: 192.0.2.0/24\norigin: AS1\nremarks: " + long + "\nmnt-by: " + long + "\n\n")
 	checkAgainstReference(t, data, 16<<20)
 	checkAgainstReference(t, data[:len(data)-3], 16<<20) // ends inside the long line
+}
+
+// chunked reads at most n bytes at a time.
+type chunked struct {
+	data []byte
+	n    int
+}
+
+func (c *chunked) Read(b []byte) (int, error) {
+	if len(c.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(b[:min(len(b), c.n)], c.data)
+	c.data = c.data[n:]
+	return n, nil
 }
 
 // resetAfter is a connection that is reset by the server after n bytes.
