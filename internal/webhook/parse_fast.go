@@ -3,6 +3,7 @@ package webhook
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 )
 
 // parseFast decodes a body in one pass: the envelope by hand, each change's
@@ -13,6 +14,7 @@ import (
 // falls back alone, through the reference decodeChange.
 func parseFast(body []byte) (*Notification, bool) {
 	r := &reader{s: string(body), raw: []byte(string(body))}
+	r.guess = lastField(r.s)
 	if r.peek() != '{' || !r.enter() {
 		return nil, false
 	}
@@ -199,7 +201,7 @@ func (r *reader) change() (Change, bool) {
 		case key == "value" && valueStart < 0:
 			r.peek()
 			valueStart = r.i
-			guess = "messages"
+			guess = r.guess
 			if haveField {
 				guess = field
 			}
@@ -216,6 +218,27 @@ func (r *reader) change() (Change, bool) {
 			return Change{}, false
 		}
 	}
+}
+
+// lastField guesses how to read a value that comes before its field: a
+// body usually holds one change, whose field is among its last bytes
+// (`"field":"history"}]}]}`); else "messages", the field of nearly every
+// webhook. A wrong guess costs a second decode, never a wrong result.
+func lastField(s string) string {
+	tail := s[max(0, len(s)-128):]
+	i := strings.LastIndex(tail, `"field"`)
+	if i < 0 {
+		return "messages"
+	}
+	rest := strings.TrimLeft(tail[i+len(`"field"`):], " \t\r\n")
+	rest, ok := strings.CutPrefix(rest, ":")
+	rest = strings.TrimLeft(rest, " \t\r\n")
+	if rest, ok2 := strings.CutPrefix(rest, `"`); ok && ok2 {
+		if name, _, found := strings.Cut(rest, `"`); found && name != "" {
+			return name
+		}
+	}
+	return "messages"
 }
 
 // tryDecode decodes the value at the reader's position as the value of

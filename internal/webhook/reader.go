@@ -20,6 +20,8 @@ type reader struct {
 	raw   []byte
 	i     int
 	depth int
+	// guess is the field to read a value as when it comes first.
+	guess string
 }
 
 // maxDepth is far deeper than any webhook; deeper bodies take the
