@@ -55,7 +55,7 @@ func runAllowlist(args []string) error {
 		}
 		return prefixset.Aggregate(ps)
 	}
-	fmt.Printf("allowlist benchmark: fake IRR server %s, %d objects, median of %d runs each (after one warm-up)\n", srv.Addr, len(data.Objects), *runs)
+	fmt.Printf("allowlist benchmark: fake IRR server %s, %d objects, median of %d runs each (after one warm-up), each pair interleaved\n", srv.Addr, len(data.Objects), *runs)
 	latencies := []time.Duration{0}
 	if *rtt > 0 {
 		latencies = append(latencies, *rtt)
@@ -90,57 +90,83 @@ func serveOnly(objects int, latency time.Duration) error {
 
 func compare(bin, addr, port string, runs int, truth func(v4, v6 bool) []netip.Prefix, data irrtest.Dataset) {
 	fmt.Println("IRRd style (!g), IPv4:")
-	ours := measure(runs, bin, "allowlist", "--server", addr, "--query", "irrd", "-4", "--no-header")
-	report("wa-hooks allowlist --query irrd -4", ours, describeOurs(ours.out, truth(true, false)))
+	ours := command{bin, []string{"allowlist", "--server", addr, "--query", "irrd", "-4", "--no-header"}}
 	if path, err := exec.LookPath("bgpq4"); err != nil {
+		t := measure(runs, ours)[0]
+		report("wa-hooks allowlist --query irrd -4", t, describeOurs(t.out, truth(true, false)))
 		fmt.Println("  bgpq4: not installed (apt-get install bgpq4); comparison skipped")
 	} else {
-		ref := measure(runs, path, "-h", addr, "-4", "-A", "-j", "AS32934")
-		report("bgpq4 -4 -A -j AS32934", ref, describeBgpq4(ref.out, truth(true, false)))
-		ratio(ours, ref, "bgpq4")
+		ts := measure(runs, ours, command{path, []string{"-h", addr, "-4", "-A", "-j", "AS32934"}})
+		report("wa-hooks allowlist --query irrd -4", ts[0], describeOurs(ts[0].out, truth(true, false)))
+		report("bgpq4 -4 -A -j AS32934", ts[1], describeBgpq4(ts[1].out, truth(true, false)))
+		ratio(ts[0], ts[1], "bgpq4")
 	}
 
 	fmt.Println("RPSL style (-i origin), both families:")
-	ours = measure(runs, bin, "allowlist", "--server", addr, "--query", "rpsl", "--no-header")
-	report("wa-hooks allowlist --query rpsl", ours, describeOurs(ours.out, truth(true, true)))
+	ours = command{bin, []string{"allowlist", "--server", addr, "--query", "rpsl", "--no-header"}}
 	if _, err := exec.LookPath("whois"); err != nil {
+		t := measure(runs, ours)[0]
+		report("wa-hooks allowlist --query rpsl", t, describeOurs(t.out, truth(true, true)))
 		fmt.Println("  whois: not installed (apt-get install whois); comparison skipped")
 	} else {
 		pipeline := fmt.Sprintf("whois -h 127.0.0.1 -p %s -- '-i origin AS32934' | grep ^route | awk '{print $2}' | sort", port)
-		ref := measure(runs, "/bin/sh", "-c", pipeline)
-		report("whois | grep ^route | awk | sort", ref, describePipeline(ref.out, truth(true, true), data))
-		ratio(ours, ref, "the whois pipeline")
+		ts := measure(runs, ours, command{"/bin/sh", []string{"-c", pipeline}})
+		report("wa-hooks allowlist --query rpsl", ts[0], describeOurs(ts[0].out, truth(true, true)))
+		report("whois | grep ^route | awk | sort", ts[1], describePipeline(ts[1].out, truth(true, true), data))
+		ratio(ts[0], ts[1], "the whois pipeline")
 	}
+}
+
+type command struct {
+	name string
+	args []string
 }
 
 type timing struct {
 	median, min time.Duration
+	cpu         time.Duration // median user+sys time of the process (and its children)
 	out         []byte
 	err         error
 }
 
-func measure(runs int, name string, args ...string) timing {
-	var t timing
-	var ds []time.Duration
+// measure runs the commands in turn, runs times each after one warm-up
+// round: interleaved, so that load from elsewhere on a shared machine falls
+// on all of them alike rather than on whichever ran during it.
+func measure(runs int, cmds ...command) []timing {
+	ts := make([]timing, len(cmds))
+	walls := make([][]time.Duration, len(cmds))
+	cpus := make([][]time.Duration, len(cmds))
 	for i := 0; i <= runs; i++ {
-		var stdout, stderr bytes.Buffer
-		cmd := exec.Command(name, args...)
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		start := time.Now()
-		err := cmd.Run()
-		d := time.Since(start)
-		if err != nil {
-			t.err = fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
-			return t
-		}
-		t.out = stdout.Bytes()
-		if i > 0 { // the first run warms caches
-			ds = append(ds, d)
+		for j, c := range cmds {
+			if ts[j].err != nil {
+				continue
+			}
+			var stdout, stderr bytes.Buffer
+			cmd := exec.Command(c.name, c.args...)
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			start := time.Now()
+			err := cmd.Run()
+			d := time.Since(start)
+			if err != nil {
+				ts[j].err = fmt.Errorf("%v: %s", err, strings.TrimSpace(stderr.String()))
+				continue
+			}
+			ts[j].out = stdout.Bytes()
+			if i > 0 { // the first round warms caches
+				walls[j] = append(walls[j], d)
+				cpus[j] = append(cpus[j], cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+			}
 		}
 	}
-	slices.Sort(ds)
-	t.median, t.min = ds[len(ds)/2], ds[0]
-	return t
+	for j := range ts {
+		if ts[j].err != nil {
+			continue
+		}
+		slices.Sort(walls[j])
+		slices.Sort(cpus[j])
+		ts[j].median, ts[j].min, ts[j].cpu = walls[j][len(walls[j])/2], walls[j][0], cpus[j][len(cpus[j])/2]
+	}
+	return ts
 }
 
 func report(label string, t timing, what string) {
@@ -148,7 +174,7 @@ func report(label string, t timing, what string) {
 		fmt.Printf("  %-38s failed: %v\n", label, t.err)
 		return
 	}
-	fmt.Printf("  %-38s %8.1f ms (min %6.1f)  %s\n", label, ms(t.median), ms(t.min), what)
+	fmt.Printf("  %-38s %8.1f ms (min %6.1f, cpu %5.1f)  %s\n", label, ms(t.median), ms(t.min), ms(t.cpu), what)
 }
 
 func ratio(ours, ref timing, name string) {
