@@ -20,7 +20,11 @@ func buildWaHooks(name string) (bin, dir string, cleanup func(), err error) {
 	cleanup = func() { os.RemoveAll(dir) }
 	bin = filepath.Join(dir, "wa-hooks")
 	fmt.Fprintln(os.Stderr, "building wa-hooks…")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	// Built the way .goreleaser.yaml builds releases, so the numbers are those
+	// of what users run.
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
 		cleanup()
 		return "", "", nil, fmt.Errorf("go build (run from the repository root): %v\n%s", err, out)
 	}
