@@ -90,9 +90,10 @@ type Options struct {
 // Receiver answers webhook requests. Create it with New, serve it with any
 // http.Server, and Close it after the server has shut down.
 type Receiver struct {
-	opts Options
-	now  func() time.Time
-	seq  atomic.Uint64
+	opts     Options
+	now      func() time.Time
+	seq      atomic.Uint64
+	verifier *signature.Verifier // nil when no App Secret is set
 
 	mu     sync.RWMutex // guards closed against sends on queue
 	closed bool
@@ -162,6 +163,9 @@ func New(opts Options) (*Receiver, error) {
 		stats: render.Summary{
 			ByStatus: map[int]int{}, ByField: map[string]int{}, ByType: map[string]int{}, Problems: map[string]int{},
 		},
+	}
+	if opts.AppSecret != "" {
+		rc.verifier = signature.NewVerifier(opts.AppSecret)
 	}
 	rc.queued = newByteGate(opts.QueueBytes)
 	rc.inflight = newByteGate(opts.InflightBytes)
@@ -316,11 +320,11 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 // verify checks the signature over the exact bytes. It returns the verdict
 // and, when the signature is not valid, the problem to report.
 func (rc *Receiver) verify(h http.Header, body []byte) (render.Signature, *render.Problem) {
-	if rc.opts.AppSecret == "" {
+	if rc.verifier == nil {
 		return render.SigUnchecked, nil
 	}
 	header := h.Get(signature.Header)
-	res := signature.Verify(rc.opts.AppSecret, body, header)
+	res := rc.verifier.Verify(body, header)
 	if res.OK() {
 		return render.SigValid, nil
 	}

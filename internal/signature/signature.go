@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+	"sync"
 )
 
 // Header names Meta uses.
@@ -154,19 +155,51 @@ func (r Result) String() string {
 // and being lenient here costs no security because the digest is compared in
 // full.
 func Verify(secret string, body []byte, header string) Result {
-	p := Parse(header)
+	return verifyParsed(Parse(header), secret, body, func() []byte { return mac(sha256.New, secret, body) })
+}
+
+// verifyParsed finishes Verify for a parsed header; sum256 computes the
+// HMAC-SHA256 of the body only when the header is worth comparing.
+func verifyParsed(p Parsed, secret string, body []byte, sum256 func() []byte) Result {
 	switch p.Reason {
 	case LegacySHA1:
 		p.LegacyMatch = hmac.Equal(p.sum, mac(sha1.New, secret, body))
 		return p.Result
 	case Valid:
-		if !hmac.Equal(p.sum, mac(sha256.New, secret, body)) {
+		if !hmac.Equal(p.sum, sum256()) {
 			p.Reason = Mismatch
 		}
 		return p.Result
 	default:
 		return p.Result
 	}
+}
+
+// Verifier is Verify for one App Secret and many bodies. It keeps keyed
+// HMAC-SHA256 states for reuse, so a receiver under load does not redo the
+// key schedule on every request. It is safe for concurrent use.
+type Verifier struct {
+	secret string
+	macs   sync.Pool
+}
+
+// NewVerifier returns a Verifier for secret.
+func NewVerifier(secret string) *Verifier {
+	v := &Verifier{secret: secret}
+	v.macs.New = func() any { return hmac.New(sha256.New, []byte(secret)) }
+	return v
+}
+
+// Verify is Verify(secret, body, header) for the Verifier's secret.
+func (v *Verifier) Verify(body []byte, header string) Result {
+	return verifyParsed(Parse(header), v.secret, body, func() []byte {
+		m := v.macs.Get().(hash.Hash)
+		m.Reset()
+		m.Write(body)
+		sum := m.Sum(make([]byte, 0, sha256.Size))
+		v.macs.Put(m)
+		return sum
+	})
 }
 
 // VerifySHA1 checks a legacy X-Hub-Signature value ("sha1=<hex>") in

@@ -2,6 +2,7 @@ package signature
 
 import (
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -81,9 +82,13 @@ func TestVerifyReasons(t *testing.T) {
 		{"legacy sha1 malformed", "sha1=abc", LegacySHA1, "3 hex digits, want 40", false},
 		{"mismatch", "sha256=" + strings.Repeat("0", 64), Mismatch, "", false},
 	}
+	verifier := NewVerifier("secret")
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := Verify("secret", body, tt.header)
+			if again := verifier.Verify(body, tt.header); again != r {
+				t.Fatalf("Verifier.Verify = %+v, Verify = %+v", again, r)
+			}
 			if r.Reason != tt.want {
 				t.Fatalf("Reason = %v (%s), want %v", r.Reason, r, tt.want)
 			}
@@ -100,6 +105,34 @@ func TestVerifyReasons(t *testing.T) {
 				t.Fatalf("String() = %q", s)
 			}
 		})
+	}
+}
+
+// TestVerifierReusesStateSafely checks that a pooled, reset HMAC gives every
+// body its own digest, from many goroutines at once.
+func TestVerifierReusesStateSafely(t *testing.T) {
+	v := NewVerifier("secret")
+	done := make(chan error)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 200; i++ {
+				body := []byte(strings.Repeat("b", g*i%97))
+				if !v.Verify(body, Sign("secret", body)).OK() {
+					done <- errors.New("a correct signature was refused")
+					return
+				}
+				if v.Verify(body, Sign("other", body)).OK() {
+					done <- errors.New("a wrong signature was accepted")
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
