@@ -271,14 +271,35 @@ func writeJSONString(buf *bytes.Buffer, s []byte) {
 }
 
 // Recorder appends records to a file. It is safe for concurrent use.
+//
+// With fsync, concurrent writers share the costly part (group commit): while
+// one batch is being written and synced, the lines that arrive meanwhile are
+// gathered and handed to the disk together by the next writer in line. Every
+// Write still returns only after its own line is on the disk; under load
+// there are simply fewer fsyncs than lines. Without fsync a write is cheap
+// and each line is written directly, which keeps latency lowest (measured:
+// batching there only added wake-ups to the tail latency).
 type Recorder struct {
-	mu   sync.Mutex
-	f    *os.File
-	sync bool
-	pool sync.Pool
-	path string
-	n    int
-	err  error
+	mu      sync.Mutex
+	flushed *sync.Cond // broadcast when a batch has been written
+	f       *os.File
+	sync    bool
+	pool    sync.Pool
+	path    string
+	n       int
+	err     error
+
+	pending []byte // encoded lines of the open batch
+	open    *batch // the batch new lines join
+	spare   []byte // the last written batch's buffer, for reuse
+	writing bool   // a writer is handing a batch to the OS
+}
+
+// batch is a group of lines written with one system call.
+type batch struct {
+	lines int
+	done  bool
+	err   error
 }
 
 // Open opens (creating if needed) the recording at path for appending. If an
@@ -294,7 +315,9 @@ func Open(path string, fsync bool) (*Recorder, error) {
 		f.Close()
 		return nil, err
 	}
-	return &Recorder{f: f, sync: fsync, path: path}, nil
+	r := &Recorder{f: f, sync: fsync, path: path, open: &batch{}}
+	r.flushed = sync.NewCond(&r.mu)
+	return r, nil
 }
 
 func closeTornLine(f *os.File) error {
@@ -327,8 +350,9 @@ func (r *Recorder) Count() int {
 	return r.n
 }
 
-// Write appends rec as one line with a single write call, so the line is in
-// the operating system's hands when Write returns.
+// Write appends rec as one line and returns once the line is in the
+// operating system's hands (on the disk, with fsync). Lines are never split
+// across system calls, so a crash can tear at most the last line.
 func (r *Recorder) Write(rec Record) error {
 	buf, _ := r.pool.Get().(*bytes.Buffer)
 	if buf == nil {
@@ -348,24 +372,61 @@ func (r *Recorder) Write(rec Record) error {
 	if r.f == nil {
 		return errors.New("recording is closed")
 	}
-	if _, err := r.f.Write(buf.Bytes()); err != nil {
-		r.err = err
-		return err
-	}
-	if r.sync {
-		if err := r.f.Sync(); err != nil {
+	if !r.sync {
+		if _, err := r.f.Write(buf.Bytes()); err != nil {
 			r.err = err
 			return err
 		}
+		r.n++
+		return nil
 	}
-	r.n++
-	return nil
+	r.pending = append(r.pending, buf.Bytes()...)
+	mine := r.open
+	mine.lines++
+	for !mine.done {
+		if r.writing {
+			r.flushed.Wait()
+			continue
+		}
+		r.writeOpenBatch()
+	}
+	return mine.err
+}
+
+// writeOpenBatch hands the open batch to the disk with one write and one
+// fsync, without holding the lock meanwhile so that new lines can gather
+// for the next batch. Called and returns with r.mu held.
+func (r *Recorder) writeOpenBatch() {
+	r.writing = true
+	data, b, f := r.pending, r.open, r.f
+	r.pending, r.open = r.spare[:0], &batch{}
+	r.mu.Unlock()
+	_, err := f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	r.mu.Lock()
+	b.done, b.err = true, err
+	if err != nil {
+		r.err = err
+	} else {
+		r.n += b.lines
+	}
+	r.spare = nil
+	if cap(data) <= 1<<20 {
+		r.spare = data[:0]
+	}
+	r.writing = false
+	r.flushed.Broadcast()
 }
 
 // Close flushes to disk and closes the file.
 func (r *Recorder) Close() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	for r.writing {
+		r.flushed.Wait()
+	}
 	if r.f == nil {
 		return nil
 	}
