@@ -13,6 +13,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/irrtest"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/prefixset"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/safewrite"
 )
 
 func TestScriptAllowlist(t *testing.T) {
@@ -53,10 +54,9 @@ func cmdHoldLock(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) != 1 {
 		ts.Fatalf("usage: holdlock FILE")
 	}
-	f, err := os.OpenFile(ts.MkAbs(args[0])+".lock", os.O_RDWR|os.O_CREATE, 0o644)
+	unlock, err := safewrite.Lock(ts.MkAbs(args[0]))
 	ts.Check(err)
-	ts.Check(syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB))
-	ts.Defer(func() { f.Close() })
+	ts.Defer(unlock)
 }
 
 // savemtime FILE VAR / checkmtime FILE VAR: remember a file's modification

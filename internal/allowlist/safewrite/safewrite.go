@@ -49,13 +49,13 @@ func Write(path string, data []byte, inPlace bool) error {
 		path = real
 	}
 	mode := fs.FileMode(0o644)
-	var owner *syscall.Stat_t
+	var keepOwner func(*os.File)
 	if fi, err := os.Stat(path); err == nil {
 		if !fi.Mode().IsRegular() {
 			return fmt.Errorf("%s is not a regular file", path)
 		}
 		mode = fi.Mode().Perm()
-		owner, _ = fi.Sys().(*syscall.Stat_t)
+		keepOwner = ownerKeeper(fi)
 	} else if inPlace && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -81,8 +81,8 @@ func Write(path string, data []byte, inPlace bool) error {
 	if err := tmp.Chmod(mode); err != nil {
 		return err
 	}
-	if owner != nil {
-		_ = tmp.Chown(int(owner.Uid), int(owner.Gid)) // only root may give files away; keep going otherwise
+	if keepOwner != nil {
+		keepOwner(tmp)
 	}
 	if err := tmp.Sync(); err != nil {
 		return fmt.Errorf("cannot flush %s to disk: %w", tmpName, err)
@@ -116,18 +116,6 @@ func writeInPlace(path string, data []byte, mode fs.FileMode) error {
 	return f.Close()
 }
 
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return fmt.Errorf("cannot flush directory %s: %w", dir, err)
-	}
-	return nil
-}
-
 // Restore puts prev back at path: the old content and mode, or no file at
 // all if there was none.
 func Restore(path string, prev Previous, inPlace bool) error {
@@ -157,15 +145,15 @@ func Lock(path string) (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open lock file %s: %w", name, err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockFile(f); err != nil {
 		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
+		if errors.Is(err, errWouldBlock) {
 			return nil, ErrLocked
 		}
 		return nil, fmt.Errorf("cannot lock %s: %w", name, err)
 	}
 	return func() {
-		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = unlockFile(f)
 		f.Close()
 	}, nil
 }
