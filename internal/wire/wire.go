@@ -242,25 +242,8 @@ func (e *encoder) object(depth int) error {
 		if err := e.value(depth + 1); err != nil {
 			return err
 		}
-		e.skipSpace()
-		if e.pos >= len(e.in) {
-			return e.errorf("unexpected end of input: expected ',' or '}' after object member")
-		}
-		switch e.in[e.pos] {
-		case ',':
-			e.pos++
-			e.out = append(e.out, ',')
-			if e.style.Spaced && e.style.Indent == "" {
-				e.out = append(e.out, ' ')
-			}
-			e.skipSpace()
-		case '}':
-			e.pos++
-			e.newline(depth)
-			e.out = append(e.out, '}')
-			return nil
-		default:
-			return e.errorf("unexpected %s: expected ',' or '}' after object member", describe(e.in, e.pos))
+		if done, err := e.separator(depth, '}', "object member"); done || err != nil {
+			return err
 		}
 	}
 }
@@ -279,27 +262,35 @@ func (e *encoder) array(depth int) error {
 		if err := e.value(depth + 1); err != nil {
 			return err
 		}
-		e.skipSpace()
-		if e.pos >= len(e.in) {
-			return e.errorf("unexpected end of input: expected ',' or ']' after array element")
-		}
-		switch e.in[e.pos] {
-		case ',':
-			e.pos++
-			e.out = append(e.out, ',')
-			if e.style.Spaced && e.style.Indent == "" {
-				e.out = append(e.out, ' ')
-			}
-			e.skipSpace()
-		case ']':
-			e.pos++
-			e.newline(depth)
-			e.out = append(e.out, ']')
-			return nil
-		default:
-			return e.errorf("unexpected %s: expected ',' or ']' after array element", describe(e.in, e.pos))
+		if done, err := e.separator(depth, ']', "array element"); done || err != nil {
+			return err
 		}
 	}
+}
+
+// separator reads what follows an object member or array element: a comma
+// (more to come) or the closing bracket (done).
+func (e *encoder) separator(depth int, closer byte, after string) (done bool, err error) {
+	e.skipSpace()
+	if e.pos >= len(e.in) {
+		return false, e.errorf("unexpected end of input: expected ',' or '%c' after %s", closer, after)
+	}
+	switch e.in[e.pos] {
+	case ',':
+		e.pos++
+		e.out = append(e.out, ',')
+		if e.style.Spaced && e.style.Indent == "" {
+			e.out = append(e.out, ' ')
+		}
+		e.skipSpace()
+		return false, nil
+	case closer:
+		e.pos++
+		e.newline(depth)
+		e.out = append(e.out, closer)
+		return true, nil
+	}
+	return false, e.errorf("unexpected %s: expected ',' or '%c' after %s", describe(e.in, e.pos), closer, after)
 }
 
 func (e *encoder) literal(word string) error {
