@@ -14,7 +14,8 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/wa-hooks/wa-hooks/internal/jsonstr"
 )
 
 // kind is the type of a JSON value.
@@ -171,7 +172,7 @@ func encode(buf []byte, n *node) []byte {
 	case kNumber:
 		return append(buf, n.str...)
 	case kString:
-		return appendString(buf, n.str)
+		return jsonstr.Append(buf, n.str)
 	case kArray:
 		buf = append(buf, '[')
 		for i, v := range n.vals {
@@ -187,53 +188,11 @@ func encode(buf []byte, n *node) []byte {
 			if i > 0 {
 				buf = append(buf, ',')
 			}
-			buf = appendString(buf, k)
+			buf = jsonstr.Append(buf, k)
 			buf = append(buf, ':')
 			buf = encode(buf, n.vals[i])
 		}
 		return append(buf, '}')
 	}
 	return buf
-}
-
-const hexDigits = "0123456789abcdef"
-
-func appendString(buf []byte, s string) []byte {
-	buf = append(buf, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			buf = append(buf, '\\', c)
-			i++
-		case c < 0x20:
-			switch c {
-			case '\n':
-				buf = append(buf, '\\', 'n')
-			case '\r':
-				buf = append(buf, '\\', 'r')
-			case '\t':
-				buf = append(buf, '\\', 't')
-			case '\b':
-				buf = append(buf, '\\', 'b')
-			case '\f':
-				buf = append(buf, '\\', 'f')
-			default:
-				buf = append(buf, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-		case c < utf8.RuneSelf:
-			buf = append(buf, c)
-			i++
-		default:
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 {
-				buf = append(buf, `\ufffd`...)
-			} else {
-				buf = append(buf, s[i:i+size]...)
-			}
-			i += size
-		}
-	}
-	return append(buf, '"')
 }

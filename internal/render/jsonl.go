@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
-	"unicode/utf8"
 
+	"github.com/wa-hooks/wa-hooks/internal/jsonstr"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
 
@@ -187,7 +187,7 @@ func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
 	}
 	str := func(key, v string, omitEmpty bool) {
 		if !omitEmpty || v != "" {
-			b = appendJSONString(append(b, key...), v)
+			b = jsonstr.Append(append(b, key...), v)
 		}
 	}
 	appendTime(`{"time":`, l.Time)
@@ -256,57 +256,6 @@ func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
 func jsonTime(t time.Time) bool {
 	_, off := t.Zone()
 	return t.Year() >= 0 && t.Year() <= 9999 && off > -24*3600 && off < 24*3600
-}
-
-// appendJSONString quotes s as encoding/json does with HTML escaping off:
-// quotes, backslashes and control characters escaped, invalid UTF-8 as
-// \ufffd, U+2028 and U+2029 escaped, everything else as is.
-func appendJSONString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
-		}
-		if c < utf8.RuneSelf {
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1:
-			b = append(append(b, s[start:i]...), `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
-			b = append(append(b, s[start:i]...), '\\', 'u', '2', '0', '2', hex[r&0xF])
-		default:
-			i += size
-			continue
-		}
-		i += size
-		start = i
-	}
-	return append(append(b, s[start:]...), '"')
 }
 
 // Problem writes a kind "error" line.
