@@ -10,20 +10,9 @@ import (
 	"time"
 
 	"github.com/charmbracelet/lipgloss"
-	"github.com/muesli/termenv"
 
 	"github.com/wa-hooks/wa-hooks/internal/sender"
 )
-
-func sendRenderer(colour bool) *lipgloss.Renderer {
-	r := lipgloss.NewRenderer(&bytes.Buffer{})
-	if colour {
-		r.SetColorProfile(termenv.ANSI256)
-	} else {
-		r.SetColorProfile(termenv.Ascii)
-	}
-	return r
-}
 
 func sampleSendResults() []sender.Result {
 	sent := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"facebookexternalua"},
@@ -77,7 +66,7 @@ func TestSendPrettyGolden(t *testing.T) {
 	}{{"send_plain.golden", false, false}, {"send_tty.golden", true, false}, {"send_verbose.golden", false, true}} {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			p := NewSendPretty(&buf, sendRenderer(tt.colour), SendOptions{Verbose: tt.verbose, NameWidth: 22})
+			p := NewSendPretty(&buf, renderer(tt.colour), SendOptions{Verbose: tt.verbose, NameWidth: 22})
 			for _, r := range sampleSendResults() {
 				if !tt.verbose {
 					r.Sent = nil
@@ -94,7 +83,7 @@ func TestSendSummaryWhenAllSucceed(t *testing.T) {
 	var buf bytes.Buffer
 	rep := &sender.Report{URL: "http://x/webhook", Deliveries: 2, Requests: 2, Events: 2, Succeeded: 2, ByStatus: map[int]int{200: 2},
 		Latency: sender.LatencyStats{Count: 2, Min: time.Millisecond, Max: 2 * time.Millisecond}, Elapsed: 5 * time.Millisecond, Throughput: 400}
-	NewSendPretty(&buf, sendRenderer(false), SendOptions{}).Summary(rep, "200")
+	NewSendPretty(&buf, renderer(false), SendOptions{}).Summary(rep, "200")
 	for _, want := range []string{"Sent 2 requests to http://x/webhook in 5.00ms", "✓ all 2 deliveries got 200"} {
 		if !bytes.Contains(buf.Bytes(), []byte(want)) {
 			t.Errorf("missing %q in\n%s", want, buf.String())
@@ -116,7 +105,7 @@ func TestSendJSONGolden(t *testing.T) {
 }
 
 func TestSendProgress(t *testing.T) {
-	st := NewStyles(sendRenderer(false))
+	st := NewStyles(renderer(false))
 	got := SendProgress(st, 80, 500, 1000, 3, 2*time.Second, 0)
 	for _, want := range []string{" 50%", "500/1000", "250 req/s", "3 failed"} {
 		if !bytes.Contains([]byte(got), []byte(want)) {
