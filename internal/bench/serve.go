@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -60,12 +63,12 @@ func runServe(args []string) error {
 	}
 
 	const secret = "bench-app-secret"
-	bodies, err := serveBenchBodies(secret, 20000)
+	bodies, err := serveBenchBodies(secret)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("serve benchmark: %d clients, %s per run, %d rounds, body %d bytes (signed, unique ids)\n",
-		*conc, *dur, *rounds, len(bodies[0].body))
+		*conc, *dur, *rounds, bodies.size())
 
 	serveArgs := []string{"serve", "--addr", "127.0.0.1:0", "--json", "--record", filepath.Join(dir, "rec.jsonl"), "--stale-after", "0"}
 	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+secret, "WA_HOOKS_VERIFY_TOKEN=bench", "NO_COLOR=1")
@@ -82,12 +85,19 @@ func runServe(args []string) error {
 				return err
 			}
 			drive(p.url, bodies, *conc, time.Second) // warm-up
+			cpu0 := procCPU(p.cmd.Process.Pid)
 			res := drive(p.url, bodies, *conc, *dur)
+			cpu := procCPU(p.cmd.Process.Pid) - cpu0
 			if err := p.stop(); err != nil {
 				return fmt.Errorf("%s: %v", which, err)
 			}
-			fmt.Printf("  round %d %-9s %9.0f req/s  p50 %7s  p99 %7s  (%d requests, %d errors)\n",
-				r+1, which, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond), res.n, res.errors)
+			cpuPerReq := time.Duration(0)
+			if res.n > 0 {
+				cpuPerReq = cpu / time.Duration(res.n)
+			}
+			fmt.Printf("  round %d %-9s %9.0f req/s  p50 %7s  p99 %7s  server CPU %5.1f µs/request  (%d requests, %d errors)\n",
+				r+1, which, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond),
+				float64(cpuPerReq.Nanoseconds())/1e3, res.n, res.errors)
 			if res.rps > best[i].rps {
 				best[i] = res
 			}
@@ -125,7 +135,7 @@ func runServe(args []string) error {
 			}
 		}
 	}()
-	res := drive(p.url, []signedBody{big}, *bigClients, *bigDur)
+	res := drive(p.url, big, *bigClients, *bigDur)
 	hwm := procRSS(p.cmd.Process.Pid, "VmHWM")
 	close(stopPoll)
 	if err := p.stop(); err != nil {
@@ -137,19 +147,32 @@ func runServe(args []string) error {
 		verdict = "MISSES"
 	}
 	fmt.Printf("peak RSS: %.0f MB while %d clients posted %.1f MB bodies (%d requests in %s, %.0f MB/s, p99 %s; goal < 200 MB: %s)\n",
-		peakMB, *bigClients, float64(len(big.body))/(1<<20), res.n, *bigDur, float64(res.n)*float64(len(big.body))/(1<<20)/bigDur.Seconds(),
+		peakMB, *bigClients, float64(big.size())/(1<<20), res.n, *bigDur, float64(res.n)*float64(big.size())/(1<<20)/bigDur.Seconds(),
 		res.p99.Round(time.Millisecond), verdict)
 	return nil
 }
 
-type signedBody struct {
-	body []byte
-	sig  string
+// bodySource gives each request's body and signature; clients call it
+// concurrently.
+type bodySource interface {
+	next() ([]byte, string)
+	size() int
 }
 
-// serveBenchBodies are copies of a realistic text message in wire form,
-// each with its own wamid, signed.
-func serveBenchBodies(secret string, n int) ([]signedBody, error) {
+// uniqueBodies is a realistic text message in wire form whose wamid
+// carries the request number, signed as each request is built, so that no
+// two requests of a run are alike: repeated bodies would make serve report
+// retries and duplicates, which is not the traffic being measured.
+type uniqueBodies struct {
+	template []byte
+	at       int // offset of the request number's digits in template
+	secret   []byte
+	n        atomic.Int64 // requests built so far, across runs
+}
+
+const idDigits = 12
+
+func serveBenchBodies(secret string) (*uniqueBodies, error) {
 	f, ok := fixtures.Get("messages.text.ad_referral")
 	if !ok {
 		return nil, errors.New("fixture messages.text.ad_referral is missing")
@@ -158,32 +181,59 @@ func serveBenchBodies(secret string, n int) ([]signedBody, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]signedBody, n)
-	for i := range out {
-		b := bytes.Replace(base, []byte(`"wamid.`), []byte(fmt.Sprintf(`"wamid.bench%07d`, i)), 1)
-		out[i] = signedBody{b, signature.Sign(secret, b)}
+	marker := []byte(`"wamid.`)
+	i := bytes.Index(base, marker)
+	if i < 0 {
+		return nil, errors.New("no wamid in messages.text.ad_referral")
 	}
-	return out, nil
+	i += len(marker)
+	prefix := []byte("bench" + strings.Repeat("0", idDigits))
+	t := append(append(append([]byte{}, base[:i]...), prefix...), base[i:]...)
+	return &uniqueBodies{template: t, at: i + len("bench"), secret: []byte(secret)}, nil
 }
 
+func (u *uniqueBodies) size() int { return len(u.template) }
+
+func (u *uniqueBodies) next() ([]byte, string) {
+	i := u.n.Add(1)
+	b := append([]byte(nil), u.template...)
+	digits := b[u.at : u.at+idDigits]
+	for k := len(digits) - 1; k >= 0; k-- {
+		digits[k] = byte('0' + i%10)
+		i /= 10
+	}
+	m := hmac.New(sha256.New, u.secret)
+	m.Write(b)
+	return b, signature.PrefixSHA256 + hex.EncodeToString(m.Sum(nil))
+}
+
+// fixedBody sends the same signed bytes every time.
+type fixedBody struct {
+	b   []byte
+	sig string
+}
+
+func (f fixedBody) size() int              { return len(f.b) }
+func (f fixedBody) next() ([]byte, string) { return f.b, f.sig }
+
 // bigBody is a text message of about 3 MB, the most Meta sends.
-func bigBody(secret string) (signedBody, error) {
+func bigBody(secret string) (fixedBody, error) {
 	f, ok := fixtures.Get("messages.text")
 	if !ok {
-		return signedBody{}, errors.New("fixture messages.text is missing")
+		return fixedBody{}, errors.New("fixture messages.text is missing")
 	}
 	base, err := wire.Encode(f.Body)
 	if err != nil {
-		return signedBody{}, err
+		return fixedBody{}, err
 	}
 	i := bytes.Index(base, []byte(`"body":"`))
 	if i < 0 {
-		return signedBody{}, errors.New("no text body in messages.text")
+		return fixedBody{}, errors.New("no text body in messages.text")
 	}
 	i += len(`"body":"`)
 	filler := bytes.Repeat([]byte("caf\\u00e9 lorem ipsum \\/ dolor "), (3<<20-len(base))/31)
 	b := append(append(append([]byte{}, base[:i]...), filler...), base[i:]...)
-	return signedBody{b, signature.Sign(secret, b)}, nil
+	return fixedBody{b, signature.Sign(secret, b)}, nil
 }
 
 type loadResult struct {
@@ -194,11 +244,10 @@ type loadResult struct {
 
 // drive posts bodies from conc keep-alive clients for d and reports
 // throughput and latency percentiles.
-func drive(url string, bodies []signedBody, conc int, d time.Duration) loadResult {
+func drive(url string, bodies bodySource, conc int, d time.Duration) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	defer tr.CloseIdleConnections()
-	var next atomic.Int64
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
@@ -212,11 +261,11 @@ func drive(url string, bodies []signedBody, conc int, d time.Duration) loadResul
 			local := make([]time.Duration, 0, 1<<14)
 			bad := 0
 			for time.Now().Before(deadline) {
-				b := bodies[int(next.Add(1))%len(bodies)]
-				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(b.body))
+				body, sig := bodies.next()
+				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("User-Agent", "facebookexternalua")
-				req.Header.Set(signature.Header, b.sig)
+				req.Header.Set(signature.Header, sig)
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
@@ -323,6 +372,30 @@ func procRSS(pid int, field string) int64 {
 		}
 	}
 	return 0
+}
+
+// procCPU is the user+system time a process has used so far (Linux; 0
+// elsewhere). Server CPU per request is steadier than throughput on a busy
+// machine, because the load generator competes for the same cores.
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command name (which may contain spaces) start at
+	// state; utime and stime are the 14th and 15th fields overall.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(data[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	const clockTicks = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / clockTicks
 }
 
 // referenceServer is the bare baseline: read the body, answer 200.
