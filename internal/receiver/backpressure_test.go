@@ -1,9 +1,11 @@
 package receiver
 
 import (
+	"bufio"
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"sync"
 	"testing"
 	"time"
 
@@ -69,5 +71,72 @@ func TestByteGate(t *testing.T) {
 	<-done
 	if !g.tryAcquire(5) || g.tryAcquire(1) {
 		t.Fatal("accounting is off")
+	}
+}
+
+// lockedBuffer is an io.Writer that tests may read while handlers write.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+func (l *lockedBuffer) lines() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Count(l.buf.Bytes(), []byte("\n"))
+}
+
+// Handlers print for each other: one that finds another printing leaves its
+// job behind. Once every request is answered, every event must reach the
+// output (flushed, without waiting for Close), however the handlers raced.
+func TestNoEventLeftBehind(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		var out lockedBuffer
+		buffered := bufio.NewWriter(&out)
+		rc, err := New(Options{Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken,
+			Sink: render.NewJSONLines(buffered, render.JSONOptions{}),
+			// A slow flush (a busy terminal) holds the printer after it last
+			// looked at the queue: the window where jobs could be stranded.
+			Flush: func() { time.Sleep(200 * time.Microsecond); _ = buffered.Flush() }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body := wireFixture(t, "messages.text")
+		sig := signature.Sign(testSecret, body)
+		const n = 64
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Odd rounds spread the requests over a few flush periods,
+				// so that some arrive while a timer's flush holds the
+				// printer; even rounds send them all at once.
+				time.Sleep(time.Duration(round%2*(i%16)) * 300 * time.Microsecond)
+				req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+				req.Header.Set(signature.Header, sig)
+				w := httptest.NewRecorder()
+				rc.ServeHTTP(w, req)
+				if w.Code != 200 {
+					t.Errorf("status %d", w.Code)
+				}
+			}()
+		}
+		wg.Wait()
+		// The last flush may be a timer's, up to flushEvery later; wait for
+		// it, but give up long after.
+		for deadline := time.Now().Add(5 * time.Second); out.lines() < n && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		if got := out.lines(); got != n {
+			t.Fatalf("round %d: %d of %d events printed after every request was answered", round, got, n)
+		}
+		rc.Close()
 	}
 }

@@ -10,8 +10,13 @@
 //
 // Only what decides the answer runs before it: reading, verifying, parsing
 // (a bad body gets 400) and appending the recording line (so a crash never
-// loses a request Meta was told we received). Printing, deduplication and
-// forwarding happen after the answer, on other goroutines.
+// loses a request Meta was told we received). Deduplication and printing
+// happen after the answer has been sent, forwarding on other goroutines.
+//
+// There is no output goroutine. A handler that has sent its answer queues
+// its job and, unless another handler is already printing, prints everything
+// queued; a handler that finds the printer busy leaves its job to it. Waking
+// a dedicated goroutine for every request cost more CPU than the printing.
 package receiver
 
 import (
@@ -79,8 +84,9 @@ type Options struct {
 	// large bodies take turns (their clients wait on TCP) instead of
 	// growing memory.
 	InflightBytes int64
-	// Flush, when set, is called by the worker whenever the queue runs
-	// empty: output can be buffered under load and still appear at once
+	// Flush, when set, is called when the queue runs empty, at most every
+	// flushEvery while requests keep coming and within flushEvery of the
+	// last one: output can be buffered under load and still appear at once
 	// when events trickle in.
 	Flush func()
 	// DedupSize bounds how many event keys and bodies are remembered.
@@ -98,17 +104,23 @@ type Receiver struct {
 	mu     sync.RWMutex // guards closed against sends on queue
 	closed bool
 	queue  chan job
-	done   chan struct{}
+	// waiting counts jobs queued and not yet taken by a printer; a printer
+	// that is about to stop looks at it so that no job is left behind.
+	waiting atomic.Int64
 
-	// queued bounds the bytes of bodies waiting for the worker; inflight
+	// queued bounds the bytes of bodies waiting to be printed; inflight
 	// the bytes of bodies being handled before the answer.
 	queued   *byteGate
 	inflight *byteGate
 
-	// Owned by the worker goroutine.
-	dedup *dedup
-	stats render.Summary
-	start time.Time
+	// printing is held by the one goroutine printing; it owns what follows.
+	printing   sync.Mutex
+	dirty      bool // printed since the last Flush
+	lastFlush  time.Time
+	flushTimer *time.Timer // pending Flush after a burst; nil when none
+	dedup      *dedup
+	stats      render.Summary
+	start      time.Time
 }
 
 // job is one thing for the worker to report, in arrival order.
@@ -157,7 +169,6 @@ func New(opts Options) (*Receiver, error) {
 		opts:  opts,
 		now:   now,
 		queue: make(chan job, opts.QueueSize),
-		done:  make(chan struct{}),
 		dedup: newDedup(opts.DedupSize),
 		start: now(),
 		stats: render.Summary{
@@ -173,9 +184,8 @@ func New(opts Options) (*Receiver, error) {
 		rc.stats.RecordPath = opts.Recorder.Path()
 	}
 	if opts.Forwarder != nil {
-		opts.Forwarder.report = rc.enqueue
+		opts.Forwarder.report = func(j job) { rc.report(nil, j) }
 	}
-	go rc.work()
 	return rc, nil
 }
 
@@ -252,8 +262,9 @@ func (rc *Receiver) handshake(w http.ResponseWriter, r *http.Request, req render
 	w.Header().Set("Content-Length", strconv.Itoa(len(res.Challenge)))
 	w.WriteHeader(http.StatusOK)
 	io.WriteString(w, res.Challenge)
-	rc.enqueueAfter(w, job{req: req, handshake: &render.Handshake{Request: req, Challenge: res.Challenge}})
+	rc.queueJob(w, job{req: req, handshake: &render.Handshake{Request: req, Challenge: res.Challenge}})
 	rc.forwardHandshake(req.Seq, r.URL.RawQuery, res.Challenge)
+	rc.print(w)
 }
 
 func (rc *Receiver) forwardHandshake(seq uint64, rawQuery, challenge string) {
@@ -309,12 +320,13 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 	if problem != nil { // --accept-invalid: answered 200, still flagged
 		problem.Request = req
 		problem.Accepted = true
-		rc.enqueueAfter(w, sigJob(job{req: req, problem: problem}, req.Signature, r.Header))
+		rc.queueJob(w, sigJob(job{req: req, problem: problem}, req.Signature, r.Header))
 	}
-	rc.enqueueAfter(w, job{req: req, note: note})
+	rc.queueJob(w, job{req: req, note: note})
 	if f := rc.opts.Forwarder; f != nil {
 		f.Post(req.Seq, r.URL.RawQuery, r.Header, body)
 	}
+	rc.print(w)
 }
 
 // verify checks the signature over the exact bytes. It returns the verdict
@@ -356,7 +368,7 @@ func (rc *Receiver) rejectSignature(w http.ResponseWriter, h http.Header, req re
 	}
 	http.Error(w, "invalid signature: "+signatureWord(req.Signature), http.StatusUnauthorized)
 	p.Request = req
-	rc.enqueue(sigJob(job{req: req, problem: p}, req.Signature, h))
+	rc.report(w, sigJob(job{req: req, problem: p}, req.Signature, h))
 }
 
 func signatureWord(s render.Signature) string {
@@ -375,7 +387,7 @@ func (rc *Receiver) reject(w http.ResponseWriter, req render.Request, body []byt
 		return
 	}
 	http.Error(w, http.StatusText(status)+": "+publicReason(kind, msg), status)
-	rc.enqueue(job{req: req, problem: &render.Problem{Request: req, Kind: kind, Message: msg, Hint: hint}})
+	rc.report(w, job{req: req, problem: &render.Problem{Request: req, Kind: kind, Message: msg, Hint: hint}})
 }
 
 // publicReason is what the HTTP caller is told; it never includes anything
@@ -394,7 +406,7 @@ func (rc *Receiver) recordFailed(w http.ResponseWriter, req render.Request, body
 	req.Status = http.StatusInternalServerError
 	req.Body = body
 	http.Error(w, "could not record the request", http.StatusInternalServerError)
-	rc.enqueue(job{req: req, problem: &render.Problem{Request: req, Kind: render.ProblemRecord,
+	rc.report(w, job{req: req, problem: &render.Problem{Request: req, Kind: render.ProblemRecord,
 		Message: "could not write the recording, answered 500 so the sender retries: " + err.Error(),
 		Hint:    "check the disk and the --record path"}})
 }
@@ -410,45 +422,92 @@ func (rc *Receiver) record(req render.Request, body []byte, errMsg string) error
 	})
 }
 
-// enqueue hands a job to the output worker; after Close it is dropped. It
-// is called after the answer was written, so waiting here for room only
-// slows the client's next request, never this one's answer.
-func (rc *Receiver) enqueue(j job) {
+// report queues a job and prints. w is the request's response (nil for
+// reports that answer nothing): its answer is sent before this goroutine
+// waits for room in the queue or prints for others.
+func (rc *Receiver) report(w http.ResponseWriter, j job) {
+	rc.queueJob(w, j)
+	rc.print(w)
+}
+
+// queueJob adds a job to the output queue; after Close it is dropped. When
+// the queue is full it first sends w's answer, then waits for room, so the
+// wait only slows the client's next request, never this one's answer.
+func (rc *Receiver) queueJob(w http.ResponseWriter, j job) {
 	size := int64(len(j.req.Body))
-	rc.queued.acquire(size)
+	if !rc.queued.tryAcquire(size) {
+		flush(w)
+		rc.queued.acquire(size)
+	}
 	rc.mu.RLock()
 	defer rc.mu.RUnlock()
 	if rc.closed {
 		rc.queued.release(size)
 		return
 	}
-	rc.queue <- j
+	select {
+	case rc.queue <- j:
+	default:
+		flush(w)
+		rc.queue <- j // the goroutine printing makes room
+	}
+	rc.waiting.Add(1)
 }
 
-// enqueueAfter queues a job for a request whose answer is written but not
-// necessarily sent: net/http sends it, in one write, when the handler
-// returns. If the queue has room that is at once; if it is full, the answer
-// is flushed first, so waiting for room never delays it.
-func (rc *Receiver) enqueueAfter(w http.ResponseWriter, j job) {
-	size := int64(len(j.req.Body))
-	if rc.queued.tryAcquire(size) {
-		rc.mu.RLock()
-		if rc.closed {
-			rc.mu.RUnlock()
-			rc.queued.release(size)
-			return
-		}
-		select {
-		case rc.queue <- j:
-			rc.mu.RUnlock()
-			return
-		default:
-		}
-		rc.mu.RUnlock()
-		rc.queued.release(size)
+// print prints the queued jobs unless another goroutine is doing so: that
+// one takes this goroutine's job too. Before its last check for waiting
+// jobs a printer has released the lock, so a job queued while the lock was
+// held is either seen by that check or queued by a goroutine that will find
+// the lock free.
+func (rc *Receiver) print(w http.ResponseWriter) {
+	for rc.waiting.Load() > 0 && rc.printing.TryLock() {
+		flush(w) // this answer goes out before we print for everybody
+		w = nil
+		rc.printQueued()
+		rc.printing.Unlock()
 	}
-	flush(w)
-	rc.enqueue(j)
+}
+
+// printQueued handles jobs until the queue is empty, then flushes the
+// output if it has been flushEvery since the last flush, or arranges a
+// flush for then. Called with rc.printing held.
+func (rc *Receiver) printQueued() {
+	for more := true; more; {
+		select {
+		case j, ok := <-rc.queue:
+			if !ok {
+				return // closed: Close flushes
+			}
+			rc.waiting.Add(-1)
+			rc.handle(j)
+			rc.queued.release(int64(len(j.req.Body)))
+			rc.dirty = true
+		default:
+			more = false
+		}
+	}
+	if !rc.dirty || rc.opts.Flush == nil {
+		return
+	}
+	if since := time.Since(rc.lastFlush); since >= flushEvery {
+		rc.flushOutput()
+	} else if rc.flushTimer == nil {
+		rc.flushTimer = time.AfterFunc(flushEvery-since, func() {
+			// Handlers that found the lock held by this timer left their
+			// jobs to it: print them, then look again like any printer.
+			rc.printing.Lock()
+			rc.flushTimer = nil
+			rc.printQueued()
+			rc.printing.Unlock()
+			rc.print(nil)
+		})
+	}
+}
+
+// flushOutput is called with rc.printing held.
+func (rc *Receiver) flushOutput() {
+	rc.opts.Flush()
+	rc.dirty, rc.lastFlush = false, time.Now()
 }
 
 // byteGate lets callers hold up to limit bytes in total; one caller may
@@ -550,7 +609,16 @@ func (rc *Receiver) Close() render.Summary {
 		close(rc.queue)
 	}
 	rc.mu.Unlock()
-	<-rc.done
+	rc.printing.Lock()
+	defer rc.printing.Unlock()
+	rc.printQueued()
+	if rc.flushTimer != nil {
+		rc.flushTimer.Stop()
+		rc.flushTimer = nil
+	}
+	if rc.opts.Flush != nil {
+		rc.flushOutput()
+	}
 	s := rc.stats
 	s.Uptime = rc.now().Sub(rc.start)
 	if rec := rc.opts.Recorder; rec != nil {
@@ -562,50 +630,10 @@ func (rc *Receiver) Close() render.Summary {
 // Requests is how many requests were handled so far (health checks aside).
 func (rc *Receiver) Requests() uint64 { return rc.seq.Load() }
 
-// work is the output goroutine: it owns dedup and stats and calls the sink.
 // flushEvery bounds how long buffered output may wait while requests keep
 // coming: short enough that people see events at once, long enough that a
 // flood costs one write per burst rather than one per event.
 const flushEvery = 2 * time.Millisecond
-
-func (rc *Receiver) work() {
-	defer close(rc.done)
-	flush := rc.opts.Flush
-	if flush == nil {
-		flush = func() {}
-	}
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
-	dirty, armed := false, false
-	last := time.Now()
-	for {
-		select {
-		case j, ok := <-rc.queue:
-			if !ok {
-				flush()
-				return
-			}
-			rc.handle(j)
-			rc.queued.release(int64(len(j.req.Body)))
-			dirty = true
-			if len(rc.queue) == 0 {
-				if time.Since(last) >= flushEvery {
-					flush()
-					dirty, last = false, time.Now()
-				} else if !armed {
-					timer.Reset(flushEvery)
-					armed = true
-				}
-			}
-		case <-timer.C:
-			armed = false
-			if dirty {
-				flush()
-				dirty, last = false, time.Now()
-			}
-		}
-	}
-}
 
 func (rc *Receiver) handle(j job) {
 	switch {
