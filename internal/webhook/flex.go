@@ -63,6 +63,15 @@ func (f Flex) String() string { return string(f) }
 
 // Int64 returns the value as an integer, if it is one.
 func (f Flex) Int64() (int64, bool) {
+	// Most values that are not integers are empty (a missing timestamp):
+	// answer those without building strconv's error.
+	digits := string(f)
+	if len(digits) > 0 && (digits[0] == '-' || digits[0] == '+') {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 || digits[0] < '0' || digits[0] > '9' {
+		return 0, false
+	}
 	n, err := strconv.ParseInt(string(f), 10, 64)
 	return n, err == nil
 }
