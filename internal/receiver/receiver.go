@@ -314,6 +314,8 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 		rc.recordFailed(w, req, body, err)
 		return
 	}
+	// The answer may be sent before the handler returns (see print), so
+	// net/http cannot work the length out itself.
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)
 
@@ -693,7 +695,11 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	out := make([]render.Event, 0, len(evs))
 	for i, e := range evs {
 		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
-		if seen, ok := rc.dedup.event(e.Key(), req.Seq, req.Time); ok {
+		key := e.Key()
+		if !rc.opts.Redact { // a redacted event shows the key of what is shown
+			re.DedupKey = key
+		}
+		if seen, ok := rc.dedup.event(key, req.Seq, req.Time); ok {
 			re.Duplicate, re.FirstSeen, re.FirstRequest = true, seen.at, seen.req
 			rc.stats.Duplicates++
 		}

@@ -50,6 +50,9 @@ type Event struct {
 	// (a backlog delivered after downtime). Age is how old it was.
 	Stale bool
 	Age   time.Duration
+	// DedupKey, when set, is Event.Key() already worked out by the caller;
+	// it saves working it out again for the JSON line.
+	DedupKey string
 }
 
 // Problem kinds: what went wrong with a request as a whole.

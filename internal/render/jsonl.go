@@ -81,7 +81,10 @@ func NewEventLine(e Event) EventLine {
 		UserID: e.UserID, Username: e.Username, GroupID: e.GroupID, Status: e.Status, Errors: e.Errors,
 		Summary: e.Summary, Signature: e.Signature, Failed: IsFailure(e),
 		Duplicate: e.Duplicate || e.Retry, Retry: e.Retry, FirstRequest: e.FirstRequest,
-		Stale: e.Stale, Key: e.Key(), Raw: e.Raw,
+		Stale: e.Stale, Key: e.DedupKey, Raw: e.Raw,
+	}
+	if l.Key == "" {
+		l.Key = e.Key()
 	}
 	if !e.Timestamp.IsZero() {
 		ts := e.Timestamp.UTC()
