@@ -48,7 +48,7 @@ func (b *bounded[K]) see(k K, req uint64, at time.Time) (seen, bool) {
 
 // dedup remembers event keys (webhook.Event.Key) and whole bodies, so that
 // duplicates of an event and retries of a whole POST are flagged with when
-// the first copy came. Only the output worker uses it.
+// the first copy came. Only the goroutine printing uses it.
 type dedup struct {
 	events *bounded[string]
 	bodies *bounded[uint64]

@@ -76,7 +76,7 @@ type Options struct {
 	// QueueSize bounds how many answered requests may wait to be printed.
 	QueueSize int
 	// QueueBytes bounds the body bytes waiting to be printed; a handler
-	// that would go over waits (after answering) until the worker catches
+	// that would go over waits (after answering) until the printing catches
 	// up, so a flood of 3 MB bodies cannot grow memory without bound.
 	QueueBytes int64
 	// InflightBytes bounds the body bytes being read, verified, parsed and
@@ -123,7 +123,7 @@ type Receiver struct {
 	start      time.Time
 }
 
-// job is one thing for the worker to report, in arrival order.
+// job is one thing to report, in arrival order.
 type job struct {
 	req       render.Request
 	note      *webhook.Notification
@@ -131,11 +131,11 @@ type job struct {
 	handshake *render.Handshake
 	forward   *render.Forward
 	// sigHeader is set for a signature problem whose diagnosis (a few dozen
-	// HMACs over the body) is worked out after the answer, by the worker.
+	// HMACs over the body) is worked out after the answer, when printed.
 	sigHeader *string
 }
 
-// New returns a Receiver and starts its output worker.
+// New returns a Receiver.
 func New(opts Options) (*Receiver, error) {
 	if opts.Path == "" || opts.Path[0] != '/' {
 		return nil, fmt.Errorf("path %q must start with /", opts.Path)
@@ -302,7 +302,7 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 		return
 	}
 
-	note, err := webhook.Parse(body)
+	note, err := webhook.ParseShared(body) // body is never modified: recorded and forwarded as received
 	if err != nil {
 		rc.reject(w, req, body, http.StatusBadRequest, render.ProblemJSON, err.Error(),
 			"Meta posts a JSON object {\"object\":\"whatsapp_business_account\",\"entry\":[…]}")
@@ -714,8 +714,8 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 			}
 		}
 		rc.stats.Events++
-		rc.stats.ByField[e.Field]++
-		rc.stats.ByType[e.Type]++
+		countKey(rc.stats.ByField, e.Field)
+		countKey(rc.stats.ByType, e.Type)
 		if render.IsFailure(re) {
 			rc.stats.EventErrors++
 		}
@@ -730,6 +730,16 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		return // everything filtered out
 	}
 	rc.opts.Sink.Received(display, out)
+}
+
+// countKey adds one to m[k]. A new key is copied: k points into a request
+// body (see webhook.ParseShared), which the map would otherwise keep alive
+// for as long as serve runs.
+func countKey(m map[string]int, k string) {
+	if _, ok := m[k]; !ok {
+		k = strings.Clone(k)
+	}
+	m[k]++
 }
 
 // Filter selects events to show by field and type. Patterns are

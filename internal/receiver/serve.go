@@ -160,8 +160,9 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	defer ln.Close()
 
-	// Output is buffered and flushed whenever the worker's queue runs
-	// empty: one write per burst under load, immediate when idle.
+	// Output is buffered and flushed whenever the output queue runs empty
+	// (at most every few milliseconds under load): one write per burst
+	// under load, immediate when idle.
 	out := bufio.NewWriterSize(ios.Out, 64<<10)
 	var sink render.Sink
 	var pretty *render.Pretty

@@ -55,7 +55,7 @@ func TestCatalogTakesTheFastPath(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, body := range [][]byte{f.Body, w} {
-			n, ok := parseFast(body)
+			n, ok := parseFast(body, false)
 			if !ok {
 				t.Errorf("%s: the fast path gave up on the envelope", f.Name)
 				continue
@@ -94,6 +94,10 @@ func sameAsReference(t *testing.T, name string, body []byte) {
 	ge, we := got.Events(), want.Events()
 	if !reflect.DeepEqual(ge, we) {
 		t.Fatalf("%s: events differ from the reference\n got  %+v\n want %+v\nbody: %q", name, ge, we, body)
+	}
+	shared, err := ParseShared(bytes.Clone(body))
+	if err != nil || !reflect.DeepEqual(shared, got) || !reflect.DeepEqual(shared.Events(), ge) {
+		t.Fatalf("%s: ParseShared differs from Parse (error %v)\nbody: %q", name, err, body)
 	}
 }
 

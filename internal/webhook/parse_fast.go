@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"unsafe"
 )
 
 // parseFast decodes a body in one pass: the envelope by hand, each change's
@@ -12,8 +13,16 @@ import (
 // it cannot decode exactly as the reference would (errors, nulls and other
 // surprises in the envelope). A value that surprises the planned decoder
 // falls back alone, through the reference decodeChange.
-func parseFast(body []byte) (*Notification, bool) {
-	r := &reader{s: string(body), raw: []byte(string(body))}
+//
+// Unless shared, it works on copies: the strings it returns point into one,
+// the raw JSON spans into another, so that neither the caller's later
+// changes to body nor a change to a returned json.RawMessage can alter a
+// returned string.
+func parseFast(body []byte, shared bool) (*Notification, bool) {
+	r := &reader{s: unsafe.String(unsafe.SliceData(body), len(body)), raw: body}
+	if !shared {
+		r.s, r.raw = string(body), []byte(string(body))
+	}
 	r.guess = lastField(r.s)
 	if r.peek() != '{' || !r.enter() {
 		return nil, false
