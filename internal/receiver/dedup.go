@@ -10,26 +10,29 @@ import (
 // this many events; the oldest are forgotten first.
 const DefaultDedupSize = 100_000
 
+// seen is what is remembered of a key. It holds no pointers (the time as
+// Unix nanoseconds), and neither do the keys: a full table is two maps of a
+// hundred thousand entries that the garbage collector never has to scan.
 type seen struct {
-	at  time.Time
+	at  int64 // Unix nanoseconds
 	req uint64
 	n   int // copies so far, the first included
 }
 
 // bounded is a map that forgets its oldest keys beyond a size.
-type bounded[K comparable] struct {
-	m    map[K]seen // by value: no allocation per key
-	ring []K
+type bounded struct {
+	m    map[uint64]seen
+	ring []uint64
 	next int
 	size int
 }
 
-func newBounded[K comparable](size int) *bounded[K] {
-	return &bounded[K]{m: make(map[K]seen), size: size}
+func newBounded(size int) *bounded {
+	return &bounded{m: make(map[uint64]seen), size: size}
 }
 
 // see records k and returns what was known before (ok when seen earlier).
-func (b *bounded[K]) see(k K, req uint64, at time.Time) (seen, bool) {
+func (b *bounded) see(k uint64, req uint64, at time.Time) (seen, bool) {
 	if s, ok := b.m[k]; ok {
 		s.n++
 		b.m[k] = s
@@ -42,16 +45,18 @@ func (b *bounded[K]) see(k K, req uint64, at time.Time) (seen, bool) {
 		b.ring[b.next] = k
 		b.next = (b.next + 1) % b.size
 	}
-	b.m[k] = seen{at: at, req: req, n: 1}
+	b.m[k] = seen{at: at.UnixNano(), req: req, n: 1}
 	return seen{}, false
 }
 
-// dedup remembers event keys (webhook.Event.Key) and whole bodies, so that
-// duplicates of an event and retries of a whole POST are flagged with when
-// the first copy came. Only the goroutine printing uses it.
+// dedup remembers event keys (webhook.Event.Key) and whole bodies, by 64-bit
+// hashes, so that duplicates of an event and retries of a whole POST are
+// flagged with when the first copy came. (Two different keys share a hash
+// with odds of about 1 in 10^9 over a full table: an acceptable false
+// "duplicate" in a development tool.) Only the goroutine printing uses it.
 type dedup struct {
-	events *bounded[string]
-	bodies *bounded[uint64]
+	events *bounded
+	bodies *bounded
 	seed   maphash.Seed
 }
 
@@ -59,22 +64,28 @@ func newDedup(size int) *dedup {
 	if size <= 0 {
 		size = DefaultDedupSize
 	}
-	return &dedup{events: newBounded[string](size), bodies: newBounded[uint64](size), seed: maphash.MakeSeed()}
+	return &dedup{events: newBounded(size), bodies: newBounded(size), seed: maphash.MakeSeed()}
 }
 
-func (d *dedup) event(key string, req uint64, at time.Time) (seen, bool) {
+// event reports whether key was seen before, and when and in which request
+// it was first seen (in now's location).
+func (d *dedup) event(key string, req uint64, now time.Time) (firstAt time.Time, firstReq uint64, ok bool) {
 	if key == "" {
-		return seen{}, false
+		return time.Time{}, 0, false
 	}
-	return d.events.see(key, req, at)
+	s, ok := d.events.see(maphash.String(d.seed, key), req, now)
+	if !ok {
+		return time.Time{}, 0, false
+	}
+	return time.Unix(0, s.at).In(now.Location()), s.req, true
 }
 
 // body reports whether the exact bytes were received before: a retry. copyN
 // is which copy this is (2 for the first retry).
-func (d *dedup) body(b []byte, req uint64, at time.Time) (retry bool, copyN int, firstReq uint64, firstAt time.Time) {
-	s, ok := d.bodies.see(maphash.Bytes(d.seed, b), req, at)
+func (d *dedup) body(b []byte, req uint64, now time.Time) (retry bool, copyN int, firstReq uint64, firstAt time.Time) {
+	s, ok := d.bodies.see(maphash.Bytes(d.seed, b), req, now)
 	if !ok {
 		return false, 1, 0, time.Time{}
 	}
-	return true, s.n, s.req, s.at
+	return true, s.n, s.req, time.Unix(0, s.at).In(now.Location())
 }

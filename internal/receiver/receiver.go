@@ -699,8 +699,8 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		if !rc.opts.Redact { // a redacted event shows the key of what is shown
 			re.DedupKey = key
 		}
-		if seen, ok := rc.dedup.event(key, req.Seq, req.Time); ok {
-			re.Duplicate, re.FirstSeen, re.FirstRequest = true, seen.at, seen.req
+		if at, first, ok := rc.dedup.event(key, req.Seq, req.Time); ok {
+			re.Duplicate, re.FirstSeen, re.FirstRequest = true, at, first
 			rc.stats.Duplicates++
 		}
 		if retry {
