@@ -89,7 +89,11 @@ func runServe(args []string) error {
 	fmt.Printf("serve benchmark: %s, %d connections, %s per run, %d rounds, body ~%d bytes (signed, unique ids)\n",
 		generator, *conc, *dur, *rounds, bodies.size())
 
-	serveArgs := []string{"serve", "--addr", "127.0.0.1:0", "--json", "--record", filepath.Join(dir, "rec.jsonl"), "--stale-after", "0"}
+	// Each serve run records to a fresh file, removed after the run: a
+	// recording grown by every earlier round (~200 MB each) and its pages
+	// still waiting to be written back would weigh on later rounds.
+	recPath := filepath.Join(dir, "rec.jsonl")
+	serveArgs := []string{"serve", "--addr", "127.0.0.1:0", "--json", "--record", recPath, "--stale-after", "0"}
 	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+secret, "WA_HOOKS_VERIFY_TOKEN=bench", "NO_COLOR=1")
 	var results [2][]loadResult
 	var ratios []float64
@@ -116,6 +120,7 @@ func runServe(args []string) error {
 			if err := p.stop(); err != nil {
 				return fmt.Errorf("%s: %v", which, err)
 			}
+			_ = os.Remove(recPath)
 			fmt.Printf("  round %d %-9s %9.0f req/s  p50 %7s  p99 %7s  server CPU %5.1f µs/request  (%d requests, %d errors)\n",
 				r+1, which, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond),
 				res.cpuPerRequest(), res.n, res.errors)
