@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -74,30 +75,12 @@ func TestByteGate(t *testing.T) {
 	}
 }
 
-// lockedBuffer is an io.Writer that tests may read while handlers write.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *lockedBuffer) lines() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return bytes.Count(l.buf.Bytes(), []byte("\n"))
-}
-
 // Handlers print for each other: one that finds another printing leaves its
 // job behind. Once every request is answered, every event must reach the
 // output (flushed, without waiting for Close), however the handlers raced.
 func TestNoEventLeftBehind(t *testing.T) {
 	for round := 0; round < 20; round++ {
-		var out lockedBuffer
+		var out syncBuffer
 		buffered := bufio.NewWriter(&out)
 		rc, err := New(Options{Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken,
 			Sink: render.NewJSONLines(buffered, render.JSONOptions{}),
@@ -131,10 +114,11 @@ func TestNoEventLeftBehind(t *testing.T) {
 		wg.Wait()
 		// The last flush may be a timer's, up to flushEvery later; wait for
 		// it, but give up long after.
-		for deadline := time.Now().Add(5 * time.Second); out.lines() < n && time.Now().Before(deadline); {
+		printed := func() int { return strings.Count(out.String(), "\n") }
+		for deadline := time.Now().Add(5 * time.Second); printed() < n && time.Now().Before(deadline); {
 			time.Sleep(time.Millisecond)
 		}
-		if got := out.lines(); got != n {
+		if got := printed(); got != n {
 			t.Fatalf("round %d: %d of %d events printed after every request was answered", round, got, n)
 		}
 		rc.Close()

@@ -368,7 +368,7 @@ func (rc *Receiver) rejectSignature(w http.ResponseWriter, h http.Header, req re
 		rc.recordFailed(w, req, req.Body, err)
 		return
 	}
-	http.Error(w, "invalid signature: "+signatureWord(req.Signature), http.StatusUnauthorized)
+	answerError(w, "invalid signature: "+signatureWord(req.Signature), http.StatusUnauthorized)
 	p.Request = req
 	rc.report(w, sigJob(job{req: req, problem: p}, req.Signature, h))
 }
@@ -388,8 +388,20 @@ func (rc *Receiver) reject(w http.ResponseWriter, req render.Request, body []byt
 		rc.recordFailed(w, req, body, err)
 		return
 	}
-	http.Error(w, http.StatusText(status)+": "+publicReason(kind, msg), status)
+	answerError(w, http.StatusText(status)+": "+publicReason(kind, msg), status)
 	rc.report(w, job{req: req, problem: &render.Problem{Request: req, Kind: kind, Message: msg, Hint: hint}})
+}
+
+// answerError writes what http.Error writes, with a Content-Length: the
+// answer may be sent before the handler returns (see print), and net/http
+// only works the length out itself at the end.
+func answerError(w http.ResponseWriter, msg string, status int) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(msg)+1))
+	w.WriteHeader(status)
+	io.WriteString(w, msg+"\n")
 }
 
 // publicReason is what the HTTP caller is told; it never includes anything
@@ -407,7 +419,7 @@ func publicReason(kind, msg string) string {
 func (rc *Receiver) recordFailed(w http.ResponseWriter, req render.Request, body []byte, err error) {
 	req.Status = http.StatusInternalServerError
 	req.Body = body
-	http.Error(w, "could not record the request", http.StatusInternalServerError)
+	answerError(w, "could not record the request", http.StatusInternalServerError)
 	rc.report(w, job{req: req, problem: &render.Problem{Request: req, Kind: render.ProblemRecord,
 		Message: "could not write the recording, answered 500 so the sender retries: " + err.Error(),
 		Hint:    "check the disk and the --record path"}})

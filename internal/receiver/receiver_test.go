@@ -29,7 +29,7 @@ const (
 
 var fixedNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 
-// syncBuffer is a bytes.Buffer safe for the worker and the test to share.
+// syncBuffer is a bytes.Buffer safe for handlers and the test to share.
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -528,6 +528,45 @@ func TestParseSize(t *testing.T) {
 	for _, bad := range []string{"", "abc", "-1", "4XB", "0"} {
 		if _, err := ParseSize(bad); err == nil {
 			t.Errorf("ParseSize(%q) accepted", bad)
+		}
+	}
+}
+
+// A handler may send its answer before it returns (when it prints), so
+// every answer must carry its own length: never chunked.
+func TestAnswersCarryContentLength(t *testing.T) {
+	rc, _ := newJSONReceiver(t, nil)
+	srv := httptest.NewServer(rc)
+	defer func() { srv.Close(); rc.Close() }()
+	body := wireFixture(t, "messages.text")
+	for _, tc := range []struct {
+		name, method, path, sig string
+		body                    []byte
+		status                  int
+	}{
+		{"event", http.MethodPost, "/webhook", signature.Sign(testSecret, body), body, 200},
+		{"bad signature", http.MethodPost, "/webhook", signature.Sign("other", body), body, 401},
+		{"bad JSON", http.MethodPost, "/webhook", signature.Sign(testSecret, []byte("{")), []byte("{"), 400},
+		{"wrong path", http.MethodPost, "/other", "", body, 404},
+		{"wrong method", http.MethodPut, "/webhook", "", body, 405},
+		{"handshake", http.MethodGet, "/webhook?hub.mode=subscribe&hub.verify_token=" + testToken + "&hub.challenge=42", "", nil, 200},
+		{"refused handshake", http.MethodGet, "/webhook?hub.mode=subscribe&hub.verify_token=nope&hub.challenge=42", "", nil, 403},
+	} {
+		req, _ := http.NewRequest(tc.method, srv.URL+tc.path, bytes.NewReader(tc.body))
+		if tc.sig != "" {
+			req.Header.Set(signature.Header, tc.sig)
+		}
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		got, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tc.status {
+			t.Errorf("%s: status %d, want %d", tc.name, resp.StatusCode, tc.status)
+		}
+		if len(resp.TransferEncoding) > 0 || resp.ContentLength != int64(len(got)) {
+			t.Errorf("%s: Content-Length %d, Transfer-Encoding %v for a %d-byte answer", tc.name, resp.ContentLength, resp.TransferEncoding, len(got))
 		}
 	}
 }
