@@ -71,7 +71,7 @@ func runServe(args []string) error {
 		return err
 	}
 
-	const secret = "bench-app-secret"
+	const secret = serveSecret
 	bodies, err := serveBenchBodies(secret)
 	if err != nil {
 		return err
@@ -212,9 +212,9 @@ type uniqueBodies struct {
 const idDigits = 12
 
 func serveBenchBodies(secret string) (*uniqueBodies, error) {
-	f, ok := fixtures.Get("messages.text.ad_referral")
+	f, ok := fixtures.Get(benchFixture)
 	if !ok {
-		return nil, errors.New("fixture messages.text.ad_referral is missing")
+		return nil, errors.New("fixture " + benchFixture + " is missing")
 	}
 	base, err := wire.Encode(f.Body)
 	if err != nil {
@@ -223,7 +223,7 @@ func serveBenchBodies(secret string) (*uniqueBodies, error) {
 	marker := []byte(`"wamid.`)
 	i := bytes.Index(base, marker)
 	if i < 0 {
-		return nil, errors.New("no wamid in messages.text.ad_referral")
+		return nil, errors.New("no wamid in " + benchFixture)
 	}
 	i += len(marker)
 	prefix := []byte("bench" + strings.Repeat("0", idDigits))
@@ -297,14 +297,18 @@ func formatRatios(xs []float64) string {
 	return "(" + strings.Join(parts, ", ") + ")"
 }
 
-// benchFixture is the message both generators send.
-const benchFixture = "messages.text.ad_referral"
+// benchFixture is the message both generators send, and serveSecret the
+// App Secret both they and serve use.
+const (
+	benchFixture = "messages.text.ad_referral"
+	serveSecret  = "bench-app-secret"
+)
 
 // driveWithSend runs `wa-hooks send` against url for d with conc
 // connections and reads its --json report.
 func driveWithSend(bin, url string, conc int, d time.Duration) (loadResult, error) {
 	cmd := exec.Command(bin, "send", benchFixture, "--to", url, "-c", strconv.Itoa(conc), "--duration", d.String(), "--json")
-	cmd.Env = append(os.Environ(), "WA_HOOKS_APP_SECRET=bench-app-secret", "NO_COLOR=1")
+	cmd.Env = append(os.Environ(), "WA_HOOKS_APP_SECRET="+serveSecret, "NO_COLOR=1")
 	out, err := cmd.Output()
 	if err != nil {
 		var ee *exec.ExitError
