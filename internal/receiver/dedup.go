@@ -77,7 +77,7 @@ func (d *dedup) event(key string, req uint64, now time.Time) (firstAt time.Time,
 	if !ok {
 		return time.Time{}, 0, false
 	}
-	return time.Unix(0, s.at).In(now.Location()), s.req, true
+	return s.firstAt(now), s.req, true
 }
 
 // body reports whether the exact bytes were received before: a retry. copyN
@@ -87,5 +87,10 @@ func (d *dedup) body(b []byte, req uint64, now time.Time) (retry bool, copyN int
 	if !ok {
 		return false, 1, 0, time.Time{}
 	}
-	return true, s.n, s.req, time.Unix(0, s.at).In(now.Location())
+	return true, s.n, s.req, s.firstAt(now)
+}
+
+// firstAt is when the first copy came, in now's location.
+func (s seen) firstAt(now time.Time) time.Time {
+	return time.Unix(0, s.at).In(now.Location())
 }
