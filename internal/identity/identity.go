@@ -59,7 +59,13 @@ func Parse(name string) (Identity, error) {
 		}
 	}
 	msg := fmt.Sprintf("unknown identity %q", name)
-	if near := suggest.Closest(n, Names()); near != "" {
+	near := suggest.Closest(n, Names())
+	for _, id := range All() {
+		if near == "" && n != "" && strings.HasPrefix(string(id), n) {
+			near = string(id) // "bsuid" for bsuid-only
+		}
+	}
+	if near != "" {
 		msg += fmt.Sprintf(": did you mean %q?", near)
 	}
 	return "", fmt.Errorf("%s (use %s)", msg, strings.Join(Names(), ", "))
