@@ -151,13 +151,24 @@ type bodySet struct {
 	Fields []fieldDelivery
 }
 
-func buildBodies(secret string) (*bodySet, error) { return buildBodiesFor(secret, "", nil) }
+func buildBodies(secret string) (*bodySet, error) { return buildBodiesFor(bodyOptions{secret: secret}) }
 
-// buildBodiesFor builds every delivery, each body's users rewritten for id
-// when it is set, and the field deliveries of only those fields when any
-// are named.
-func buildBodiesFor(secret string, id identity.Identity, only []string) (*bodySet, error) {
-	b := builder{id: id}
+// bodyOptions say which deliveries to build and how.
+type bodyOptions struct {
+	secret string
+	// id rewrites every body's users, when set.
+	id identity.Identity
+	// only limits the field deliveries to these fields, when any are named.
+	only []string
+	// noLarge leaves out the body near 3 MB (tests: it is the slowest to
+	// build, and one test of it is enough).
+	noLarge bool
+}
+
+// buildBodiesFor builds every delivery bo asks for.
+func buildBodiesFor(bo bodyOptions) (*bodySet, error) {
+	secret := bo.secret
+	b := builder{id: bo.id}
 	set := bodySet{}
 	var err error
 	signed := payload.Options{Secret: secret}
@@ -186,7 +197,7 @@ func buildBodiesFor(secret string, id identity.Identity, only []string) (*bodySe
 			return nil, err
 		}
 	}
-	for _, f := range fieldFixtures(only) {
+	for _, f := range fieldFixtures(bo.only) {
 		d, err := b.build(f.Name, signed)
 		if err != nil {
 			return nil, err
@@ -195,6 +206,9 @@ func buildBodiesFor(secret string, id identity.Identity, only []string) (*bodySe
 	}
 	if !bytes.Contains(set.Escaped.Body, []byte(`\/`)) || !bytes.Contains(set.Escaped.Body, []byte(`\u00e9`)) {
 		return nil, fmt.Errorf("%s was not wire-encoded (no \\/ or \\u00e9 in the body)", fixtureEscaped)
+	}
+	if bo.noLarge {
+		return &set, nil
 	}
 	if set.Large, err = b.buildLarge(secret); err != nil {
 		return nil, err

@@ -48,6 +48,9 @@ type Options struct {
 	// Identity rewrites every delivery's users (identity.Parse names).
 	Identity string
 	identity identity.Identity
+	// noLarge leaves out the body near 3 MB: for tests, where it is the
+	// slowest delivery to build and one test of it is enough.
+	noLarge bool
 
 	Timeout time.Duration
 	Slow    time.Duration
