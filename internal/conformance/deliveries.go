@@ -43,7 +43,7 @@ var deliveryChecks = []Check{
 	{ID: "missing-signature", Group: GroupDeliveries, Title: "Missing signature refused"},
 }
 
-// check returns the delivery check with that ID.
+// deliveryCheck returns the delivery check with that ID.
 func deliveryCheck(id string) Check {
 	for _, c := range deliveryChecks {
 		if c.ID == id {
@@ -258,10 +258,10 @@ func (r *runner) fieldsCheck(ctx context.Context, client *http.Client, c Check, 
 	}
 	var failed, refused []string
 	var slowest sender.Result
-	withMeta := 0
-	for _, fd := range fields {
+	withMeta, untried := 0, 0
+	for i, fd := range fields {
 		if ctx.Err() != nil {
-			c.Status, c.Reason = Skip, "interrupted"
+			c.Status, c.Reason, c.Detail = Skip, "interrupted", nil
 			return c
 		}
 		res := r.deliver(ctx, client, "field-"+fd.Field, fd.d)
@@ -287,28 +287,37 @@ func (r *runner) fieldsCheck(ctx context.Context, client *http.Client, c Check, 
 		switch {
 		case res.Status == http.StatusOK:
 		case res.Status == http.StatusUnauthorized || res.Status == http.StatusForbidden:
-			refused = append(refused, fd.name())
+			refused = append(refused, fd.name()+" ("+shortAnswer(res)+")")
 		default:
 			failed = append(failed, fd.name()+" ("+shortAnswer(res)+")")
 		}
+		if !res.Reached() {
+			// An endpoint that hangs would cost the timeout once per field.
+			untried = len(fields) - i - 1
+			break
+		}
 	}
 	c.HTTPStatus, c.Latency = slowest.Status, slowest.Latency
-	shapes := fmt.Sprintf("%d with value.metadata, %d without", withMeta, len(fields)-withMeta)
+	shapes := fmt.Sprintf("%d with value.metadata, %d without", withMeta, len(fields)-withMeta-untried)
+	stopped := ""
+	if untried > 0 {
+		stopped = fmt.Sprintf(" (stopped after no answer: %d more not sent)", untried)
+	}
 	switch {
 	case len(failed) == 0 && len(refused) == 0:
 		c.Status = Pass
 		c.Reason = fmt.Sprintf("200 to all %d field deliveries (%s)", len(fields), shapes)
 	case len(failed) > 0:
 		c.Status = Fail
-		c.Reason = fmt.Sprintf("%d of %d fields not answered 200: %s. Meta retries a non-200 for days and may disable the subscription",
-			len(failed)+len(refused), len(fields), strings.Join(append(failed, refused...), ", "))
+		c.Reason = fmt.Sprintf("%d of %d fields not answered 200: %s%s. Meta retries a non-200 for days and may disable the subscription",
+			len(failed)+len(refused), len(fields), strings.Join(append(failed, refused...), ", "), stopped)
 		c.Fix = "answer 200 to every signed delivery of every subscribed field, also fields and shapes you do not handle (no value.metadata on management fields, no contacts on system messages and failed statuses); process after answering"
 		if len(r.opts.Fields) == 0 {
 			c.Fix += "; --fields limits the check to the fields your app subscribes to"
 		}
 	default:
 		c.Status = Fail
-		c.Reason = fmt.Sprintf("refused %d of %d correctly signed field deliveries with 401/403: %s: %s", len(refused), len(fields), strings.Join(refused, ", "), refusedSigned)
+		c.Reason = fmt.Sprintf("refused %d of %d correctly signed field deliveries: %s: %s", len(refused), len(fields), strings.Join(refused, ", "), refusedSigned)
 		c.Fix = fixSigned
 	}
 	return c

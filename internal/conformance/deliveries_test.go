@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
@@ -241,5 +242,22 @@ func TestDeliveryOptionsErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("error = %v, want %q", err, tc.want)
 		}
+	}
+}
+
+// TestFieldsStopOnAHang: an endpoint that hangs on a field costs the
+// timeout once, not once per field.
+func TestFieldsStopOnAHang(t *testing.T) {
+	rep := deliveriesOnly(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if onlyMessages(body, true) {
+			<-r.Context().Done()
+			return
+		}
+		w.WriteHeader(http.StatusOK)
+	}), func(o *Options) { o.Timeout = 300 * time.Millisecond })
+	c := check(t, rep, "delivery-fields")
+	if c.Status != Fail || !strings.Contains(c.Reason, "stopped after no answer") || len(c.Detail) > len(fieldProbes)+1 {
+		t.Errorf("%s: %s (%d deliveries)", c.Status, c.Reason, len(c.Detail))
 	}
 }
