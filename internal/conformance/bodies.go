@@ -88,6 +88,7 @@ func subscribableFields() []string {
 // escaping check catches an endpoint that verifies a re-serialised body.
 func fieldFixtures(only []string) []fixtures.Fixture {
 	var out []fixtures.Fixture
+	all := fixtures.All()
 	for _, field := range fixtures.Fields() {
 		switch {
 		case len(only) > 0 && !slices.Contains(only, field):
@@ -101,7 +102,7 @@ func fieldFixtures(only []string) []fixtures.Fixture {
 			continue
 		}
 		var pick *fixtures.Fixture
-		for _, f := range fixtures.All() {
+		for _, f := range all {
 			if f.Field != field || strings.HasPrefix(f.Name, "statuses.") {
 				continue
 			}
