@@ -315,6 +315,10 @@ func (r *runner) fieldsCheck(ctx context.Context, client *http.Client, c Check, 
 		if len(r.opts.Fields) == 0 {
 			c.Fix += "; --fields limits the check to the fields your app subscribes to"
 		}
+	case len(refused) == len(fields):
+		c.Status = Fail
+		c.Reason = fmt.Sprintf("refused all %d correctly signed field deliveries (%s): %s", len(fields), statusCode(slowest.Status), refusedSigned)
+		c.Fix = fixSigned
 	default:
 		c.Status = Fail
 		c.Reason = fmt.Sprintf("refused %d of %d correctly signed field deliveries: %s: %s", len(refused), len(fields), strings.Join(refused, ", "), refusedSigned)

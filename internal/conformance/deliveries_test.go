@@ -261,3 +261,13 @@ func TestFieldsStopOnAHang(t *testing.T) {
 		t.Errorf("%s: %s (%d deliveries)", c.Status, c.Reason, len(c.Detail))
 	}
 }
+
+// TestFieldsWrongSecret: an endpoint with another App Secret refuses every
+// field; the check says so in one line instead of listing 35 refusals.
+func TestFieldsWrongSecret(t *testing.T) {
+	rep := deliveriesOnly(t, endpoint{}, func(o *Options) { o.AppSecret = "another-secret" })
+	c := check(t, rep, "delivery-fields")
+	if c.Status != Fail || !strings.HasPrefix(c.Reason, "refused all ") || !strings.Contains(c.Reason, "401 Unauthorized") || c.Fix != fixSigned {
+		t.Errorf("%s: %s / %s", c.Status, c.Reason, c.Fix)
+	}
+}
