@@ -271,3 +271,27 @@ func TestFieldsWrongSecret(t *testing.T) {
 		t.Errorf("%s: %s / %s", c.Status, c.Reason, c.Fix)
 	}
 }
+
+// TestBuilderIdentity: every body the checks build, the 3 MB one included,
+// starts from the builder's rewritten source.
+func TestBuilderIdentity(t *testing.T) {
+	src, err := builder{id: "bsuid-only"}.source(fixtureText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(src.Body, []byte(`"wa_id"`)) || !bytes.Contains(src.Body, []byte(`"from_user_id"`)) {
+		t.Errorf("bsuid-only source:\n%s", src.Body)
+	}
+	set, err := buildBodiesFor(bodyOptions{secret: testSecret, id: "username-only", only: []string{"security"}, noLarge: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]delivery{"text": set.Text, "batch": set.Batch, "forged": set.Forged} {
+		if bytes.Contains(d.Body, []byte(`"wa_id"`)) || !bytes.Contains(d.Body, []byte(`"username"`)) {
+			t.Errorf("%s with --identity username-only still has a wa_id or no username", name)
+		}
+	}
+	if len(set.Fields) != 1 || set.Fields[0].Field != "security" || set.Fields[0].Metadata {
+		t.Errorf("--fields security: %+v", set.Fields)
+	}
+}
