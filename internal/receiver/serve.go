@@ -18,6 +18,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -67,6 +68,8 @@ type Config struct {
 
 	Demo     bool
 	DemoExit bool
+	// DemoIdentity rewrites the demo's users (identity.Parse names).
+	DemoIdentity string
 
 	// Origin names where a flag's value came from ("--max-body",
 	// "WA_HOOKS_SERVE_MAX_BODY", a config file) for error messages.
@@ -109,6 +112,18 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			return exit.Errorf(exit.Usage, "cannot load --tls-cert/--tls-key: %v", err)
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	var demoID identity.Identity
+	if cfg.DemoIdentity != "" {
+		if !cfg.Demo {
+			return exit.Errorf(exit.Usage, "--identity rewrites the demo's bodies: use it with --demo")
+		}
+		id, err := identity.Parse(cfg.DemoIdentity)
+		if err != nil {
+			return exit.Errorf(exit.Usage, "--identity: %v", err)
+		}
+		demoID = id
 	}
 
 	limitMemory(ios)
@@ -222,7 +237,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	defer stop()
 	if cfg.Demo {
 		go func() {
-			if err := runDemo(runCtx, ios, local, cfg.AppSecret, tlsConf != nil); err != nil && runCtx.Err() == nil {
+			if err := runDemo(runCtx, ios, local, cfg.AppSecret, tlsConf != nil, demoID); err != nil && runCtx.Err() == nil {
 				ios.Warnf("demo: %v", err)
 			}
 			if cfg.DemoExit {
