@@ -24,7 +24,7 @@ type benchmark struct {
 func benchmarks() map[string]benchmark {
 	return map[string]benchmark{
 		"sign":      {"wa-hooks sign vs openssl dgst -sha256 -hmac on a ~2 MB wire body; sign --wire and --check timings", runSign},
-		"serve":     {"wa-hooks serve --json --record vs a bare net/http server (req/s, p99, ratio) and peak RSS with 3 MB bodies", runServe},
+		"serve":     {"wa-hooks serve (--json and human, recording) vs a floor server (read, HMAC, record line, stdout line) and bare net/http, driven by wrk; 1 KB and 3 MB bodies", runServe},
 		"send":      {"wa-hooks send messages.text -n 200000 -c 64 vs hey with the same body, count and concurrency", runSend},
 		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
 	}
