@@ -121,7 +121,7 @@ func TestChunkedBodiesUseTheBudget(t *testing.T) {
 	}
 
 	big := io.MultiReader(bytes.NewReader(bytes.Repeat([]byte("x"), 300<<10))) // hides the length
-	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhook", big) // no length: chunked
+	req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhook", big)        // no length: chunked
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
