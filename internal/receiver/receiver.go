@@ -606,6 +606,9 @@ const flushEvery = 2 * time.Millisecond
 
 func (rc *Receiver) handle(j job) {
 	switch {
+	case j.forward != nil && j.forward.Dropped > 0:
+		rc.stats.ForwardDropped += j.forward.Dropped
+		rc.opts.Sink.Forwarded(*j.forward)
 	case j.forward != nil:
 		rc.stats.Forwarded++
 		if !j.forward.OK() {

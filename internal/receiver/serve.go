@@ -160,6 +160,10 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		return listenError(cfg.Addr, cfg.origin("addr"), err)
 	}
 	defer ln.Close()
+	if fw != nil && PointsAt(fw.URL(), ln.Addr()) {
+		return exit.Errorf(exit.Usage, "--forward-to %s points at serve itself (listening on %s): every forwarded request would come back and be forwarded again; give your app's address, e.g. http://localhost:3000/webhook",
+			fw.URL(), ln.Addr())
+	}
 
 	// Output is buffered and flushed whenever the output queue runs empty
 	// (at most every few milliseconds under load): one write per burst
