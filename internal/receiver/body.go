@@ -33,11 +33,12 @@ const (
 	// included, like the server's ReadTimeout.
 	DefaultBodyTimeout = 60 * time.Second
 	// DefaultReadsPerClient bounds the bodies one client address may be
-	// sending at once. Behind a tunnel every request comes from the tunnel's
-	// address, so a new upload over the limit cuts off the slowest one that
-	// has run for evictAfter instead of being turned away.
+	// sending at once beyond their first freeBodyBytes (the reads that take
+	// from the budget). Behind a tunnel every request comes from the
+	// tunnel's address, so a new upload over the limit cuts off the one that
+	// has been idle longest (for at least evictIdle) instead of waiting.
 	DefaultReadsPerClient = 16
-	evictAfter            = time.Second
+	evictIdle             = 250 * time.Millisecond
 )
 
 // Why a body read stopped early; they decide the answer.
@@ -53,7 +54,8 @@ type bodyReader struct {
 	addr     string
 	start    time.Time
 	received atomic.Int64
-	gated    atomic.Bool // waiting for the budget, not for the client
+	lastByte atomic.Int64 // when the last bytes arrived (UnixNano)
+	gated    atomic.Bool  // waiting for the budget, not for the client
 
 	mu      sync.Mutex // orders deadline changes against eviction
 	evicted bool
@@ -79,9 +81,9 @@ func (b *bodyReader) evict() {
 	_ = b.ctl.SetReadDeadline(time.Unix(1, 0))
 }
 
-// rate is the average upload rate so far, in bytes per second.
-func (b *bodyReader) rate(now time.Time) float64 {
-	return float64(b.received.Load()) / now.Sub(b.start).Seconds()
+// idle is how long no byte of the body has arrived.
+func (b *bodyReader) idle(now time.Time) time.Duration {
+	return now.Sub(time.Unix(0, b.lastByte.Load()))
 }
 
 // clientReads counts the bodies each client address is sending.
@@ -96,28 +98,28 @@ func newClientReads(limit int) *clientReads {
 	return &clientReads{limit: limit, byAddr: map[string][]*bodyReader{}, changed: make(chan struct{})}
 }
 
-// admit lets b start reading. Over the address's limit it cuts off that
-// address's slowest upload that has been running for evictAfter (and is not
-// itself waiting for the budget); with none to cut, it waits for one to end
-// or become old enough, until ctx ends.
+// admit lets b go on reading past its free bytes. Over the address's
+// limit it cuts off that address's upload idle longest, if idle for
+// evictIdle (one waiting for the budget is not idle); with none to cut, it
+// waits for one to end or idle long enough, until ctx ends.
 func (c *clientReads) admit(ctx context.Context, b *bodyReader) error {
 	for {
 		c.mu.Lock()
 		reads := c.byAddr[b.addr]
 		now := time.Now()
 		var victim *bodyReader
-		wait := evictAfter
+		wait := evictIdle
 		if len(reads) >= c.limit {
 			for _, r := range reads {
-				age := now.Sub(r.start)
 				if r.gated.Load() {
 					continue
 				}
-				if age < evictAfter {
-					wait = min(wait, evictAfter-age)
+				idle := r.idle(now)
+				if idle < evictIdle {
+					wait = min(wait, evictIdle-idle)
 					continue
 				}
-				if victim == nil || r.rate(now) < victim.rate(now) {
+				if victim == nil || idle > victim.idle(now) {
 					victim = r
 				}
 			}
@@ -191,17 +193,16 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request) (body []byt
 	}
 	start := time.Now()
 	b := &bodyReader{addr: clientAddr(r.RemoteAddr), start: start, ctl: http.NewResponseController(w)}
+	b.lastByte.Store(start.UnixNano())
 	hard := start.Add(rc.opts.BodyTimeout)
 	ctx, cancel := context.WithDeadline(r.Context(), hard)
 	defer cancel()
-
-	admitCtx, cancelAdmit := context.WithTimeout(ctx, rc.opts.BodyGrace)
-	err = rc.clients.admit(admitCtx, b)
-	cancelAdmit()
-	if err != nil {
-		return nil, release, err
-	}
-	defer rc.clients.leave(b)
+	admitted := false
+	defer func() {
+		if admitted {
+			rc.clients.leave(b)
+		}
+	}()
 
 	var charged int64
 	release = func() {
@@ -235,6 +236,15 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request) (body []byt
 			// large steps, one that trickles never holds more than it sent.
 			next := min(max(2*int64(cap(buf)), freeBodyBytes), bound)
 			need := next - max(int64(cap(buf)), freeBodyBytes)
+			if !admitted && need > 0 {
+				admitCtx, cancelAdmit := context.WithTimeout(ctx, rc.opts.BodyGrace)
+				err := rc.clients.admit(admitCtx, b)
+				cancelAdmit()
+				if err != nil {
+					return buf, release, err
+				}
+				admitted = true
+			}
 			b.gated.Store(true)
 			gerr := rc.inflight.acquireCtx(ctx, need, b)
 			b.gated.Store(false)
@@ -257,7 +267,10 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request) (body []byt
 		deadlineSet = true
 		n, rerr := r.Body.Read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
-		b.received.Add(int64(n))
+		if n > 0 {
+			b.received.Add(int64(n))
+			b.lastByte.Store(time.Now().UnixNano())
+		}
 		switch {
 		case rerr == io.EOF:
 			if r.ContentLength > 0 && len(buf) < int(r.ContentLength) {
@@ -289,7 +302,7 @@ func (rc *Receiver) bodyProblem(r *http.Request, body []byte, err error) (status
 				FormatSize(int64(len(body))), contentLength(r), rc.opts.BodyGrace, FormatSize(rc.opts.MinUploadRate)),
 			"Meta sends a whole body at once; a slow upload holds a connection another delivery could use"
 	case errors.Is(err, errBodyEvicted):
-		return http.StatusRequestTimeout, fmt.Sprintf("body cut off after %s of %s: %d uploads from %s were open and this was the slowest",
+		return http.StatusRequestTimeout, fmt.Sprintf("body cut off after %s of %s: %d uploads from %s were open and this one had stalled longest",
 			FormatSize(int64(len(body))), contentLength(r), rc.opts.ReadsPerClient, clientAddr(r.RemoteAddr)), ""
 	case errors.Is(err, errBodyBusy):
 		return http.StatusServiceUnavailable, "too many uploads in progress: try again", ""

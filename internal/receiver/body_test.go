@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -35,9 +36,11 @@ func slowUpload(t *testing.T, addr string, declared int, first []byte) net.Conn 
 	return c
 }
 
-// Fifty clients that announce 4 MB and send almost nothing must not hold up
-// signed deliveries: bytes are charged as they arrive, and over the limit
-// per address the slowest upload is cut off for a new one.
+// Fifty clients that announce 4 MB and then stall must not hold up signed
+// deliveries: bytes are charged as they arrive (small deliveries need none
+// of the budget), and over the limit per address the upload stalled longest
+// is cut off for a new one. Fifty send a byte; fifty more send 8 KiB first,
+// past the free bytes, so that they do take from the budget.
 func TestSlowUploadsDoNotStallDeliveries(t *testing.T) {
 	rc, _ := newJSONReceiver(t, nil)
 	srv := httptest.NewServer(rc)
@@ -45,7 +48,11 @@ func TestSlowUploadsDoNotStallDeliveries(t *testing.T) {
 	addr := strings.TrimPrefix(srv.URL, "http://")
 	var slow []net.Conn
 	for i := 0; i < 50; i++ {
-		slow = append(slow, slowUpload(t, addr, 4<<20, []byte(`{"object":`)))
+		slow = append(slow, slowUpload(t, addr, 4<<20, bytes.Repeat([]byte(" "), 8<<10)))
+	}
+	for i := 0; i < 50; i++ {
+		c := slowUpload(t, addr, 4<<20, []byte("{"))
+		defer c.Close()
 	}
 	defer func() {
 		for _, c := range slow {
@@ -67,16 +74,22 @@ func TestSlowUploadsDoNotStallDeliveries(t *testing.T) {
 		}
 	}
 	// The slow uploads beyond the per-address limit were cut off with 408.
-	cut := 0
+	var cut atomic.Int64
+	var wg sync.WaitGroup
 	for _, c := range slow {
-		_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
-		line, _ := bufio.NewReader(c).ReadString('\n')
-		if strings.HasPrefix(line, "HTTP/1.1 408") {
-			cut++
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			if strings.HasPrefix(line, "HTTP/1.1 408") {
+				cut.Add(1)
+			}
+		}()
 	}
-	if cut < 50-DefaultReadsPerClient {
-		t.Errorf("%d slow uploads cut off, want at least %d", cut, 50-DefaultReadsPerClient)
+	wg.Wait()
+	if n := cut.Load(); n < 50-DefaultReadsPerClient {
+		t.Errorf("%d slow uploads cut off, want at least %d", n, 50-DefaultReadsPerClient)
 	}
 }
 
