@@ -148,7 +148,6 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 
 	var rec *recording.Recorder
 	if cfg.Record != "" {
-		ignoreFileSizeSignal()
 		var err error
 		rec, err = recording.Open(cfg.Record, cfg.RecordFsync)
 		if err != nil {
