@@ -214,20 +214,7 @@ func (a *attacker) bigBodies(chunked bool) (string, error) {
 	}
 	defer p.stop()
 	body := bytes.Repeat([]byte(`{"x":"0123456789abcdef"}`), 4000000/24)
-	var peak atomic.Int64
-	stop := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				if rss := procRSS(p.cmd.Process.Pid, "VmRSS"); rss > peak.Load() {
-					peak.Store(rss)
-				}
-			}
-		}
-	}()
+	peak, stopPoll := pollRSS(p.cmd.Process.Pid)
 	tr := &http.Transport{MaxConnsPerHost: 256, MaxIdleConnsPerHost: 256, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 120 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -258,9 +245,29 @@ func (a *attacker) bigBodies(chunked bool) (string, error) {
 	}
 	wg.Wait()
 	took := time.Since(start)
-	close(stop)
+	stopPoll()
 	hwm := max(peak.Load(), procRSS(p.cmd.Process.Pid, "VmHWM"))
 	return fmt.Sprintf("peak RSS %.0f MB (goal < 200 MB) in %.1f s; answers %v (0: no answer)", float64(hwm)/1024, took.Seconds(), statuses), nil
+}
+
+// pollRSS samples a process's RSS every 10 ms until stop is called; peak
+// holds the highest seen (KiB).
+func pollRSS(pid int) (peak *atomic.Int64, stop func()) {
+	peak = &atomic.Int64{}
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-done:
+				return
+			case <-time.After(10 * time.Millisecond):
+				if rss := procRSS(pid, "VmRSS"); rss > peak.Load() {
+					peak.Store(rss)
+				}
+			}
+		}
+	}()
+	return peak, func() { close(done) }
 }
 
 // hangingApp accepts requests and never answers until the caller goes away.

@@ -160,23 +160,10 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	var peak atomic.Int64
-	stopPoll := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stopPoll:
-				return
-			case <-time.After(10 * time.Millisecond):
-				if rss := procRSS(p.cmd.Process.Pid, "VmRSS"); rss > peak.Load() {
-					peak.Store(rss)
-				}
-			}
-		}
-	}()
+	peak, stopPoll := pollRSS(p.cmd.Process.Pid)
 	res := drive(p.url, big, *bigClients, *bigDur)
 	hwm := procRSS(p.cmd.Process.Pid, "VmHWM")
-	close(stopPoll)
+	stopPoll()
 	if err := p.stop(); err != nil {
 		return err
 	}
