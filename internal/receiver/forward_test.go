@@ -8,6 +8,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/wa-hooks/wa-hooks/internal/render"
 )
 
 // An app that never answers cannot make forwards pile up: over the queue's
@@ -96,6 +101,22 @@ func TestPointsAt(t *testing.T) {
 	} {
 		if got := PointsAt(tc.url, tc.ln); got != tc.want {
 			t.Errorf("PointsAt(%s, %s) = %v, want %v", tc.url, tc.ln, got, tc.want)
+		}
+	}
+}
+
+// On screen, a dropped request says so under its request, and the summary
+// counts it beside the forwarded ones.
+func TestForwardDropShown(t *testing.T) {
+	var out bytes.Buffer
+	r := lipgloss.NewRenderer(&out)
+	r.SetColorProfile(termenv.Ascii)
+	render.NewPretty(&out, r, render.PrettyOptions{}).Forwarded(render.Forward{Request: 7, Dropped: 1,
+		Err: "not forwarded: 1024 requests (64 MiB) already wait for the app"})
+	render.WriteSummary(&out, render.NewStyles(r), render.Summary{Forwarded: 3, ForwardDropped: 5})
+	for _, want := range []string{"↳ app: not forwarded: 1024 requests", "forwarded    3, 5 not forwarded"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("missing %q in:\n%s", want, out.String())
 		}
 	}
 }
