@@ -266,22 +266,24 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	if interrupted {
 		need = 2 // ...after the one that started it
 	}
+	deadline := time.NewTimer(ShutdownTimeout + shutdownGrace)
+	defer deadline.Stop()
 	for got := 0; ; {
 		select {
 		case <-done:
-			if interrupted && failure == nil {
-				return exit.Silent(exit.Interrupted)
-			}
-			return failure
 		case <-sigs:
 			if got++; got < need {
 				continue
 			}
 			ios.Warnf("stopping now, without waiting for the shutdown to finish (second signal)")
-		case <-time.After(ShutdownTimeout + shutdownGrace):
+			return exit.Silent(exit.Interrupted)
+		case <-deadline.C:
 			ios.Warnf("the shutdown took longer than %s (output not being read?): stopping without it", ShutdownTimeout+shutdownGrace)
 		}
-		return exit.Silent(exit.Interrupted)
+		if interrupted && failure == nil {
+			return exit.Silent(exit.Interrupted)
+		}
+		return failure
 	}
 }
 
