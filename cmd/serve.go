@@ -33,8 +33,9 @@ summary, markers (FAILED, DUPLICATE, RETRY, STALE) and the message id's tail.
 
 No verify token configured: one is generated and printed with where to paste it.
 No App Secret: serve runs but says loudly that signatures are not checked.
-/healthz always answers 200. SIGINT/SIGTERM finish requests in flight, flush the
-recording and print a summary.`,
+/healthz always answers 200. SIGINT/SIGTERM finish requests in flight (15s at
+most), flush the recording, print a summary and exit 130; a second signal exits
+at once.`,
 		Example: `  # See every kind of event rendered, no setup needed
   wa-hooks serve --demo
 

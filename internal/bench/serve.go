@@ -476,6 +476,10 @@ func (p *proc) stop() error {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 130 {
+			return nil // stopped by the signal, as asked
+		}
 		return err
 	case <-time.After(60 * time.Second):
 		_ = p.cmd.Process.Kill()

@@ -11,6 +11,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -174,6 +176,10 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		return listenError(cfg.Addr, cfg.origin("addr"), err)
 	}
 	defer ln.Close()
+	if fw != nil && PointsAt(fw.URL(), ln.Addr()) {
+		return exit.Errorf(exit.Usage, "--forward-to %s points at serve itself (listening on %s): every forwarded request would come back and be forwarded again; give your app's address, e.g. http://localhost:3000/webhook",
+			fw.URL(), ln.Addr())
+	}
 
 	// Output is buffered and flushed whenever the output queue runs empty
 	// (at most every few milliseconds under load): one write per burst
@@ -233,6 +239,12 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		serveErr <- err
 	}()
 
+	// Every SIGINT/SIGTERM also comes here: the first one cancels ctx (cmd
+	// does that), a second one during the shutdown ends the wait for it.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	if cfg.Demo {
@@ -256,12 +268,57 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			failure = exit.Errorf(exit.Failure, "server stopped: %v", err)
 		}
 	}
+	interrupted := ctx.Err() != nil // SIGINT/SIGTERM (cmd cancels ctx on them)
 
+	// Shutdown has a deadline, and another signal meanwhile exits at once:
+	// a stuck app, client or terminal can delay the exit, never prevent it.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		shutdown(ios, srv, fw, rc, rec, sink, out, cfg.JSON)
+	}()
+	need := 1 // signals that end the wait: the next one...
+	if interrupted {
+		need = 2 // ...after the one that started it
+	}
+	deadline := time.NewTimer(ShutdownTimeout + shutdownGrace)
+	defer deadline.Stop()
+	for got := 0; ; {
+		select {
+		case <-done:
+		case <-sigs:
+			if got++; got < need {
+				continue
+			}
+			ios.Warnf("stopping now, without waiting for the shutdown to finish (second signal)")
+			return exit.Silent(exit.Interrupted)
+		case <-deadline.C:
+			ios.Warnf("the shutdown took longer than %s (output not being read?): stopping without it", ShutdownTimeout+shutdownGrace)
+		}
+		if interrupted && failure == nil {
+			return exit.Silent(exit.Interrupted)
+		}
+		return failure
+	}
+}
+
+// shutdownGrace is the time allowed after ShutdownTimeout for printing what
+// is queued and the summary.
+const shutdownGrace = 5 * time.Second
+
+// shutdown lets requests in flight finish and forwards drain within
+// ShutdownTimeout, cuts off the rest, then prints what is queued and the
+// summary and closes the recording.
+func shutdown(ios *iostreams.IO, srv *http.Server, fw *Forwarder, rc *Receiver, rec *recording.Recorder,
+	sink render.Sink, out *bufio.Writer, jsonLines bool) {
 	shutCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		ios.Warnf("some requests were still running after %s and were cut off", ShutdownTimeout)
 		_ = srv.Close()
+	}
+	if fw != nil {
+		fw.Drain(shutCtx) // what is left when the deadline passes is reported as not forwarded
 	}
 	summary := rc.Close()
 	if rec != nil {
@@ -269,14 +326,13 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			ios.Warnf("closing the recording %s: %v", rec.Path(), err)
 		}
 	}
-	if cfg.JSON {
+	if jsonLines {
 		sink.Summary(summary)
 	}
 	_ = out.Flush()
 	if !ios.Quiet {
 		render.WriteSummary(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary)
 	}
-	return failure
 }
 
 // NewVerifyToken returns a random verify token for the handshake.
