@@ -24,6 +24,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/safewrite"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 	"github.com/wa-hooks/wa-hooks/internal/version"
 )
 
@@ -152,8 +153,23 @@ func collect(ctx context.Context, ios *iostreams.IO, o irr.Options, p Policy, ke
 	f := p.Apply(ans.Routes)
 	ios.Debugf("allowlist: %d routes from %s in %d attempt(s), %d bytes; accepted %d (%d distinct prefixes)%s",
 		len(ans.Routes), ans.Server, ans.Attempts, ans.Bytes, len(f.Accepted), len(f.Prefixes), dropNote(f.Dropped))
-	for _, r := range f.Invalid {
-		ios.Warnf("ignored a registration with an unusable prefix: %v", r.Err)
+	for i, r := range f.Invalid {
+		if i == maxNamed {
+			ios.Warnf("… and %d more registrations with an unusable prefix", len(f.Invalid)-maxNamed)
+			break
+		}
+		ios.Warnf("dropped %s: %s", whoRegistered(&r), termsafe.Line(r.Err.Error()))
+	}
+	for i, d := range f.NonGlobal {
+		if i == maxNamed {
+			ios.Warnf("… and %d more registrations that are not global unicast", len(f.NonGlobal)-maxNamed)
+			break
+		}
+		part := "is"
+		if d.Hit.Part {
+			part = "holds"
+		}
+		ios.Warnf("dropped %s: it %s %s, not global unicast", whoRegistered(d.Route), part, d.Hit)
 	}
 	if len(f.Poisoned) > 0 {
 		r := f.Poisoned[0]
@@ -161,12 +177,12 @@ func collect(ctx context.Context, ios *iostreams.IO, o irr.Options, p Policy, ke
 		if r.Prefix.Addr().Is6() {
 			bound = p.ShortestV6
 		}
-		who := ""
-		if r.Source != "" {
-			who = fmt.Sprintf(" (source %s, mnt-by %s)", r.Source, strings.Join(r.Maintainers, ","))
-		}
-		return nil, exit.Errorf(exit.AllowlistGuard, "refused: %s%s is broader than /%d and looks like poisoning (%d such registration(s))%s; raise --shortest-v4/--shortest-v6 only if it is genuine",
-			r.Prefix, who, bound, len(f.Poisoned), keptNote(kept))
+		return nil, exit.Errorf(exit.AllowlistGuard, "refused: %s is broader than /%d and looks like poisoning (%d such registration(s))%s; raise --shortest-v4/--shortest-v6 only if it is genuine",
+			whoRegistered(&r), bound, len(f.Poisoned), keptNote(kept))
+	}
+	if len(f.Prefixes) == 0 && len(f.NonGlobal) > 0 {
+		return nil, exit.Errorf(exit.AllowlistGuard, "refused: every registration of %s that passed the filters is not global unicast (%d: loopback, private, link-local, documentation or other special-purpose space)%s; the answer is broken or poisoned",
+			p.ASN, len(f.NonGlobal), keptNote(kept))
 	}
 	if len(f.Prefixes) == 0 {
 		return nil, exit.Errorf(exit.AllowlistGuard, "refused: no registration of %s passed the filters (%s)%s", p.ASN, droppedSummary(f.Dropped), keptNote(kept))
@@ -182,6 +198,24 @@ func collect(ctx context.Context, ios *iostreams.IO, o irr.Options, p Policy, ke
 	}
 	c.meta = format.Meta{ASN: p.ASN, Server: ans.Server, Query: ans.Query, Registrations4: r4, Registrations6: r6, Digest: Digest(f.Prefixes)}
 	return c, nil
+}
+
+// maxNamed bounds the dropped registrations named one by one: an answer
+// can hold thousands.
+const maxNamed = 10
+
+// whoRegistered is "127.0.0.0/16 (source RADB, mnt-by X)", escaped: the
+// key, source and maintainers are the server's text.
+func whoRegistered(r *irr.Route) string {
+	key := r.Key
+	if r.Err == nil {
+		key = r.Prefix.String()
+	}
+	s := termsafe.Line(key)
+	if r.Source != "" {
+		s += fmt.Sprintf(" (source %s, mnt-by %s)", termsafe.Line(r.Source), termsafe.Line(strings.Join(r.Maintainers, ",")))
+	}
+	return s
 }
 
 func dropNote(d map[string]int) string {
