@@ -10,6 +10,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/allowlist"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/format"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/irr"
 	"github.com/wa-hooks/wa-hooks/internal/config"
 )
 
@@ -86,7 +87,12 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 	f.IntVar(&opts.MinPrefixes, "min-prefixes", 10, "refuse an answer with fewer distinct accepted registrations")
 	f.StringSliceVar(&opts.Anchors, "anchor", allowlist.DefaultAnchors, "prefixes that must stay covered (defaults apply to AS32934 only; 'none' turns them off)")
 	f.StringVar(&opts.MaxShrink, "max-shrink", "30%", "refuse a list that removes more than this share of the address space the file allows now (0 = off)")
-	f.BoolVar(&opts.Force, "force", false, "write even if the anchor or shrink guard objects")
+	f.StringVar(&opts.MaxGrowth, "max-growth", "100%", "refuse a list that adds more than this share to the address space the file allows now, per family (0 = off)")
+	f.StringVar(&opts.MaxSpaceV4, "max-space-v4", "/10", "refuse a list covering more IPv4 addresses than one /N (or N addresses; 0 = off)")
+	f.StringVar(&opts.MaxSpaceV6, "max-space-v6", "/26", "refuse a list covering more IPv6 addresses than one /N (or N addresses; 0 = off)")
+	f.BoolVar(&opts.Force, "force", false, "write even if the anchor, shrink or growth guard objects")
+	f.DurationVar(&opts.Jitter, "jitter", 0, "first wait a random time up to this long (e.g. 10m), so cron jobs do not all ask at once")
+	f.BoolVar(&opts.JSON, "json", false, "print a JSON report of the run on stdout (the list itself goes to --output, or into the report)")
 	f.StringVar(&opts.CheckCmd, "check-cmd", "", "shell command that validates the new file (e.g. 'nginx -t'); on failure the old file is restored")
 	f.StringVar(&opts.OnChange, "on-change", "", "shell command run after the file changed (e.g. 'nginx -s reload')")
 	f.DurationVar(&opts.HookTimeout, "hook-timeout", time.Minute, "time limit for --check-cmd and --on-change")
@@ -94,11 +100,12 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 	f.BoolVar(&opts.Diff, "diff", false, "print the prefixes added and removed")
 	f.BoolVar(&opts.ExitChanged, "exit-changed", false, "exit 13 when the file changed (or would change, with --dry-run)")
 	for _, name := range []string{"format", "output", "in-place", "no-aggregate", "name", "nft-table", "deny-all", "no-header",
-		"min-prefixes", "anchor", "max-shrink", "check-cmd", "on-change", "hook-timeout", "exit-changed"} {
+		"min-prefixes", "anchor", "max-shrink", "max-growth", "max-space-v4", "max-space-v6", "check-cmd", "on-change", "hook-timeout", "exit-changed", "jitter"} {
 		config.Bind(f, name, "allowlist."+strings.ReplaceAll(name, "-", "_"))
 	}
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(format.Names(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("query", cobra.FixedCompletions([]string{"rpsl", "irrd"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("input-format", cobra.FixedCompletions(irr.InputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	cmd.AddCommand(newAllowlistCheckCmd(app, &opts.Source))
 	return cmd
@@ -122,8 +129,11 @@ func addAllowlistSourceFlags(f *pflag.FlagSet, s *allowlist.Source) {
 	f.IntVar(&s.Retries, "retries", 3, "extra attempts after a network failure or truncated answer")
 	f.DurationVar(&s.Backoff, "backoff", 2*time.Second, "first wait between attempts (doubles each time, with jitter)")
 	f.IntVar(&s.MaxBytes, "max-bytes", 16<<20, "refuse answers larger than this many bytes")
+	f.DurationVar(&s.Deadline, "deadline", 5*time.Minute, "time limit for the whole run: fetch with retries, checks, writing and hooks (0 = none)")
+	f.StringVar(&s.Input, "input", "", "read the answer from FILE ('-' = stdin) instead of asking a server: RPSL, IRRd or a plain prefix list")
+	f.StringVar(&s.InputFormat, "input-format", "auto", "format of --input: auto, rpsl, irrd or plain")
 	for _, name := range []string{"asn", "server", "query", "ipv4", "ipv6", "sources", "maintainers", "include-rpki",
-		"shortest-v4", "shortest-v6", "connect-timeout", "timeout", "retries", "backoff", "max-bytes"} {
+		"shortest-v4", "shortest-v6", "connect-timeout", "timeout", "retries", "backoff", "max-bytes", "deadline", "input-format"} {
 		config.Bind(f, name, "allowlist."+strings.ReplaceAll(name, "-", "_"))
 	}
 }

@@ -67,9 +67,11 @@ func Check(ctx context.Context, ios *iostreams.IO, o CheckOptions) error {
 		if err != nil {
 			return err
 		}
-		c, err = collect(ctx, ios, fo, policy, "")
+		ctx, cancel := o.Source.withDeadline(ctx)
+		defer cancel()
+		c, err = collect(ctx, ios, &warner{ios: ios, rep: &Report{}}, o.Source, fo, policy, "")
 		if err != nil {
-			return err
+			return pastDeadline(ctx, err, o.Deadline, "")
 		}
 		prefixes = prefixset.Aggregate(c.filtered.Prefixes)
 		res.From = fmt.Sprintf("%s via %s (%s)", c.meta.ASN, c.meta.Server, c.answer.Mode)

@@ -75,14 +75,17 @@ func TestDigestIgnoresOrderAndDuplicates(t *testing.T) {
 
 func TestParseShrink(t *testing.T) {
 	for in, want := range map[string]float64{"30%": 0.3, "30": 0.3, "0": 0, "0.5%": 0.005, "100%": 1} {
-		if got, err := parseShrink(in); err != nil || got != want {
-			t.Errorf("parseShrink(%q) = %v, %v", in, got, err)
+		if got, err := parseShare("--max-shrink", in, 100); err != nil || got != want {
+			t.Errorf("parseShare(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"", "lots", "-1", "101%"} {
-		if _, err := parseShrink(bad); err == nil {
-			t.Errorf("parseShrink(%q) accepted", bad)
+	for _, bad := range []string{"", "lots", "-1", "101%", "NaN", "Inf"} {
+		if _, err := parseShare("--max-shrink", bad, 100); err == nil {
+			t.Errorf("parseShare(%q) accepted", bad)
 		}
+	}
+	if got, err := parseShare("--max-growth", "300%", 0); err != nil || got != 3 {
+		t.Errorf("growth 300%% = %v, %v", got, err)
 	}
 }
 

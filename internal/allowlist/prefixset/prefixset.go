@@ -130,6 +130,31 @@ func dedupped(ps []netip.Prefix) bool {
 	return true
 }
 
+// Diff returns the prefixes of after that are not in before (added) and
+// those of before not in after (removed), each sorted. It sorts both lists
+// (Dedup) and walks them once side by side: linear after the sort. A diff
+// that compared every pair took minutes on 200,000 prefixes while holding
+// the output's lock.
+func Diff(before, after []netip.Prefix) (added, removed []netip.Prefix) {
+	before, after = Dedup(before), Dedup(after)
+	i, j := 0, 0
+	for i < len(before) && j < len(after) {
+		switch c := compareMasked(before[i], after[j]); {
+		case c == 0:
+			i, j = i+1, j+1
+		case c < 0:
+			removed = append(removed, before[i])
+			i++
+		default:
+			added = append(added, after[j])
+			j++
+		}
+	}
+	removed = append(removed, before[i:]...)
+	added = append(added, after[j:]...)
+	return added, removed
+}
+
 // Split separates ps into IPv4 and IPv6 prefixes, keeping order.
 func Split(ps []netip.Prefix) (v4, v6 []netip.Prefix) {
 	for _, p := range ps {
@@ -185,6 +210,26 @@ func removed(before, after []netip.Prefix) float64 {
 	ob.RemoveSet(ns)
 	gone, _ := ob.IPSet()
 	f, _ := new(big.Rat).SetFrac(setSize(gone), total).Float64()
+	return f
+}
+
+// Grown reports, per family, how much address space after covers that
+// before did not, as a share of before's space (0.5 = half as much again;
+// it can exceed 1). A family absent from before reports 0: there is
+// nothing to compare with.
+func Grown(before, after []netip.Prefix) (v4, v6 float64) {
+	o4, o6 := Split(before)
+	n4, n6 := Split(after)
+	return removed(n4, o4) * ratio(n4, o4), removed(n6, o6) * ratio(n6, o6)
+}
+
+// ratio is |a| / |b| as a float (0 when b is empty).
+func ratio(a, b []netip.Prefix) float64 {
+	sb := Size(b)
+	if sb.Sign() == 0 {
+		return 0
+	}
+	f, _ := new(big.Rat).SetFrac(Size(a), sb).Float64()
 	return f
 }
 
