@@ -177,8 +177,8 @@ func prefixStrings(ps []netip.Prefix) []string {
 // warner prints warnings and keeps them for the report, and keeps the
 // human lines off stdout when stdout carries JSON.
 type warner struct {
-	ios *iostreams.IO
-	rep *Report
+	ios  *iostreams.IO
+	rep  *Report
 	json bool
 }
 
