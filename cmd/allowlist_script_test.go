@@ -1,9 +1,13 @@
 package cmd_test
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"time"
 	"slices"
 	"strconv"
 	"syscall"
@@ -23,7 +27,77 @@ func TestScriptAllowlist(t *testing.T) {
 		"savemtime":  cmdSaveMtime,
 		"checkmtime": cmdCheckMtime,
 		"sameset":    cmdSameSet,
+		"cprepo":     cmdCopyRepoFile,
+		"termduring": cmdTermDuring,
 	})
+}
+
+// cprepo PATH: copy a file of the repository (relative to its root) into
+// the script's directory, under its base name.
+func cmdCopyRepoFile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: cprepo PATH")
+	}
+	data, err := os.ReadFile(filepath.Join("..", filepath.FromSlash(args[0])))
+	ts.Check(err)
+	ts.Check(os.WriteFile(ts.MkAbs(filepath.Base(args[0])), data, 0o644))
+}
+
+// termduring FILE CODE wa-hooks ARGS...: start the command, send it
+// SIGTERM as soon as FILE exists (a hook creates it), and assert its exit
+// code. Bounded: the command gets 20 s in all.
+func cmdTermDuring(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 3 {
+		ts.Fatalf("usage: termduring FILE CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	path, err := exec.LookPath(args[2])
+	if err != nil {
+		// testscript puts its programs in a directory of $PATH.
+		for _, dir := range filepath.SplitList(ts.Getenv("PATH")) {
+			if p := filepath.Join(dir, args[2]); fileExists(p) {
+				path, err = p, nil
+				break
+			}
+		}
+	}
+	ts.Check(err)
+	cmd := exec.Command(path, args[3:]...)
+	cmd.Dir = ts.MkAbs(".")
+	cmd.Env = append(os.Environ(), "PATH="+ts.Getenv("PATH"), "HOME="+ts.Getenv("HOME"), "XDG_CONFIG_HOME="+ts.Getenv("XDG_CONFIG_HOME"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	ts.Check(cmd.Start())
+	deadline := time.Now().Add(20 * time.Second)
+	for !fileExists(ts.MkAbs(args[0])) {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			ts.Fatalf("%s never appeared; stderr: %s", args[0], stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	ts.Check(cmd.Process.Signal(syscall.SIGTERM))
+	timer := time.AfterFunc(time.Until(deadline), func() { cmd.Process.Kill() })
+	defer timer.Stop()
+	err = cmd.Wait()
+	code := 0
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else {
+		ts.Check(err)
+	}
+	ts.Logf("stderr: %s", stderr.String())
+	if code != want {
+		ts.Fatalf("exit code %d, want %d; stderr: %s", code, want, stderr.String())
+	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // irrserver VAR [behaviour] [objects]: start a fake WHOIS/IRRd server on

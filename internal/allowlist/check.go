@@ -67,9 +67,9 @@ func Check(ctx context.Context, ios *iostreams.IO, o CheckOptions) error {
 		if err != nil {
 			return err
 		}
-		ctx, cancel := o.Source.withDeadline(ctx)
+		dctx, cancel := o.Source.withDeadline(ctx)
 		defer cancel()
-		c, err = collect(ctx, ios, &warner{ios: ios, rep: &Report{}}, o.Source, fo, policy, "")
+		c, err = collect(dctx, ios, &warner{ios: ios, rep: &Report{}}, o.Source, fo, policy, "")
 		if err != nil {
 			return pastDeadline(ctx, err, o.Deadline, "")
 		}

@@ -114,8 +114,8 @@ func dropped(rt *irr.Route, reason string) droppedReg {
 	return droppedReg{Prefix: termsafe.Line(key), Source: termsafe.Line(rt.Source), Maintainers: termsafe.Line(strings.Join(rt.Maintainers, ",")), Reason: reason}
 }
 
-func (r *Report) list(ps []netip.Prefix) {
-	r.Prefixes = prefixStrings(ps)
+func (r *Report) list(ps []netip.Prefix, aggregated bool) {
+	r.Prefixes, r.Aggregated = prefixStrings(ps), aggregated
 	v4, v6 := prefixset.Split(ps)
 	r.Addresses = familyAddrs{prefixset.Size(v4).String(), prefixset.Size(v6).String()}
 }

@@ -278,6 +278,10 @@ func fetchError(ctx context.Context, err error, kept string) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	var coded *exit.Error
+	if errors.As(err, &coded) {
+		return err
+	}
 	switch irr.KindOf(err) {
 	case irr.Network, irr.ServerError:
 		return exit.Errorf(exit.TempFail, "%v%s; try again later", err, keptNote(kept))
@@ -415,7 +419,7 @@ func run(ctx context.Context, ios *iostreams.IO, w *warner, o Options, rep *Repo
 		c.prefixes = prefixset.Aggregate(c.filtered.Prefixes)
 		c.meta.Aggregated = true
 	}
-	rep.list(c.prefixes)
+	rep.list(c.prefixes, c.meta.Aggregated)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
