@@ -31,8 +31,17 @@ untouched:
 
   - empty, truncated or unparsable answers, or fewer than --min-prefixes;
   - registrations broader than /12 (IPv4) or /24 (IPv6), as poisoning;
+  - answers made only of space that is not global unicast (loopback,
+    private, CGNAT, link-local, multicast, documentation…: such
+    registrations are always dropped and named);
+  - a list covering more than --max-space-v4 / --max-space-v6;
   - losing an --anchor (Meta's big blocks by default);
-  - removing more than --max-shrink of the address space the file allows now.
+  - removing more than --max-shrink, or adding more than --max-growth, of
+    the address space the file allows now.
+
+--input FILE (or -) reads a saved RPSL or IRRd answer, or a plain prefix
+list, instead of asking a server; --deadline bounds the whole run; --json
+prints a report of it.
 
 With --output the file is replaced atomically and only when its content
 changes, --check-cmd validates it (and the old file comes back if it fails),
@@ -44,7 +53,8 @@ behind a proxy make sure the real client address is what gets matched.
 Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 11 --check-cmd failed (old file restored), 12 --on-change failed,
 13 changed (only with --exit-changed), 14 locked by another run,
-75 network or server trouble (try again later). See 'wa-hooks help exit-codes'.`,
+75 network or server trouble, or --deadline passed (try again later),
+130 interrupted. See 'wa-hooks help exit-codes'.`,
 		Example: `  # Meta's prefixes, aggregated, one per line
   wa-hooks allowlist
 
@@ -58,6 +68,9 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 
   # IRRd's !g/!6 commands (exact framing), IPv4 only, as an ipset restore script
   wa-hooks allowlist --query irrd -4 --format ipset --output /etc/ipset/meta.ipset --on-change 'ipset restore < /etc/ipset/meta.ipset'
+
+  # Try it offline with the sample answer shipped in the repository
+  wa-hooks allowlist --input docs/examples/as32934.rpsl --format nginx
 
   # What would change?
   wa-hooks allowlist --format nginx --output /etc/nginx/meta.conf --dry-run --diff
