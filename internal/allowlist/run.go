@@ -384,7 +384,7 @@ func run(ctx context.Context, ios *iostreams.IO, w *warner, o Options, rep *Repo
 		// traffic. The wait comes before the lock and the deadline.
 		d := time.Duration(rand.Int64N(int64(o.Jitter)))
 		ios.Debugf("allowlist: waiting %s (--jitter %s)", d.Round(time.Millisecond), o.Jitter)
-		if err := sleepCtx(ctx, d); err != nil {
+		if err := irr.Sleep(ctx, d); err != nil {
 			return err
 		}
 	}
@@ -461,17 +461,6 @@ func pastDeadline(ctx context.Context, err error, deadline time.Duration, kept s
 
 // limits are the guards that compare the new list with the installed one.
 type limits struct{ shrink, growth float64 }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
 
 func (o Options) anchors(p Policy) ([]netip.Prefix, error) {
 	list := o.Anchors

@@ -167,7 +167,7 @@ func Fetch(ctx context.Context, o Options) (*Answer, error) {
 		o.MaxBytes = 16 << 20
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = Sleep
 	}
 	logf := o.Logf
 	if logf == nil {
@@ -217,7 +217,8 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	return time.Duration(float64(d) * (0.5 + rand.Float64()))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or returns ctx's error as soon as ctx is done.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
