@@ -322,7 +322,12 @@ func parseShare(flag, s string, max float64) (float64, error) {
 func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	rep := newReport(o)
 	w := &warner{ios: ios, rep: rep, json: o.JSON}
-	err := pastDeadline(ctx, run(ctx, ios, w, o, rep), o.Deadline, o.Output)
+	err := run(ctx, ios, w, o, rep)
+	where := keptNote(o.Output)
+	if rep.Result == "written" || rep.Result == "created" {
+		where = "; the new " + o.Output + " is in place" // cut short in --on-change
+	}
+	err = pastDeadline(ctx, err, o.Deadline, where)
 	if o.JSON {
 		rep.finish(ctx, err)
 		if jerr := writeJSON(ios.Out, rep); jerr != nil && err == nil {
@@ -451,10 +456,10 @@ func run(ctx context.Context, ios *iostreams.IO, w *warner, o Options, rep *Repo
 }
 
 // pastDeadline turns the error of a run cut short by --deadline (not by a
-// signal) into a temporary failure, 75.
-func pastDeadline(ctx context.Context, err error, deadline time.Duration, kept string) error {
+// signal) into a temporary failure, 75; where says what became of the file.
+func pastDeadline(ctx context.Context, err error, deadline time.Duration, where string) error {
 	if err != nil && errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return exit.Errorf(exit.TempFail, "the run took longer than --deadline %s%s; try again later", deadline, keptNote(kept))
+		return exit.Errorf(exit.TempFail, "the run took longer than --deadline %s%s; try again later", deadline, where)
 	}
 	return err
 }
