@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"strings"
+
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // Input formats for ParseAnswer.
@@ -27,7 +29,11 @@ func DetectInput(data []byte) string {
 		if t == "" || t[0] == '#' {
 			continue
 		}
-		first := strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })[0]
+		fields := strings.FieldsFunc(t, func(r rune) bool { return r == ' ' || r == '\t' || r == ',' })
+		if len(fields) == 0 {
+			continue // only separators
+		}
+		first := fields[0]
 		if _, err := netip.ParsePrefix(first); err == nil {
 			return InputPlain
 		}
@@ -103,7 +109,7 @@ func parseIRRdInput(data []byte, name string, o Options) (*Answer, error) {
 				ans.Routes = append(ans.Routes, Route{Key: tok, Prefix: p, Err: err, Origin: o.ASN})
 			}
 		case 'F', 'E':
-			return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("%s holds an error answer: %s", name, clipS(rep.Message))}
+			return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("%s holds an error answer: %s", name, termsafe.Line(clipS(rep.Message)))}
 		}
 	}
 	if len(ans.Routes) == 0 {
