@@ -50,6 +50,8 @@ type Report struct {
 
 	Hooks    map[string]hookResult `json:"hooks"`
 	Warnings []string              `json:"warnings"`
+
+	wanted bool // --json: fill the costly fields
 }
 
 type familyCount struct {
@@ -80,7 +82,7 @@ type hookResult struct {
 func newReport(o Options) *Report {
 	r := &Report{Schema: ReportSchema, ASN: o.ASN, Source: o.Server, Mode: o.Query, Format: o.Format, Output: o.Output, DryRun: o.DryRun,
 		Dropped: map[string]int{}, DroppedList: []droppedReg{}, Prefixes: []string{}, Added: []string{}, Removed: []string{},
-		Hooks: map[string]hookResult{}, Warnings: []string{}}
+		Hooks: map[string]hookResult{}, Warnings: []string{}, wanted: o.JSON}
 	if o.Input != "" {
 		r.Source, r.Mode = inputName(o.Input), o.InputFormat
 	}
@@ -115,12 +117,18 @@ func dropped(rt *irr.Route, reason string) droppedReg {
 }
 
 func (r *Report) list(ps []netip.Prefix, aggregated bool) {
+	if !r.wanted {
+		return // counting addresses costs a set per family
+	}
 	r.Prefixes, r.Aggregated = prefixStrings(ps), aggregated
 	v4, v6 := prefixset.Split(ps)
 	r.Addresses = familyAddrs{prefixset.Size(v4).String(), prefixset.Size(v6).String()}
 }
 
 func (r *Report) diff(changed bool, added, removed []netip.Prefix) {
+	if !r.wanted {
+		return
+	}
 	r.Changed, r.Added, r.Removed = changed, prefixStrings(added), prefixStrings(removed)
 }
 

@@ -8,6 +8,7 @@ package reserved
 
 import (
 	"net/netip"
+	"sort"
 	"sync"
 
 	"go4.org/netipx"
@@ -98,7 +99,9 @@ func (h Hit) String() string {
 	return s
 }
 
-var notGlobal = sync.OnceValue(func() *netipx.IPSet {
+// notGlobal is the non-global space as sorted, disjoint ranges: a binary
+// search per prefix (an answer can hold hundreds of thousands).
+var notGlobal = sync.OnceValue(func() []netipx.IPRange {
 	var b netipx.IPSetBuilder
 	for _, t := range [][]Block{v4, v6} {
 		for _, blk := range t {
@@ -122,8 +125,17 @@ var notGlobal = sync.OnceValue(func() *netipx.IPSet {
 		}
 	}
 	s, _ := b.IPSet()
-	return s
+	return s.Ranges()
 })
+
+// overlapsNotGlobal reports whether any address of p is in notGlobal.
+func overlapsNotGlobal(p netip.Prefix) bool {
+	rs := notGlobal()
+	r := netipx.RangeOfPrefix(p)
+	// The first range that ends at or after p's first address.
+	i := sort.Search(len(rs), func(i int) bool { return rs[i].To().Compare(r.From()) >= 0 })
+	return i < len(rs) && rs[i].From().Compare(r.To()) <= 0
+}
 
 // Check reports whether any address of p is not global unicast, and which
 // block it falls in. An invalid prefix is refused as "not a prefix".
@@ -132,7 +144,7 @@ func Check(p netip.Prefix) (Hit, bool) {
 		return Hit{Block: Block{Name: "not a prefix"}}, true
 	}
 	p = p.Masked()
-	if !notGlobal().OverlapsPrefix(p) {
+	if !overlapsNotGlobal(p) {
 		return Hit{}, false
 	}
 	table := v4
