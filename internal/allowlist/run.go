@@ -603,20 +603,15 @@ func compareGuards(w *warner, o Options, old, new []netip.Prefix, lim limits) er
 		w.Warnf("the new list %s %.1f%% of the %s space; accepting it anyway (--force)", verb, share*100, fam)
 		return nil
 	}
-	if lim.shrink > 0 {
-		r4, r6 := prefixset.Removed(old, new)
-		if worst, fam := worstOf(r4, r6); worst > lim.shrink {
-			if err := check(worst, fam, "removes", "--max-shrink", o.MaxShrink); err != nil {
-				return err
-			}
+	ch := prefixset.Compare(old, new)
+	if worst, fam := worstOf(ch.Removed4, ch.Removed6); lim.shrink > 0 && worst > lim.shrink {
+		if err := check(worst, fam, "removes", "--max-shrink", o.MaxShrink); err != nil {
+			return err
 		}
 	}
-	if lim.growth > 0 {
-		g4, g6 := prefixset.Grown(old, new)
-		if worst, fam := worstOf(g4, g6); worst > lim.growth {
-			if err := check(worst, fam, "adds", "--max-growth", o.MaxGrowth); err != nil {
-				return err
-			}
+	if worst, fam := worstOf(ch.Added4, ch.Added6); lim.growth > 0 && worst > lim.growth {
+		if err := check(worst, fam, "adds", "--max-growth", o.MaxGrowth); err != nil {
+			return err
 		}
 	}
 	return nil
