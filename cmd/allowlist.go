@@ -121,6 +121,13 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 	_ = cmd.RegisterFlagCompletionFunc("input-format", cobra.FixedCompletions(irr.InputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	cmd.AddCommand(newAllowlistCheckCmd(app, &opts.Source))
+	// --maintainer is how people say it (one mnt-by); it is --maintainers.
+	cmd.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "maintainer" {
+			name = "maintainers"
+		}
+		return pflag.NormalizedName(name)
+	})
 	return cmd
 }
 
