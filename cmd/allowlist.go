@@ -149,7 +149,7 @@ func addAllowlistSourceFlags(f *pflag.FlagSet, s *allowlist.Source) {
 	f.IntVar(&s.Retries, "retries", 3, "extra attempts after a network failure or truncated answer")
 	f.DurationVar(&s.Backoff, "backoff", 2*time.Second, "first wait between attempts (doubles each time, with jitter)")
 	f.IntVar(&s.MaxBytes, "max-bytes", 16<<20, "refuse answers larger than this many bytes")
-	f.DurationVar(&s.Deadline, "deadline", 5*time.Minute, "time limit for the whole run: fetch with retries, checks, writing and hooks (0 = none)")
+	f.DurationVar(&s.Deadline, "deadline", 5*time.Minute, "time limit for the whole run after --jitter: fetch with retries, checks, writing and hooks (0 = none)")
 	f.StringVar(&s.Input, "input", "", "read the answer from FILE ('-' = stdin) instead of asking a server: RPSL, IRRd or a plain prefix list")
 	f.StringVar(&s.InputFormat, "input-format", "auto", "format of --input: auto, rpsl, irrd or plain")
 	for _, name := range []string{"asn", "server", "query", "ipv4", "ipv6", "sources", "maintainers", "include-rpki",
