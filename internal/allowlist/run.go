@@ -21,6 +21,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/format"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/irr"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/prefixset"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/reserved"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/safewrite"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
@@ -501,7 +502,10 @@ func install(ctx context.Context, ios *iostreams.IO, w *warner, o Options, c *co
 	}
 	old := prefixset.Extract(prev.Data)
 	if prev.Exists && len(old) > 0 {
-		if err := compareGuards(w, o, old, c.prefixes, lim); err != nil {
+		// Space that is not global unicast in the installed file (from an
+		// older version, or another tool) was never Meta's: it does not
+		// count as space the new list takes away.
+		if err := compareGuards(w, o, globalOnly(w, o.Output, old), c.prefixes, lim); err != nil {
 			return err
 		}
 	}
@@ -615,6 +619,26 @@ func compareGuards(w *warner, o Options, old, new []netip.Prefix, lim limits) er
 		}
 	}
 	return nil
+}
+
+// globalOnly drops the prefixes that are not global unicast from a list
+// read back from the installed file, saying which.
+func globalOnly(w *warner, file string, ps []netip.Prefix) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(ps))
+	var gone []string
+	for _, p := range ps {
+		if hit, bad := reserved.Check(p); bad {
+			if len(gone) < maxNamed {
+				gone = append(gone, fmt.Sprintf("%s (%s)", p, hit.Block.Name))
+			}
+			continue
+		}
+		out = append(out, p)
+	}
+	if len(gone) > 0 {
+		w.Warnf("%s admits space that is not global unicast, which the new list leaves out: %s", file, strings.Join(gone, ", "))
+	}
+	return out
 }
 
 func worstOf(v4, v6 float64) (float64, string) {
