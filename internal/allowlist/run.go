@@ -654,6 +654,8 @@ func countLine(c *collected) string {
 		len(v4), len(v6), len(c.filtered.Prefixes), c.meta.ASN, c.meta.Server, c.answer.Mode)
 }
 
+// showHookOutput prints the last lines of a hook's output, escaped: a
+// reload script can echo anything, including what a server sent it.
 func showHookOutput(ios *iostreams.IO, out []byte) {
 	lines := strings.Split(strings.TrimRight(string(out), "\n"), "\n")
 	if len(lines) > 20 {
@@ -661,7 +663,7 @@ func showHookOutput(ios *iostreams.IO, out []byte) {
 	}
 	for _, l := range lines {
 		if l != "" {
-			fmt.Fprintf(ios.ErrOut, "  | %s\n", l)
+			fmt.Fprintf(ios.ErrOut, "  | %s\n", termsafe.Line(strings.TrimSuffix(l, "\r")))
 		}
 	}
 }
