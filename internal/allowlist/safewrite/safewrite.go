@@ -138,6 +138,7 @@ func Replace(path string, data []byte, inPlace bool, prev Previous) (*Replacemen
 		path = real
 	}
 	r := &Replacement{path: path, prev: prev, inPlace: inPlace}
+	removeLeftovers(path)
 	if prev.Exists && !inPlace {
 		r.backup = linkAside(path)
 	}
@@ -146,6 +147,27 @@ func Replace(path string, data []byte, inPlace bool, prev Previous) (*Replacemen
 		return nil, err
 	}
 	return r, nil
+}
+
+// removeLeftovers deletes the temporary files and kept-aside links a run
+// that crashed left beside path. Callers hold path's lock, so no other
+// run is using them.
+func removeLeftovers(path string) {
+	dir, base := filepath.Split(path)
+	for _, pattern := range []string{"." + base + ".old-*", "." + base + ".tmp-*"} {
+		names, _ := filepath.Glob(filepath.Join(dir, globEscape(pattern)))
+		for _, n := range names {
+			os.Remove(n)
+		}
+	}
+}
+
+// globEscape protects a file name's own glob characters, leaving the final
+// "*" of the pattern.
+func globEscape(pattern string) string {
+	stem := strings.TrimSuffix(pattern, "*")
+	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
+	return r.Replace(stem) + "*"
 }
 
 // linkAside makes a hard link to path under a fresh hidden name in the

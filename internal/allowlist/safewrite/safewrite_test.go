@@ -119,6 +119,10 @@ func TestReplaceRollback(t *testing.T) {
 			t.Errorf("in-place=%v: files left beside it: %v", inPlace, ents)
 		}
 	}
+	// A crashed run's leftovers go with the next replacement.
+	for _, n := range []string{".list.conf.old-x", ".list.conf.tmp-123"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
 	prev, _ = Read(path)
 	r, err = Replace(path, []byte("newer\n"), false, prev)
 	if err != nil {
