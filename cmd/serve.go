@@ -11,6 +11,7 @@ import (
 
 func newServeCmd(app *App) *cobra.Command {
 	var opts receiver.Config
+	var inspect inspectFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a local webhook receiver that verifies and pretty-prints every event",
@@ -48,6 +49,7 @@ recording and print a summary.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origin = func(flag string) string { return flagOrigin(app, cmd, flag) }
+			opts.Companions = append(opts.Companions, inspect.companions(cmd)...)
 			return receiver.Serve(cmd.Context(), app.IO, opts)
 		},
 	}
@@ -76,6 +78,7 @@ recording and print a summary.`,
 	f.StringVar(&opts.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
 	f.BoolVar(&opts.Demo, "demo", false, "post the whole fixture catalog to this server, signed, to see every event rendered")
 	f.BoolVar(&opts.DemoExit, "demo-exit", false, "with --demo: stop after the demo instead of waiting for Ctrl-C")
+	inspect.add(cmd)
 
 	for flag, key := range map[string]string{
 		"addr": "serve.addr", "path": "serve.path", "public-url": "serve.public_url", "max-body": "serve.max_body",
@@ -85,6 +88,7 @@ recording and print a summary.`,
 		"forward-header": "serve.forward_header", "forward-handshake": "serve.forward_handshake",
 		"forward-timeout": "serve.forward_timeout", "forward-insecure": "serve.forward_insecure",
 		"tls-cert": "serve.tls_cert", "tls-key": "serve.tls_key",
+		"inspect": "serve.inspect", "no-inspect": "serve.no_inspect",
 	} {
 		config.Bind(f, flag, key)
 	}

@@ -129,7 +129,7 @@ func (f *Forwarder) Post(seq uint64, rawQuery string, header http.Header, body [
 		defer func() { <-f.slots }()
 		res := sender.Deliver(f.ctx, f.client, target, sender.Delivery{Name: fmt.Sprint(seq), Body: body, Header: h})
 		fw := render.Forward{Request: seq, Method: http.MethodPost, URL: f.opts.URL, Status: res.Status,
-			Latency: res.Latency, Body: res.Response}
+			Latency: res.Latency, Body: res.Response, Header: res.RespHead}
 		if res.Err != nil {
 			fw.Err = res.Explanation
 		}
@@ -168,6 +168,7 @@ func (f *Forwarder) Handshake(seq uint64, rawQuery, challenge string) {
 		fw.Latency = time.Since(start)
 		fw.Status = resp.StatusCode
 		fw.Body = body
+		fw.Header = resp.Header
 		fw.ChallengeOK = challenge != "" && string(body) == challenge
 		f.report(job{forward: &fw})
 	}()

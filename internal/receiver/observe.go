@@ -1,11 +1,13 @@
 package receiver
 
 import (
+	"context"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
@@ -207,3 +209,62 @@ func (nopSink) Problem(render.Problem)                  {}
 func (nopSink) Handshake(render.Handshake)              {}
 func (nopSink) Forwarded(render.Forward)                {}
 func (nopSink) Summary(render.Summary)                  {}
+
+// Companion runs beside serve and observes its requests: the web
+// inspector. Serve starts it once the receiver exists, before the first
+// request, and stops it after the receiver has closed.
+type Companion interface {
+	Start(ctx context.Context, env CompanionEnv) ([]BannerLine, error)
+	Stop()
+}
+
+// CompanionEnv is what a companion may use. The secrets are for signing
+// replays and masking; a companion must never show them.
+type CompanionEnv struct {
+	IO          *iostreams.IO
+	Receiver    *Receiver
+	Local       string // the callback URL serve listens on
+	Path        string
+	AppSecret   string
+	VerifyToken string
+	ForwardTo   string
+	// ForwardHeader is --forward-header, added to replays to ForwardTo.
+	ForwardHeader   http.Header
+	ForwardInsecure bool
+	Record          string // the --record file, "" without one
+	Redact          bool
+}
+
+// BannerLine is a row a companion adds to serve's banner.
+type BannerLine struct{ Label, Value string }
+
+// startCompanions starts cfg's companions; stop stops those started.
+func startCompanions(ctx context.Context, ios *iostreams.IO, cfg Config, rc *Receiver, local string) (stop func(), lines []BannerLine, err error) {
+	var started []Companion
+	stop = func() {
+		for i := len(started) - 1; i >= 0; i-- {
+			started[i].Stop()
+		}
+	}
+	if len(cfg.Companions) == 0 {
+		return stop, nil, nil
+	}
+	env := CompanionEnv{IO: ios, Receiver: rc, Local: local, Path: cfg.Path, AppSecret: cfg.AppSecret,
+		VerifyToken: cfg.VerifyToken, ForwardTo: cfg.ForwardTo, ForwardInsecure: cfg.ForwardInsecure,
+		Record: cfg.Record, Redact: cfg.Redact, ForwardHeader: http.Header{}}
+	for _, h := range cfg.ForwardHeaders {
+		if k, v, err := ParseHeader(h); err == nil {
+			env.ForwardHeader.Add(k, v)
+		}
+	}
+	for _, c := range cfg.Companions {
+		l, err := c.Start(ctx, env)
+		if err != nil {
+			stop()
+			return func() {}, nil, err
+		}
+		started = append(started, c)
+		lines = append(lines, l...)
+	}
+	return stop, lines, nil
+}

@@ -68,6 +68,9 @@ type Config struct {
 	Demo     bool
 	DemoExit bool
 
+	// Companions run beside the receiver (the web inspector); see observe.go.
+	Companions []Companion
+
 	// Origin names where a flag's value came from ("--max-body",
 	// "WA_HOOKS_SERVE_MAX_BODY", a config file) for error messages.
 	Origin func(flag string) string
@@ -204,8 +207,13 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	local := fmt.Sprintf("%s://%s%s", scheme, displayAddr(ln.Addr()), cfg.Path)
 
+	stopCompanions, extra, err := startCompanions(ctx, ios, cfg, rc, local)
+	if err != nil {
+		return err
+	}
+	defer stopCompanions()
 	banner(ios, bannerInfo{cfg: cfg, local: local, generated: generated, demoSecret: demoSecret,
-		maxBody: maxBody, forward: fw, record: rec, pretty: pretty})
+		maxBody: maxBody, forward: fw, record: rec, pretty: pretty, extra: extra})
 
 	serveErr := make(chan error, 1)
 	go func() {
@@ -341,6 +349,7 @@ type bannerInfo struct {
 	forward    *Forwarder
 	record     *recording.Recorder
 	pretty     *render.Pretty
+	extra      []BannerLine // from companions
 }
 
 // banner tells the user where serve listens and what it will do. The
@@ -398,6 +407,9 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 		row("Forwarding", f+")")
 	} else {
 		row("Forwarding", st.Dim.Render("off (--forward-to URL passes every request on to your app)"))
+	}
+	for _, l := range b.extra {
+		row(l.Label, l.Value)
 	}
 	if b.pretty != nil {
 		row("Legend", b.pretty.SignatureLegend())
