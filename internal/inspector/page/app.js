@@ -210,9 +210,9 @@
     who.textContent = r.who;
     sum.textContent = r.summary;
     marks.replaceChildren(...(r.marks || []).map(badge));
-    if (r.forward) marks.append(el('span', { class: 'badge ' + (r.forward_ok ? 'b-ok' : 'b-fail'), text: r.forward }));
+    if (r.forward) marks.append(el('span', { class: 'badge ' + (r.forward_ok ? 'b-ok' : 'b-fail'), text: r.forward.startsWith('→ app:') ? '↪ failed' : r.forward.replace('→ app', '↪'), title: 'forwarded to your app: ' + r.forward }));
     if (r.restored) marks.append(el('span', { class: 'badge b-dim', text: 'earlier run', title: 'read from the --record file' }));
-    if (r.short_id) marks.append(el('span', { class: 't', text: ' ' + r.short_id }));
+    if (r.short_id) marks.append(el('span', { class: 't rid', text: ' ' + r.short_id }));
     a.setAttribute('aria-label', [clock(r.time), s[1], r.kind, r.type, r.who, r.summary].concat(r.marks || []).filter(Boolean).join(', '));
   }
 
@@ -350,7 +350,8 @@
     const s = d.signature || {};
     if (!s.verdict) return section('Signature', el('p', { class: 'dim', text: 'not a POST: nothing to sign' }));
     const box = el('div', { class: 'sigbox ' + s.verdict, id: 'sigbox' },
-      el('p', null, el('strong', { text: (SIG[s.verdict] || ['', ''])[0] + ' ' + s.verdict }), ' ', el('span', { text: s.summary || '' })));
+      el('p', null, el('strong', { text: (SIG[s.verdict] || ['', ''])[0] + ' ' + s.verdict }), ' ',
+        el('span', { text: s.verdict === 'valid' ? 'the HMAC-SHA256 of these exact bytes with the App Secret matches' : (s.summary || '') })));
     if (s.header) box.append(kv([['X-Hub-Signature-256', s.header]]));
     if (s.match) box.append(el('p', null, el('strong', { text: 'It matches ' + s.match.description + '. ' }), el('span', { text: s.match.hint })));
     for (const n of s.notes || []) box.append(el('p', { class: 'dim', text: '• ' + n }));
