@@ -1,7 +1,7 @@
 // Command bench runs whole-process benchmarks that compare wa-hooks with a
 // reference tool measured in the same run, and prints the ratio:
 //
-//	go run ./internal/bench serve|send|allowlist
+//	go run ./internal/bench serve|send|allowlist|inspector
 //
 // These are benchmarks, not tests: they print numbers for issue notes and
 // never fail on speed.
@@ -27,6 +27,7 @@ func benchmarks() map[string]benchmark {
 		"serve":     {"wa-hooks serve --json --record vs a bare net/http server (req/s, p99, ratio) and peak RSS with 3 MB bodies", runServe},
 		"send":      {"wa-hooks send messages.text -n 200000 -c 64 vs hey with the same body, count and concurrency", runSend},
 		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
+		"inspector": {"the web inspector in headless Chromium: page with 10,000 recorded requests, event latency, serve throughput with the page following vs without", runInspector},
 	}
 }
 
