@@ -172,12 +172,20 @@ type pageData struct {
 	ForwardTo string
 	Local     string
 	Redact    bool
+	Initial   Page
 }
+
+// firstPage is how many rows the page gets with its HTML, and asks for
+// each time it needs more.
+const firstPage = 300
 
 func (in *Inspector) index(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	// The first page of the list comes with the page, one round trip
+	// sooner than the page could fetch it.
+	first := in.store.page(FilterFrom(r.URL.Query()), 0, firstPage)
 	_ = indexTmpl.Execute(w, pageData{Token: in.token, CanSign: in.env.AppSecret != "",
-		ForwardTo: in.env.ForwardTo, Local: in.env.Local, Redact: in.env.Redact})
+		ForwardTo: in.env.ForwardTo, Local: in.env.Local, Redact: in.env.Redact, Initial: first})
 }
 
 func (in *Inspector) rows(w http.ResponseWriter, r *http.Request) {
@@ -190,6 +198,9 @@ func (in *Inspector) rows(w http.ResponseWriter, r *http.Request) {
 	}
 	writeJSON(w, http.StatusOK, p)
 }
+
+// streamEvery is the shortest time between two writes to a live stream.
+const streamEvery = 25 * time.Millisecond
 
 // maxStreams bounds open live streams; each is one goroutine and a queue.
 const maxStreams = 32
@@ -205,7 +216,8 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, "too many open inspector pages: close some tabs")
 		return
 	}
-	sub := in.store.subscribe(FilterFrom(r.URL.Query()))
+	f := FilterFrom(r.URL.Query())
+	sub := in.store.subscribe(f)
 	defer in.store.unsubscribe(sub)
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -226,8 +238,21 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 	if !send("hello", in.stats()) {
 		return
 	}
+	// Rows that arrived since the page the client has (?after=ROW); they
+	// may also come live, and the page ignores rows it has.
+	if after, err := strconv.ParseUint(r.URL.Query().Get("after"), 10, 64); err == nil && after > 0 {
+		backlog, ok := in.store.since(f, after, 5000)
+		if !ok {
+			send("reset", in.stats())
+			return
+		}
+		if len(backlog) > 0 && !send("rows", backlog) {
+			return
+		}
+	}
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
+	var last time.Time
 	for {
 		select {
 		case <-r.Context().Done():
@@ -236,30 +261,40 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 			send("reset", in.stats())
 			return
 		case m := <-sub.ch:
-			ev := "rows"
-			if m.update {
-				ev = "update"
-			}
-			// Take what else is waiting: one write per burst.
-			batch := m.rows
-			for more := true; more && len(batch) < 500; {
+			// Under load, rows are sent in bursts at most every
+			// streamEvery: a page following thousands of events a second
+			// then costs a few writes (and redraws) a second, not
+			// thousands. An event after a quiet spell goes out at once.
+			if wait := streamEvery - time.Since(last); wait > 0 {
 				select {
-				case m2 := <-sub.ch:
-					if m2.update != m.update {
-						if !send(ev, batch) {
-							return
-						}
-						batch, m, ev = m2.rows, m2, map[bool]string{true: "update", false: "rows"}[m2.update]
-						continue
-					}
-					batch = append(batch, m2.rows...)
-				default:
-					more = false
+				case <-time.After(wait):
+				case <-r.Context().Done():
+					return
 				}
 			}
-			if !send(ev, batch) {
+			var rows, updates []Row
+			for more := true; more; {
+				if m.update {
+					updates = append(updates, m.rows...)
+				} else {
+					rows = append(rows, m.rows...)
+				}
+				more = false
+				if len(rows)+len(updates) < 2000 {
+					select {
+					case m = <-sub.ch:
+						more = true
+					default:
+					}
+				}
+			}
+			if len(rows) > 0 && !send("rows", rows) {
 				return
 			}
+			if len(updates) > 0 && !send("update", updates) {
+				return
+			}
+			last = time.Now()
 		case <-ping.C:
 			if !send("stats", in.stats()) {
 				return

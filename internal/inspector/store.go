@@ -3,6 +3,7 @@ package inspector
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -54,8 +55,8 @@ type Row struct {
 	FwdOK   bool     `json:"forward_ok,omitempty"`
 	Restore bool     `json:"restored,omitempty"`
 
-	search string // lower-cased text for the free-text filter
-	ev     *render.Event
+	path string // the request path, for the free-text filter of request rows
+	ev   *render.Event
 }
 
 // store is the bounded history. Observations arrive on one goroutine (the
@@ -198,7 +199,7 @@ func (s *store) buildRows(e *entry) {
 			r.Type = "empty"
 			r.Summary = fmt.Sprintf("%s %s answered %d: an envelope with no events", e.req.Method, e.req.Path, e.req.Status)
 		}
-		r.search = strings.ToLower(r.Type + " " + r.Summary + " " + e.req.Path)
+		r.path = e.req.Path
 		rows = append(rows, r)
 	}
 	for i := range e.events {
@@ -214,8 +215,6 @@ func (s *store) buildRows(e *entry) {
 		if e.problem != nil && e.problem.Accepted {
 			r.Marks = append(r.Marks, "BAD SIGNATURE")
 		}
-		r.search = strings.ToLower(strings.Join([]string{r.Field, r.Kind, r.Type, r.Who, r.Summary, ev.ID,
-			ev.From, ev.Recipient, ev.UserID, ev.Username, ev.ContactName, string(ev.Raw)}, "\x00"))
 		rows = append(rows, r)
 	}
 	for i := range rows {
@@ -310,10 +309,21 @@ func (f Filter) match(r *Row) bool {
 			return false
 		}
 	}
-	if f.Text != "" && !strings.Contains(r.search, strings.ToLower(f.Text)) {
+	if f.Text != "" && !containsFold(r.text(), strings.ToLower(f.Text)) {
 		return false
 	}
 	return true
+}
+
+// text is what the free-text filter searches: the row and the event's JSON.
+// It is worked out when a search asks for it rather than kept for every row:
+// searching is rare, arriving events are not.
+func (r *Row) text() string {
+	parts := []string{r.Field, r.Kind, r.Type, r.Who, r.Summary, r.path}
+	if e := r.ev; e != nil {
+		parts = append(parts, e.ID, e.From, e.Recipient, e.UserID, e.Username, e.ContactName, string(e.Raw))
+	}
+	return strings.Join(parts, "\x00")
 }
 
 func containsFold(s, lowerSub string) bool {
@@ -325,6 +335,10 @@ type Page struct {
 	Rows    []Row `json:"rows"`
 	More    bool  `json:"more"`    // older matching rows exist
 	Matched int   `json:"matched"` // rows matching the filter in the history
+	// Newest is the newest row number of the whole history when the page
+	// was made: a live stream opened with after=Newest starts where the
+	// page ends, so nothing arriving in between is missed.
+	Newest uint64 `json:"newest"`
 	Stats
 }
 
@@ -350,7 +364,7 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	p := Page{Rows: []Row{}, Stats: s.statsLocked()}
+	p := Page{Rows: []Row{}, Stats: s.statsLocked(), Newest: s.nextRow}
 	for i := len(s.entries) - 1; i >= 0; i-- {
 		rows := s.entries[i].rows
 		for j := len(rows) - 1; j >= 0; j-- {
@@ -372,11 +386,28 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 	return p
 }
 
-func (s *store) get(id uint64) (*entry, bool) {
+// since returns the rows matching f newer than row after, oldest first, and
+// false when there are more than limit of them.
+func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	e, ok := s.byID[id]
-	return e, ok
+	var out []Row
+	for i := len(s.entries) - 1; i >= 0; i-- {
+		rows := s.entries[i].rows
+		if len(rows) == 0 || rows[len(rows)-1].Row <= after {
+			break
+		}
+		for j := len(rows) - 1; j >= 0; j-- {
+			if r := &rows[j]; r.Row > after && f.match(r) {
+				if len(out) == limit {
+					return nil, false
+				}
+				out = append(out, *r)
+			}
+		}
+	}
+	slices.Reverse(out)
+	return out, true
 }
 
 // snapshot copies what a detail or an action needs, under the lock.

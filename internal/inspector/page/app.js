@@ -17,9 +17,14 @@
   const list = $('list'), spacer = $('spacer'), detailEl = $('detail'), form = $('filters');
   list.setAttribute('role', 'list');
 
-  // State: the rows of the current filter, newest first.
-  let rows = [];
+  // State: the rows of the current filter, newest first, in two arrays so
+  // that neither a live row nor an older page costs a copy of the list:
+  // head holds live rows (oldest first), tail the pages loaded (newest first).
+  let head = [], tail = [];
   let byRow = new Map();
+  const MAX_ROWS = 50000; // what the page keeps; older ones are fetched again when scrolled to
+  const total = () => head.length + tail.length;
+  const rowAt = (i) => (i < head.length ? head[head.length - 1 - i] : tail[i - head.length]);
   let more = false, loading = false, current = -1, openID = 0, openDetail = null;
   let matched = 0;
   const selected = new Set();
@@ -87,37 +92,52 @@
     return (await api('/api/rows?' + p)).json();
   }
 
+  // The first page comes inside the HTML (for the filter in the URL).
+  let initial = null;
+  try { initial = JSON.parse($('initial').textContent); } catch (_) { /* fetched instead */ }
+
   async function reload() {
     const my = ++gen;
-    rows = []; byRow = new Map(); more = false; current = -1; pendingNew = 0;
+    head = []; tail = []; byRow = new Map(); more = false; current = -1; pendingNew = 0;
     $('newpill').hidden = true;
-    connect(my);
     loading = true;
     try {
-      const page = await fetchPage(0);
+      const page = initial || await fetchPage(0);
+      initial = null;
       if (my !== gen) return;
       addOlder(page.rows);
       more = page.more; matched = page.matched;
       showStats(page);
+      connect(my, page.newest);
     } catch (e) {
       setConn('down', 'could not load: ' + e.message);
     } finally { loading = false; }
-    if (current < 0 && rows.length) current = 0;
+    if (current < 0 && total()) current = 0;
     render();
+    performance.mark('inspector-rows');
   }
 
   function addOlder(rs) {
-    for (const r of rs) if (!byRow.has(r.row)) { byRow.set(r.row, r); rows.push(r); }
+    for (const r of rs) if (!byRow.has(r.row)) { byRow.set(r.row, r); tail.push(r); }
   }
 
   function addNewer(rs) {
     // rs arrive oldest first within a batch; the list is newest first.
-    const fresh = rs.filter((r) => !byRow.has(r.row)).sort((a, b) => b.row - a.row);
+    const fresh = rs.filter((r) => !byRow.has(r.row)).sort((a, b) => a.row - b.row);
     if (!fresh.length) return;
-    for (const r of fresh) byRow.set(r.row, r);
-    rows = fresh.concat(rows);
+    for (const r of fresh) { byRow.set(r.row, r); head.push(r); }
+    if (total() > MAX_ROWS) {
+      // Forget the oldest in one go (older ones are fetched again when
+      // scrolled to): shifting the array once per new row would cost a
+      // copy of the whole list per event.
+      let drop = total() - MAX_ROWS + 5000;
+      while (drop > 0 && tail.length) { byRow.delete(tail.pop().row); drop--; }
+      if (drop > 0) for (const old of head.splice(0, drop)) byRow.delete(old.row);
+      more = true;
+    }
     matched += fresh.length;
     if (current >= 0) current += fresh.length;
+    spacer.style.height = (total() * ROW_H) + 'px';
     if (list.scrollTop > ROW_H) {
       // Reading older rows: keep them where they are.
       list.scrollTop += fresh.length * ROW_H;
@@ -127,42 +147,68 @@
     } else if (current === fresh.length) {
       current = 0;
     }
-    render();
+    drawSoon();
+  }
+
+  // A new event after a quiet spell is drawn at once; while events pour in,
+  // the list is redrawn at most every BUSY_MS: each redraw repaints the
+  // list, and a page following thousands of events a second must not eat
+  // the CPU that serve needs.
+  const BUSY_MS = 100;
+  let lastDraw = 0, drawTimer = 0;
+  function drawSoon() {
+    if (drawTimer) return;
+    const wait = lastDraw + BUSY_MS - performance.now();
+    if (wait <= 0) { lastDraw = performance.now(); render(); return; }
+    drawTimer = setTimeout(() => { drawTimer = 0; lastDraw = performance.now(); render(); }, wait);
   }
 
   function update(rs) {
     for (const r of rs) {
-      const i = rows.findIndex((x) => x.row === r.row);
-      if (i >= 0) { rows[i] = r; byRow.set(r.row, r); }
+      const old = byRow.get(r.row);
+      if (old) Object.assign(old, r);
     }
-    render();
+    scheduleRender();
     if (openID && rs.some((r) => r.id === openID)) openRequest(openID, true);
   }
 
-  function connect(my) {
+  function connect(my, after) {
     if (es) es.close();
     const p = filterQuery();
+    if (after) p.set('after', after);
     es = new EventSource('/api/stream?' + p);
-    es.addEventListener('hello', (e) => { if (my === gen) { setConn('live', 'live'); showStats(JSON.parse(e.data)); } });
+    es.addEventListener('hello', (e) => {
+      if (my !== gen) return;
+      setConn('live', 'live'); showStats(JSON.parse(e.data));
+      performance.mark('inspector-live'); // for go run ./internal/bench inspector
+    });
     es.addEventListener('stats', (e) => { if (my === gen) showStats(JSON.parse(e.data)); });
     es.addEventListener('rows', (e) => { if (my === gen) addNewer(JSON.parse(e.data)); });
     es.addEventListener('update', (e) => { if (my === gen) update(JSON.parse(e.data)); });
     es.addEventListener('reset', () => { if (my === gen) reload(); });
-    es.onerror = () => { if (my === gen) setConn('down', 'disconnected: retrying… (is serve still running?)'); };
+    es.onerror = () => {
+      if (my !== gen) return;
+      setConn('down', 'disconnected: retrying… (is serve still running?)');
+      // EventSource reconnects by itself, from where this page is.
+      const newest = head.length ? head[head.length - 1].row : tail.length ? tail[0].row : after;
+      if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (my === gen) connect(my, newest); }, 2000);
+    };
   }
 
   function setConn(cls, text) { const c = $('conn'); c.className = 'conn ' + cls; c.textContent = text; }
 
+  const numFmt = new Intl.NumberFormat();
+  const num = (n) => numFmt.format(n);
   function fmtBytes(n) {
     if (n < 1024) return n + ' B';
     if (n < 1 << 20) return (n / 1024).toFixed(1) + ' KiB';
     return (n / (1 << 20)).toFixed(1) + ' MiB';
   }
   function showStats(s) {
-    let t = 'keeping ' + s.requests.toLocaleString() + ' of at most ' + s.max_requests.toLocaleString() +
+    let t = 'keeping ' + num(s.requests) + ' of at most ' + num(s.max_requests) +
       ' requests (' + fmtBytes(s.bytes) + ' of ' + fmtBytes(s.max_bytes) + ')';
-    if (s.evicted) t += ' · ' + s.evicted.toLocaleString() + ' older ones dropped';
-    if (s.dropped) t += ' · ' + s.dropped.toLocaleString() + ' missed while the inspector was behind';
+    if (s.evicted) t += ' · ' + num(s.evicted) + ' older ones dropped';
+    if (s.dropped) t += ' · ' + num(s.dropped) + ' missed while the inspector was behind';
     $('stats').textContent = t;
   }
 
@@ -170,18 +216,19 @@
   const tmpl = $('rowtmpl').content.firstElementChild;
   const pool = [];
   let raf = 0;
+  // Drawing happens at most once a frame, however fast events arrive.
+  function scheduleRender() { if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(); }); }
   list.addEventListener('scroll', () => {
     if (list.scrollTop <= ROW_H && pendingNew) { pendingNew = 0; $('newpill').hidden = true; }
-    if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(); });
+    scheduleRender();
   }, { passive: true });
   window.addEventListener('resize', () => render());
   $('newbtn').addEventListener('click', () => { list.scrollTop = 0; current = 0; render(); focusCurrent(); });
 
   const SIG = { valid: ['✓', 'signature valid'], invalid: ['✗', 'bad signature'], missing: ['∅', 'no signature'], unchecked: ['?', 'not checked (no App Secret)'] };
-  function clock(iso) {
-    const d = new Date(iso);
-    return d.toLocaleTimeString([], { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
-  }
+  // One formatter for every row: making one per call costs more than the rest of a row.
+  const clockFmt = new Intl.DateTimeFormat([], { hour12: false, hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const clock = (iso) => clockFmt.format(new Date(iso));
   function badge(text) {
     let cls = 'b-warn';
     if (text === 'FAILED' || text === 'BAD SIGNATURE') cls = 'b-fail';
@@ -217,12 +264,13 @@
   }
 
   function render() {
-    spacer.style.height = (rows.length * ROW_H) + 'px';
-    $('matched').textContent = rows.length || matched ? '(' + matched.toLocaleString() + (matched !== rows.length ? ', ' + rows.length.toLocaleString() + ' loaded' : '') + ')' : '';
-    $('empty').hidden = rows.length > 0 || loading;
+    const n = total();
+    spacer.style.height = (n * ROW_H) + 'px';
+    $('matched').textContent = n || matched ? '(' + num(matched) + (matched !== n ? ', ' + num(n) + ' loaded' : '') + ')' : '';
+    $('empty').hidden = n > 0 || loading;
     const top = list.scrollTop, h = list.clientHeight || 600;
     const first = Math.max(0, Math.floor(top / ROW_H) - 10);
-    const last = Math.min(rows.length, Math.ceil((top + h) / ROW_H) + 10);
+    const last = Math.min(n, Math.ceil((top + h) / ROW_H) + 10);
     const want = last - first;
     while (pool.length < want) { const n = tmpl.cloneNode(true); pool.push(n); list.append(n); }
     const hadFocus = list.contains(document.activeElement) ? document.activeElement.closest('.row') : null;
@@ -233,18 +281,18 @@
       if (k >= want) { n.hidden = true; continue; }
       n.hidden = false;
       n.style.transform = 'translateY(' + (i * ROW_H) + 'px)';
-      fill(n, rows[i], i);
+      fill(n, rowAt(i), i);
     }
     if (focusedI >= 0) focusCurrent();
-    if (more && !loading && last >= rows.length - 20) loadMore();
+    if (more && !loading && last >= n - 20) loadMore();
   }
 
   async function loadMore() {
-    if (!rows.length) return;
+    if (!total()) return;
     loading = true;
     const my = gen;
     try {
-      const page = await fetchPage(rows[rows.length - 1].row);
+      const page = await fetchPage(rowAt(total() - 1).row);
       if (my !== gen) return;
       addOlder(page.rows); more = page.more;
     } catch (e) { setConn('down', 'could not load more: ' + e.message); } finally { loading = false; }
@@ -257,8 +305,8 @@
     if (n) n.querySelector('a').focus({ preventScroll: true });
   }
   function move(delta) {
-    if (!rows.length) return;
-    current = Math.max(0, Math.min(rows.length - 1, (current < 0 ? -1 : current) + delta));
+    if (!total()) return;
+    current = Math.max(0, Math.min(total() - 1, (current < 0 ? -1 : current) + delta));
     const top = current * ROW_H;
     if (top < list.scrollTop) list.scrollTop = top;
     else if (top + ROW_H > list.scrollTop + list.clientHeight) list.scrollTop = top + ROW_H - list.clientHeight;
@@ -270,7 +318,7 @@
     const row = e.target.closest('.row');
     if (!row) return;
     const i = +row.dataset.i;
-    const r = rows[i];
+    const r = rowAt(i);
     if (e.target.classList.contains('sel')) { toggleSelect(r.id, e.target.checked); return; }
     e.preventDefault();
     current = i;
@@ -289,7 +337,7 @@
     $('download').disabled = selected.size === 0;
     render();
   }
-  $('selall').addEventListener('click', () => { for (const r of rows) selected.add(r.id); toggleSelect(-1, false); });
+  $('selall').addEventListener('click', () => { for (const r of head) selected.add(r.id); for (const r of tail) selected.add(r.id); toggleSelect(-1, false); });
   $('download').addEventListener('click', async () => {
     try {
       const r = await api('/api/recording', { method: 'POST', body: JSON.stringify({ ids: [...selected] }) });
@@ -333,7 +381,7 @@
       d.restored ? el('span', { class: 'badge b-dim', text: 'earlier run' }) : null);
     const when = new Date(d.time);
     const req = kv([['received', when.toLocaleString() + ' (' + d.time + ')'], ['request', '#' + d.seq + ' of its serve run'],
-      ['from', d.remote], ['handled in', ms(d.handled_ms)], ['body', d.size.toLocaleString() + ' bytes' + (d.redacted ? ', shown redacted (--redact)' : '')]]);
+      ['from', d.remote], ['handled in', ms(d.handled_ms)], ['body', num(d.size) + ' bytes' + (d.redacted ? ', shown redacted (--redact)' : '')]]);
 
     const parts = [head, req];
     parts.push(sigSection(d));
@@ -528,10 +576,11 @@
       case 'Enter':
         if (t.closest('.row') || t === document.body || t === list) {
           e.preventDefault();
-          if (rows[current]) { openRequest(rows[current].id); location.hash = 'r=' + rows[current].id; }
+          const r = rowAt(current);
+          if (r) { openRequest(r.id); location.hash = 'r=' + r.id; }
         }
         break;
-      case 'x': if (rows[current]) { const id = rows[current].id; toggleSelect(id, !selected.has(id)); } break;
+      case 'x': if (rowAt(current)) { const id = rowAt(current).id; toggleSelect(id, !selected.has(id)); } break;
       case 'a': $('selall').click(); break;
       case '/': e.preventDefault(); $('q').focus(); break;
       case 'r': if ($('replay')) $('replay').click(); break;
