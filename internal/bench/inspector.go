@@ -167,14 +167,14 @@ func runInspector(args []string) error {
 		return err
 	}
 	var without, with []float64
-	var ratios, bareRatios []float64
+	var ratios, bareRatios, browserRatios []float64
 	cpuPer := map[string][]float64{}
 	for r := 0; r < *rounds; r++ {
-		var bare float64
-		for _, setup := range []string{"off", "on", "page"} {
-			open := setup == "page"
+		var bare, blank float64
+		for _, setup := range []string{"off", "blank", "on", "page"} {
+			open := setup == "page" || setup == "blank"
 			args := []string{"serve", "--addr", "127.0.0.1:0", "--json", "--stale-after", "0", "--no-inspect"}
-			if setup != "off" {
+			if setup == "on" || setup == "page" {
 				args = []string{"serve", "--addr", "127.0.0.1:0", "--json", "--stale-after", "0", "--inspect", inspectAddr}
 			}
 			p, err := startProc(bin, args, env, dir, "serve-load")
@@ -189,8 +189,14 @@ func runInspector(args []string) error {
 					return err
 				}
 				stop = stopB
-				if err := chromedp.Do(ctx, chromedp.Navigate(page), chromedp.Poll[chromedp.Void](`document.getElementById('conn').classList.contains('live')`,
-					chromedp.WithPollingTimeout(30*time.Second))); err != nil {
+				// "blank": the same browser on an empty page, so that what is
+				// left of the difference is the inspector's, not Chromium's.
+				steps := []chromedp.Action[chromedp.Void]{chromedp.Navigate("about:blank")}
+				if setup == "page" {
+					steps = []chromedp.Action[chromedp.Void]{chromedp.Navigate(page), chromedp.Poll[chromedp.Void](`document.getElementById('conn').classList.contains('live')`,
+						chromedp.WithPollingTimeout(30*time.Second))}
+				}
+				if err := chromedp.Do(ctx, steps...); err != nil {
 					stop()
 					_ = p.stop()
 					return err
@@ -205,27 +211,31 @@ func runInspector(args []string) error {
 			if err := p.stop(); err != nil {
 				return err
 			}
-			label := "without inspector    "
+			label := "without inspector"
 			switch setup {
 			case "page":
-				label = "page open, following "
+				label = "inspector page open, following"
 				with = append(with, res.rps)
 			case "on":
-				label = "inspector, no page   "
+				label = "inspector on, no page"
 				bare = res.rps
+			case "blank":
+				label = "no inspector, chromium on about:blank"
+				blank = res.rps
 			default:
 				without = append(without, res.rps)
 			}
 			extra := ""
 			if open {
-				extra = fmt.Sprintf(", chromium %.0f%% of a core", 100*browserUse.Seconds()/dur.Seconds())
+				extra = fmt.Sprintf(", Chromium %.0f%% of a core", 100*browserUse.Seconds()/dur.Seconds())
 			}
-			fmt.Printf("  round %d %s %8.0f req/s  p99 %7s  serve CPU %5.1f µs/request%s  (%d requests, %d errors)\n", r+1, label, res.rps,
+			fmt.Printf("  round %d %-38s %6.0f req/s  p99 %7s  serve CPU %5.1f µs/request%s  (%d requests, %d errors)\n", r+1, label, res.rps,
 				res.p99.Round(time.Microsecond), res.cpuPerRequest(), extra, res.n, res.errors)
 			cpuPer[setup] = append(cpuPer[setup], res.cpuPerRequest())
 		}
 		ratios = append(ratios, with[r]/without[r])
 		bareRatios = append(bareRatios, bare/without[r])
+		browserRatios = append(browserRatios, with[r]/blank)
 	}
 	fmt.Printf("  throughput with the inspector on but no page open / without: %s, median %.2f×\n", formatRatios(bareRatios), median(bareRatios))
 	fmt.Printf("  serve CPU per request, median: without %.1f µs, inspector on %.1f µs, page following %.1f µs (ratio page/without %.2f×)\n",
@@ -237,6 +247,8 @@ func runInspector(args []string) error {
 	}
 	fmt.Printf("  throughput with the page open and following / without the inspector, median of the rounds' ratios %s: %.2f× (goal ≥ 0.90×: %s)\n",
 		formatRatios(ratios), ratio, verdict)
+	fmt.Printf("  the same against serve without the inspector but with Chromium on about:blank (the browser's own cost taken out): %s, median %.2f×\n",
+		formatRatios(browserRatios), median(browserRatios))
 	return nil
 }
 

@@ -105,10 +105,10 @@
       const page = initial || await fetchPage(0);
       initial = null;
       if (my !== gen) return;
+      connect(my, page.newest); // opening the stream takes a while: start it before drawing
       addOlder(page.rows);
       more = page.more; matched = page.matched;
       showStats(page);
-      connect(my, page.newest);
     } catch (e) {
       setConn('down', 'could not load: ' + e.message);
     } finally { loading = false; }
@@ -151,10 +151,10 @@
   }
 
   // A new event after a quiet spell is drawn at once; while events pour in,
-  // the list is redrawn at most every BUSY_MS: each redraw repaints the
+  // the list is redrawn at most every BUSY_MS (four times a second): each redraw repaints the
   // list, and a page following thousands of events a second must not eat
   // the CPU that serve needs.
-  const BUSY_MS = 100;
+  const BUSY_MS = 250;
   let lastDraw = 0, drawTimer = 0;
   function drawSoon() {
     if (drawTimer) return;
