@@ -40,8 +40,8 @@ type ActionRequest struct {
 	Body string `json:"body,omitempty"`
 }
 
-// ReplayResult is what a replay got back.
-type ReplayResult struct {
+// Answer is what an endpoint answered: to a forward or to a replay.
+type Answer struct {
 	URL       string      `json:"url"`
 	Status    int         `json:"status,omitempty"`
 	OK        bool        `json:"ok"`
@@ -49,21 +49,32 @@ type ReplayResult struct {
 	Error     string      `json:"error,omitempty"`
 	Headers   [][2]string `json:"headers,omitempty"`
 	Body      string      `json:"body"`
+}
+
+// ReplayResult is what a replay got back.
+type ReplayResult struct {
+	Answer
 	// Sent is the exact body that went out and its signature header.
 	Sent      string `json:"sent"`
 	Signature string `json:"signature,omitempty"`
 }
 
-func readAction(w http.ResponseWriter, r *http.Request) (ActionRequest, bool) {
+// readAction reads the action the page posted and works out its target.
+func (in *Inspector) readAction(w http.ResponseWriter, r *http.Request) (ActionRequest, string, bool) {
 	var a ActionRequest
 	if err := json.NewDecoder(r.Body).Decode(&a); err != nil {
 		apiError(w, http.StatusBadRequest, "could not read the action: "+err.Error())
-		return a, false
+		return a, "", false
 	}
 	if a.Mode == "" {
 		a.Mode = ModeExact
 	}
-	return a, true
+	target, err := in.target(a)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return a, "", false
+	}
+	return a, target, true
 }
 
 // target works out where an action sends to.
@@ -132,13 +143,8 @@ func (in *Inspector) delivery(e entry, a ActionRequest, target string) (sender.D
 }
 
 func (in *Inspector) replay(w http.ResponseWriter, r *http.Request, e entry) {
-	a, ok := readAction(w, r)
+	a, target, ok := in.readAction(w, r)
 	if !ok {
-		return
-	}
-	target, err := in.target(a)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	d, err := in.delivery(e, a, target)
@@ -151,17 +157,14 @@ func (in *Inspector) replay(w http.ResponseWriter, r *http.Request, e entry) {
 		client = in.insecure
 	}
 	res := sender.Deliver(r.Context(), client, target, d)
-	out := ReplayResult{URL: target, Status: res.Status, OK: res.Err == nil && res.Status >= 200 && res.Status < 300,
-		LatencyMS: float64(res.Latency.Microseconds()) / 1000, Body: in.store.mask(string(res.Response)),
+	out := ReplayResult{Answer: Answer{URL: target, Status: res.Status, OK: res.Err == nil && res.Status >= 200 && res.Status < 300,
+		LatencyMS: millis(res.Latency), Body: in.store.mask(string(res.Response)), Headers: in.store.maskHeaders(res.RespHead)},
 		Signature: d.Header.Get("X-Hub-Signature-256")}
 	if a.Mode == ModeEdited || !in.env.Redact {
 		out.Sent = in.store.mask(string(d.Body))
 	}
 	if res.Err != nil {
 		out.Error = in.store.mask(res.Explanation)
-	}
-	for _, kv := range headerLines(res.RespHead) {
-		out.Headers = append(out.Headers, [2]string{kv[0], in.store.mask(kv[1])})
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -184,13 +187,8 @@ type Command struct {
 }
 
 func (in *Inspector) curl(w http.ResponseWriter, r *http.Request, e entry) {
-	a, ok := readAction(w, r)
+	a, target, ok := in.readAction(w, r)
 	if !ok {
-		return
-	}
-	target, err := in.target(a)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	d, err := in.exportable(e, a, target)
@@ -238,13 +236,8 @@ func shellQuote(s string) string {
 }
 
 func (in *Inspector) sendCommand(w http.ResponseWriter, r *http.Request, e entry) {
-	a, ok := readAction(w, r)
+	a, target, ok := in.readAction(w, r)
 	if !ok {
-		return
-	}
-	target, err := in.target(a)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	body := in.shownBody(e.req.Body)
@@ -279,7 +272,7 @@ func (in *Inspector) sendCommand(w http.ResponseWriter, r *http.Request, e entry
 // fixture downloads the body as a catalog-style fixture: pretty JSON, the
 // shape `wa-hooks send FILE` reads (and wire-encodes) again.
 func (in *Inspector) fixture(w http.ResponseWriter, r *http.Request, e entry) {
-	a, ok := readAction(w, r)
+	a, _, ok := in.readAction(w, r)
 	if !ok {
 		return
 	}

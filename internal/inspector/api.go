@@ -381,14 +381,8 @@ type EventDetail struct {
 
 // ForwardDetail is what the app behind --forward-to answered.
 type ForwardDetail struct {
-	URL       string      `json:"url"`
-	Method    string      `json:"method"`
-	Status    int         `json:"status,omitempty"`
-	OK        bool        `json:"ok"`
-	LatencyMS float64     `json:"latency_ms"`
-	Error     string      `json:"error,omitempty"`
-	Headers   [][2]string `json:"headers,omitempty"`
-	Body      string      `json:"body"`
+	Answer
+	Method string `json:"method"`
 }
 
 func (in *Inspector) detail(w http.ResponseWriter, r *http.Request) {
@@ -414,9 +408,7 @@ func (in *Inspector) describe(e entry) Detail {
 		target += "?" + req.Query
 	}
 	d.RequestLine = s.mask(req.Method + " " + target + " HTTP/1.1")
-	for _, kv := range headerLines(req.Header) {
-		d.Headers = append(d.Headers, [2]string{kv[0], s.mask(kv[1])})
-	}
+	d.Headers = s.maskHeaders(req.Header)
 	body := in.shownBody(req.Body)
 	d.Redacted = in.env.Redact && !bytes.Equal(body, req.Body)
 	d.Size = len(req.Body)
@@ -447,11 +439,8 @@ func (in *Inspector) describe(e entry) Detail {
 		d.Events = append(d.Events, ed)
 	}
 	if f := e.forward; f != nil {
-		d.Forward = &ForwardDetail{URL: f.URL, Method: f.Method, Status: f.Status, OK: f.OK(),
-			LatencyMS: float64(f.Latency.Microseconds()) / 1000, Error: s.mask(f.Err), Body: s.mask(string(f.Body))}
-		for _, kv := range headerLines(f.Header) {
-			d.Forward.Headers = append(d.Forward.Headers, [2]string{kv[0], s.mask(kv[1])})
-		}
+		d.Forward = &ForwardDetail{Method: f.Method, Answer: Answer{URL: f.URL, Status: f.Status, OK: f.OK(),
+			LatencyMS: millis(f.Latency), Error: s.mask(f.Err), Body: s.mask(string(f.Body)), Headers: s.maskHeaders(f.Header)}}
 	}
 	return d
 }

@@ -167,7 +167,11 @@ func (in *Inspector) listen() (net.Listener, error) {
 		return ln, nil
 	}
 	if !errors.Is(err, syscall.EADDRINUSE) || in.opts.AddrGiven {
-		return nil, exit.Errorf(exit.Usage, "inspector: cannot listen on %s: %v; pick another --inspect ADDR (127.0.0.1:0 picks a free port) or turn it off with --no-inspect", in.opts.Addr, innermost(err))
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Err != nil {
+			err = oe.Err // "listen tcp …:" says nothing the message does not
+		}
+		return nil, exit.Errorf(exit.Usage, "inspector: cannot listen on %s: %v; pick another --inspect ADDR (127.0.0.1:0 picks a free port) or turn it off with --no-inspect", in.opts.Addr, err)
 	}
 	host, port, _ := net.SplitHostPort(in.opts.Addr)
 	p, _ := strconv.Atoi(port)
@@ -177,16 +181,6 @@ func (in *Inspector) listen() (net.Listener, error) {
 		}
 	}
 	return net.Listen("tcp", net.JoinHostPort(host, "0"))
-}
-
-func innermost(err error) error {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err
-		}
-		err = u
-	}
 }
 
 // Observe implements receiver.Observer.

@@ -486,8 +486,8 @@ func (s *store) publish(rows []Row, update bool) {
 	}
 }
 
-// headerLines lists headers sorted by name, for the detail.
-func headerLines(h http.Header) [][2]string {
+// maskHeaders lists headers sorted by name, secrets masked, for the page.
+func (s *store) maskHeaders(h http.Header) [][2]string {
 	keys := make([]string, 0, len(h))
 	for k := range h {
 		keys = append(keys, k)
@@ -496,8 +496,11 @@ func headerLines(h http.Header) [][2]string {
 	var out [][2]string
 	for _, k := range keys {
 		for _, v := range h[k] {
-			out = append(out, [2]string{k, v})
+			out = append(out, [2]string{k, s.mask(v)})
 		}
 	}
 	return out
 }
+
+// millis is a duration in milliseconds with microseconds, for the page.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
