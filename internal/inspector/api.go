@@ -253,6 +253,7 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 	ping := time.NewTicker(15 * time.Second)
 	defer ping.Stop()
 	var last time.Time
+	lastBurst := 0
 	for {
 		select {
 		case <-r.Context().Done():
@@ -265,7 +266,11 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 			// streamEvery: a page following thousands of events a second
 			// then costs a few writes (and redraws) a second, not
 			// thousands. An event after a quiet spell goes out at once.
-			if wait := streamEvery - time.Since(last); wait > 0 {
+			every := streamEvery
+			if lastBurst > 50 { // a flood: fewer, larger bursts
+				every = 4 * streamEvery
+			}
+			if wait := every - time.Since(last); wait > 0 {
 				select {
 				case <-time.After(wait):
 				case <-r.Context().Done():
@@ -294,7 +299,7 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 			if len(updates) > 0 && !send("update", updates) {
 				return
 			}
-			last = time.Now()
+			last, lastBurst = time.Now(), len(rows)+len(updates)
 		case <-ping.C:
 			if !send("stats", in.stats()) {
 				return

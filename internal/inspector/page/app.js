@@ -151,10 +151,10 @@
   }
 
   // A new event after a quiet spell is drawn at once; while events pour in,
-  // the list is redrawn at most every BUSY_MS (four times a second): each redraw repaints the
+  // the list is redrawn at most every BUSY_MS (twenty times a second): each redraw repaints the
   // list, and a page following thousands of events a second must not eat
   // the CPU that serve needs.
-  const BUSY_MS = 250;
+  const BUSY_MS = 50;
   let lastDraw = 0, drawTimer = 0;
   function drawSoon() {
     if (drawTimer) return;
