@@ -258,16 +258,14 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 		select {
 		case <-r.Context().Done():
 			return
-		case <-sub.lagged:
-			send("reset", in.stats())
-			return
-		case m := <-sub.ch:
+		case <-sub.notify:
 			// Under load, rows are sent in bursts at most every
-			// streamEvery: a page following thousands of events a second
-			// then costs a few writes (and redraws) a second, not
-			// thousands. An event after a quiet spell goes out at once.
+			// streamEvery (four times that during a flood): a page
+			// following thousands of events a second then costs a few
+			// dozen writes and redraws a second, not thousands. An event
+			// after a quiet spell goes out at once.
 			every := streamEvery
-			if lastBurst > 50 { // a flood: fewer, larger bursts
+			if lastBurst > 50 {
 				every = 4 * streamEvery
 			}
 			if wait := every - time.Since(last); wait > 0 {
@@ -277,21 +275,10 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			var rows, updates []Row
-			for more := true; more; {
-				if m.update {
-					updates = append(updates, m.rows...)
-				} else {
-					rows = append(rows, m.rows...)
-				}
-				more = false
-				if len(rows)+len(updates) < 2000 {
-					select {
-					case m = <-sub.ch:
-						more = true
-					default:
-					}
-				}
+			rows, updates, lagged := sub.take()
+			if lagged {
+				send("reset", in.stats())
+				return
 			}
 			if len(rows) > 0 && !send("rows", rows) {
 				return

@@ -28,8 +28,9 @@ func BenchmarkFollow(b *testing.B) {
 		evs := note.Events()
 		re := []render.Event{{Event: evs[0], Request: uint64(i), Received: time.Now(), Signature: render.SigValid}}
 		s.add(receiver.Observation{Request: render.Request{Seq: uint64(i + 1), Time: time.Now(), Method: "POST", Path: "/webhook", Body: body, Status: 200, Signature: render.SigValid}, Events: re}, false)
-		m := <-sub.ch
+		<-sub.notify
+		rows, _, _ := sub.take()
 		buf.Reset()
-		_ = json.NewEncoder(&buf).Encode(m.rows)
+		_ = json.NewEncoder(&buf).Encode(rows)
 	}
 }

@@ -435,24 +435,23 @@ func (s *store) entriesByID(ids []uint64) []entry {
 	return out
 }
 
-// subscriber is one open live stream. Rows wait in a bounded queue; a
-// stream that falls behind is told to reload instead of holding the store.
+// subscriber is one open live stream. Rows gather in a bounded list that
+// the stream takes whole when it writes, so a burst of events costs one
+// wake-up, not one per event; a stream that falls behind by more than
+// subscriberRows is told to reload instead of holding the store.
 type subscriber struct {
 	filter Filter
-	ch     chan streamMsg
-	lagged chan struct{}
-	once   sync.Once
-}
-
-type streamMsg struct {
+	notify chan struct{} // a token: rows are waiting
+	mu     sync.Mutex
 	rows   []Row
-	update bool
+	upd    []Row
+	lagged bool
 }
 
-const subscriberQueue = 512
+const subscriberRows = 20_000
 
 func (s *store) subscribe(f Filter) *subscriber {
-	sub := &subscriber{filter: f, ch: make(chan streamMsg, subscriberQueue), lagged: make(chan struct{})}
+	sub := &subscriber{filter: f, notify: make(chan struct{}, 1)}
 	s.mu.Lock()
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()
@@ -465,23 +464,42 @@ func (s *store) unsubscribe(sub *subscriber) {
 	s.mu.Unlock()
 }
 
+// take returns the rows and updates waiting, and whether the stream fell
+// behind.
+func (sub *subscriber) take() (rows, updates []Row, lagged bool) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	rows, updates, lagged = sub.rows, sub.upd, sub.lagged
+	sub.rows, sub.upd = nil, nil
+	return rows, updates, lagged
+}
+
 func (s *store) publish(rows []Row, update bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for sub := range s.subs {
-		var match []Row
+		sub.mu.Lock()
+		n := 0
 		for i := range rows {
-			if sub.filter.match(&rows[i]) {
-				match = append(match, rows[i])
+			if !sub.filter.match(&rows[i]) {
+				continue
+			}
+			n++
+			if update {
+				sub.upd = append(sub.upd, rows[i])
+			} else {
+				sub.rows = append(sub.rows, rows[i])
 			}
 		}
-		if len(match) == 0 {
-			continue
+		if len(sub.rows)+len(sub.upd) > subscriberRows {
+			sub.rows, sub.upd, sub.lagged = nil, nil, true
 		}
-		select {
-		case sub.ch <- streamMsg{rows: match, update: update}:
-		default:
-			sub.once.Do(func() { close(sub.lagged) })
+		sub.mu.Unlock()
+		if n > 0 {
+			select {
+			case sub.notify <- struct{}{}:
+			default: // already told
+			}
 		}
 	}
 }
