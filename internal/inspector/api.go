@@ -199,6 +199,47 @@ func (in *Inspector) rows(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, p)
 }
 
+// floodRows is the most rows one burst of a live stream carries. In a
+// flood the page shows the newest and counts the rest, which stay in the
+// history and come with the pages the list fetches when scrolled to: a page
+// following thousands of events a second would otherwise spend a core
+// taking in rows nobody can read at that speed.
+const floodRows = 100
+
+type sseEvent struct {
+	name string
+	data any
+}
+
+// Gap is the "gap" event of a live stream: the newest rows of a burst too
+// large to send whole, and how many older ones it left out.
+type Gap struct {
+	Rows    []Row `json:"rows"`
+	Skipped int   `json:"skipped"`
+	// Matched is how many rows of the history match the stream's filter:
+	// the page cannot count rows it was not sent.
+	Matched int `json:"matched"`
+}
+
+// burst is what one write of a live stream sends for the rows and updates
+// taken from its subscriber.
+func burst(rows, updates []Row, matched func() int) []sseEvent {
+	var out []sseEvent
+	switch {
+	case len(rows) > floodRows:
+		out = append(out, sseEvent{"gap", Gap{Rows: rows[len(rows)-floodRows:], Skipped: len(rows) - floodRows, Matched: matched()}})
+	case len(rows) > 0:
+		out = append(out, sseEvent{"rows", rows})
+	}
+	if len(updates) > floodRows {
+		updates = updates[len(updates)-floodRows:] // the page re-reads a request it shows anyway
+	}
+	if len(updates) > 0 {
+		out = append(out, sseEvent{"update", updates})
+	}
+	return out
+}
+
 // streamEvery is the shortest time between two writes to a live stream.
 const streamEvery = 25 * time.Millisecond
 
@@ -280,11 +321,10 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 				send("reset", in.stats())
 				return
 			}
-			if len(rows) > 0 && !send("rows", rows) {
-				return
-			}
-			if len(updates) > 0 && !send("update", updates) {
-				return
+			for _, ev := range burst(rows, updates, func() int { return in.store.count(f) }) {
+				if !send(ev.name, ev.data) {
+					return
+				}
 			}
 			last, lastBurst = time.Now(), len(rows)+len(updates)
 		case <-ping.C:

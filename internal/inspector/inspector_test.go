@@ -503,3 +503,23 @@ func TestBeyondLoopbackNeedsTheToken(t *testing.T) {
 		t.Errorf("with the cookie: %d", w.Code)
 	}
 }
+
+func TestStreamBurstsInAFlood(t *testing.T) {
+	rows := make([]Row, floodRows+30)
+	for i := range rows {
+		rows[i].Row = uint64(i + 1)
+	}
+	matched := func() int { return 1234 }
+	evs := burst(rows[:3], nil, matched)
+	if len(evs) != 1 || evs[0].name != "rows" || len(evs[0].data.([]Row)) != 3 {
+		t.Fatalf("a small burst: %+v", evs)
+	}
+	evs = burst(rows, rows[:2], matched)
+	if len(evs) != 2 || evs[0].name != "gap" || evs[1].name != "update" {
+		t.Fatalf("a flood: %+v", evs)
+	}
+	g := evs[0].data.(Gap)
+	if g.Skipped != 30 || g.Matched != 1234 || len(g.Rows) != floodRows || g.Rows[len(g.Rows)-1].Row != uint64(len(rows)) {
+		t.Errorf("gap: skipped %d, %d rows, newest %d", g.Skipped, len(g.Rows), g.Rows[len(g.Rows)-1].Row)
+	}
+}

@@ -386,6 +386,21 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 	return p
 }
 
+// count is how many rows of the history match f.
+func (s *store) count(f Filter) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, e := range s.entries {
+		for i := range e.rows {
+			if f.match(&e.rows[i]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
 // since returns the rows matching f newer than row after, oldest first, and
 // false when there are more than limit of them.
 func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {

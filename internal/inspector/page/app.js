@@ -28,7 +28,7 @@
   let more = false, loading = false, current = -1, openID = 0, openDetail = null;
   let matched = 0;
   const selected = new Set();
-  let es = null, gen = 0, pendingNew = 0;
+  let es = null, gen = 0, pendingNew = 0, gapped = false;
 
   function el(tag, attrs, ...kids) {
     const e = document.createElement(tag);
@@ -98,7 +98,7 @@
 
   async function reload() {
     const my = ++gen;
-    head = []; tail = []; byRow = new Map(); more = false; current = -1; pendingNew = 0;
+    head = []; tail = []; byRow = new Map(); more = false; current = -1; pendingNew = 0; gapped = false;
     $('newpill').hidden = true;
     loading = true;
     try {
@@ -163,6 +163,24 @@
     drawTimer = setTimeout(() => { drawTimer = 0; lastDraw = performance.now(); render(); }, wait);
   }
 
+  // A flood: the server sent the newest rows of a burst and counted the
+  // rest. At the top, the list becomes those rows (older ones are fetched
+  // again when scrolled to); further down, it stays put and counts.
+  function gap(g) {
+    if (list.scrollTop > ROW_H) {
+      pendingNew += g.skipped + g.rows.length;
+      matched = g.matched;
+      $('newpill').hidden = false;
+      $('newbtn').textContent = num(pendingNew) + ' new ↑';
+      gapped = true;
+      scheduleRender();
+      return;
+    }
+    head = []; tail = []; byRow = new Map(); more = true;
+    addNewer(g.rows);
+    matched = g.matched;
+    current = 0;
+  }
   function update(rs) {
     for (const r of rs) {
       const old = byRow.get(r.row);
@@ -189,6 +207,7 @@
       flood = rs.length > 50; // the server's bursts grow with the rate: draw less often in a flood
       addNewer(rs);
     });
+    es.addEventListener('gap', (e) => { if (my === gen) { flood = true; gap(JSON.parse(e.data)); } });
     es.addEventListener('update', (e) => { if (my === gen) update(JSON.parse(e.data)); });
     es.addEventListener('reset', () => { if (my === gen) reload(); });
     es.onerror = () => {
@@ -224,11 +243,18 @@
   // Drawing happens at most once a frame, however fast events arrive.
   function scheduleRender() { if (!raf) raf = requestAnimationFrame(() => { raf = 0; render(); }); }
   list.addEventListener('scroll', () => {
-    if (list.scrollTop <= ROW_H && pendingNew) { pendingNew = 0; $('newpill').hidden = true; }
+    if (list.scrollTop <= ROW_H && pendingNew) {
+      pendingNew = 0; $('newpill').hidden = true;
+      if (gapped) { gapped = false; reload(); return; }
+    }
     scheduleRender();
   }, { passive: true });
   window.addEventListener('resize', () => render());
-  $('newbtn').addEventListener('click', () => { list.scrollTop = 0; current = 0; render(); focusCurrent(); });
+  $('newbtn').addEventListener('click', () => {
+    list.scrollTop = 0; current = 0;
+    if (gapped) { gapped = false; reload(); return; } // rows were left out while reading: fetch the newest
+    render(); focusCurrent();
+  });
 
   const SIG = { valid: ['✓', 'signature valid'], invalid: ['✗', 'bad signature'], missing: ['∅', 'no signature'], unchecked: ['?', 'not checked (no App Secret)'] };
   // One formatter for every row: making one per call costs more than the rest of a row.
