@@ -122,16 +122,14 @@ func (in *Inspector) Start(ctx context.Context, env receiver.CompanionEnv) ([]re
 		in.url += "?token=" + in.token
 	}
 
-	var lines []receiver.BannerLine
 	if env.Record != "" {
-		n, skipped, err := in.loadHistory(env.Record, env.Receiver)
-		switch {
+		// A history that cannot be read is no reason not to serve.
+		switch skipped, err := in.loadHistory(env.Record, env.Receiver); {
 		case err != nil:
 			env.IO.Warnf("inspector: could not read the history from %s: %v", env.Record, err)
 		case skipped > 0:
 			env.IO.Warnf("inspector: %s: skipped %d unreadable line(s)", env.Record, skipped)
 		}
-		_ = n
 	}
 	in.obs = env.Receiver.Observe(in, 0)
 
@@ -155,8 +153,7 @@ func (in *Inspector) Start(ctx context.Context, env receiver.CompanionEnv) ([]re
 		env.IO.Warnf("the inspector listens on %s, beyond this machine: anyone who can reach it and has the token in its URL can read every request and replay them", ln.Addr())
 		value = in.url + "  (NOT loopback: keep the token secret)"
 	}
-	lines = append(lines, receiver.BannerLine{Label: "Inspector", Value: value})
-	return lines, nil
+	return []receiver.BannerLine{{Label: "Inspector", Value: value}}, nil
 }
 
 // listen opens the inspector's address; the default address moves on to
@@ -166,12 +163,16 @@ func (in *Inspector) listen() (net.Listener, error) {
 	if err == nil {
 		return ln, nil
 	}
-	if !errors.Is(err, syscall.EADDRINUSE) || in.opts.AddrGiven {
+	if inUse := errors.Is(err, syscall.EADDRINUSE); !inUse || in.opts.AddrGiven {
 		var oe *net.OpError
 		if errors.As(err, &oe) && oe.Err != nil {
 			err = oe.Err // "listen tcp …:" says nothing the message does not
 		}
-		return nil, exit.Errorf(exit.Usage, "inspector: cannot listen on %s: %v; pick another --inspect ADDR (127.0.0.1:0 picks a free port) or turn it off with --no-inspect", in.opts.Addr, err)
+		code := exit.Usage
+		if inUse {
+			code = exit.Failure
+		}
+		return nil, exit.Errorf(code, "inspector: cannot listen on %s: %v; pick another --inspect ADDR (127.0.0.1:0 picks a free port) or turn it off with --no-inspect", in.opts.Addr, err)
 	}
 	host, port, _ := net.SplitHostPort(in.opts.Addr)
 	p, _ := strconv.Atoi(port)
@@ -204,13 +205,13 @@ func (in *Inspector) Stop() {
 
 // loadHistory reads the tail of the recording (at most the history's
 // bounds) and passes it through the receiver's rules.
-func (in *Inspector) loadHistory(path string, rc *receiver.Receiver) (int, int, error) {
+func (in *Inspector) loadHistory(path string, rc *receiver.Receiver) (skipped int, err error) {
 	recs, skipped, err := readTail(path, in.store.maxReqs, in.store.maxBytes)
 	if err != nil {
-		return 0, skipped, err
+		return skipped, err
 	}
 	rc.Restore(recs, func(o receiver.Observation) { in.store.add(o, true) })
-	return len(recs), skipped, nil
+	return skipped, nil
 }
 
 func hostNames(tcp *net.TCPAddr) map[string]bool {

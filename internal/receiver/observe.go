@@ -32,8 +32,8 @@ type Observation struct {
 	Problem *render.Problem
 	// Handshake is set for an accepted GET verification request.
 	Handshake *render.Handshake
-	// Forward is what the app behind --forward-to answered; only Seq-like
-	// Forward.Request identifies the request then.
+	// Forward is what the app behind --forward-to answered; Request then
+	// holds only Seq, Forward.Request's request number.
 	Forward *render.Forward
 	// Handled is when the receiver was done with it (after the answer).
 	Handled time.Time
