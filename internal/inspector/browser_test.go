@@ -105,6 +105,16 @@ func TestBrowser(t *testing.T) {
 	}
 	do(t, ctx, "clear filter", chromedp.Click(chromedp.CSS(`button[type=reset]`)), waitJS(visibleRows+` === 3`))
 
+	t.Log("j/k move through the list with the focus; x selects for the recording")
+	do(t, ctx, "keys",
+		js(`void (document.activeElement && document.activeElement.blur())`),
+		chromedp.KeyEvent("g"), chromedp.KeyEvent("j"), chromedp.KeyEvent("j"), chromedp.KeyEvent("k"),
+		waitJS(`document.activeElement && document.activeElement.closest('.row') && document.activeElement.closest('.row').dataset.i === '1'`),
+		chromedp.KeyEvent("x"),
+		waitJS(`document.getElementById('selcount').textContent === '1' && !document.getElementById('download').disabled`),
+		chromedp.KeyEvent("x"),
+		waitJS(`document.getElementById('selcount').textContent === '0'`))
+
 	t.Log("the detail shows the diagnosis of a re-serialised body (opened with the keyboard)")
 	pretty, _ := wire.Format(text, wire.Style{Escaping: wire.Unicode, Indent: "  "})
 	r.post(pretty, signature.Sign(testSecret, text))
