@@ -10,6 +10,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/send"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
@@ -87,9 +89,12 @@ func TestBrowser(t *testing.T) {
 	do(t, ctx, "load", chromedp.Navigate(r.base+"/"), waitJS(`document.getElementById('conn').classList.contains('live')`))
 
 	t.Log("live events appear after a send")
-	r.postSigned(text)
-	r.postSigned(wireFixture(t, "statuses.read"))
-	r.postSigned(wireFixture(t, "statuses.delivered"))
+	ios, _, _, errOut := iostreams.Test()
+	if err := send.Run(context.Background(), ios, send.Options{To: r.hooks.URL + "/webhook", AppSecret: testSecret, KeepIDs: true,
+		Sources: []string{"messages.text", "statuses.read", "statuses.delivered"}, Concurrency: 1, Duplicates: 1, RetryScale: 1,
+		ExpectStatus: []string{"200"}, Timeout: 10 * time.Second}); err != nil {
+		t.Fatalf("send: %v\n%s", err, errOut)
+	}
 	do(t, ctx, "live rows", waitJS(visibleRows+` === 3`))
 	if first := get(t, ctx, "first row", chromedp.Text(chromedp.CSS(`.row:not([hidden]) .type`))); strings.TrimSpace(first) != "status.delivered" {
 		t.Errorf("the newest row is %q, want status.delivered", first)
