@@ -12,6 +12,7 @@ import (
 
 func newServeCmd(app *App) *cobra.Command {
 	var opts receiver.Config
+	var inspect inspectFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a local webhook receiver that verifies and pretty-prints every event",
@@ -50,6 +51,7 @@ at once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origin = func(flag string) string { return flagOrigin(app, cmd, flag) }
+			opts.Companions = append(opts.Companions, inspect.companions(cmd)...)
 			return receiver.Serve(cmd.Context(), app.IO, opts)
 		},
 	}
@@ -80,6 +82,7 @@ at once.`,
 	f.BoolVar(&opts.DemoExit, "demo-exit", false, "with --demo: stop after the demo instead of waiting for Ctrl-C")
 	f.StringVar(&opts.DemoIdentity, "identity", "", "with --demo: send the catalog's users as `ID`: phone, phone+bsuid, bsuid-only or username-only")
 	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions(identity.Names(), cobra.ShellCompDirectiveNoFileComp))
+	inspect.add(cmd)
 
 	for flag, key := range map[string]string{
 		"addr": "serve.addr", "path": "serve.path", "public-url": "serve.public_url", "max-body": "serve.max_body",
@@ -89,6 +92,7 @@ at once.`,
 		"forward-header": "serve.forward_header", "forward-handshake": "serve.forward_handshake",
 		"forward-timeout": "serve.forward_timeout", "forward-insecure": "serve.forward_insecure",
 		"tls-cert": "serve.tls_cert", "tls-key": "serve.tls_key",
+		"inspect": "serve.inspect", "no-inspect": "serve.no_inspect",
 	} {
 		config.Bind(f, flag, key)
 	}

@@ -1,7 +1,7 @@
 // Command bench runs whole-process benchmarks that compare wa-hooks with a
 // reference tool measured in the same run, and prints the ratio:
 //
-//	go run ./internal/bench serve|send|allowlist|attack
+//	go run ./internal/bench serve|send|allowlist|attack|inspector
 //
 // These are benchmarks, not tests: they print numbers for issue notes and
 // never fail on speed.
@@ -28,6 +28,7 @@ func benchmarks() map[string]benchmark {
 		"send":      {"wa-hooks send messages.text -n 200000 -c 64 vs hey with the same body, count and concurrency", runSend},
 		"attack":    {"the attacks of issue 17 on serve, bounded and on loopback: a table of attack and outcome", runAttack},
 		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
+		"inspector": {"the web inspector in headless Chromium: page with 10,000 recorded requests, event latency, serve throughput with the page following vs without", runInspector},
 	}
 }
 

@@ -284,7 +284,7 @@ func (f *Forwarder) worker() {
 func (f *Forwarder) sendPost(j forwardJob) *render.Forward {
 	res := sender.Deliver(f.ctx, f.client, j.target, sender.Delivery{Name: fmt.Sprint(j.seq), Body: j.body, Header: j.header})
 	fw := render.Forward{Request: j.seq, Method: http.MethodPost, URL: f.opts.URL, Status: res.Status,
-		Latency: res.Latency, Body: res.Response}
+		Latency: res.Latency, Body: res.Response, Header: res.RespHead}
 	if res.Err != nil {
 		fw.Err = res.Explanation
 	}
@@ -311,6 +311,7 @@ func (f *Forwarder) sendHandshake(j forwardJob) *render.Forward {
 	fw.Latency = time.Since(start)
 	fw.Status = resp.StatusCode
 	fw.Body = body
+	fw.Header = resp.Header
 	fw.ChallengeOK = j.challenge != "" && string(body) == j.challenge
 	return &fw
 }

@@ -128,6 +128,7 @@ type Receiver struct {
 	dedup      *dedup
 	stats      render.Summary
 	start      time.Time
+	observers  []func(Observation) // see observe.go
 }
 
 // job is one thing to report, in arrival order.
@@ -615,10 +616,12 @@ func (rc *Receiver) handle(j job) {
 			rc.stats.ForwardFailures++
 		}
 		rc.opts.Sink.Forwarded(*j.forward)
+		rc.observeJob(j)
 	case j.handshake != nil:
 		rc.count(j.req)
 		rc.stats.Handshakes++
 		rc.opts.Sink.Handshake(*j.handshake)
+		rc.observeJob(j)
 	case j.problem != nil:
 		if !j.problem.Accepted {
 			rc.count(j.req)
@@ -631,6 +634,7 @@ func (rc *Receiver) handle(j job) {
 			j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
 		}
 		rc.opts.Sink.Problem(*j.problem)
+		rc.observeJob(j)
 	case j.note != nil:
 		rc.count(j.req)
 		rc.events(j.req, j.note)
@@ -663,6 +667,7 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	}
 	retry, copyN, firstReq, firstAt := rc.dedup.body(req.Body, req.Seq, req.Time)
 	out := make([]render.Event, 0, len(evs))
+	var all []render.Event // for observers
 	for i, e := range evs {
 		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
 		key := e.Key()
@@ -692,7 +697,9 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		if rc.opts.Filter.Match(e) {
 			out = append(out, re)
 		}
+		all = rc.observed(all, re)
 	}
+	rc.observeEvents(req, all)
 	if retry {
 		rc.stats.Retries++
 	}

@@ -73,6 +73,9 @@ type Config struct {
 	// DemoIdentity rewrites the demo's users (identity.Parse names).
 	DemoIdentity string
 
+	// Companions run beside the receiver (the web inspector); see observe.go.
+	Companions []Companion
+
 	// Origin names where a flag's value came from ("--max-body",
 	// "WA_HOOKS_SERVE_MAX_BODY", a config file) for error messages.
 	Origin func(flag string) string
@@ -225,8 +228,13 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	local := fmt.Sprintf("%s://%s%s", scheme, displayAddr(ln.Addr()), cfg.Path)
 
+	stopCompanions, extra, err := startCompanions(ctx, ios, cfg, rc, local)
+	if err != nil {
+		return err
+	}
+	defer stopCompanions()
 	banner(ios, bannerInfo{cfg: cfg, local: local, generated: generated, demoSecret: demoSecret,
-		maxBody: maxBody, forward: fw, record: rec, pretty: pretty})
+		maxBody: maxBody, forward: fw, record: rec, pretty: pretty, extra: extra})
 
 	serveErr := make(chan error, 1)
 	go func() {
@@ -412,6 +420,7 @@ type bannerInfo struct {
 	forward    *Forwarder
 	record     *recording.Recorder
 	pretty     *render.Pretty
+	extra      []BannerLine // from companions
 }
 
 // banner tells the user where serve listens and what it will do. The
@@ -469,6 +478,9 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 		row("Forwarding", f+")")
 	} else {
 		row("Forwarding", st.Dim.Render("off (--forward-to URL passes every request on to your app)"))
+	}
+	for _, l := range b.extra {
+		row(l.Label, l.Value)
 	}
 	if b.pretty != nil {
 		row("Legend", b.pretty.SignatureLegend())
