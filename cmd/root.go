@@ -137,6 +137,7 @@ and keeps a firewall allowlist of Meta's webhook servers fresh from cron.`,
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(commands(app)...)
+	addExitCodes(root)
 	root.AddCommand(newExitCodesTopic())
 	markRunErrors(root)
 	return root

@@ -43,10 +43,8 @@ tests: --no-signature, --bad-signature, --pretty, --oversize, --raw.
 Load: -n requests (events) over -c connections at --rate per second or for
 --duration; connections are reused. The summary gives statuses, errors by
 kind, throughput and latency percentiles; --json prints the whole report.
-
-Exit status: 0 when every delivery got the expected status (--expect-status,
-200 by default), 3 when some did not, 4 when the endpoint could not be
-reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
+A delivery succeeds when its whole answer arrived with an expected status
+(--expect-status, 200 by default).`,
 		Example: `  # One text message to your local app
   export WA_HOOKS_APP_SECRET=...
   wa-hooks send messages.text --to http://127.0.0.1:3000/webhook

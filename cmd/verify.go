@@ -32,9 +32,7 @@ and a body near 3 MB must get 200; a forged and a missing signature must be
 refused.
 
 Each check prints ✓ pass, ✗ fail, ! warning or – skipped, with a reason and a
-fix, and the last line is "N passed, N failed, N warnings, N skipped".
-Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
-4 the endpoint could not be reached at all, 2 bad usage.`,
+fix, and the last line is "N passed, N failed, N warnings, N skipped".`,
 		Example: `  # The handshake only
   WA_HOOKS_VERIFY_TOKEN=... wa-hooks verify https://example.com/webhook
 

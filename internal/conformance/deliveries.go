@@ -45,7 +45,7 @@ const (
 func (r *runner) deliveryChecks(ctx context.Context) {
 	o := r.opts
 	if r.unreachable != "" && !r.reached {
-		r.skip("the endpoint could not be reached", deliveryChecks...)
+		r.skip(noAnswer, deliveryChecks...)
 		return
 	}
 	if o.AppSecret == "" {
@@ -87,13 +87,13 @@ func (r *runner) deliveryChecks(ctx context.Context) {
 			r.skip("interrupted", dc.check)
 			continue
 		case r.unreachable != "" && !r.reached:
-			r.skip("the endpoint could not be reached", dc.check)
+			r.skip(noAnswer, dc.check)
 			continue
 		}
 		res := sender.Deliver(ctx, client, r.url.String(), sender.Delivery{Name: dc.check.ID, Body: dc.d.Body, Header: dc.d.Header})
 		if res.Reached() {
 			r.reached = true
-		} else if res.Kind != sender.KindTimeout {
+		} else {
 			r.noteUnreachable(res.Explanation)
 		}
 		c := judgeDelivery(dc, res)

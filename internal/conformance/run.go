@@ -62,9 +62,12 @@ type runner struct {
 	url    *url.URL
 	report *Report
 	extra  *x509.CertPool
-	// reached is set once any request got to the endpoint.
+	// reached is set once any request got an HTTP answer. Until then, the
+	// first request without one (refused, DNS, TLS, timeout) ends the run:
+	// the endpoint is unreachable (exit 4, as for send), and every other
+	// check would only wait for the same silence.
 	reached bool
-	// unreachable is the first connection failure, in words.
+	// unreachable is why the first request got no answer, in words.
 	unreachable string
 	// interrupted is the run's context: once it is done, what is left is
 	// reported as skipped rather than as failures of the endpoint.
@@ -89,7 +92,7 @@ func Verify(ctx context.Context, opts Options) error {
 	}
 	switch code := rep.ExitCode(); code {
 	case exit.Unreachable:
-		return exit.Errorf(code, "could not reach %s: %s", rep.URL, rep.UnreachableReason)
+		return exit.Errorf(code, "no HTTP answer from %s: %s", rep.URL, rep.UnreachableReason)
 	case exit.OK:
 		return nil
 	default:
@@ -233,10 +236,10 @@ func (r *runner) handshakeChecks(ctx context.Context, challenge string) {
 		{ID: "latency", Group: GroupHandshake, Title: "Handshake latency"},
 		{ID: "content-type", Group: GroupHandshake, Title: "Content-Type text/plain"},
 	}
-	if main.Status == 0 && !main.Reached {
+	if main.Status == 0 {
 		r.noteUnreachable(handshake.Explain(main.Err, o.Timeout))
 		r.add(withFinding(hs, handshake.JudgeHandshake(challenge, main, o.Timeout)))
-		r.skip("the endpoint could not be reached", rest...)
+		r.skip(noAnswer, rest...)
 		return
 	}
 	r.reached = true
@@ -313,6 +316,9 @@ func judgeContentType(c Check, main handshake.Response) Check {
 	}
 	return c
 }
+
+// noAnswer is the reason of the checks skipped after the endpoint gave none.
+const noAnswer = "the endpoint gave no answer"
 
 func (r *runner) noteUnreachable(why string) {
 	if r.unreachable == "" {
