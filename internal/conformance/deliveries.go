@@ -91,7 +91,7 @@ func (r *runner) deliveryChecks(ctx context.Context) {
 			continue
 		}
 		res := sender.Deliver(ctx, client, r.url.String(), sender.Delivery{Name: dc.check.ID, Body: dc.d.Body, Header: dc.d.Header})
-		if res.Reached() {
+		if res.Answered() {
 			r.reached = true
 		} else {
 			r.noteUnreachable(res.Explanation)

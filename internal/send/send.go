@@ -22,6 +22,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // Options is everything `wa-hooks send` was asked to do.
@@ -156,6 +157,11 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 		plan.OnResult = func(r sender.Result) {
 			results = append(results, render.SendResultDoc{Result: r, Response: string(r.Response)})
 		}
+	case !o.JSON:
+		// Too many for a line each: the summary still lists the failed
+		// ones, with the start of each answer when the run is not a load test.
+		plan.KeepResponses = known && planned < loadRun
+		plan.OnResult = pretty.Failed
 	}
 	if planned >= loadRun || o.Duration > 0 {
 		defer relaxGC(ios)()
@@ -187,14 +193,12 @@ func outcome(rep *sender.Report, runErr error, expect string) error {
 	case rep.NoneReached():
 		for _, k := range []sender.ErrorKind{sender.KindRefused, sender.KindDNS, sender.KindTLS, sender.KindTimeout, sender.KindReset, sender.KindUnreachable, sender.KindOther} {
 			if ec, ok := rep.Errors[k]; ok {
-				return exit.New(exit.Unreachable, errors.New(ec.Example))
+				return exit.New(exit.Unreachable, errors.New(termsafe.Line(ec.Example)))
 			}
 		}
-		return exit.Errorf(exit.Unreachable, "the endpoint could not be reached")
-	case rep.Failed > 0 && rep.Unreached > 0:
-		return exit.Errorf(exit.SendFailed, "%d of %d deliveries did not get %s (%d never reached the endpoint)", rep.Failed, rep.Deliveries, expect, rep.Unreached)
+		return exit.Errorf(exit.Unreachable, "the endpoint gave no answer")
 	case rep.Failed > 0:
-		return exit.Errorf(exit.SendFailed, "%d of %d deliveries did not get %s", rep.Failed, rep.Deliveries, expect)
+		return exit.New(exit.SendFailed, errors.New(render.SendVerdict(rep, expect)))
 	}
 	return nil
 }

@@ -96,7 +96,9 @@ type Report struct {
 	Events    int `json:"events"`
 	Succeeded int `json:"succeeded"` // deliveries whose last attempt got an expected status
 	Failed    int `json:"failed"`
-	// Unreached counts deliveries that never got any HTTP response.
+	// Unreached counts deliveries that never got any HTTP answer (refused,
+	// DNS, TLS, or nothing within the timeout). An answer cut short is
+	// counted under Errors as "incomplete", not here: it came.
 	Unreached  int                      `json:"unreached"`
 	ByStatus   map[int]int              `json:"by_status"`
 	Errors     map[ErrorKind]ErrorCount `json:"errors"`
@@ -110,9 +112,10 @@ type Report struct {
 // OK reports whether every delivery got an expected status.
 func (r *Report) OK() bool { return r.Failed == 0 && !r.Interrupted }
 
-// NoneReached reports whether not a single request got an HTTP response.
+// NoneReached reports whether not a single request got an HTTP answer,
+// whole or cut short.
 func (r *Report) NoneReached() bool {
-	return r.Requests > 0 && len(r.ByStatus) == 0
+	return r.Requests > 0 && len(r.ByStatus) == 0 && r.Errors[KindIncomplete].Count == 0
 }
 
 // ExpectStatus returns a predicate accepting exactly the given codes.
@@ -214,8 +217,10 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 			r := c.post(ctx, d)
 			r.Job, r.Duplicate, r.Attempt = job, dup, attempt
 			st.count(r, len(d.Body), attempt)
-			if r.Err == nil {
+			if r.Answered() {
 				reached = true
+			}
+			if r.Err == nil {
 				r.Expected = expect(r.Status)
 			}
 			stopping := ctx.Err() != nil || (plan.Duration > 0 && issueCtx.Err() != nil)
