@@ -23,7 +23,10 @@ X-Hub-Signature-256 computed over exactly those bytes, and Meta's headers
 
 A SOURCE is a catalog name (messages.text), a glob ('statuses.failed.*'), a
 JSON file, or - for stdin; --all sends the whole catalog and
---from-recording FILE replays a 'serve --record' file byte for byte.
+--from-recording FILE replays a 'serve --record' file byte for byte, with
+the signature headers it recorded (a forged request replays as forged);
+--resign signs the recorded bodies with your App Secret instead. The
+recording is read as it is sent, so its size does not matter.
 'wa-hooks fixtures' lists the catalog.
 
 Every event gets fresh ids (wamid.… in Meta's form) and timestamps of now, so
@@ -78,7 +81,8 @@ A delivery succeeds when its whole answer arrived with an expected status
 	f := cmd.Flags()
 	f.StringVar(&opts.To, "to", "", "endpoint `URL` to POST to")
 	f.BoolVar(&opts.All, "all", false, "send every event of the catalog")
-	f.StringVar(&opts.FromRecording, "from-recording", "", "replay the POSTs of a 'serve --record' `FILE`, byte for byte")
+	f.StringVar(&opts.FromRecording, "from-recording", "", "replay the POSTs of a 'serve --record' `FILE`, byte for byte, with their recorded signatures")
+	f.BoolVar(&opts.Resign, "resign", false, "with --from-recording: sign the recorded bodies with your App Secret instead of replaying the recorded signatures")
 	f.StringSliceVar(&opts.Filters, "filter", nil, "send only bodies with an event whose field, kind or type matches a `GLOB` (messages, status, text, status.failed…)")
 
 	f.BoolVar(&opts.KeepIDs, "keep-ids", false, "send ids and timestamps as they are instead of fresh ones")

@@ -34,6 +34,7 @@ func TestScriptSend(t *testing.T) {
 		"bodyminsize": sendBodyMinSize,
 		"cmpbody":     sendCmpBody,
 		"hostile":     sendHostile,
+		"samesigs":    sendSameSigs,
 	})
 }
 
@@ -310,4 +311,31 @@ func sendHostile(ts *testscript.TestScript, neg bool, args []string) {
 	}))
 	ts.Defer(srv.Close)
 	ts.Setenv(args[0], srv.URL+"/webhook")
+}
+
+// samesigs RECORDING VAR: every POST VAR received carries the
+// X-Hub-Signature-256 recorded with the same request, in order.
+func sendSameSigs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: samesigs RECORDING VAR")
+	}
+	res, err := recording.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	var want []string
+	for _, r := range res.Records {
+		if r.Method == http.MethodPost {
+			want = append(want, r.Header.Get("X-Hub-Signature-256"))
+		}
+	}
+	got := capturedFiles(ts, args[1], ".head")
+	if len(got) != len(want) {
+		ts.Fatalf("recording has %d POSTs, %s received %d", len(want), args[1], len(got))
+	}
+	for i, p := range got {
+		raw, err := os.ReadFile(p)
+		ts.Check(err)
+		if sig := parseHead(ts, raw).Get("X-Hub-Signature-256"); sig != want[i] {
+			ts.Fatalf("request %d: signature %q, recorded %q", i+1, sig, want[i])
+		}
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"runtime/debug"
@@ -31,7 +32,10 @@ type Options struct {
 	Sources       []string // catalog names, globs, files, "-"
 	All           bool
 	FromRecording string
-	Filters       []string
+	// Resign signs recorded bodies afresh instead of replaying the
+	// recorded signatures.
+	Resign  bool
+	Filters []string
 
 	KeepIDs   bool
 	Sets      []string // --set PATH=VALUE
@@ -69,6 +73,13 @@ type Options struct {
 	// Now and Seed make bodies reproducible in tests.
 	Now  func() time.Time
 	Seed uint64
+}
+
+// runFeed is what a run sends: one pass of deliveries, and a way to show
+// one without sending it (--dry-run).
+type runFeed interface {
+	sender.Feed
+	Preview(job int) (sender.Delivery, error)
 }
 
 // loadRun is the number of requests from which a run is a load test.
@@ -109,16 +120,40 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	if err != nil {
 		return exit.New(exit.Usage, err)
 	}
-	srcs, err := resolveSources(ios, o)
+	srcs, rec, err := resolveSources(ios, o)
 	if err != nil {
 		return exit.New(exit.Usage, err)
 	}
-	feed, err := payload.Build(srcs, popts)
-	if err != nil {
-		return exit.New(exit.Usage, err)
+	var parts feeds
+	width := 0
+	if len(srcs) > 0 {
+		built, err := payload.Build(srcs, popts)
+		if err != nil {
+			if rec != nil {
+				rec.Close()
+			}
+			return exit.New(exit.Usage, err)
+		}
+		for _, w := range built.Warnings() {
+			ios.Warnf("%s", w)
+		}
+		parts = append(parts, built)
+		width = nameWidth(built.Names())
 	}
-	for _, w := range feed.Warnings() {
-		ios.Warnf("%s", w)
+	if rec != nil {
+		defer rec.Close()
+		rec.opts, rec.resign = popts, o.Resign
+		parts = append(parts, rec)
+		width = min(max(width, rec.nameWidth()), 40)
+		if o.Resign {
+			ios.Infof("%s: replaying %d recorded %s re-signed with your App Secret (--resign)", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"))
+		} else {
+			ios.Infof("%s: replaying %d recorded %s with the signatures as recorded (--resign signs them with your App Secret instead)", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"))
+		}
+	}
+	var feed runFeed = parts
+	if len(parts) == 1 {
+		feed = parts[0].(runFeed)
 	}
 	if o.DryRun {
 		return dryRun(ios, o, feed)
@@ -146,7 +181,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 		KeepSent:   lines && ios.Verbose,
 		Progress:   &sender.Progress{Total: int64(planned), Duration: o.Duration, Start: time.Now()},
 	}
-	pretty := render.NewSendPretty(ios.Out, ios.Renderer(), render.SendOptions{Verbose: ios.Verbose, NameWidth: nameWidth(feed.Names())})
+	pretty := render.NewSendPretty(ios.Out, ios.Renderer(), render.SendOptions{Verbose: ios.Verbose, NameWidth: width})
 	var results []render.SendResultDoc
 	switch {
 	case lines:
@@ -230,10 +265,27 @@ func validate(o *Options) error {
 		{o.NoSignature && o.BadSignature, "--no-signature and --bad-signature cannot be used together: pick one"},
 		{o.NoSignature && o.LegacySHA1, "--no-signature and --legacy-sha1 cannot be used together"},
 		{o.Raw && o.KeepIDs, "--raw already keeps ids: drop --keep-ids"},
+		{o.Resign && o.FromRecording == "", "--resign re-signs a recording: use it with --from-recording FILE"},
+		{o.Resign && o.AppSecret == "", "--resign signs with your App Secret: set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret"},
 	}
 	for _, c := range checks {
 		if c.bad {
 			return errors.New(c.msg)
+		}
+	}
+	if o.FromRecording != "" {
+		for _, c := range []struct {
+			on   bool
+			flag string
+		}{
+			{len(o.Sets) > 0 || len(o.Shortcuts.Overrides()) > 0, "--set and the shortcuts (--from, --name, --text…)"},
+			{o.Pretty, "--pretty"},
+			{o.Oversize, "--oversize"},
+			{o.Batch > 1, "--batch"},
+		} {
+			if c.on {
+				return fmt.Errorf("%s cannot be combined with --from-recording: the recorded bytes are sent untouched", c.flag)
+			}
 		}
 	}
 	return nil
@@ -337,7 +389,7 @@ func startProgress(ios *iostreams.IO, p *sender.Progress, enabled bool) func() {
 }
 
 // dryRun prints the requests that would be sent, without sending them.
-func dryRun(ios *iostreams.IO, o Options, feed *payload.Feed) error {
+func dryRun(ios *iostreams.IO, o Options, feed runFeed) error {
 	n := feed.Len()
 	if o.Count > 0 {
 		n = min(o.Count, n)
@@ -354,7 +406,7 @@ func dryRun(ios *iostreams.IO, o Options, feed *payload.Feed) error {
 		if job > 0 {
 			fmt.Fprintln(ios.Out)
 		}
-		fmt.Fprintf(ios.Out, "# %s\nPOST %s\n", d.Name, target)
+		fmt.Fprintf(ios.Out, "# %s\nPOST %s\n", termsafe.Line(d.Name), termsafe.Line(target))
 		keys := make([]string, 0, len(d.Header))
 		for k := range d.Header {
 			keys = append(keys, k)
@@ -362,11 +414,16 @@ func dryRun(ios *iostreams.IO, o Options, feed *payload.Feed) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			for _, v := range d.Header[k] {
-				fmt.Fprintf(ios.Out, "%s: %s\n", k, v)
+				fmt.Fprintf(ios.Out, "%s: %s\n", termsafe.Line(k), termsafe.Line(v))
 			}
 		}
 		fmt.Fprintf(ios.Out, "Content-Length: %d\n\n", len(d.Body))
-		ios.Out.Write(d.Body)
+		if ios.StdoutTTY {
+			// A recorded body came from outside: shown, not obeyed.
+			io.WriteString(ios.Out, termsafe.Text(string(d.Body)))
+		} else {
+			ios.Out.Write(d.Body)
+		}
 		fmt.Fprintln(ios.Out)
 	}
 	return nil
