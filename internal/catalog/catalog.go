@@ -55,7 +55,7 @@ func List(ios *iostreams.IO, opts ListOptions) error {
 		return enc.Encode(out)
 	}
 	if len(all) == 0 {
-		return exit.Errorf(exit.Failure, "no fixture matches %q: run 'wa-hooks fixtures' to see all names", opts.Pattern)
+		return exit.Errorf(exit.Usage, "no fixture matches %q: run 'wa-hooks fixtures' to see all names", opts.Pattern)
 	}
 	return printGrouped(ios, all)
 }

@@ -94,7 +94,7 @@ func TestListErrors(t *testing.T) {
 	}{
 		{catalog.ListOptions{Field: "acount_update"}, exit.Usage, `did you mean "account_update"`},
 		{catalog.ListOptions{Pattern: "["}, exit.Usage, "bad pattern"},
-		{catalog.ListOptions{Pattern: "zz*"}, exit.Failure, "no fixture matches"},
+		{catalog.ListOptions{Pattern: "zz*"}, exit.Usage, "no fixture matches"},
 	} {
 		err := catalog.List(ios, tc.opts)
 		var ee *exit.Error

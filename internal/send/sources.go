@@ -107,6 +107,10 @@ func resolveOne(ios *iostreams.IO, arg string, readStdin *bool) ([]payload.Sourc
 		if src, ok, err := readFile(arg); ok || err != nil {
 			return src, err
 		}
+		if _, isName := fixtures.Get(arg); !isName && !strings.ContainsAny(arg, "*?[") {
+			// A path, not a catalog name: suggesting names would mislead.
+			return nil, fmt.Errorf("%s: no such file", arg)
+		}
 	}
 	if f, ok := fixtures.Get(arg); ok {
 		return []payload.Source{{Name: f.Name, Body: f.Body}}, nil
