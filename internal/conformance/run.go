@@ -14,6 +14,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/handshake"
+	"github.com/wa-hooks/wa-hooks/internal/weburl"
 )
 
 // Defaults for Options.
@@ -331,25 +332,14 @@ func parseEndpoint(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("missing URL: wa-hooks verify https://your.server/webhook")
 	}
-	u, err := url.Parse(raw)
+	u, err := weburl.Parse("the URL", raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid URL %q: %v", raw, unwrapURLError(err))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("invalid URL %q: give an absolute http:// or https:// URL, like https://example.com/webhook", raw)
+		return nil, err
 	}
 	if u.Query().Has("hub.verify_token") || u.Query().Has("hub.challenge") {
 		return nil, fmt.Errorf("invalid URL %q: give the callback URL without hub.* parameters; verify adds them", displayURL(u))
 	}
 	return u, nil
-}
-
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // displayURL hides a password in the URL's user info.

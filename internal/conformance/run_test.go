@@ -487,8 +487,8 @@ func TestUsageErrors(t *testing.T) {
 		msg  string
 	}{
 		{"no URL", Options{VerifyToken: "t"}, "missing URL"},
-		{"relative URL", Options{URL: "example.com/webhook", VerifyToken: "t"}, "absolute http:// or https:// URL"},
-		{"ftp", Options{URL: "ftp://example.com/", VerifyToken: "t"}, "absolute http://"},
+		{"relative URL", Options{URL: "example.com/webhook", VerifyToken: "t"}, "has no scheme"},
+		{"ftp", Options{URL: "ftp://example.com/", VerifyToken: "t"}, "only http:// and https://"},
 		{"hub params in URL", Options{URL: "https://example.com/?hub.verify_token=secret", VerifyToken: "t"}, "without hub.* parameters"},
 		{"no token", Options{URL: "https://example.com/"}, "--verify-token"},
 		{"bad only", Options{URL: "https://example.com/", VerifyToken: "t", Only: "tls"}, "invalid --only"},

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -24,6 +23,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
 	"github.com/wa-hooks/wa-hooks/internal/termsafe"
+	"github.com/wa-hooks/wa-hooks/internal/weburl"
 )
 
 // Options is everything `wa-hooks send` was asked to do.
@@ -243,9 +243,8 @@ func validate(o *Options) error {
 		return errors.New("no endpoint: give --to URL (e.g. --to http://127.0.0.1:3000/webhook), or set send.to in the config file")
 	}
 	if o.To != "" {
-		u, err := url.Parse(o.To)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--to %q is not an http(s) URL: write it in full, e.g. http://127.0.0.1:3000/webhook", o.To)
+		if _, err := weburl.Parse("--to", o.To); err != nil {
+			return err
 		}
 	}
 	checks := []struct {
