@@ -18,10 +18,10 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
-	"github.com/wa-hooks/wa-hooks/internal/weburl"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
+	"github.com/wa-hooks/wa-hooks/internal/weburl"
 )
 
 // Server timeouts: generous enough for a 3 MB body through a slow tunnel,
