@@ -32,7 +32,10 @@ and a body near 3 MB must get 200; a forged and a missing signature must be
 refused.
 
 Each check prints ✓ pass, ✗ fail, ! warning or – skipped, with a reason and a
-fix, and the last line is "N passed, N failed, N warnings, N skipped".`,
+fix, and the last line is "N passed, N failed, N warnings, N skipped" ("1 warning"
+when there is one). A long run of checks skipped for one reason (no App
+Secret) is one line; -v lists each. -q prints only failures, warnings and
+the last line.`,
 		Example: `  # The handshake only
   WA_HOOKS_VERIFY_TOKEN=... wa-hooks verify https://example.com/webhook
 
@@ -55,7 +58,7 @@ fix, and the last line is "N passed, N failed, N warnings, N skipped".`,
 				if app.IO.StdoutTTY {
 					width = app.IO.TerminalWidth()
 				}
-				opts.Reporter = render.NewVerifyPretty(app.IO.Out, app.IO.Renderer(), render.VerifyOptions{Width: width, Verbose: app.IO.Verbose})
+				opts.Reporter = render.NewVerifyPretty(app.IO.Out, app.IO.Renderer(), render.VerifyOptions{Width: width, Verbose: app.IO.Verbose, Quiet: app.IO.Quiet})
 			}
 			return conformance.Verify(cmd.Context(), opts)
 		},

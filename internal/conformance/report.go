@@ -55,9 +55,13 @@ type Summary struct {
 	Skipped  int `json:"skipped"`
 }
 
-// String is the report's final line.
+// String is the report's final line: "5 passed, 0 failed, 1 warning, 12 skipped".
 func (s Summary) String() string {
-	return fmt.Sprintf("%d passed, %d failed, %d warnings, %d skipped", s.Passed, s.Failed, s.Warnings, s.Skipped)
+	warnings := "warnings"
+	if s.Warnings == 1 {
+		warnings = "warning"
+	}
+	return fmt.Sprintf("%d passed, %d failed, %d %s, %d skipped", s.Passed, s.Failed, s.Warnings, warnings, s.Skipped)
 }
 
 // Report is the whole result of a verify run.

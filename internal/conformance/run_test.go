@@ -330,7 +330,7 @@ func TestPlainHTTPLoopbackIsAWarning(t *testing.T) {
 	if rep.Summary != (Summary{Passed: 5, Warnings: 1, Skipped: 3}) {
 		t.Errorf("summary = %s", rep.Summary)
 	}
-	if rep.Summary.String() != "5 passed, 0 failed, 1 warnings, 3 skipped" {
+	if rep.Summary.String() != "5 passed, 0 failed, 1 warning, 3 skipped" {
 		t.Errorf("summary line = %q", rep.Summary.String())
 	}
 
