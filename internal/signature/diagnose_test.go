@@ -242,3 +242,21 @@ func FuzzDiagnose(f *testing.F) {
 		}
 	})
 }
+
+// A body whose keys were reordered is a finding of its own when nothing
+// matches; a body in Meta's order is not called re-encoded.
+func TestDiagnoseReorderedKeys(t *testing.T) {
+	sig := "sha256=" + strings.Repeat("ab", 32)
+	sorted := []byte(`{"entry":[{"changes":[{"field":"messages","value":{"messaging_product":"whatsapp"}}],"id":"1"}],"object":"whatsapp_business_account"}`)
+	if d := Diagnose("secret", sorted, sig); !strings.Contains(d.Reencoded, `"entry" before "object"`) || !strings.Contains(d.Summary(), "not the bytes Meta signed") {
+		t.Errorf("sorted: reencoded %q, summary %q", d.Reencoded, d.Summary())
+	}
+	meta := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"2","display_phone_number":"3"}},"field":"messages"}]}]}`)
+	if d := Diagnose("secret", meta, sig); d.Reencoded != "" {
+		t.Errorf("Meta's order called re-encoded: %q", d.Reencoded)
+	}
+	alpha := []byte(`{"a":{"b":1,"c":2},"d":{"e":1,"f":2},"g":{"h":1,"i":2}}`)
+	if d := Diagnose("secret", alpha, sig); !strings.Contains(d.Reencoded, "alphabetical order") {
+		t.Errorf("alphabetical: %q", d.Reencoded)
+	}
+}
