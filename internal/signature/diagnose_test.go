@@ -37,7 +37,7 @@ func TestDiagnoseNamesTheTransformation(t *testing.T) {
 		{name: "receiver re-serialised with JSON.stringify", signed: wireBody, given: utf8Compact, want: "meta-wire", wantNote: "raw non-ASCII"},
 		{name: "receiver saved a pretty copy", signed: wireBody, given: pretty2 + "\n", want: "meta-wire", wantNote: "whitespace between JSON tokens"},
 		{name: "Meta escaped @", signed: `{"email":"me\u0040x.y","url":"a\/b"}`, given: `{"email":"me@x.y","url":"a/b"}`, want: "meta-wire-at"},
-		{name: "signer used JSON.stringify", signed: utf8Compact, given: wireBody, want: "compact-utf8", wantNote: "exactly in Meta's wire form"},
+		{name: "signer used JSON.stringify", signed: utf8Compact, given: wireBody, want: "compact-utf8", wantNote: "is in Meta's wire form"},
 		{name: "signer used json.Marshal", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.GoHTML}), given: wireBody, want: "go-json"},
 		{name: "signer used json.dumps", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.ASCII, Spaced: true}), given: wireBody, want: "python-json"},
 		{name: "signer used compact json.dumps", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.ASCII}), given: utf8Compact, want: "python-json-compact"},
@@ -144,7 +144,7 @@ func TestDiagnoseVerdicts(t *testing.T) {
 			t.Fatalf("%+v", d)
 		}
 		all := strings.Join(d.Notes, "\n")
-		if !strings.Contains(all, "not 32 lowercase hex digits") || !strings.Contains(all, "exactly in Meta's wire form") {
+		if !strings.Contains(all, "not 32 lowercase hex digits") || !strings.Contains(all, "is in Meta's wire form") {
 			t.Fatalf("notes %q", d.Notes)
 		}
 		if !strings.Contains(d.Summary(), "App Secret or the body's content differs") {
