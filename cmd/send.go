@@ -38,9 +38,12 @@ parses, else a string); --from, --name, --text, --phone-number-id,
 --display-phone-number and --waba-id are shortcuts. A path that does not exist
 is an error naming the nearest path that does.
 
-Meta's delivery habits: --duplicates N, --retry (Meta's decreasing-frequency
-schedule over 7 days, compressed by --retry-scale), --batch N (N events in one
-POST), --shuffle (statuses out of order: read before delivered). Negative
+Meta's delivery habits, named as serve names them: --retries N sends each
+delivery N more times in the same bytes (serve: RETRY), --duplicates N the
+same events N more times in new bytes (serve: DUPLICATE); --retry re-sends
+the same bytes after a failure on Meta's decreasing-frequency schedule over
+7 days, compressed by --retry-scale; --batch N (N events in one POST),
+--shuffle (statuses out of order: read before delivered). Negative
 tests: --no-signature, --bad-signature, --pretty, --oversize, --raw.
 
 Load: -n requests (events) over -c connections at --rate per second or for
@@ -103,7 +106,8 @@ A delivery succeeds when its whole answer arrived with an expected status
 	f.BoolVar(&opts.Oversize, "oversize", false, "pad each body past Meta's 3 MB limit")
 	addAppSecretFlag(cmd, &opts.AppSecret)
 
-	f.IntVar(&opts.Duplicates, "duplicates", 1, "deliver each event `N` times, as Meta does when several apps subscribe")
+	f.IntVar(&opts.Retries, "retries", 0, "also send each delivery `N` more times in the same bytes (what serve shows as RETRY: Meta re-sending a POST)")
+	f.IntVar(&opts.Duplicates, "duplicates", 0, "also send each delivery's events `N` more times in new bytes: same ids, timestamps a second later (what serve shows as DUPLICATE)")
 	f.BoolVar(&opts.Retry, "retry", false, "re-deliver on a non-200, timeout or connection error, on Meta's schedule")
 	f.Float64Var(&opts.RetryScale, "retry-scale", sender.DefaultRetryScale, "time factor for the retry schedule (1 = real time; the default runs 7 days in ~6 s)")
 	f.IntVar(&opts.RetryMax, "retry-max", 0, "stop after `N` attempts (0: the whole 7-day schedule)")

@@ -98,11 +98,16 @@ func (p *SendPretty) Result(r sender.Result) {
 	}
 	fmt.Fprintf(&b, "%s %s  %s  %s", style.Render(mark), style.Render(status), name, p.st.Dim.Render(fmt.Sprintf("%8s", SendLatency(r.Latency))))
 	var tags []string
-	if r.Duplicate > 1 {
-		tags = append(tags, fmt.Sprintf("duplicate #%d", r.Duplicate))
+	// serve's words: RETRY #n is the nth copy of the same bytes, DUPLICATE
+	// the same events in other bytes.
+	switch r.Repeat {
+	case sender.RepeatRetry:
+		tags = append(tags, fmt.Sprintf("RETRY #%d", r.Copy))
+	case sender.RepeatDuplicate:
+		tags = append(tags, fmt.Sprintf("DUPLICATE #%d", r.Copy))
 	}
 	if r.Attempt > 1 {
-		tags = append(tags, fmt.Sprintf("retry #%d", r.Attempt-1))
+		tags = append(tags, fmt.Sprintf("RETRY #%d after a failure", r.Attempt))
 	}
 	if !r.Final {
 		tags = append(tags, "will retry")

@@ -50,7 +50,8 @@ type Options struct {
 	Oversize     bool
 	AppSecret    string
 
-	Duplicates  int
+	Retries     int // --retries: more copies in the same bytes (serve's RETRY)
+	Duplicates  int // --duplicates: more copies in new bytes (serve's DUPLICATE)
 	Retry       bool
 	RetryScale  float64
 	RetryMax    int
@@ -151,6 +152,9 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 			ios.Infof("%s: replaying %d recorded %s with the signatures as recorded (--resign signs them with your App Secret instead)", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"))
 		}
 	}
+	if o.Duplicates > 0 && (o.KeepIDs || o.Raw || rec != nil) {
+		ios.Warnf("--duplicates: with --keep-ids, --raw or --from-recording there are no timestamps to move, so a duplicate goes out in the same bytes (serve shows it as RETRY)")
+	}
 	var feed runFeed = parts
 	if len(parts) == 1 {
 		feed = parts[0].(runFeed)
@@ -167,7 +171,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	if jobs <= 0 && o.Duration <= 0 {
 		jobs = feed.Len()
 	}
-	planned := max(jobs, 0) * max(o.Duplicates, 1)
+	planned := max(jobs, 0) * (1 + max(o.Retries, 0) + max(o.Duplicates, 0))
 	known := o.Duration <= 0 || o.Count > 0
 	lines := !o.JSON && !ios.Quiet && (ios.Verbose || (known && planned <= linesUpTo))
 	keepResults := o.JSON && known && planned <= resultsUpTo
@@ -175,6 +179,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	plan := sender.Plan{
 		URL: o.To, Client: client, Feed: feed,
 		Count: o.Count, Duration: o.Duration, Concurrency: o.Concurrency, Rate: o.Rate,
+		Retries:    o.Retries,
 		Duplicates: o.Duplicates,
 		Retry:      sender.Retry{Enabled: o.Retry, Scale: o.RetryScale, Max: o.RetryMax},
 		Expect:     expect,
@@ -255,7 +260,8 @@ func validate(o *Options) error {
 		{o.Concurrency < 1, "--concurrency must be at least 1"},
 		{o.Rate < 0, "--rate must be 0 (no limit) or more"},
 		{o.Duration < 0, "--duration must be positive"},
-		{o.Duplicates < 1, "--duplicates must be at least 1"},
+		{o.Retries < 0, "--retries must be 0 or more"},
+		{o.Duplicates < 0, "--duplicates must be 0 or more"},
 		{o.Batch < 0, "--batch must be 0 or more"},
 		{o.Batch > 1000, "--batch is at most 1000: Meta batches up to 1000 updates per POST"},
 		{o.Timeout <= 0, "--timeout must be positive, e.g. 20s"},

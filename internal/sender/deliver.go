@@ -28,13 +28,16 @@ const drainLimit = 4 << 20
 
 // Result is the outcome of one request.
 type Result struct {
-	Name      string        `json:"name"`
-	Job       int           `json:"job"`       // index of the delivery in the run
-	Duplicate int           `json:"duplicate"` // 1-based copy of the delivery (with --duplicates)
-	Attempt   int           `json:"attempt"`   // 1-based; >1 for retries
-	Status    int           `json:"status,omitempty"`
-	Latency   time.Duration `json:"latency_ns"`
-	BodySize  int           `json:"body_size"`
+	Name string `json:"name"`
+	Job  int    `json:"job"` // index of the delivery in the run
+	// Copy is 1 for a delivery as planned, 2… for its repeated copies
+	// (--retries, --duplicates); Repeat says which kind a copy is.
+	Copy     int           `json:"copy"`
+	Repeat   string        `json:"repeat,omitempty"` // RepeatRetry or RepeatDuplicate; "" for copy 1
+	Attempt  int           `json:"attempt"`          // 1-based; >1 when re-sent on Meta's retry schedule (--retry)
+	Status   int           `json:"status,omitempty"`
+	Latency  time.Duration `json:"latency_ns"`
+	BodySize int           `json:"body_size"`
 	// Response is the start of the response body (at most MaxResponseBody bytes).
 	Response  []byte      `json:"-"`
 	Truncated bool        `json:"response_truncated,omitempty"`
