@@ -131,8 +131,8 @@ and keeps a firewall allowlist of Meta's webhook servers fresh from cron.`,
 	})
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&app.configFile, "config", "", "config file (default ./wa-hooks.yaml, else $XDG_CONFIG_HOME/wa-hooks/config.yaml)")
-	pf.StringVar(&app.colorMode, "color", "auto", "colour output: auto, always or never")
+	pf.StringVar(&app.configFile, "config", "", "config `FILE` (default ./wa-hooks.yaml, else $XDG_CONFIG_HOME/wa-hooks/config.yaml)")
+	pf.StringVar(&app.colorMode, "color", "auto", "colour output: `WHEN` is auto, always or never")
 	pf.BoolVarP(&app.IO.Quiet, "quiet", "q", false, "print only results and errors")
 	pf.BoolVarP(&app.IO.Verbose, "verbose", "v", false, "print more detail")
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))

@@ -152,8 +152,8 @@ func TestRawSendsBytesUntouched(t *testing.T) {
 		t.Error("raw body signature")
 	}
 	o.Overrides = []Override{mustSet(t, "object=x")}
-	if _, err := Build([]Source{s}, o); err == nil || !strings.Contains(err.Error(), "--raw") {
-		t.Errorf("--raw with --set: %v", err)
+	if _, err := Build([]Source{s}, o); err == nil || !strings.Contains(err.Error(), "--verbatim") {
+		t.Errorf("--verbatim with --set: %v", err)
 	}
 }
 

@@ -352,7 +352,7 @@ func (s *stream) Delivery(job int) (sender.Delivery, error) { return s.delivery(
 // Duplicate implements sender.DuplicateStream: job's events with the same
 // ids in new bytes, their timestamps n seconds later, as Meta sends the same
 // event again in another POST (serve shows it as DUPLICATE). A body without
-// timestamps to move (--keep-ids, --raw) comes out as the same bytes.
+// timestamps to move (--keep-ids, --verbatim) comes out as the same bytes.
 func (s *stream) Duplicate(job, n int) (sender.Delivery, error) {
 	return s.delivery(job, int64(n))
 }

@@ -153,7 +153,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 		}
 	}
 	if o.Duplicates > 0 && (o.KeepIDs || o.Raw || rec != nil) {
-		ios.Warnf("--duplicates: with --keep-ids, --raw or --from-recording there are no timestamps to move, so a duplicate goes out in the same bytes (serve shows it as RETRY)")
+		ios.Warnf("--duplicates: with --keep-ids, --verbatim or --from-recording there are no timestamps to move, so a duplicate goes out in the same bytes (serve shows it as RETRY)")
 	}
 	var feed runFeed = parts
 	if len(parts) == 1 {
@@ -269,7 +269,7 @@ func validate(o *Options) error {
 		{o.RetryMax < 0, "--retry-max must be 0 (the whole schedule) or more"},
 		{o.NoSignature && o.BadSignature, "--no-signature and --bad-signature cannot be used together: pick one"},
 		{o.NoSignature && o.LegacySHA1, "--no-signature and --legacy-sha1 cannot be used together"},
-		{o.Raw && o.KeepIDs, "--raw already keeps ids: drop --keep-ids"},
+		{o.Raw && o.KeepIDs, "--verbatim already keeps ids: drop --keep-ids"},
 		{o.Resign && o.FromRecording == "", "--resign re-signs a recording: use it with --from-recording FILE"},
 		{o.Resign && o.AppSecret == "", "--resign signs with your App Secret: set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret"},
 	}
