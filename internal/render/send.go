@@ -116,7 +116,7 @@ func (p *SendPretty) Result(r sender.Result) {
 		b.WriteString("  " + p.st.Info.Render(strings.Join(tags, ", ")))
 	}
 	if r.Err != nil {
-		b.WriteString("  " + p.st.Fail.Render(string(r.Kind)+":") + " " + termsafe.Line(r.Explanation))
+		b.WriteString("  " + p.st.Fail.Render(string(r.Kind)+":") + " " + termsafe.Line(afterKind(r.Kind, r.Explanation)))
 	} else if note := statusNote(r.Status); note != "" && !r.Expected {
 		b.WriteString("  " + p.st.Warn.Render(note))
 	}
@@ -132,6 +132,15 @@ func (p *SendPretty) Result(r sender.Result) {
 	}
 	io.WriteString(p.w, b.String())
 	p.printed = true
+}
+
+// afterKind drops an explanation's own "TLS: " when the kind tag in front
+// of it already says tls ("tls: TLS: …" said it twice).
+func afterKind(kind sender.ErrorKind, why string) string {
+	if p := string(kind) + ": "; len(why) > len(p) && strings.EqualFold(why[:len(p)], p) {
+		return why[len(p):]
+	}
+	return why
 }
 
 func statusNote(code int) string {
@@ -260,7 +269,7 @@ func (p *SendPretty) Summary(rep *sender.Report, expect string) {
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		ec := rep.Errors[sender.ErrorKind(k)]
-		line("errors", st.Fail.Render(fmt.Sprintf("%s ×%d", k, ec.Count))+" "+termsafe.Line(ec.Example))
+		line("errors", st.Fail.Render(fmt.Sprintf("%s ×%d", k, ec.Count))+" "+termsafe.Line(afterKind(sender.ErrorKind(k), ec.Example)))
 	}
 	if rep.Retries > 0 {
 		line("retries", fmt.Sprint(rep.Retries))
@@ -305,9 +314,9 @@ func (p *SendPretty) failures(b *strings.Builder) {
 		switch {
 		case r.Err != nil && !r.Answered():
 			status = "---"
-			what = string(r.Kind) + ": " + termsafe.Bytes([]byte(termsafe.Line(r.Explanation)), 160)
+			what = string(r.Kind) + ": " + cutLine([]byte(afterKind(r.Kind, r.Explanation)), 160)
 		case r.Err != nil:
-			what = string(r.Kind) + ": " + termsafe.Bytes([]byte(termsafe.Line(r.Explanation)), 160)
+			what = string(r.Kind) + ": " + cutLine([]byte(afterKind(r.Kind, r.Explanation)), 160)
 		}
 		name := termsafe.Line(r.Name)
 		if len(name) < w {
