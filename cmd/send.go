@@ -46,7 +46,7 @@ the same bytes after a failure on Meta's decreasing-frequency schedule over
 --shuffle (statuses out of order: read before delivered). Negative
 tests: --no-signature, --bad-signature, --pretty, --oversize, --verbatim.
 
-Load: -n requests (events) over -c connections at --rate per second or for
+Load: -n deliveries (POSTs) over -c connections at --rate per second or for
 --duration; connections are reused. The summary gives statuses, errors by
 kind, throughput and latency percentiles; --json prints the whole report.
 A delivery succeeds when its whole answer arrived with an expected status
@@ -122,7 +122,7 @@ A delivery succeeds when its whole answer arrived with an expected status
 	f.DurationVar(&opts.Timeout, "timeout", sender.DefaultTimeout, "the `DURATION` allowed for each request, e.g. 5s")
 	f.BoolVar(&opts.Insecure, "insecure", false, "accept any TLS certificate (local self-signed ones)")
 	f.StringVar(&opts.CACert, "ca-cert", "", "also trust the CA certificates in PEM `FILE`")
-	f.IntVarP(&opts.Count, "count", "n", 0, "send `N` events, cycling through the sources (0: each source once)")
+	f.IntVarP(&opts.Count, "count", "n", 0, "send `N` deliveries (POSTs; with --batch each carries several events), cycling through the sources (0: each source once)")
 	f.IntVarP(&opts.Concurrency, "concurrency", "c", 1, "`N` requests in flight at once")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most `N` requests per second (0: no limit)")
 	f.DurationVar(&opts.Duration, "duration", 0, "keep sending for this `DURATION` (with -n: whichever ends first)")

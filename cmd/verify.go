@@ -27,9 +27,9 @@ Handshake checks (always run, need the verify token):
 
 Delivery checks (run when the App Secret is known, or with --deliveries):
 real catalog events, signed like Meta signs them: a text message, a batch, a
-status, an unknown future message type, non-ASCII and \/ escapes, a duplicate
-and a body near 3 MB must get 200; a forged and a missing signature must be
-refused.
+status, an unknown future message type, non-ASCII and \/ escapes, a retry
+(the same bytes again) and a body near 3 MB must get 200; a forged and a
+missing signature must be refused.
 
 Each check prints ✓ pass, ✗ fail, ! warning or – skipped, with a reason and a
 fix, and the last line is "N passed, N failed, N warnings, N skipped" ("1 warning"

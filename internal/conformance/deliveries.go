@@ -30,7 +30,8 @@ var deliveryChecks = []Check{
 	{ID: "delivery-status", Group: GroupDeliveries, Title: "Status update"},
 	{ID: "delivery-unknown-type", Group: GroupDeliveries, Title: "Unknown future message type"},
 	{ID: "delivery-escaping", Group: GroupDeliveries, Title: `Non-ASCII and \/ in Meta's escaping`},
-	{ID: "delivery-duplicate", Group: GroupDeliveries, Title: "Duplicate delivery"},
+	// serve's words: the same bytes again is a RETRY (the id is kept stable).
+	{ID: "delivery-duplicate", Group: GroupDeliveries, Title: "Retry (same bytes again)"},
 	{ID: "delivery-large", Group: GroupDeliveries, Title: "Body near 3 MB"},
 	{ID: "forged-signature", Group: GroupDeliveries, Title: "Forged signature refused"},
 	{ID: "missing-signature", Group: GroupDeliveries, Title: "Missing signature refused"},
@@ -75,7 +76,7 @@ func (r *runner) deliveryChecks(ctx context.Context) {
 		// The very same bytes and signature again, as a retry or a second
 		// subscribed app makes Meta send them.
 		{check: deliveryChecks[5], d: set.Text, onRefused: refusedSigned,
-			onBroken: "the second copy of a delivery was refused: Meta delivers duplicates; acknowledge them with 200 and skip them by message id"},
+			onBroken: "the second copy of a delivery was refused: Meta retries a delivery in the same bytes; acknowledge it with 200 and skip it by message id"},
 		{check: deliveryChecks[6], d: set.Large, onRefused: refusedSigned,
 			onBroken: fmt.Sprintf("a %s body was refused: Meta sends payloads of up to 3 MB", sizeText(len(set.Large.Body)))},
 		{check: deliveryChecks[7], d: set.Forged, refuse: true},

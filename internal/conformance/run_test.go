@@ -549,7 +549,7 @@ func TestDeliveries(t *testing.T) {
 		{name: "verifies a re-serialised body", ep: endpoint{reserialise: true},
 			failed: []string{"delivery-escaping"}, reason: "verifies a re-serialised body"},
 		{name: "refuses duplicates", ep: endpoint{rejectDuplicates: &seen{}},
-			failed: []string{"delivery-duplicate"}, reason: "Meta delivers duplicates"},
+			failed: []string{"delivery-duplicate"}, reason: "Meta retries a delivery in the same bytes"},
 		{name: "limits bodies to 1 MB", ep: endpoint{maxBody: 1 << 20},
 			failed: []string{"delivery-large"}, reason: "413 Request Entity Too Large"},
 	}
