@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/receiver"
 )
 
@@ -32,8 +33,9 @@ summary, markers (FAILED, DUPLICATE, RETRY, STALE) and the message id's tail.
 
 No verify token configured: one is generated and printed with where to paste it.
 No App Secret: serve runs but says loudly that signatures are not checked.
-/healthz always answers 200. SIGINT/SIGTERM finish requests in flight, flush the
-recording and print a summary.`,
+/healthz always answers 200. SIGINT/SIGTERM finish requests in flight (15s at
+most), flush the recording, print a summary and exit 130; a second signal exits
+at once.`,
 		Example: `  # See every kind of event rendered, no setup needed
   wa-hooks serve --demo
 
@@ -76,6 +78,8 @@ recording and print a summary.`,
 	f.StringVar(&opts.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
 	f.BoolVar(&opts.Demo, "demo", false, "post the whole fixture catalog to this server, signed, to see every event rendered")
 	f.BoolVar(&opts.DemoExit, "demo-exit", false, "with --demo: stop after the demo instead of waiting for Ctrl-C")
+	f.StringVar(&opts.DemoIdentity, "identity", "", "with --demo: send the catalog's users as `ID`: phone, phone+bsuid, bsuid-only or username-only")
+	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions(identity.Names(), cobra.ShellCompDirectiveNoFileComp))
 
 	for flag, key := range map[string]string{
 		"addr": "serve.addr", "path": "serve.path", "public-url": "serve.public_url", "max-body": "serve.max_body",

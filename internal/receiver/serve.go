@@ -11,6 +11,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -68,6 +71,8 @@ type Config struct {
 
 	Demo     bool
 	DemoExit bool
+	// DemoIdentity rewrites the demo's users (identity.Parse names).
+	DemoIdentity string
 
 	// Origin names where a flag's value came from ("--max-body",
 	// "WA_HOOKS_SERVE_MAX_BODY", a config file) for error messages.
@@ -115,6 +120,18 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			return exit.Errorf(exit.Usage, "cannot load --tls-cert/--tls-key: %v", err)
 		}
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	}
+
+	var demoID identity.Identity
+	if cfg.DemoIdentity != "" {
+		if !cfg.Demo {
+			return exit.Errorf(exit.Usage, "--identity rewrites the demo's bodies: use it with --demo")
+		}
+		id, err := identity.Parse(cfg.DemoIdentity)
+		if err != nil {
+			return exit.Errorf(exit.Usage, "--identity: %v", err)
+		}
+		demoID = id
 	}
 
 	limitMemory(ios)
@@ -165,6 +182,10 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		return listenError(cfg.Addr, cfg.origin("addr"), err)
 	}
 	defer ln.Close()
+	if fw != nil && PointsAt(fw.URL(), ln.Addr()) {
+		return exit.Errorf(exit.Usage, "--forward-to %s points at serve itself (listening on %s): every forwarded request would come back and be forwarded again; give your app's address, e.g. http://localhost:3000/webhook",
+			fw.URL(), ln.Addr())
+	}
 
 	// Output is buffered and flushed whenever the output queue runs empty
 	// (at most every few milliseconds under load): one write per burst
@@ -224,11 +245,17 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		serveErr <- err
 	}()
 
+	// Every SIGINT/SIGTERM also comes here: the first one cancels ctx (cmd
+	// does that), a second one during the shutdown ends the wait for it.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	if cfg.Demo {
 		go func() {
-			if err := runDemo(runCtx, ios, local, cfg.AppSecret, tlsConf != nil); err != nil && runCtx.Err() == nil {
+			if err := runDemo(runCtx, ios, local, cfg.AppSecret, tlsConf != nil, demoID); err != nil && runCtx.Err() == nil {
 				ios.Warnf("demo: %v", err)
 			}
 			if cfg.DemoExit {
@@ -247,12 +274,57 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			failure = exit.Errorf(exit.Failure, "server stopped: %v", err)
 		}
 	}
+	interrupted := ctx.Err() != nil // SIGINT/SIGTERM (cmd cancels ctx on them)
 
+	// Shutdown has a deadline, and another signal meanwhile exits at once:
+	// a stuck app, client or terminal can delay the exit, never prevent it.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		shutdown(ios, srv, fw, rc, rec, sink, out, cfg.JSON)
+	}()
+	need := 1 // signals that end the wait: the next one...
+	if interrupted {
+		need = 2 // ...after the one that started it
+	}
+	deadline := time.NewTimer(ShutdownTimeout + shutdownGrace)
+	defer deadline.Stop()
+	for got := 0; ; {
+		select {
+		case <-done:
+		case <-sigs:
+			if got++; got < need {
+				continue
+			}
+			ios.Warnf("stopping now, without waiting for the shutdown to finish (second signal)")
+			return exit.Silent(exit.Interrupted)
+		case <-deadline.C:
+			ios.Warnf("the shutdown took longer than %s (output not being read?): stopping without it", ShutdownTimeout+shutdownGrace)
+		}
+		if interrupted && failure == nil {
+			return exit.Silent(exit.Interrupted)
+		}
+		return failure
+	}
+}
+
+// shutdownGrace is the time allowed after ShutdownTimeout for printing what
+// is queued and the summary.
+const shutdownGrace = 5 * time.Second
+
+// shutdown lets requests in flight finish and forwards drain within
+// ShutdownTimeout, cuts off the rest, then prints what is queued and the
+// summary and closes the recording.
+func shutdown(ios *iostreams.IO, srv *http.Server, fw *Forwarder, rc *Receiver, rec *recording.Recorder,
+	sink render.Sink, out *bufio.Writer, jsonLines bool) {
 	shutCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		ios.Warnf("some requests were still running after %s and were cut off", ShutdownTimeout)
 		_ = srv.Close()
+	}
+	if fw != nil {
+		fw.Drain(shutCtx) // what is left when the deadline passes is reported as not forwarded
 	}
 	summary := rc.Close()
 	if rec != nil {
@@ -260,14 +332,13 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			ios.Warnf("closing the recording %s: %v", rec.Path(), err)
 		}
 	}
-	if cfg.JSON {
+	if jsonLines {
 		sink.Summary(summary)
 	}
 	_ = out.Flush()
 	if !ios.Quiet {
 		render.WriteSummary(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary)
 	}
-	return failure
 }
 
 // NewVerifyToken returns a random verify token for the handshake.

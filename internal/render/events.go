@@ -97,6 +97,10 @@ type Forward struct {
 	Handshake bool   // a forwarded GET handshake
 	// ChallengeOK: for a handshake, whether the app echoed the challenge.
 	ChallengeOK bool
+	// Dropped is how many requests this report says were not forwarded
+	// at all (queue full, serve stopping, a loop); Err says why. 0 for a
+	// request that was forwarded.
+	Dropped int
 }
 
 // OK reports whether the app accepted the request (200, and the challenge

@@ -308,8 +308,9 @@ func (j *JSONLines) Forwarded(f Forward) {
 		LatencyMS float64   `json:"latency_ms"`
 		Error     string    `json:"error,omitempty"`
 		Body      string    `json:"body,omitempty"`
+		Dropped   int       `json:"dropped,omitempty"`
 	}{time.Now(), f.Request, "forward", f.OK(), f.Handshake, f.URL, f.Status,
-		float64(f.Latency.Microseconds()) / 1000, f.Err, ""}
+		float64(f.Latency.Microseconds()) / 1000, f.Err, "", f.Dropped}
 	if f.Status/100 != 2 {
 		l.Body = string(f.Body)
 	}

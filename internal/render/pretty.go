@@ -323,6 +323,8 @@ func (p *Pretty) Forwarded(f Forward) {
 		what = "app (handshake)"
 	}
 	switch {
+	case f.Dropped > 0:
+		fmt.Fprintf(&b, "%s%s %s\n", indent, p.st.Fail.Render("↳ "+what+":"), f.Err)
 	case f.Err != "":
 		fmt.Fprintf(&b, "%s%s %s\n", indent, p.st.Fail.Render("↳ "+what+" failed:"), f.Err)
 	default:

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
@@ -32,6 +33,9 @@ type recordingFeed struct {
 	lines  []recordLine
 	opts   payload.Options
 	resign bool
+	// identity, when set, rewrites every body for one kind of user
+	// (--identity); resign is then set too.
+	identity identity.Identity
 }
 
 // recordLine is where one replayable request sits in the file.
@@ -176,6 +180,13 @@ func (r *recordingFeed) Delivery(job int) (sender.Delivery, error) {
 	var rec recording.Record
 	if err := json.Unmarshal(bytes.TrimSpace(buf), &rec); err != nil {
 		return sender.Delivery{}, fmt.Errorf("%s#%d changed while it was replayed: %v", r.base, l.seq, err)
+	}
+	if r.identity != "" {
+		body, err := identity.Rewrite(rec.Body, r.identity)
+		if err != nil {
+			return sender.Delivery{}, fmt.Errorf("%s: --identity %s: %v", r.name(l), r.identity, err)
+		}
+		rec.Body = body
 	}
 	return sender.Delivery{
 		Name:   r.name(l),

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -37,8 +38,11 @@ type Options struct {
 	Resign  bool
 	Filters []string
 
-	KeepIDs   bool
-	Sets      []string // --set PATH=VALUE
+	KeepIDs bool
+	Sets    []string // --set PATH=VALUE
+	// Identity rewrites every body for one of identity's users
+	// (phone, phone+bsuid, bsuid-only, username-only).
+	Identity  string
 	Shortcuts payload.Shortcuts
 
 	Headers      []string // -H "K: V"
@@ -122,6 +126,9 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 		return exit.New(exit.Usage, err)
 	}
 	srcs, rec, err := resolveSources(ios, o)
+	if err == nil {
+		srcs, err = withIdentity(srcs, o)
+	}
 	if err != nil {
 		return exit.New(exit.Usage, err)
 	}
@@ -144,11 +151,26 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	if rec != nil {
 		defer rec.Close()
 		rec.opts, rec.resign = popts, o.Resign
+		if o.Identity != "" {
+			// Rewriting the users changes the bytes: the recorded
+			// signatures no longer apply, so the bodies are signed again.
+			if o.AppSecret == "" && !o.NoSignature {
+				return exit.Errorf(exit.Usage, "--identity rewrites the recorded bodies, so they are signed again: set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret")
+			}
+			id, err := identity.Parse(o.Identity)
+			if err != nil {
+				return exit.Errorf(exit.Usage, "--identity: %v", err)
+			}
+			rec.identity, rec.resign = id, true
+		}
 		parts = append(parts, rec)
 		width = min(max(width, rec.nameWidth()), 40)
-		if o.Resign {
+		switch {
+		case o.Identity != "":
+			ios.Infof("%s: replaying %d recorded %s rewritten for --identity %s and re-signed with your App Secret", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"), o.Identity)
+		case o.Resign:
 			ios.Infof("%s: replaying %d recorded %s re-signed with your App Secret (--resign)", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"))
-		} else {
+		default:
 			ios.Infof("%s: replaying %d recorded %s with the signatures as recorded (--resign signs them with your App Secret instead)", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"))
 		}
 	}

@@ -119,6 +119,8 @@ func appendChange(out []Event, base Event, c *Change) []Event {
 		return appendItems(out, base, v.MessagingBase, v.Groups, groupEvent)
 	case *UserIDUpdateValue:
 		return appendItems(out, base, v.MessagingBase, v.UserIDUpdate, userIDUpdateEvent)
+	case *ConsumerProfileValue:
+		return appendItems(out, base, v.MessagingBase, v.ConsumerProfile, consumerProfileEvent)
 	case nil:
 		return out
 	}

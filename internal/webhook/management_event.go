@@ -126,6 +126,10 @@ func managementEvent(e *Event, decoded any) {
 		if t := v.UpdatedTimestamp.Time(); !t.IsZero() {
 			e.Timestamp = t
 		}
+	case *AccountSettingsUpdate:
+		sub = accountSettingsEvent(e, v)
+	case *MessagingHandover:
+		sub = handoverEvent(e, v)
 	case *BusinessUsernameUpdate:
 		sub = v.Status
 		e.DisplayPhoneNumber = string(v.DisplayPhoneNumber)
