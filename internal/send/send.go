@@ -150,29 +150,11 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	}
 	if rec != nil {
 		defer rec.Close()
-		rec.opts, rec.resign = popts, o.Resign
-		if o.Identity != "" {
-			// Rewriting the users changes the bytes: the recorded
-			// signatures no longer apply, so the bodies are signed again.
-			if o.AppSecret == "" && !o.NoSignature {
-				return exit.Errorf(exit.Usage, "--identity rewrites the recorded bodies, so they are signed again: set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret")
-			}
-			id, err := identity.Parse(o.Identity)
-			if err != nil {
-				return exit.Errorf(exit.Usage, "--identity: %v", err)
-			}
-			rec.identity, rec.resign = id, true
+		if err := prepareReplay(ios, o, popts, rec); err != nil {
+			return exit.New(exit.Usage, err)
 		}
 		parts = append(parts, rec)
 		width = min(max(width, rec.nameWidth()), 40)
-		switch {
-		case o.Identity != "":
-			ios.Infof("%s: replaying %d recorded %s rewritten for --identity %s and re-signed with your App Secret", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"), o.Identity)
-		case o.Resign:
-			ios.Infof("%s: replaying %d recorded %s re-signed with your App Secret (--resign)", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"))
-		default:
-			ios.Infof("%s: replaying %d recorded %s with the signatures as recorded (--resign signs them with your App Secret instead)", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"))
-		}
 	}
 	if o.Duplicates > 0 && (o.KeepIDs || o.Raw || rec != nil) {
 		ios.Warnf("--duplicates: with --keep-ids, --verbatim or --from-recording there are no timestamps to move, so a duplicate goes out in the same bytes (serve shows it as RETRY)")
@@ -243,6 +225,32 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 		pretty.Summary(rep, expectText)
 	}
 	return outcome(rep, runErr, expectText)
+}
+
+// prepareReplay sets how a recording is signed and says so on stderr: the
+// recorded signatures, fresh ones (--resign), or fresh ones because
+// --identity rewrites the bodies.
+func prepareReplay(ios *iostreams.IO, o Options, popts payload.Options, rec *recordingFeed) error {
+	rec.opts, rec.resign = popts, o.Resign
+	what := "with the signatures as recorded (--resign signs them with your App Secret instead)"
+	switch {
+	case o.Identity != "":
+		// Rewriting the users changes the bytes: the recorded signatures
+		// no longer apply, so the bodies are signed again.
+		if o.AppSecret == "" && !o.NoSignature {
+			return errors.New("--identity rewrites the recorded bodies, so they are signed again: set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret")
+		}
+		id, err := identity.Parse(o.Identity)
+		if err != nil {
+			return fmt.Errorf("--identity: %v", err)
+		}
+		rec.identity, rec.resign = id, true
+		what = "rewritten for --identity " + string(id) + " and re-signed with your App Secret"
+	case o.Resign:
+		what = "re-signed with your App Secret (--resign)"
+	}
+	ios.Infof("%s: replaying %d recorded %s %s", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"), what)
+	return nil
 }
 
 // outcome maps a report to the exit code.
