@@ -41,7 +41,7 @@ is an error naming the nearest path that does. --identity phone|phone+bsuid|
 bsuid-only|username-only rewrites every body's users the way Meta identifies
 them since 2026 (docs/identity.md): a username user has no wa_id and no from.
 
-Meta's delivery habits, named as serve names them: --retries N sends each
+Meta's delivery habits, named as serve names them: --repeat N sends each
 delivery N more times in the same bytes (serve: RETRY), --duplicates N the
 same events N more times in new bytes (serve: DUPLICATE); --retry re-sends
 the same bytes after a failure on Meta's decreasing-frequency schedule over
@@ -114,7 +114,7 @@ A delivery succeeds when its whole answer arrived with an expected status
 	f.BoolVar(&opts.Oversize, "oversize", false, "pad each body past Meta's 3 MB limit")
 	addAppSecretFlag(cmd, &opts.AppSecret)
 
-	f.IntVar(&opts.Retries, "retries", 0, "also send each delivery `N` more times in the same bytes (what serve shows as RETRY: Meta re-sending a POST)")
+	f.IntVar(&opts.Retries, "repeat", 0, "also send each delivery `N` more times in the same bytes (what serve shows as RETRY: Meta re-sending a POST)")
 	f.IntVar(&opts.Duplicates, "duplicates", 0, "also send each delivery's events `N` more times in new bytes: same ids, timestamps a second later (what serve shows as DUPLICATE)")
 	f.BoolVar(&opts.Retry, "retry", false, "re-deliver on a non-200, timeout or connection error, on Meta's schedule")
 	f.Float64Var(&opts.RetryScale, "retry-scale", sender.DefaultRetryScale, "time `FACTOR` for the retry schedule (1 = real time; the default runs 7 days in ~6 s)")

@@ -54,7 +54,7 @@ type Options struct {
 	Oversize     bool
 	AppSecret    string
 
-	Retries     int // --retries: more copies in the same bytes (serve's RETRY)
+	Retries     int // --repeat: more copies in the same bytes (serve's RETRY)
 	Duplicates  int // --duplicates: more copies in new bytes (serve's DUPLICATE)
 	Retry       bool
 	RetryScale  float64
@@ -290,7 +290,7 @@ func validate(o *Options) error {
 		{o.Concurrency < 1, "--concurrency must be at least 1"},
 		{o.Rate < 0, "--rate must be 0 (no limit) or more"},
 		{o.Duration < 0, "--duration must be positive"},
-		{o.Retries < 0, "--retries must be 0 or more"},
+		{o.Retries < 0, "--repeat must be 0 or more"},
 		{o.Duplicates < 0, "--duplicates must be 0 or more"},
 		{o.Batch < 0, "--batch must be 0 or more"},
 		{o.Batch > 1000, "--batch is at most 1000: Meta batches up to 1000 updates per POST"},

@@ -31,7 +31,7 @@ type Result struct {
 	Name string `json:"name"`
 	Job  int    `json:"job"` // index of the delivery in the run
 	// Copy is 1 for a delivery as planned, 2… for its repeated copies
-	// (--retries, --duplicates); Repeat says which kind a copy is.
+	// (--repeat, --duplicates); Repeat says which kind a copy is.
 	Copy     int           `json:"copy"`
 	Repeat   string        `json:"repeat,omitempty"` // RepeatRetry or RepeatDuplicate; "" for copy 1
 	Attempt  int           `json:"attempt"`          // 1-based; >1 when re-sent on Meta's retry schedule (--retry)

@@ -245,7 +245,7 @@ func TestRunRetryGivesUpAfterMax(t *testing.T) {
 	}
 }
 
-// --retries sends the same bytes again and --duplicates the same events in
+// --repeat sends the same bytes again and --duplicates the same events in
 // new bytes (a feed without DuplicateStream gives the same bytes), each
 // result saying which copy it is.
 func TestRunRetriesAndDuplicates(t *testing.T) {
