@@ -15,7 +15,10 @@ func newCompletionCmd(app *App) *cobra.Command {
 		Long: `Generate the completion script for your shell.
 
   bash:        source <(wa-hooks completion bash)
-               or: wa-hooks completion bash > /etc/bash_completion.d/wa-hooks
+               or: wa-hooks completion bash > ~/.local/share/bash-completion/completions/wa-hooks
+               Needs bash 4.1 or newer and the bash-completion package (version 2;
+               apt/dnf install bash-completion, brew install bash-completion@2),
+               which most Linux distributions install by default but macOS does not.
   zsh:         wa-hooks completion zsh > "${fpath[1]}/_wa-hooks"
   fish:        wa-hooks completion fish > ~/.config/fish/completions/wa-hooks.fish
   powershell:  wa-hooks completion powershell | Out-String | Invoke-Expression`,

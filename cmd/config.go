@@ -3,12 +3,14 @@ package cmd
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 func newConfigCmd(app *App) *cobra.Command {
@@ -60,7 +62,13 @@ func printSettings(app *App, settings []config.Setting) error {
 	tw := tabwriter.NewWriter(app.IO.Out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, bold.Sprint("KEY")+"\t"+bold.Sprint("VALUE")+"\t"+bold.Sprint("FROM")+"\t"+bold.Sprint("ENV"))
 	for _, s := range settings {
+		// A list shows as its items, as it is written (a,b), whether it
+		// is a default ("[a,b]") or set; an empty one is unset like "".
 		value := s.Value
+		if strings.HasPrefix(value, "[") && strings.HasSuffix(value, "]") && !strings.Contains(value, "]:") {
+			value = value[1 : len(value)-1]
+		}
+		value = termsafe.Line(value)
 		if value == "" {
 			value = dim.Sprint("(unset)")
 		}

@@ -27,3 +27,23 @@ func newExitCodesTopic() *cobra.Command {
 		Long:  ExitCodesText(),
 	}
 }
+
+// addExitCodes ends the long help of every runnable command with the exit
+// codes it can return, from exit.Table, so --help, the reference and the man
+// pages say the same as the code.
+func addExitCodes(c *cobra.Command) {
+	if c.Runnable() {
+		var b strings.Builder
+		b.WriteString("\n\nExit codes:\n")
+		for _, code := range exit.For(strings.TrimPrefix(c.CommandPath(), c.Root().Name()+" ")) {
+			fmt.Fprintf(&b, "  %3d  %s\n", code.Code, strings.ReplaceAll(code.Meaning, "`", ""))
+		}
+		if c.Long == "" {
+			c.Long = c.Short
+		}
+		c.Long = strings.TrimRight(c.Long, "\n") + strings.TrimRight(b.String(), "\n")
+	}
+	for _, sub := range c.Commands() {
+		addExitCodes(sub)
+	}
+}

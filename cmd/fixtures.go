@@ -47,7 +47,7 @@ func newFixturesListCmd(app *App, use string) *cobra.Command {
 		ValidArgsFunction: completeFixtureNames,
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.Field, "field", "", "only fixtures of this webhook field (e.g. messages, account_update)")
+	f.StringVar(&opts.Field, "field", "", "only fixtures of this webhook `FIELD` (e.g. messages, account_update)")
 	f.BoolVar(&opts.JSON, "json", false, "print as a JSON array (name, field, description, events, source, confirmed, bytes)")
 	// The field list is built when completing, not every time the command
 	// tree is (which is at every start of every command).
@@ -68,7 +68,7 @@ compact, key order kept, non-ASCII as \uXXXX (emoji as surrogate pairs) and
 "/" as "\/". Those are the bytes X-Hub-Signature-256 is computed over; when
 stdout is not a terminal no newline is added, so a redirect holds exactly them.`,
 		Example: `  wa-hooks fixtures show statuses.failed.131047
-  wa-hooks fixtures show messages.text.non_ascii --wire | wa-hooks sign --header -`,
+  wa-hooks fixtures show messages.text.non_ascii --wire | wa-hooks sign --header-line -`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]

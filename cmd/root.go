@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/fatih/color"
@@ -130,13 +131,14 @@ and keeps a firewall allowlist of Meta's webhook servers fresh from cron.`,
 	})
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&app.configFile, "config", "", "config file (default ./wa-hooks.yaml, else $XDG_CONFIG_HOME/wa-hooks/config.yaml)")
-	pf.StringVar(&app.colorMode, "color", "auto", "colour output: auto, always or never")
+	pf.StringVar(&app.configFile, "config", "", "config `FILE` (default ./wa-hooks.yaml, else $XDG_CONFIG_HOME/wa-hooks/config.yaml)")
+	pf.StringVar(&app.colorMode, "color", "auto", "colour output: `WHEN` is auto, always or never")
 	pf.BoolVarP(&app.IO.Quiet, "quiet", "q", false, "print only results and errors")
 	pf.BoolVarP(&app.IO.Verbose, "verbose", "v", false, "print more detail")
 	_ = root.RegisterFlagCompletionFunc("color", cobra.FixedCompletions([]string{"auto", "always", "never"}, cobra.ShellCompDirectiveNoFileComp))
 
 	root.AddCommand(commands(app)...)
+	addExitCodes(root)
 	root.AddCommand(newExitCodesTopic())
 	markRunErrors(root)
 	return root
@@ -172,11 +174,11 @@ func (app *App) setup(cmd *cobra.Command) error {
 	if app.IO.Quiet && app.IO.Verbose {
 		return exit.Errorf(exit.Usage, "--quiet and --verbose cannot be used together: pick one")
 	}
-	opts := config.Options{File: app.configFile, Getenv: app.IO.Getenv}
+	opts := config.Options{File: app.configFile, Getenv: app.IO.Getenv, Environ: app.waHooksEnv()}
 	// The known keys only serve to warn about unknown ones in a config
-	// file; collecting them walks every flag of every command, so it is
-	// done only when there is a file to check.
-	if path, err := config.Locate(opts); err == nil && path != "" {
+	// file or the environment; collecting them walks every flag of every
+	// command, so it is done only when there is something to check.
+	if path, err := config.Locate(opts); (err == nil && path != "") || len(opts.Environ) > 0 {
 		opts.Known = config.Keys(allFlagSets(cmd.Root())...)
 	}
 	store, err := config.Load(opts)
@@ -191,6 +193,19 @@ func (app *App) setup(cmd *cobra.Command) error {
 	}
 	app.Config = store
 	return nil
+}
+
+// waHooksEnv lists the WA_HOOKS_ variables that are set (as the IO's
+// Getenv sees them, so tests with a fake environment see their own).
+func (app *App) waHooksEnv() []string {
+	var names []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, config.EnvPrefix) && app.IO.Getenv != nil && app.IO.Getenv(name) != "" {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // allFlagSets returns the flag sets of every command in the tree.

@@ -24,7 +24,10 @@ X-Hub-Signature-256 computed over exactly those bytes, and Meta's headers
 
 A SOURCE is a catalog name (messages.text), a glob ('statuses.failed.*'), a
 JSON file, or - for stdin; --all sends the whole catalog and
---from-recording FILE replays a 'serve --record' file byte for byte.
+--from-recording FILE replays a 'serve --record' file byte for byte, with
+the signature headers it recorded (a forged request replays as forged);
+--resign signs the recorded bodies with your App Secret instead. The
+recording is read as it is sent, so its size does not matter.
 'wa-hooks fixtures' lists the catalog.
 
 Every event gets fresh ids (wamid.… in Meta's form) and timestamps of now, so
@@ -38,18 +41,19 @@ is an error naming the nearest path that does. --identity phone|phone+bsuid|
 bsuid-only|username-only rewrites every body's users the way Meta identifies
 them since 2026 (docs/identity.md): a username user has no wa_id and no from.
 
-Meta's delivery habits: --duplicates N, --retry (Meta's decreasing-frequency
-schedule over 7 days, compressed by --retry-scale), --batch N (N events in one
-POST), --shuffle (statuses out of order: read before delivered). Negative
-tests: --no-signature, --bad-signature, --pretty, --oversize, --raw.
+Meta's delivery habits, named as serve names them: --repeat N sends each
+delivery N more times in the same bytes (serve: RETRY), --duplicates N the
+same events N more times in new bytes (serve: DUPLICATE); --retry re-sends
+the same bytes after a failure on Meta's decreasing-frequency schedule over
+7 days, compressed by --retry-scale; --batch N (N events in one POST),
+--shuffle (statuses out of order: read before delivered). Negative
+tests: --no-signature, --bad-signature, --pretty, --oversize, --verbatim.
 
-Load: -n requests (events) over -c connections at --rate per second or for
+Load: -n deliveries (POSTs) over -c connections at --rate per second or for
 --duration; connections are reused. The summary gives statuses, errors by
 kind, throughput and latency percentiles; --json prints the whole report.
-
-Exit status: 0 when every delivery got the expected status (--expect-status,
-200 by default), 3 when some did not, 4 when the endpoint could not be
-reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
+A delivery succeeds when its whole answer arrived with an expected status
+(--expect-status, 200 by default).`,
 		Example: `  # One text message to your local app
   export WA_HOOKS_APP_SECRET=...
   wa-hooks send messages.text --to http://127.0.0.1:3000/webhook
@@ -83,7 +87,8 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 	f := cmd.Flags()
 	f.StringVar(&opts.To, "to", "", "endpoint `URL` to POST to")
 	f.BoolVar(&opts.All, "all", false, "send every event of the catalog")
-	f.StringVar(&opts.FromRecording, "from-recording", "", "replay the POSTs of a 'serve --record' `FILE`, byte for byte")
+	f.StringVar(&opts.FromRecording, "from-recording", "", "replay the POSTs of a 'serve --record' `FILE`, byte for byte, with their recorded signatures")
+	f.BoolVar(&opts.Resign, "resign", false, "with --from-recording: sign the recorded bodies with your App Secret instead of replaying the recorded signatures")
 	f.StringSliceVar(&opts.Filters, "filter", nil, "send only bodies with an event whose field, kind or type matches a `GLOB` (messages, status, text, status.failed…)")
 
 	f.BoolVar(&opts.KeepIDs, "keep-ids", false, "send ids and timestamps as they are instead of fresh ones")
@@ -91,13 +96,17 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 	f.StringVar(&opts.Identity, "identity", "", "rewrite every body's users as `ID`: phone, phone+bsuid, bsuid-only or username-only (docs/identity.md)")
 	f.StringVar(&opts.Shortcuts.From, "from", "", "the user's phone `NUMBER` (messages[].from, contacts[].wa_id, statuses[].recipient_id)")
 	f.StringVar(&opts.Shortcuts.Name, "name", "", "the user's profile `NAME` (contacts[].profile.name)")
-	f.StringVar(&opts.Shortcuts.Text, "text", "", "the body of text messages")
+	f.StringVar(&opts.Shortcuts.Text, "text", "", "the `TEXT` of text messages")
 	f.StringVar(&opts.Shortcuts.PhoneNumberID, "phone-number-id", "", "the business phone number `ID` (metadata.phone_number_id)")
 	f.StringVar(&opts.Shortcuts.DisplayPhoneNumber, "display-phone-number", "", "the business phone `NUMBER` (metadata.display_phone_number)")
 	f.StringVar(&opts.Shortcuts.WABAID, "waba-id", "", "the WhatsApp Business Account `ID` (entry[].id)")
 
 	f.StringArrayVarP(&opts.Headers, "header", "H", nil, "extra header `'Name: value'`; replaces a default of the same name (repeatable)")
-	f.BoolVar(&opts.Raw, "raw", false, "send the files' bytes untouched (no wire encoding, fresh ids or overrides)")
+	f.BoolVar(&opts.Raw, "verbatim", false, "send the files' bytes untouched (no wire encoding, fresh ids or overrides)")
+	// --raw was this flag's name; serve's --raw prints bodies, so the name
+	// is kept only as a hidden alias for scripts that use it.
+	f.BoolVar(&opts.Raw, "raw", false, "same as --verbatim")
+	_ = f.MarkHidden("raw")
 	f.BoolVar(&opts.NoSignature, "no-signature", false, "send no X-Hub-Signature-256 header")
 	f.BoolVar(&opts.BadSignature, "bad-signature", false, "send a well-formed signature that does not match")
 	f.BoolVar(&opts.LegacySHA1, "legacy-sha1", false, "also send the legacy X-Hub-Signature: sha1=… header")
@@ -105,21 +114,22 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 	f.BoolVar(&opts.Oversize, "oversize", false, "pad each body past Meta's 3 MB limit")
 	addAppSecretFlag(cmd, &opts.AppSecret)
 
-	f.IntVar(&opts.Duplicates, "duplicates", 1, "deliver each event `N` times, as Meta does when several apps subscribe")
+	f.IntVar(&opts.Retries, "repeat", 0, "also send each delivery `N` more times in the same bytes (what serve shows as RETRY: Meta re-sending a POST)")
+	f.IntVar(&opts.Duplicates, "duplicates", 0, "also send each delivery's events `N` more times in new bytes: same ids, timestamps a second later (what serve shows as DUPLICATE)")
 	f.BoolVar(&opts.Retry, "retry", false, "re-deliver on a non-200, timeout or connection error, on Meta's schedule")
-	f.Float64Var(&opts.RetryScale, "retry-scale", sender.DefaultRetryScale, "time factor for the retry schedule (1 = real time; the default runs 7 days in ~6 s)")
+	f.Float64Var(&opts.RetryScale, "retry-scale", sender.DefaultRetryScale, "time `FACTOR` for the retry schedule (1 = real time; the default runs 7 days in ~6 s)")
 	f.IntVar(&opts.RetryMax, "retry-max", 0, "stop after `N` attempts (0: the whole 7-day schedule)")
 	f.IntVar(&opts.Batch, "batch", 0, "merge `N` events into each POST (across messages[]/statuses[], changes and entries)")
-	f.StringVar(&opts.BatchLayout, "batch-layout", "merge", "how --batch combines events: merge (shared arrays), changes or entries")
+	f.StringVar(&opts.BatchLayout, "batch-layout", "merge", "how --batch combines events: `LAYOUT` is merge (shared arrays), changes or entries")
 	f.BoolVar(&opts.Shuffle, "shuffle", false, "send statuses out of order (read before delivered)")
 
-	f.DurationVar(&opts.Timeout, "timeout", sender.DefaultTimeout, "per-request timeout")
+	f.DurationVar(&opts.Timeout, "timeout", sender.DefaultTimeout, "the `DURATION` allowed for each request, e.g. 5s")
 	f.BoolVar(&opts.Insecure, "insecure", false, "accept any TLS certificate (local self-signed ones)")
 	f.StringVar(&opts.CACert, "ca-cert", "", "also trust the CA certificates in PEM `FILE`")
-	f.IntVarP(&opts.Count, "count", "n", 0, "number of events to send, cycling through the sources (0: each source once)")
-	f.IntVarP(&opts.Concurrency, "concurrency", "c", 1, "requests in flight at once")
+	f.IntVarP(&opts.Count, "count", "n", 0, "send `N` deliveries (POSTs; with --batch each carries several events), cycling through the sources (0: each source once)")
+	f.IntVarP(&opts.Concurrency, "concurrency", "c", 1, "`N` requests in flight at once")
 	f.Float64Var(&opts.Rate, "rate", 0, "at most `N` requests per second (0: no limit)")
-	f.DurationVar(&opts.Duration, "duration", 0, "keep sending for this long (with -n: whichever ends first)")
+	f.DurationVar(&opts.Duration, "duration", 0, "keep sending for this `DURATION` (with -n: whichever ends first)")
 
 	f.StringSliceVar(&opts.ExpectStatus, "expect-status", []string{"200"}, "status `CODES` that count as delivered (e.g. 200, 401,403, 2xx)")
 	f.BoolVar(&opts.JSON, "json", false, "print the whole report as JSON")

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -32,6 +33,8 @@ func TestScriptSend(t *testing.T) {
 		"jsonfield":   sendJSONField,
 		"bodyminsize": sendBodyMinSize,
 		"cmpbody":     sendCmpBody,
+		"hostile":     sendHostile,
+		"samesigs":    sendSameSigs,
 	})
 }
 
@@ -254,5 +257,85 @@ func sendCmpBody(ts *testscript.TestScript, neg bool, args []string) {
 	want = bytes.TrimSuffix(want, []byte("\n"))
 	if !bytes.Equal(got, want) {
 		ts.Fatalf("%s differs from %s:\n got %q\nwant %q", args[0], args[1], got, want)
+	}
+}
+
+// hostile VAR KIND: a loopback endpoint whose answers attack the client.
+// KIND trickle: 200 and headers at once, then a byte of the body every
+// 100 ms for 3 s; cut: 200 announcing 100 bytes, 10 sent, then the
+// connection closed; nul: 500 with 64 KiB of NUL bytes; escapes: 500 whose
+// body retitles the terminal and erases the line; statuses: 500 with a
+// two-line answer for bodies carrying statuses, 200 for the rest.
+func sendHostile(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: hostile VAR trickle|cut|nul|escapes|statuses")
+	}
+	kind := args[1]
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch kind {
+		case "trickle":
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			for range 30 {
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(100 * time.Millisecond):
+				}
+				_, _ = w.Write([]byte("k"))
+				w.(http.Flusher).Flush()
+			}
+		case "cut":
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				return
+			}
+			_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789")
+			_ = buf.Flush()
+			_ = conn.Close()
+		case "nul":
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write(make([]byte, 64<<10))
+		case "escapes":
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, "\x1b]0;pwned\x07\x1b[2Kdenied\x9b31m\n")
+		case "statuses":
+			if bytes.Contains(body, []byte(`"statuses"`)) {
+				w.WriteHeader(http.StatusInternalServerError)
+				_, _ = io.WriteString(w, "status handler\x1b[31m crashed\nstack trace line\n")
+			}
+		default:
+			ts.Fatalf("hostile: unknown kind %q", kind)
+		}
+	}))
+	ts.Defer(srv.Close)
+	ts.Setenv(args[0], srv.URL+"/webhook")
+}
+
+// samesigs RECORDING VAR: every POST VAR received carries the
+// X-Hub-Signature-256 recorded with the same request, in order.
+func sendSameSigs(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: samesigs RECORDING VAR")
+	}
+	res, err := recording.ReadFile(ts.MkAbs(args[0]))
+	ts.Check(err)
+	var want []string
+	for _, r := range res.Records {
+		if r.Method == http.MethodPost {
+			want = append(want, r.Header.Get("X-Hub-Signature-256"))
+		}
+	}
+	got := capturedFiles(ts, args[1], ".head")
+	if len(got) != len(want) {
+		ts.Fatalf("recording has %d POSTs, %s received %d", len(want), args[1], len(got))
+	}
+	for i, p := range got {
+		raw, err := os.ReadFile(p)
+		ts.Check(err)
+		if sig := parseHead(ts, raw).Get("X-Hub-Signature-256"); sig != want[i] {
+			ts.Fatalf("request %d: signature %q, recorded %q", i+1, sig, want[i])
+		}
 	}
 }

@@ -37,8 +37,8 @@ the config file; it is never printed.`,
   wa-hooks sign payload.json
 
   # Sign Meta's wire form of a pretty fixture and save the bytes to send
-  wa-hooks sign --wire --out body.json --header fixture.json
-  curl -H 'Content-Type: application/json' -H "$(wa-hooks sign --header body.json)" \
+  wa-hooks sign --wire --out body.json --header-line fixture.json
+  curl -H 'Content-Type: application/json' -H "$(wa-hooks sign --header-line body.json)" \
        --data-binary @body.json http://localhost:8080/webhook
 
   # Why does my endpoint reject this signature?
@@ -60,7 +60,11 @@ the config file; it is never printed.`,
 	addAppSecretFlag(cmd, &opts.AppSecret)
 	f.BoolVar(&opts.Wire, "wire", false, "sign Meta's wire encoding of the JSON payload (compact, \\uXXXX, \\/) instead of the bytes as given")
 	f.StringVar(&opts.Out, "out", "", "write the exact signed bytes to `FILE` (with --wire: the wire bytes to send)")
-	f.BoolVar(&opts.Header, "header", false, "print the full header line (X-Hub-Signature-256: sha256=…)")
+	f.BoolVar(&opts.Header, "header-line", false, "print the full header line (X-Hub-Signature-256: sha256=…)")
+	// --header was this flag's name; send's --header (-H) adds a header,
+	// so the name is kept only as a hidden alias.
+	f.BoolVar(&opts.Header, "header", false, "same as --header-line")
+	_ = f.MarkHidden("header")
 	f.BoolVar(&opts.SHA1, "sha1", false, "also print the legacy X-Hub-Signature (sha1=…) value")
 	f.Bool("legacy", false, "same as --sha1")
 	_ = f.MarkHidden("legacy")

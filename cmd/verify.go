@@ -33,7 +33,7 @@ Delivery checks (run when the App Secret is known, or with --deliveries):
 real catalog events, signed like Meta signs them: a text message, a message
 from a BSUID-only and from a username-only user (no wa_id, no from), a batch,
 a status, an unknown future message type, non-ASCII and \/ escapes, a
-duplicate and a body near 3 MB must get 200; so must one webhook of every
+retry (the same bytes again) and a body near 3 MB must get 200; so must one webhook of every
 field an app may subscribe to (templates, account and phone number updates,
 security, flows, history, echoes, calls…, with value.metadata where Meta
 sends it and without where it does not, and a field Meta may add later):
@@ -43,9 +43,10 @@ refused: 401 or 403 pass, 5xx is a warning (crashed instead of refusing).
 --identity sends every delivery's users as one kind of 2026 user.
 
 Each check prints ✓ pass, ✗ fail, ! warning or – skipped, with a reason and a
-fix, and the last line is "N passed, N failed, N warnings, N skipped".
-Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
-4 the endpoint could not be reached at all, 2 bad usage.`,
+fix, and the last line is "N passed, N failed, N warnings, N skipped" ("1 warning"
+when there is one). A long run of checks skipped for one reason (no App
+Secret) is one line; -v lists each. -q prints only failures, warnings and
+the last line.`,
 		Example: `  # The handshake only
   WA_HOOKS_VERIFY_TOKEN=... wa-hooks verify https://example.com/webhook
 
@@ -71,7 +72,7 @@ Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
 				if app.IO.StdoutTTY {
 					width = app.IO.TerminalWidth()
 				}
-				opts.Reporter = render.NewVerifyPretty(app.IO.Out, app.IO.Renderer(), render.VerifyOptions{Width: width, Verbose: app.IO.Verbose})
+				opts.Reporter = render.NewVerifyPretty(app.IO.Out, app.IO.Renderer(), render.VerifyOptions{Width: width, Verbose: app.IO.Verbose, Quiet: app.IO.Quiet})
 			}
 			if junit != "" {
 				if err := render.CheckJUnitPath(junit); err != nil {
@@ -85,14 +86,14 @@ Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
 	f := cmd.Flags()
 	addVerifyTokenFlag(cmd, &opts.VerifyToken)
 	addAppSecretFlag(cmd, &opts.AppSecret)
-	f.StringVar(&opts.Challenge, "challenge", "", "hub.challenge to send (default: a fresh random 10-digit number, like Meta's)")
+	f.StringVar(&opts.Challenge, "challenge", "", "hub.challenge `VALUE` to send (default: a fresh random 10-digit number, like Meta's)")
 	f.BoolVar(&opts.AlphaChallenge, "alpha-challenge", false, "send a random non-numeric challenge (catches handlers that parse it as an integer)")
-	f.StringVar(&opts.Only, "only", "", "run only one group of checks: handshake or deliveries")
+	f.StringVar(&opts.Only, "only", "", "run only one `GROUP` of checks: handshake or deliveries")
 	f.BoolVar(&opts.Deliveries, "deliveries", false, "require the delivery checks (an error without an App Secret, instead of skipping them)")
 	f.BoolVar(&opts.Strict, "strict", false, "treat warnings as failures")
-	f.DurationVar(&opts.Timeout, "timeout", conformance.DefaultTimeout, "time allowed for each request")
-	f.DurationVar(&opts.Slow, "slow", conformance.DefaultSlow, "handshake latency above which verify warns")
-	f.StringVar(&opts.CACert, "ca-cert", "", "PEM file of extra CA certificates to trust (a test or private CA; Meta trusts only public CAs)")
+	f.DurationVar(&opts.Timeout, "timeout", conformance.DefaultTimeout, "the `DURATION` allowed for each request, e.g. 5s")
+	f.DurationVar(&opts.Slow, "slow", conformance.DefaultSlow, "handshake latency (`DURATION`) above which verify warns")
+	f.StringVar(&opts.CACert, "ca-cert", "", "also trust the CA certificates in PEM `FILE` (a test or private CA; Meta trusts only public CAs)")
 	f.BoolVar(&asJSON, "json", false, "print the whole report as JSON")
 	f.StringVar(&junit, "junit", "", "also write the report as JUnit XML to `FILE`, for CI")
 	f.StringSliceVar(&opts.Fields, "fields", nil, "send field deliveries only for these webhook `FIELDS` (the ones your app subscribes to: messages,account_update,…)")

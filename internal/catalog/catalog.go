@@ -48,6 +48,11 @@ func List(ios *iostreams.IO, opts ListOptions) error {
 	if err != nil {
 		return err
 	}
+	if len(all) == 0 {
+		// The same rule as send's, with or without --json: a pattern that
+		// selects nothing is a mistake to report, not an empty answer.
+		return exit.Errorf(exit.Usage, "no fixture matches %q: run 'wa-hooks fixtures' to see all names", opts.Pattern)
+	}
 	if opts.JSON {
 		out := make([]listed, len(all))
 		for i, f := range all {
@@ -57,9 +62,6 @@ func List(ios *iostreams.IO, opts ListOptions) error {
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
 		return enc.Encode(out)
-	}
-	if len(all) == 0 {
-		return exit.Errorf(exit.Failure, "no fixture matches %q: run 'wa-hooks fixtures' to see all names", opts.Pattern)
 	}
 	return printGrouped(ios, all)
 }

@@ -129,6 +129,7 @@ func Keys(sets ...*pflag.FlagSet) []Key {
 type Store struct {
 	v        *viper.Viper
 	file     string
+	lines    map[string]int // line of each key in the file
 	getenv   func(string) string
 	applied  map[string]Setting
 	Warnings []string
@@ -140,8 +141,12 @@ type Options struct {
 	File string
 	// Getenv reads the environment (os.Getenv when nil).
 	Getenv func(string) string
-	// Known is every key wa-hooks understands, for unknown-key warnings.
+	// Known is every key wa-hooks understands, for unknown-key warnings
+	// (in the file and among the WA_HOOKS_ variables).
 	Known []Key
+	// Environ lists the environment's variable names, for warnings about
+	// WA_HOOKS_ variables that name no key (nil: none are checked).
+	Environ []string
 	// WorkDir and UserConfigDir override the search locations (tests).
 	WorkDir       string
 	UserConfigDir string
@@ -208,6 +213,7 @@ func Load(opts Options) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.Warnings = unknownEnv(opts.Environ, opts.Known)
 	if path == "" {
 		return s, nil
 	}
@@ -223,7 +229,11 @@ func Load(opts Options) (*Store, error) {
 		return nil, &FileError{Path: path, Err: yamlError(err)}
 	}
 	s.file = path
-	s.Warnings = unknownKeys(s.v.AllKeys(), opts.Known, path)
+	s.lines = keyLines(data)
+	if err := sectionsAsValues(data, opts.Known, path, s.lines); err != nil {
+		return nil, err
+	}
+	s.Warnings = append(unknownKeys(s.v.AllKeys(), opts.Known, path), s.Warnings...)
 	return s, nil
 }
 
@@ -316,7 +326,7 @@ func (s *Store) Apply(fs *pflag.FlagSet) error {
 				if secret {
 					shown = Mask(v)
 				}
-				errs = append(errs, fmt.Errorf("%s: invalid value %q for %s: %v", origin, shown, key, err))
+				errs = append(errs, valueError(f, key, shown, src, origin, s.lines[key]))
 				return
 			}
 			set.Source, set.Origin = src, origin

@@ -206,3 +206,39 @@ func TestEnvName(t *testing.T) {
 		}
 	}
 }
+
+// A bad value names the file and line (or the variable), the key, the kind
+// of value the key takes and an example; no parser error leaks through.
+func TestInvalidValueSaysWhereAndWhat(t *testing.T) {
+	f := newTestFlags(t)
+	file := writeFile(t, t.TempDir(), "c.yaml", "app_secret: x\nserve:\n  timeout: soon\n")
+	s, err := Load(Options{File: file})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Apply(f.fs)
+	want := file + `:3: serve.timeout is a duration (a number and a unit: ms, s, m, h), not "soon" (for example timeout: 20s)`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v\nwant %s", err, want)
+	}
+}
+
+func TestSectionUsedAsValue(t *testing.T) {
+	f := newTestFlags(t)
+	file := writeFile(t, t.TempDir(), "c.yaml", "app_secret: x\nserve: 5\n")
+	_, err := Load(Options{File: file, Known: Keys(f.fs)})
+	if err == nil || !strings.Contains(err.Error(), file+":2: serve is a section, not a value: write its keys (addr, header, timeout)") {
+		t.Fatalf("err = %v", err)
+	}
+}
+
+func TestUnknownEnvWarnsWithNearest(t *testing.T) {
+	f := newTestFlags(t)
+	s, err := Load(Options{Known: Keys(f.fs), Environ: []string{"WA_HOOKS_SERVE_ADR", "WA_HOOKS_SERVE_ADDR", "WA_HOOKS_ALLOWLIST_FILE"}, WorkDir: t.TempDir(), UserConfigDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) != 1 || s.Warnings[0] != "environment variable WA_HOOKS_SERVE_ADR sets nothing: no key has that name (did you mean WA_HOOKS_SERVE_ADDR?)" {
+		t.Errorf("warnings = %q", s.Warnings)
+	}
+}

@@ -37,7 +37,8 @@ var deliveryChecks = []Check{
 	{ID: "delivery-unknown-type", Group: GroupDeliveries, Title: "Unknown future message type"},
 	{ID: "delivery-fields", Group: GroupDeliveries, Title: "Every subscribed field"},
 	{ID: "delivery-escaping", Group: GroupDeliveries, Title: `Non-ASCII and \/ in Meta's escaping`},
-	{ID: "delivery-duplicate", Group: GroupDeliveries, Title: "Duplicate delivery"},
+	// serve's words: the same bytes again is a RETRY (the id is kept stable).
+	{ID: "delivery-duplicate", Group: GroupDeliveries, Title: "Retry (same bytes again)"},
 	{ID: "delivery-large", Group: GroupDeliveries, Title: "Body near 3 MB"},
 	{ID: "forged-signature", Group: GroupDeliveries, Title: "Forged signature refused"},
 	{ID: "missing-signature", Group: GroupDeliveries, Title: "Missing signature refused"},
@@ -62,7 +63,7 @@ const (
 func (r *runner) deliveryChecks(ctx context.Context) {
 	o := r.opts
 	if r.unreachable != "" && !r.reached {
-		r.skip("the endpoint could not be reached", deliveryChecks...)
+		r.skip(noAnswer, deliveryChecks...)
 		return
 	}
 	if o.AppSecret == "" {
@@ -98,7 +99,7 @@ func (r *runner) deliveryChecks(ctx context.Context) {
 		// The very same bytes and signature again, as a retry or a second
 		// subscribed app makes Meta send them.
 		{check: deliveryCheck("delivery-duplicate"), d: set.Text, onRefused: refusedSigned,
-			onBroken: "the second copy of a delivery was refused: Meta delivers duplicates; acknowledge them with 200 and skip them by message id"},
+			onBroken: "the second copy of a delivery was refused: Meta retries a delivery in the same bytes; acknowledge it with 200 and skip it by message id"},
 		{check: deliveryCheck("delivery-large"), d: set.Large, onRefused: refusedSigned,
 			onBroken: fmt.Sprintf("a %s body was refused: Meta sends payloads of up to 3 MB", sizeText(len(set.Large.Body)))},
 		{check: deliveryCheck("forged-signature"), d: set.Forged, refuse: true},
@@ -110,7 +111,7 @@ func (r *runner) deliveryChecks(ctx context.Context) {
 			r.skip("interrupted", dc.check)
 			continue
 		case r.unreachable != "" && !r.reached:
-			r.skip("the endpoint could not be reached", dc.check)
+			r.skip(noAnswer, dc.check)
 			continue
 		}
 		if dc.check.ID == "delivery-large" && o.noLarge {
@@ -131,9 +132,9 @@ func (r *runner) deliveryChecks(ctx context.Context) {
 // deliver sends one delivery and notes whether the endpoint was reached.
 func (r *runner) deliver(ctx context.Context, client *http.Client, name string, d delivery) sender.Result {
 	res := sender.Deliver(ctx, client, r.url.String(), sender.Delivery{Name: name, Body: d.Body, Header: d.Header})
-	if res.Reached() {
+	if res.Answered() {
 		r.reached = true
-	} else if res.Kind != sender.KindTimeout {
+	} else {
 		r.noteUnreachable(res.Explanation)
 	}
 	return res

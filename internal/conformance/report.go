@@ -55,9 +55,13 @@ type Summary struct {
 	Skipped  int `json:"skipped"`
 }
 
-// String is the report's final line.
+// String is the report's final line: "5 passed, 0 failed, 1 warning, 12 skipped".
 func (s Summary) String() string {
-	return fmt.Sprintf("%d passed, %d failed, %d warnings, %d skipped", s.Passed, s.Failed, s.Warnings, s.Skipped)
+	warnings := "warnings"
+	if s.Warnings == 1 {
+		warnings = "warning"
+	}
+	return fmt.Sprintf("%d passed, %d failed, %d %s, %d skipped", s.Passed, s.Failed, s.Warnings, warnings, s.Skipped)
 }
 
 // Report is the whole result of a verify run.
@@ -65,7 +69,7 @@ type Report struct {
 	URL       string `json:"url"`
 	Challenge string `json:"challenge,omitempty"`
 	Strict    bool   `json:"strict"`
-	// Unreachable is set when no request reached the endpoint at all.
+	// Unreachable is set when no request got an HTTP answer at all.
 	Unreachable bool `json:"unreachable"`
 	// UnreachableReason explains why, in one line.
 	UnreachableReason string  `json:"unreachable_reason,omitempty"`
@@ -73,8 +77,9 @@ type Report struct {
 	Summary           Summary `json:"summary"`
 }
 
-// ExitCode maps the report to the process exit code: Unreachable when the
-// endpoint could not be reached at all, VerifyFail when a check failed.
+// ExitCode maps the report to the process exit code: Unreachable when no
+// request got an HTTP answer (timeouts included, as for send), VerifyFail
+// when the endpoint answered and a check failed.
 func (r *Report) ExitCode() int {
 	switch {
 	case r.Unreachable:

@@ -15,6 +15,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/handshake"
 	"github.com/wa-hooks/wa-hooks/internal/identity"
+	"github.com/wa-hooks/wa-hooks/internal/weburl"
 )
 
 // Defaults for Options.
@@ -72,9 +73,12 @@ type runner struct {
 	url    *url.URL
 	report *Report
 	extra  *x509.CertPool
-	// reached is set once any request got to the endpoint.
+	// reached is set once any request got an HTTP answer. Until then, the
+	// first request without one (refused, DNS, TLS, timeout) ends the run:
+	// the endpoint is unreachable (exit 4, as for send), and every other
+	// check would only wait for the same silence.
 	reached bool
-	// unreachable is the first connection failure, in words.
+	// unreachable is why the first request got no answer, in words.
 	unreachable string
 	// interrupted is the run's context: once it is done, what is left is
 	// reported as skipped rather than as failures of the endpoint.
@@ -99,7 +103,7 @@ func Verify(ctx context.Context, opts Options) error {
 	}
 	switch code := rep.ExitCode(); code {
 	case exit.Unreachable:
-		return exit.Errorf(code, "could not reach %s: %s", rep.URL, rep.UnreachableReason)
+		return exit.Errorf(code, "no HTTP answer from %s: %s", rep.URL, rep.UnreachableReason)
 	case exit.OK:
 		return nil
 	default:
@@ -246,10 +250,10 @@ func (r *runner) handshakeChecks(ctx context.Context, challenge string) {
 		{ID: "latency", Group: GroupHandshake, Title: "Handshake latency"},
 		{ID: "content-type", Group: GroupHandshake, Title: "Content-Type text/plain"},
 	}
-	if main.Status == 0 && !main.Reached {
+	if main.Status == 0 {
 		r.noteUnreachable(handshake.Explain(main.Err, o.Timeout))
 		r.add(withFinding(hs, handshake.JudgeHandshake(challenge, main, o.Timeout)))
-		r.skip("the endpoint could not be reached", rest...)
+		r.skip(noAnswer, rest...)
 		return
 	}
 	r.reached = true
@@ -327,6 +331,9 @@ func judgeContentType(c Check, main handshake.Response) Check {
 	return c
 }
 
+// noAnswer is the reason of the checks skipped after the endpoint gave none.
+const noAnswer = "the endpoint gave no answer"
+
 func (r *runner) noteUnreachable(why string) {
 	if r.unreachable == "" {
 		r.unreachable = why
@@ -338,25 +345,14 @@ func parseEndpoint(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("missing URL: wa-hooks verify https://your.server/webhook")
 	}
-	u, err := url.Parse(raw)
+	u, err := weburl.Parse("the URL", raw)
 	if err != nil {
-		return nil, fmt.Errorf("invalid URL %q: %v", raw, unwrapURLError(err))
-	}
-	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
-		return nil, fmt.Errorf("invalid URL %q: give an absolute http:// or https:// URL, like https://example.com/webhook", raw)
+		return nil, err
 	}
 	if u.Query().Has("hub.verify_token") || u.Query().Has("hub.challenge") {
 		return nil, fmt.Errorf("invalid URL %q: give the callback URL without hub.* parameters; verify adds them", displayURL(u))
 	}
 	return u, nil
-}
-
-func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
-	return err
 }
 
 // displayURL hides a password in the URL's user info.

@@ -6,6 +6,7 @@ package exit
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Exit codes. Every code wa-hooks can return is listed here and documented in
@@ -15,8 +16,8 @@ const (
 	Failure     = 1 // a check or operation failed (sign --check mismatch, allowlist check: not covered)
 	Usage       = 2 // bad flags, arguments or configuration
 	SendFailed  = 3 // send: some requests did not get the expected status
-	Unreachable = 4 // send/verify: the endpoint could not be reached at all (refused, DNS, TLS, timeout)
-	VerifyFail  = 5 // verify: at least one conformance check failed
+	Unreachable = 4 // send/verify: no request got an HTTP answer (refused, DNS, TLS, or no answer within --timeout)
+	VerifyFail  = 5 // verify: the endpoint answered and at least one conformance check failed
 
 	AllowlistGuard   = 10 // allowlist: the answer was refused by a guard; the old file is untouched
 	AllowlistCheck   = 11 // allowlist: --check-cmd failed on the candidate; the old file was restored
@@ -41,8 +42,8 @@ var Table = []Code{
 	{Failure, "all", "a check or operation failed (for example `sign --check` mismatch, `allowlist check` address not covered)"},
 	{Usage, "all", "usage or configuration error: bad flag, argument, config file or value"},
 	{SendFailed, "send", "some requests did not get the expected status (`--expect-status`)"},
-	{Unreachable, "send, verify", "the endpoint could not be reached at all (connection refused, DNS, TLS, timeout)"},
-	{VerifyFail, "verify", "at least one conformance check failed (warnings too with `--strict`)"},
+	{Unreachable, "send, verify", "no request got an HTTP answer: nothing listening, DNS, TLS, or no answer within `--timeout`"},
+	{VerifyFail, "verify", "the endpoint answered and at least one conformance check failed (warnings too with `--strict`)"},
 	{AllowlistGuard, "allowlist", "the IRR answer was refused by a guard (empty, truncated, unparsable, too few prefixes, lost anchor, too large a shrink or growth, too much address space, poisoned prefix, nothing but non-global prefixes); the old file is untouched"},
 	{AllowlistCheck, "allowlist", "`--check-cmd` failed on the candidate; the old file was restored"},
 	{AllowlistHook, "allowlist", "the `--on-change` hook failed after the new file was written"},
@@ -50,6 +51,23 @@ var Table = []Code{
 	{AllowlistLocked, "allowlist", "another allowlist run holds the lock for this output file"},
 	{TempFail, "allowlist", "temporary failure: network or server trouble, or --deadline passed; the last good list is kept, retry later"},
 	{Interrupted, "all", "interrupted (SIGINT or SIGTERM)"},
+}
+
+// For returns the codes command can exit with, in table order: the ones
+// every command shares and the ones naming it ("allowlist" for "allowlist
+// check": a subcommand shares its parent's codes).
+func For(command string) []Code {
+	top, _, _ := strings.Cut(command, " ")
+	var out []Code
+	for _, c := range Table {
+		for _, name := range strings.Split(c.Command, ",") {
+			if name = strings.TrimSpace(name); name == "all" || name == top {
+				out = append(out, c)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Error is an error that decides the process exit code.

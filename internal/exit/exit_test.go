@@ -41,3 +41,25 @@ func TestTableHasEveryCodeOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestForListsSharedAndOwnCodes(t *testing.T) {
+	codes := func(cmd string) map[int]bool {
+		m := map[int]bool{}
+		for _, c := range For(cmd) {
+			m[c.Code] = true
+		}
+		return m
+	}
+	send := codes("send")
+	for _, want := range []int{OK, Failure, Usage, SendFailed, Unreachable, Interrupted} {
+		if !send[want] {
+			t.Errorf("send lacks code %d", want)
+		}
+	}
+	if send[VerifyFail] || send[AllowlistGuard] {
+		t.Errorf("send lists another command's codes: %v", send)
+	}
+	if check := codes("allowlist check"); !check[AllowlistGuard] || check[SendFailed] {
+		t.Errorf("allowlist check: %v", check)
+	}
+}

@@ -255,7 +255,7 @@ func Build(sources []Source, o Options) (*Feed, error) {
 }
 
 func rawConflicts(o Options, overrides []Override, sources []Source) error {
-	what := "--raw"
+	what := "--verbatim"
 	if !o.Raw {
 		what = "a recording replayed byte for byte"
 	}

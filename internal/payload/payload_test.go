@@ -1,6 +1,7 @@
 package payload
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/sender"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
@@ -152,8 +154,8 @@ func TestRawSendsBytesUntouched(t *testing.T) {
 		t.Error("raw body signature")
 	}
 	o.Overrides = []Override{mustSet(t, "object=x")}
-	if _, err := Build([]Source{s}, o); err == nil || !strings.Contains(err.Error(), "--raw") {
-		t.Errorf("--raw with --set: %v", err)
+	if _, err := Build([]Source{s}, o); err == nil || !strings.Contains(err.Error(), "--verbatim") {
+		t.Errorf("--verbatim with --set: %v", err)
 	}
 }
 
@@ -524,5 +526,27 @@ func TestFreshIDsStayInWireForm(t *testing.T) {
 		if !escape && string(id) != raw {
 			t.Errorf("unescaped id %s", id)
 		}
+	}
+}
+
+// A duplicate (--duplicates) carries the same events, same ids, in new
+// bytes: its timestamps move by a second per copy, and it is signed afresh.
+func TestDuplicateKeepsIDsInNewBytes(t *testing.T) {
+	f := build(t, opts(), src(t, "text"))
+	s := f.NewStream()
+	orig, _ := s.Delivery(4)
+	dup, err := s.(sender.DuplicateStream).Duplicate(4, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mo, md := msg0(decode(t, orig.Body)), msg0(decode(t, dup.Body))
+	if mo["id"] != md["id"] || bytes.Equal(orig.Body, dup.Body) {
+		t.Fatalf("ids %v / %v, same bytes %v", mo["id"], md["id"], bytes.Equal(orig.Body, dup.Body))
+	}
+	if mo["timestamp"] != "1764000000" || md["timestamp"] != "1764000002" {
+		t.Errorf("timestamps %v / %v", mo["timestamp"], md["timestamp"])
+	}
+	if r := signature.Verify(secret, dup.Body, dup.Header.Get("X-Hub-Signature-256")); !r.OK() {
+		t.Errorf("duplicate's signature: %v", r)
 	}
 }

@@ -347,14 +347,24 @@ type stream struct {
 }
 
 // Delivery implements sender.Stream.
-func (s *stream) Delivery(job int) (sender.Delivery, error) {
+func (s *stream) Delivery(job int) (sender.Delivery, error) { return s.delivery(job, 0) }
+
+// Duplicate implements sender.DuplicateStream: job's events with the same
+// ids in new bytes, their timestamps n seconds later, as Meta sends the same
+// event again in another POST (serve shows it as DUPLICATE). A body without
+// timestamps to move (--keep-ids, --verbatim) comes out as the same bytes.
+func (s *stream) Duplicate(job, n int) (sender.Delivery, error) {
+	return s.delivery(job, int64(n))
+}
+
+func (s *stream) delivery(job int, shift int64) (sender.Delivery, error) {
 	f := s.f
 	n := len(f.order)
 	t := f.bodies[f.order[job%n]]
 	cycle := uint64(job / n)
 	body := t.segs[0] // never modified, so it can be shared
 	if len(t.slots) > 0 {
-		body = s.render(t, cycle)
+		body = s.render(t, cycle, shift)
 	}
 	h := make(http.Header, len(f.base)+2)
 	for k, v := range f.base {
@@ -364,8 +374,8 @@ func (s *stream) Delivery(job int) (sender.Delivery, error) {
 	return sender.Delivery{Name: t.name, Body: body, Header: h, Events: t.events}, nil
 }
 
-func (s *stream) render(t *template, cycle uint64) []byte {
-	now := s.f.now().Unix()
+func (s *stream) render(t *template, cycle uint64, shift int64) []byte {
+	now := s.f.now().Unix() + shift
 	b := make([]byte, 0, t.size)
 	for i, sl := range t.slots {
 		b = append(b, t.segs[i]...)

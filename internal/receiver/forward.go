@@ -16,6 +16,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/weburl"
 )
 
 // DefaultForwardTimeout bounds one forwarded request.
@@ -112,9 +113,9 @@ func ParseHeader(s string) (string, string, error) {
 
 // NewForwarder checks the URL and prepares the HTTP client.
 func NewForwarder(opts ForwardOptions) (*Forwarder, error) {
-	u, err := url.Parse(opts.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("invalid --forward-to %q: use an http:// or https:// URL, e.g. http://localhost:3000/webhook", opts.URL)
+	_, err := weburl.Parse("--forward-to", opts.URL)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultForwardTimeout

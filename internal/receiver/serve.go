@@ -24,6 +24,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
+	"github.com/wa-hooks/wa-hooks/internal/weburl"
 )
 
 // Server timeouts: generous enough for a 3 MB body through a slow tunnel,
@@ -98,6 +99,11 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	if !strings.HasPrefix(cfg.Path, "/") {
 		return exit.Errorf(exit.Usage, "invalid path %q from %s: it must start with /, e.g. /webhook", cfg.Path, cfg.origin("path"))
+	}
+	if cfg.PublicURL != "" {
+		if _, err := weburl.Parse(cfg.origin("public-url"), cfg.PublicURL); err != nil {
+			return exit.New(exit.Usage, err)
+		}
 	}
 	maxBody := int64(DefaultMaxBody)
 	if cfg.MaxBody != "" {

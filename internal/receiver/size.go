@@ -2,31 +2,50 @@ package receiver
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
 
+// sizeForms is the accepted forms, for every error ParseSize returns.
+const sizeForms = "use a whole number of bytes (1048576) or a number and a unit: 512KiB, 4MiB, 1.5m, 3MB (k, m, g and KiB, MiB, GiB are powers of 1024; kB, MB, GB of 1000)"
+
 // ParseSize reads a byte size such as "4MiB", "3MB", "512k" or "1048576".
 // Decimal units (kB, MB) are powers of 1000, binary ones (KiB, MiB) and the
-// single letters k, m, g are powers of 1024.
+// single letters k, m, g are powers of 1024. A value must come to a whole,
+// positive number of bytes that fits in an int64: "0.5", "1e19", "inf" and
+// "-1" are refused with the accepted forms rather than rounded, wrapped or
+// read as something else.
 func ParseSize(s string) (int64, error) {
 	t := strings.TrimSpace(s)
-	i := len(t)
-	for i > 0 && (t[i-1] < '0' || t[i-1] > '9') && t[i-1] != '.' {
-		i--
+	i := 0
+	for i < len(t) && (t[i] >= '0' && t[i] <= '9' || t[i] == '.') {
+		i++
 	}
-	num, unit := strings.TrimSpace(t[:i]), strings.ToLower(strings.TrimSpace(t[i:]))
-	mult := map[string]float64{
+	num, unit := t[:i], strings.ToLower(strings.TrimSpace(t[i:]))
+	mult, known := map[string]float64{
 		"": 1, "b": 1,
 		"k": 1 << 10, "kib": 1 << 10, "kb": 1e3,
 		"m": 1 << 20, "mib": 1 << 20, "mb": 1e6,
 		"g": 1 << 30, "gib": 1 << 30, "gb": 1e9,
 	}[unit]
-	v, err := strconv.ParseFloat(num, 64)
-	if err != nil || mult == 0 || v <= 0 {
-		return 0, fmt.Errorf("invalid size %q: use bytes or a unit such as 512KiB, 4MiB or 3MB", s)
+	if num == "" || !known || strings.Count(num, ".") > 1 {
+		return 0, fmt.Errorf("invalid size %q: %s", s, sizeForms)
 	}
-	return int64(v * mult), nil
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil {
+		return 0, fmt.Errorf("invalid size %q: %s", s, sizeForms)
+	}
+	n := v * mult
+	switch {
+	case n != math.Trunc(n):
+		return 0, fmt.Errorf("invalid size %q: that is not a whole number of bytes; %s", s, sizeForms)
+	case n < 1:
+		return 0, fmt.Errorf("invalid size %q: a size is at least 1 byte; %s", s, sizeForms)
+	case n >= math.MaxInt64:
+		return 0, fmt.Errorf("invalid size %q: too large; %s", s, sizeForms)
+	}
+	return int64(n), nil
 }
 
 // FormatSize prints a byte count in binary units (4 MiB).

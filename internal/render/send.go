@@ -9,10 +9,12 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // SendOptions shape send's human output.
@@ -30,6 +32,30 @@ type SendPretty struct {
 	w    io.Writer
 	st   Styles
 	opts SendOptions
+	// printed is set once a per-request line was written.
+	printed bool
+	// failed keeps the first failed deliveries of a run printed without
+	// per-request lines, for the summary; more counts the rest.
+	failed []sender.Result
+	more   int
+}
+
+// failedListed is how many failed deliveries the summary lists by name.
+const failedListed = 20
+
+// Failed notes r for the summary's list of failed deliveries when it is a
+// delivery's last attempt and did not get the expected status; a run too
+// large for one line per request still says which deliveries failed.
+func (p *SendPretty) Failed(r sender.Result) {
+	if !r.Final || r.Expected || r.Kind == sender.KindCanceled {
+		return
+	}
+	if len(p.failed) == failedListed {
+		p.more++
+		return
+	}
+	r.Sent, r.RespHead = nil, nil
+	p.failed = append(p.failed, r)
 }
 
 // NewSendPretty returns a renderer writing to w with r's colours.
@@ -61,20 +87,27 @@ func (p *SendPretty) Result(r sender.Result) {
 		mark = "✗"
 	}
 	if r.Err != nil {
-		status = "---"
 		style = p.st.Fail
+		if !r.Answered() {
+			status = "---"
+		}
 	}
-	name := r.Name
+	name := termsafe.Line(r.Name)
 	if w := p.opts.NameWidth; w > 0 && len(name) < w {
 		name += strings.Repeat(" ", w-len(name))
 	}
 	fmt.Fprintf(&b, "%s %s  %s  %s", style.Render(mark), style.Render(status), name, p.st.Dim.Render(fmt.Sprintf("%8s", SendLatency(r.Latency))))
 	var tags []string
-	if r.Duplicate > 1 {
-		tags = append(tags, fmt.Sprintf("duplicate #%d", r.Duplicate))
+	// serve's words: RETRY #n is the nth copy of the same bytes, DUPLICATE
+	// the same events in other bytes.
+	switch r.Repeat {
+	case sender.RepeatRetry:
+		tags = append(tags, fmt.Sprintf("RETRY #%d", r.Copy))
+	case sender.RepeatDuplicate:
+		tags = append(tags, fmt.Sprintf("DUPLICATE #%d", r.Copy))
 	}
 	if r.Attempt > 1 {
-		tags = append(tags, fmt.Sprintf("retry #%d", r.Attempt-1))
+		tags = append(tags, fmt.Sprintf("RETRY #%d after a failure", r.Attempt))
 	}
 	if !r.Final {
 		tags = append(tags, "will retry")
@@ -83,7 +116,7 @@ func (p *SendPretty) Result(r sender.Result) {
 		b.WriteString("  " + p.st.Info.Render(strings.Join(tags, ", ")))
 	}
 	if r.Err != nil {
-		b.WriteString("  " + p.st.Fail.Render(string(r.Kind)+":") + " " + r.Explanation)
+		b.WriteString("  " + p.st.Fail.Render(string(r.Kind)+":") + " " + termsafe.Line(afterKind(r.Kind, r.Explanation)))
 	} else if note := statusNote(r.Status); note != "" && !r.Expected {
 		b.WriteString("  " + p.st.Warn.Render(note))
 	}
@@ -91,13 +124,23 @@ func (p *SendPretty) Result(r sender.Result) {
 	if p.opts.Verbose && r.Sent != nil {
 		writeHeaders(&b, p.st, "> ", r.Sent)
 	}
-	if r.Err == nil && (p.opts.Verbose || r.Status < 200 || r.Status >= 300) {
+	if r.Answered() && (p.opts.Verbose || r.Status < 200 || r.Status >= 300 || r.Err != nil) {
 		if p.opts.Verbose && r.RespHead != nil {
 			writeHeaders(&b, p.st, "< ", r.RespHead)
 		}
 		p.body(&b, r)
 	}
 	io.WriteString(p.w, b.String())
+	p.printed = true
+}
+
+// afterKind drops an explanation's own "TLS: " when the kind tag in front
+// of it already says tls ("tls: TLS: …" said it twice).
+func afterKind(kind sender.ErrorKind, why string) string {
+	if p := string(kind) + ": "; len(why) > len(p) && strings.EqualFold(why[:len(p)], p) {
+		return why[len(p):]
+	}
+	return why
 }
 
 func statusNote(code int) string {
@@ -118,31 +161,73 @@ func writeHeaders(b *strings.Builder, st Styles, prefix string, h http.Header) {
 	sort.Strings(keys)
 	for _, k := range keys {
 		for _, v := range h[k] {
-			fmt.Fprintf(b, "    %s%s %s\n", st.Dim.Render(prefix), st.Key.Render(k+":"), v)
+			fmt.Fprintf(b, "    %s%s %s\n", st.Dim.Render(prefix), st.Key.Render(termsafe.Line(k)+":"), termsafe.Line(v))
 		}
 	}
 }
 
+// bodyLineBytes bounds one shown line of an answer body unless -v: a
+// hostile body of 64 KiB of NUL bytes is one "line" of 256 KiB escaped.
+const bodyLineBytes = 240
+
+// body shows the start of an answer body as text: every line escaped
+// (termsafe), at most BodyLines lines of at most bodyLineBytes bytes each
+// unless -v, which shows the whole kept body (at most MaxResponseBody).
 func (p *SendPretty) body(b *strings.Builder, r sender.Result) {
 	body := bytes.TrimRight(r.Response, "\r\n")
 	if len(body) == 0 {
 		return
 	}
-	lines := strings.Split(string(body), "\n")
+	lines := bytes.Split(body, []byte("\n"))
 	limit := p.opts.BodyLines
 	if p.opts.Verbose {
 		limit = len(lines)
 	}
 	for i, l := range lines {
 		if i == limit {
-			fmt.Fprintf(b, "    %s\n", p.st.Dim.Render(fmt.Sprintf("… %d more lines (-v shows all)", len(lines)-limit)))
+			fmt.Fprintf(b, "    %s\n", p.st.Dim.Render(fmt.Sprintf("… %d more %s (-v shows all)", len(lines)-limit, sendPlural(len(lines)-limit, "line"))))
 			break
 		}
-		fmt.Fprintf(b, "    %s %s\n", p.st.Dim.Render("│"), strings.TrimRight(l, "\r"))
+		l = bytes.TrimRight(l, "\r")
+		shown := termsafe.Line(string(l))
+		if !p.opts.Verbose {
+			shown = cutLine(l, bodyLineBytes)
+		}
+		fmt.Fprintf(b, "    %s %s\n", p.st.Dim.Render("│"), shown)
 	}
 	if r.Truncated {
 		fmt.Fprintf(b, "    %s\n", p.st.Dim.Render(fmt.Sprintf("… response cut at %d KiB", sender.MaxResponseBody>>10)))
 	}
+}
+
+// FirstLine is the first non-empty line of an answer body, escaped and cut
+// to about n bytes: what a list of failures shows of each answer.
+func FirstLine(body []byte, n int) string {
+	for _, l := range bytes.Split(body, []byte("\n")) {
+		if l = bytes.TrimSpace(l); len(l) > 0 {
+			return cutLine(l, n)
+		}
+	}
+	return ""
+}
+
+// cutLine escapes one line of outside text (termsafe.Line) and keeps at
+// most n bytes of the escaped form, so a line of control bytes, each four
+// characters escaped, is as bounded as a line of letters.
+func cutLine(l []byte, n int) string {
+	cutInput := len(l) > n
+	if cutInput {
+		l = l[:n] // escaping only lengthens: n bytes of input are enough
+	}
+	shown := termsafe.Line(string(l))
+	if len(shown) <= n && !cutInput {
+		return shown
+	}
+	cut := min(n, len(shown))
+	for cut > 0 && cut < len(shown) && !utf8.RuneStart(shown[cut]) {
+		cut--
+	}
+	return shown[:cut] + "…"
 }
 
 // Summary prints the end-of-run report.
@@ -156,7 +241,10 @@ func (p *SendPretty) Summary(rep *sender.Report, expect string) {
 	if rep.Events != rep.Deliveries && rep.Events > 0 {
 		head += fmt.Sprintf(" (%d events)", rep.Events)
 	}
-	fmt.Fprintf(&b, "\n%s %s to %s in %s\n", st.Title.Render("Sent"), head, rep.URL, SendLatency(rep.Elapsed))
+	if p.printed {
+		b.WriteByte('\n') // a blank line between the per-request lines and the summary, not above a summary alone
+	}
+	fmt.Fprintf(&b, "%s %s to %s in %s\n", st.Title.Render("Sent"), head, termsafe.Line(rep.URL), SendLatency(rep.Elapsed))
 
 	codes := make([]int, 0, len(rep.ByStatus))
 	for c := range rep.ByStatus {
@@ -181,7 +269,7 @@ func (p *SendPretty) Summary(rep *sender.Report, expect string) {
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		ec := rep.Errors[sender.ErrorKind(k)]
-		line("errors", st.Fail.Render(fmt.Sprintf("%s ×%d", k, ec.Count))+" "+ec.Example)
+		line("errors", st.Fail.Render(fmt.Sprintf("%s ×%d", k, ec.Count))+" "+termsafe.Line(afterKind(sender.ErrorKind(k), ec.Example)))
 	}
 	if rep.Retries > 0 {
 		line("retries", fmt.Sprint(rep.Retries))
@@ -192,19 +280,81 @@ func (p *SendPretty) Summary(rep *sender.Report, expect string) {
 		line("latency", fmt.Sprintf("min %s  p50 %s  p90 %s  p99 %s  max %s",
 			SendLatency(l.Min), SendLatency(l.P50), SendLatency(l.P90), SendLatency(l.P99), SendLatency(l.Max)))
 	}
+	p.failures(&b)
 	switch {
 	case rep.Interrupted:
 		fmt.Fprintf(&b, "%s after %d of the planned deliveries\n", st.Warn.Render("Interrupted"), rep.Deliveries)
 	case rep.Failed == 0:
-		fmt.Fprintf(&b, "%s all %d %s got %s\n", st.OK.Render("✓"), rep.Deliveries, sendPlural(rep.Deliveries, "delivery"), expect)
-	case rep.Unreached == rep.Failed:
-		fmt.Fprintf(&b, "%s %d of %d %s never reached the endpoint\n", st.Fail.Render("✗"), rep.Failed, rep.Deliveries, sendPlural(rep.Deliveries, "delivery"))
-	case rep.Unreached > 0:
-		fmt.Fprintf(&b, "%s %d of %d %s did not get %s (%d never reached the endpoint)\n", st.Fail.Render("✗"), rep.Failed, rep.Deliveries, sendPlural(rep.Deliveries, "delivery"), expect, rep.Unreached)
+		fmt.Fprintf(&b, "%s %s\n", st.OK.Render("✓"), SendVerdict(rep, expect))
 	default:
-		fmt.Fprintf(&b, "%s %d of %d %s did not get %s\n", st.Fail.Render("✗"), rep.Failed, rep.Deliveries, sendPlural(rep.Deliveries, "delivery"), expect)
+		fmt.Fprintf(&b, "%s %s\n", st.Fail.Render("✗"), SendVerdict(rep, expect))
 	}
 	io.WriteString(p.w, b.String())
+}
+
+// failures lists the failed deliveries noted by Failed: name, status (or
+// the error's kind) and the first line of the answer or the error, escaped
+// and cut short.
+func (p *SendPretty) failures(b *strings.Builder) {
+	if len(p.failed) == 0 {
+		return
+	}
+	w := 0
+	for _, r := range p.failed {
+		w = max(w, len(termsafe.Line(r.Name)))
+	}
+	w = min(w, 40)
+	for i, r := range p.failed {
+		label := "          "
+		if i == 0 {
+			label = "failed    "
+		}
+		status := fmt.Sprintf("%3d", r.Status)
+		what := FirstLine(r.Response, 100)
+		switch {
+		case r.Err != nil && !r.Answered():
+			status = "---"
+			what = string(r.Kind) + ": " + cutLine([]byte(afterKind(r.Kind, r.Explanation)), 160)
+		case r.Err != nil:
+			what = string(r.Kind) + ": " + cutLine([]byte(afterKind(r.Kind, r.Explanation)), 160)
+		}
+		name := termsafe.Line(r.Name)
+		if len(name) < w {
+			name += strings.Repeat(" ", w-len(name))
+		}
+		line := fmt.Sprintf("%s  %s", name, p.st.Fail.Render(status))
+		if what != "" {
+			line += "  " + what
+		}
+		fmt.Fprintf(b, "  %s %s\n", p.st.Key.Render(label), line)
+	}
+	if p.more > 0 {
+		fmt.Fprintf(b, "  %s %s\n", p.st.Key.Render("          "), p.st.Dim.Render(fmt.Sprintf("… and %d more (-v lists every request, --json all of them)", p.more)))
+	}
+}
+
+// SendVerdict is the last line of a run in words, also the error message of
+// a failed run: "all 3 deliveries got 200", "2 of 3 deliveries did not get
+// 200 (1 got no answer)". A delivery "got no answer" when no HTTP answer
+// came at all (refused, DNS, TLS, timeout); one that reached the endpoint and
+// timed out is counted there too, and the errors line says which it was.
+func SendVerdict(rep *sender.Report, expect string) string {
+	one := rep.Deliveries == 1
+	switch {
+	case rep.Failed == 0 && one:
+		return "the delivery got " + expect
+	case rep.Failed == 0:
+		return fmt.Sprintf("all %d deliveries got %s", rep.Deliveries, expect)
+	case one && rep.Unreached == 1:
+		return "the delivery got no answer"
+	case one:
+		return "the delivery did not get " + expect
+	case rep.Unreached == rep.Failed:
+		return fmt.Sprintf("%d of %d deliveries got no answer", rep.Failed, rep.Deliveries)
+	case rep.Unreached > 0:
+		return fmt.Sprintf("%d of %d deliveries did not get %s (%d got no answer)", rep.Failed, rep.Deliveries, expect, rep.Unreached)
+	}
+	return fmt.Sprintf("%d of %d deliveries did not get %s", rep.Failed, rep.Deliveries, expect)
 }
 
 func sendPlural(n int, word string) string {

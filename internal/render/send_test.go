@@ -18,13 +18,13 @@ func sampleSendResults() []sender.Result {
 	sent := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"facebookexternalua"},
 		"X-Hub-Signature-256": {"sha256=68b77464943e488c81058cae48920e53819b7030ccb1213262388f30d3a58e94"}}
 	return []sender.Result{
-		{Name: "messages.text", Attempt: 1, Duplicate: 1, Status: 200, Latency: 1830 * time.Microsecond, Expected: true, Final: true, Sent: sent},
-		{Name: "statuses.failed.131047", Attempt: 1, Duplicate: 1, Status: 500, Latency: 12 * time.Millisecond, Final: false,
+		{Name: "messages.text", Attempt: 1, Copy: 1, Status: 200, Latency: 1830 * time.Microsecond, Expected: true, Final: true, Sent: sent},
+		{Name: "statuses.failed.131047", Attempt: 1, Copy: 1, Status: 500, Latency: 12 * time.Millisecond, Final: false,
 			Response: []byte("Internal Server Error\nTypeError: cannot read properties of undefined (reading '0')\n  at handler (app.js:12)\n  at next (router.js:4)\n  at dispatch (router.js:9)\n  at run (index.js:2)\n  at main (index.js:1)\n"),
 			RespHead: http.Header{"Content-Type": {"text/plain"}}, Sent: sent},
-		{Name: "statuses.failed.131047", Attempt: 2, Duplicate: 1, Status: 200, Latency: 2 * time.Millisecond, Expected: true, Final: true, Sent: sent},
-		{Name: "messages.image", Attempt: 1, Duplicate: 2, Status: 204, Latency: 900 * time.Microsecond, Final: true, Sent: sent},
-		{Name: "messages.text", Attempt: 1, Duplicate: 1, Latency: 300 * time.Microsecond, Final: true,
+		{Name: "statuses.failed.131047", Attempt: 2, Copy: 1, Status: 200, Latency: 2 * time.Millisecond, Expected: true, Final: true, Sent: sent},
+		{Name: "messages.image", Attempt: 1, Copy: 2, Repeat: sender.RepeatRetry, Status: 204, Latency: 900 * time.Microsecond, Final: true, Sent: sent},
+		{Name: "messages.text", Attempt: 1, Copy: 1, Latency: 300 * time.Microsecond, Final: true,
 			Err: errors.New("connection refused"), Kind: sender.KindRefused, Explanation: "nothing is listening on 127.0.0.1:3000 — is your app running?", Sent: sent},
 	}
 }

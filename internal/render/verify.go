@@ -10,14 +10,18 @@ import (
 	"github.com/mattn/go-runewidth"
 
 	"github.com/wa-hooks/wa-hooks/internal/conformance"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // VerifyOptions shape the verify report for people.
 type VerifyOptions struct {
 	// Width wraps reasons to the terminal; 0 never wraps (logs, pipes).
 	Width int
-	// Verbose prints what each check sent and got back.
+	// Verbose prints what each check sent and got back, and every skipped
+	// check on its own line.
 	Verbose bool
+	// Quiet prints only failures, warnings and the summary line.
+	Quiet bool
 }
 
 // VerifyPretty prints the verify report like a test runner: a line per
@@ -28,6 +32,20 @@ type VerifyPretty struct {
 	plain lipgloss.Style
 	opts  VerifyOptions
 	group string
+	// printed is set once anything was written (a heading then follows a
+	// blank line).
+	printed bool
+	// pending is a run of skipped checks with one reason, printed as one
+	// line when it is long (nine "no App Secret" lines say nothing more).
+	pending []conformance.Check
+}
+
+// collapseSkips is the shortest run of skips with one reason shown as one line.
+const collapseSkips = 4
+
+var groupNouns = map[string]string{
+	conformance.GroupHandshake:  "handshake",
+	conformance.GroupDeliveries: "delivery",
 }
 
 // NewVerifyPretty returns a report printer writing to w with r's colours.
@@ -45,23 +63,64 @@ var groupTitles = map[string]string{
 
 // Start prints what is being verified.
 func (p *VerifyPretty) Start(r *conformance.Report) {
+	if p.opts.Quiet {
+		return
+	}
 	line := p.st.Bold.Render("Verifying "+r.URL) + "\n"
 	if r.Challenge != "" {
 		line = p.st.Bold.Render("Verifying "+r.URL) + p.st.Dim.Render(" (challenge "+r.Challenge+")") + "\n"
 	}
 	fmt.Fprint(p.w, line)
+	p.printed = true
 }
 
 // Check prints one check: mark, title, reason, and a fix line when needed.
+// With Quiet only failures and warnings are printed.
 func (p *VerifyPretty) Check(c conformance.Check) {
+	if p.opts.Quiet && c.Status != conformance.Fail && c.Status != conformance.Warn {
+		return
+	}
+	if c.Status == conformance.Skip && !p.opts.Verbose {
+		if len(p.pending) > 0 && (p.pending[0].Reason != c.Reason || p.pending[0].Group != c.Group) {
+			p.flushSkips()
+		}
+		p.pending = append(p.pending, c)
+		return
+	}
+	p.flushSkips()
+	p.print(c)
+}
+
+// flushSkips prints the pending run of skipped checks: one line for a long
+// run with one reason, else a line each.
+func (p *VerifyPretty) flushSkips() {
+	run := p.pending
+	p.pending = nil
+	if len(run) < collapseSkips {
+		for _, c := range run {
+			p.print(c)
+		}
+		return
+	}
+	c := run[0]
+	c.Title = fmt.Sprintf("%d %s checks skipped", len(run), groupNouns[c.Group])
+	p.print(c)
+}
+
+func (p *VerifyPretty) print(c conformance.Check) {
 	if c.Group != p.group {
 		p.group = c.Group
-		fmt.Fprintf(p.w, "\n%s\n", p.st.Title.Render(groupTitles[c.Group]))
+		if p.printed {
+			fmt.Fprintln(p.w)
+		}
+		fmt.Fprintf(p.w, "%s\n", p.st.Title.Render(groupTitles[c.Group]))
+		p.printed = true
 	}
 	mark, style := p.mark(c.Status)
 	title := c.Title + strings.Repeat(" ", max(1, titleWidth-runewidth.StringWidth(c.Title)))
 	indent := 4 + titleWidth
-	reason := c.Reason
+	// Reasons, fixes and details quote what the endpoint answered.
+	reason := termsafe.Line(c.Reason)
 	if c.Strict {
 		reason += " (warning, failed by --strict)"
 	}
@@ -71,17 +130,18 @@ func (p *VerifyPretty) Check(c conformance.Check) {
 	}
 	fmt.Fprintf(p.w, "  %s %s%s\n", style.Render(mark), title, p.wrap(reasonStyle, reason, indent))
 	if c.Fix != "" && c.Status != conformance.Pass && c.Status != conformance.Skip {
-		fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.wrap(p.st.Info, "fix: "+c.Fix, indent))
+		fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.wrap(p.st.Info, "fix: "+termsafe.Line(c.Fix), indent))
 	}
 	if p.opts.Verbose {
 		for _, d := range c.Detail {
-			fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.wrap(p.st.Dim, d, indent))
+			fmt.Fprintf(p.w, "%s%s\n", strings.Repeat(" ", indent), p.wrap(p.st.Dim, termsafe.Line(d), indent))
 		}
 	}
 }
 
 // Finish prints the summary line, exactly "N passed, N failed, N warnings, N skipped".
 func (p *VerifyPretty) Finish(r *conformance.Report) error {
+	p.flushSkips()
 	style := p.st.OK
 	switch {
 	case r.Summary.Failed > 0 || r.Unreachable:
@@ -89,7 +149,11 @@ func (p *VerifyPretty) Finish(r *conformance.Report) error {
 	case r.Summary.Warnings > 0:
 		style = p.st.Warn
 	}
-	_, err := fmt.Fprintf(p.w, "\n%s\n", style.Render(r.Summary.String()))
+	sep := "\n"
+	if !p.printed {
+		sep = "" // nothing came before the summary (-q, all passed)
+	}
+	_, err := fmt.Fprintf(p.w, "%s%s\n", sep, style.Render(r.Summary.String()))
 	return err
 }
 

@@ -117,7 +117,7 @@ func TestVerifyPrettyGolden(t *testing.T) {
 		t.Errorf("escape codes without colour")
 	}
 	lines := strings.Split(strings.TrimRight(plain, "\n"), "\n")
-	if last := lines[len(lines)-1]; last != "1 passed, 3 failed, 1 warnings, 1 skipped" {
+	if last := lines[len(lines)-1]; last != "1 passed, 3 failed, 1 warning, 1 skipped" {
 		t.Errorf("last line = %q", last)
 	}
 	for _, mark := range []string{"✓ Wrong verify token", "✗ Handshake", "! Certificate expiry", "– Content-Type"} {

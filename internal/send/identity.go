@@ -21,7 +21,7 @@ func withIdentity(srcs []payload.Source, o Options) ([]payload.Source, error) {
 		return nil, fmt.Errorf("--identity: %v", err)
 	}
 	if o.Raw {
-		return nil, errors.New("--identity cannot be combined with --raw: rewriting the users changes the bytes")
+		return nil, errors.New("--identity cannot be combined with --verbatim: rewriting the users changes the bytes")
 	}
 	out := make([]payload.Source, len(srcs))
 	for i, s := range srcs {

@@ -8,8 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
-	"net/url"
 	"runtime/debug"
 	"sort"
 	"strconv"
@@ -18,10 +18,13 @@ import (
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
+	"github.com/wa-hooks/wa-hooks/internal/weburl"
 )
 
 // Options is everything `wa-hooks send` was asked to do.
@@ -30,7 +33,10 @@ type Options struct {
 	Sources       []string // catalog names, globs, files, "-"
 	All           bool
 	FromRecording string
-	Filters       []string
+	// Resign signs recorded bodies afresh instead of replaying the
+	// recorded signatures.
+	Resign  bool
+	Filters []string
 
 	KeepIDs bool
 	Sets    []string // --set PATH=VALUE
@@ -48,7 +54,8 @@ type Options struct {
 	Oversize     bool
 	AppSecret    string
 
-	Duplicates  int
+	Retries     int // --repeat: more copies in the same bytes (serve's RETRY)
+	Duplicates  int // --duplicates: more copies in new bytes (serve's DUPLICATE)
 	Retry       bool
 	RetryScale  float64
 	RetryMax    int
@@ -71,6 +78,13 @@ type Options struct {
 	// Now and Seed make bodies reproducible in tests.
 	Now  func() time.Time
 	Seed uint64
+}
+
+// runFeed is what a run sends: one pass of deliveries, and a way to show
+// one without sending it (--dry-run).
+type runFeed interface {
+	sender.Feed
+	Preview(job int) (sender.Delivery, error)
 }
 
 // loadRun is the number of requests from which a run is a load test.
@@ -111,19 +125,43 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	if err != nil {
 		return exit.New(exit.Usage, err)
 	}
-	srcs, err := resolveSources(ios, o)
+	srcs, rec, err := resolveSources(ios, o)
 	if err == nil {
 		srcs, err = withIdentity(srcs, o)
 	}
 	if err != nil {
 		return exit.New(exit.Usage, err)
 	}
-	feed, err := payload.Build(srcs, popts)
-	if err != nil {
-		return exit.New(exit.Usage, err)
+	var parts feeds
+	width := 0
+	if len(srcs) > 0 {
+		built, err := payload.Build(srcs, popts)
+		if err != nil {
+			if rec != nil {
+				rec.Close()
+			}
+			return exit.New(exit.Usage, err)
+		}
+		for _, w := range built.Warnings() {
+			ios.Warnf("%s", w)
+		}
+		parts = append(parts, built)
+		width = nameWidth(built.Names())
 	}
-	for _, w := range feed.Warnings() {
-		ios.Warnf("%s", w)
+	if rec != nil {
+		defer rec.Close()
+		if err := prepareReplay(ios, o, popts, rec); err != nil {
+			return exit.New(exit.Usage, err)
+		}
+		parts = append(parts, rec)
+		width = min(max(width, rec.nameWidth()), 40)
+	}
+	if o.Duplicates > 0 && (o.KeepIDs || o.Raw || rec != nil) {
+		ios.Warnf("--duplicates: with --keep-ids, --verbatim or --from-recording there are no timestamps to move, so a duplicate goes out in the same bytes (serve shows it as RETRY)")
+	}
+	var feed runFeed = parts
+	if len(parts) == 1 {
+		feed = parts[0].(runFeed)
 	}
 	if o.DryRun {
 		return dryRun(ios, o, feed)
@@ -137,7 +175,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	if jobs <= 0 && o.Duration <= 0 {
 		jobs = feed.Len()
 	}
-	planned := max(jobs, 0) * max(o.Duplicates, 1)
+	planned := max(jobs, 0) * (1 + max(o.Retries, 0) + max(o.Duplicates, 0))
 	known := o.Duration <= 0 || o.Count > 0
 	lines := !o.JSON && !ios.Quiet && (ios.Verbose || (known && planned <= linesUpTo))
 	keepResults := o.JSON && known && planned <= resultsUpTo
@@ -145,13 +183,14 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	plan := sender.Plan{
 		URL: o.To, Client: client, Feed: feed,
 		Count: o.Count, Duration: o.Duration, Concurrency: o.Concurrency, Rate: o.Rate,
+		Retries:    o.Retries,
 		Duplicates: o.Duplicates,
 		Retry:      sender.Retry{Enabled: o.Retry, Scale: o.RetryScale, Max: o.RetryMax},
 		Expect:     expect,
 		KeepSent:   lines && ios.Verbose,
 		Progress:   &sender.Progress{Total: int64(planned), Duration: o.Duration, Start: time.Now()},
 	}
-	pretty := render.NewSendPretty(ios.Out, ios.Renderer(), render.SendOptions{Verbose: ios.Verbose, NameWidth: nameWidth(feed.Names())})
+	pretty := render.NewSendPretty(ios.Out, ios.Renderer(), render.SendOptions{Verbose: ios.Verbose, NameWidth: width})
 	var results []render.SendResultDoc
 	switch {
 	case lines:
@@ -162,6 +201,11 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 		plan.OnResult = func(r sender.Result) {
 			results = append(results, render.SendResultDoc{Result: r, Response: string(r.Response)})
 		}
+	case !o.JSON:
+		// Too many for a line each: the summary still lists the failed
+		// ones, with the start of each answer when the run is not a load test.
+		plan.KeepResponses = known && planned < loadRun
+		plan.OnResult = pretty.Failed
 	}
 	if planned >= loadRun || o.Duration > 0 {
 		defer relaxGC(ios)()
@@ -183,6 +227,32 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 	return outcome(rep, runErr, expectText)
 }
 
+// prepareReplay sets how a recording is signed and says so on stderr: the
+// recorded signatures, fresh ones (--resign), or fresh ones because
+// --identity rewrites the bodies.
+func prepareReplay(ios *iostreams.IO, o Options, popts payload.Options, rec *recordingFeed) error {
+	rec.opts, rec.resign = popts, o.Resign
+	what := "with the signatures as recorded (--resign signs them with your App Secret instead)"
+	switch {
+	case o.Identity != "":
+		// Rewriting the users changes the bytes: the recorded signatures
+		// no longer apply, so the bodies are signed again.
+		if o.AppSecret == "" && !o.NoSignature {
+			return errors.New("--identity rewrites the recorded bodies, so they are signed again: set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret")
+		}
+		id, err := identity.Parse(o.Identity)
+		if err != nil {
+			return fmt.Errorf("--identity: %v", err)
+		}
+		rec.identity, rec.resign = id, true
+		what = "rewritten for --identity " + string(id) + " and re-signed with your App Secret"
+	case o.Resign:
+		what = "re-signed with your App Secret (--resign)"
+	}
+	ios.Infof("%s: replaying %d recorded %s %s", termsafe.Line(o.FromRecording), rec.Len(), plural(rec.Len(), "request"), what)
+	return nil
+}
+
 // outcome maps a report to the exit code.
 func outcome(rep *sender.Report, runErr error, expect string) error {
 	switch {
@@ -193,14 +263,12 @@ func outcome(rep *sender.Report, runErr error, expect string) error {
 	case rep.NoneReached():
 		for _, k := range []sender.ErrorKind{sender.KindRefused, sender.KindDNS, sender.KindTLS, sender.KindTimeout, sender.KindReset, sender.KindUnreachable, sender.KindOther} {
 			if ec, ok := rep.Errors[k]; ok {
-				return exit.New(exit.Unreachable, errors.New(ec.Example))
+				return exit.New(exit.Unreachable, errors.New(termsafe.Line(ec.Example)))
 			}
 		}
-		return exit.Errorf(exit.Unreachable, "the endpoint could not be reached")
-	case rep.Failed > 0 && rep.Unreached > 0:
-		return exit.Errorf(exit.SendFailed, "%d of %d deliveries did not get %s (%d never reached the endpoint)", rep.Failed, rep.Deliveries, expect, rep.Unreached)
+		return exit.Errorf(exit.Unreachable, "the endpoint gave no answer")
 	case rep.Failed > 0:
-		return exit.Errorf(exit.SendFailed, "%d of %d deliveries did not get %s", rep.Failed, rep.Deliveries, expect)
+		return exit.New(exit.SendFailed, errors.New(render.SendVerdict(rep, expect)))
 	}
 	return nil
 }
@@ -210,9 +278,8 @@ func validate(o *Options) error {
 		return errors.New("no endpoint: give --to URL (e.g. --to http://127.0.0.1:3000/webhook), or set send.to in the config file")
 	}
 	if o.To != "" {
-		u, err := url.Parse(o.To)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("--to %q is not an http(s) URL: write it in full, e.g. http://127.0.0.1:3000/webhook", o.To)
+		if _, err := weburl.Parse("--to", o.To); err != nil {
+			return err
 		}
 	}
 	checks := []struct {
@@ -223,7 +290,8 @@ func validate(o *Options) error {
 		{o.Concurrency < 1, "--concurrency must be at least 1"},
 		{o.Rate < 0, "--rate must be 0 (no limit) or more"},
 		{o.Duration < 0, "--duration must be positive"},
-		{o.Duplicates < 1, "--duplicates must be at least 1"},
+		{o.Retries < 0, "--repeat must be 0 or more"},
+		{o.Duplicates < 0, "--duplicates must be 0 or more"},
 		{o.Batch < 0, "--batch must be 0 or more"},
 		{o.Batch > 1000, "--batch is at most 1000: Meta batches up to 1000 updates per POST"},
 		{o.Timeout <= 0, "--timeout must be positive, e.g. 20s"},
@@ -231,11 +299,28 @@ func validate(o *Options) error {
 		{o.RetryMax < 0, "--retry-max must be 0 (the whole schedule) or more"},
 		{o.NoSignature && o.BadSignature, "--no-signature and --bad-signature cannot be used together: pick one"},
 		{o.NoSignature && o.LegacySHA1, "--no-signature and --legacy-sha1 cannot be used together"},
-		{o.Raw && o.KeepIDs, "--raw already keeps ids: drop --keep-ids"},
+		{o.Raw && o.KeepIDs, "--verbatim already keeps ids: drop --keep-ids"},
+		{o.Resign && o.FromRecording == "", "--resign re-signs a recording: use it with --from-recording FILE"},
+		{o.Resign && o.AppSecret == "", "--resign signs with your App Secret: set WA_HOOKS_APP_SECRET, app_secret in the config file, or --app-secret"},
 	}
 	for _, c := range checks {
 		if c.bad {
 			return errors.New(c.msg)
+		}
+	}
+	if o.FromRecording != "" {
+		for _, c := range []struct {
+			on   bool
+			flag string
+		}{
+			{len(o.Sets) > 0 || len(o.Shortcuts.Overrides()) > 0, "--set and the shortcuts (--from, --name, --text…)"},
+			{o.Pretty, "--pretty"},
+			{o.Oversize, "--oversize"},
+			{o.Batch > 1, "--batch"},
+		} {
+			if c.on {
+				return fmt.Errorf("%s cannot be combined with --from-recording: the recorded bytes are sent untouched", c.flag)
+			}
 		}
 	}
 	return nil
@@ -339,7 +424,7 @@ func startProgress(ios *iostreams.IO, p *sender.Progress, enabled bool) func() {
 }
 
 // dryRun prints the requests that would be sent, without sending them.
-func dryRun(ios *iostreams.IO, o Options, feed *payload.Feed) error {
+func dryRun(ios *iostreams.IO, o Options, feed runFeed) error {
 	n := feed.Len()
 	if o.Count > 0 {
 		n = min(o.Count, n)
@@ -356,7 +441,7 @@ func dryRun(ios *iostreams.IO, o Options, feed *payload.Feed) error {
 		if job > 0 {
 			fmt.Fprintln(ios.Out)
 		}
-		fmt.Fprintf(ios.Out, "# %s\nPOST %s\n", d.Name, target)
+		fmt.Fprintf(ios.Out, "# %s\nPOST %s\n", termsafe.Line(d.Name), termsafe.Line(target))
 		keys := make([]string, 0, len(d.Header))
 		for k := range d.Header {
 			keys = append(keys, k)
@@ -364,11 +449,16 @@ func dryRun(ios *iostreams.IO, o Options, feed *payload.Feed) error {
 		sort.Strings(keys)
 		for _, k := range keys {
 			for _, v := range d.Header[k] {
-				fmt.Fprintf(ios.Out, "%s: %s\n", k, v)
+				fmt.Fprintf(ios.Out, "%s: %s\n", termsafe.Line(k), termsafe.Line(v))
 			}
 		}
 		fmt.Fprintf(ios.Out, "Content-Length: %d\n\n", len(d.Body))
-		ios.Out.Write(d.Body)
+		if ios.StdoutTTY {
+			// A recorded body came from outside: shown, not obeyed.
+			io.WriteString(ios.Out, termsafe.Text(string(d.Body)))
+		} else {
+			ios.Out.Write(d.Body)
+		}
 		fmt.Fprintln(ios.Out)
 	}
 	return nil

@@ -17,7 +17,7 @@ import (
 )
 
 func baseOptions(to string) Options {
-	return Options{To: to, AppSecret: "s", Concurrency: 1, Duplicates: 1, Timeout: 5 * time.Second,
+	return Options{To: to, AppSecret: "s", Concurrency: 1, Timeout: 5 * time.Second,
 		RetryScale: sender.DefaultRetryScale, BatchLayout: "merge", ExpectStatus: []string{"200"}}
 }
 
@@ -65,7 +65,7 @@ func TestRunUsageErrors(t *testing.T) {
 		want string
 	}{
 		{func(o *Options) { o.To = "" }, "no endpoint"},
-		{func(o *Options) { o.To = "ftp://x" }, "not an http(s) URL"},
+		{func(o *Options) { o.To = "ftp://x" }, "only http:// and https://"},
 		{func(o *Options) { o.Sources = []string{"messages.txet"} }, "did you mean messages.text"},
 		{func(o *Options) { o.Sources = []string{"messages.text"}; o.Headers = []string{"no colon"} }, "'Name: value'"},
 		{func(o *Options) { o.Sources = []string{"messages.text"}; o.Filters = []string{"zzz"} }, "matched none"},

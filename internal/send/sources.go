@@ -12,13 +12,14 @@ import (
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
-	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
 
-// resolveSources turns the SOURCE arguments, --all and --from-recording into
-// bodies, in the order given, then applies --filter.
-func resolveSources(ios *iostreams.IO, o Options) ([]payload.Source, error) {
+// resolveSources turns the SOURCE arguments and --all into bodies, in the
+// order given, and --from-recording into a feed read from the file as it is
+// sent; --filter applies to both.
+func resolveSources(ios *iostreams.IO, o Options) ([]payload.Source, *recordingFeed, error) {
 	var out []payload.Source
 	if o.All {
 		for _, f := range fixtures.All() {
@@ -29,24 +30,61 @@ func resolveSources(ios *iostreams.IO, o Options) ([]payload.Source, error) {
 	for _, arg := range o.Sources {
 		srcs, err := resolveOne(ios, arg, &readStdin)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, srcs...)
 	}
-	if o.FromRecording != "" {
-		srcs, err := fromRecording(ios, o.FromRecording)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, srcs...)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("nothing to send: give a catalog name (messages.text), a glob ('statuses.*'), --all, a file, - for stdin, or --from-recording FILE; 'wa-hooks fixtures' lists the catalog")
-	}
+	var match func(name string, body []byte) bool
 	if len(o.Filters) > 0 {
-		return filter(out, o.Filters)
+		m, err := filterMatch(o.Filters)
+		if err != nil {
+			return nil, nil, err
+		}
+		match = m
 	}
-	return out, nil
+	selected := len(out)
+	var rec *recordingFeed
+	if o.FromRecording != "" {
+		r, scan, err := openRecording(o.FromRecording, match)
+		if err != nil {
+			return nil, nil, err
+		}
+		if scan.skipped > 0 {
+			ios.Warnf("%s: skipped %d unreadable %s, the first at line %d", termsafe.Line(o.FromRecording), scan.skipped, plural(scan.skipped, "line"), scan.firstSkip)
+		}
+		if scan.truncated > 0 {
+			ios.Warnf("%s: left out %d %s whose body was cut short when recorded", termsafe.Line(o.FromRecording), scan.truncated, plural(scan.truncated, "request"))
+		}
+		if scan.posts == 0 {
+			r.Close()
+			return nil, nil, fmt.Errorf("--from-recording %s: the file holds no POST request to replay", o.FromRecording)
+		}
+		selected += scan.posts
+		rec = r
+	}
+	if selected == 0 {
+		return nil, nil, errors.New("nothing to send: give a catalog name (messages.text), a glob ('statuses.*'), --all, a file, - for stdin, or --from-recording FILE; 'wa-hooks fixtures' lists the catalog")
+	}
+	if match != nil {
+		kept := out[:0]
+		for _, s := range out {
+			if match(s.Name, s.Body) {
+				kept = append(kept, s)
+			}
+		}
+		out = kept
+		if len(out) == 0 && (rec == nil || rec.Len() == 0) {
+			if rec != nil {
+				rec.Close()
+			}
+			return nil, nil, fmt.Errorf("--filter %s matched none of the %d selected bodies (it is matched against field, kind and type, e.g. messages, status, text, status.failed)", strings.Join(o.Filters, ","), selected)
+		}
+	}
+	if rec != nil && rec.Len() == 0 {
+		rec.Close()
+		rec = nil
+	}
+	return out, rec, nil
 }
 
 func resolveOne(ios *iostreams.IO, arg string, readStdin *bool) ([]payload.Source, error) {
@@ -68,6 +106,10 @@ func resolveOne(ios *iostreams.IO, arg string, readStdin *bool) ([]payload.Sourc
 	if looksLikePath {
 		if src, ok, err := readFile(arg); ok || err != nil {
 			return src, err
+		}
+		if _, isName := fixtures.Get(arg); !isName && !strings.ContainsAny(arg, "*?[") {
+			// A path, not a catalog name: suggesting names would mislead.
+			return nil, fmt.Errorf("%s: no such file", arg)
 		}
 	}
 	if f, ok := fixtures.Get(arg); ok {
@@ -116,43 +158,9 @@ func readFile(p string) ([]payload.Source, bool, error) {
 	return []payload.Source{{Name: p, Body: b}}, true, nil
 }
 
-// fromRecording replays the POSTs of a serve --record file, byte for byte.
-func fromRecording(ios *iostreams.IO, file string) ([]payload.Source, error) {
-	res, err := recording.ReadFile(file)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("--from-recording %s: no such file", file)
-		}
-		return nil, fmt.Errorf("--from-recording %s: %v", file, err)
-	}
-	if res.Skipped > 0 {
-		ios.Warnf("%s: skipped %d unreadable line(s), the first at line %d", file, res.Skipped, res.FirstSkip)
-	}
-	var out []payload.Source
-	truncated := 0
-	base := filepath.Base(file)
-	for _, r := range res.Records {
-		if r.Method != "POST" || r.Body == nil {
-			continue
-		}
-		if r.Truncated {
-			truncated++
-			continue
-		}
-		out = append(out, payload.Source{Name: fmt.Sprintf("%s#%d", base, r.Seq), Body: r.Body, Raw: true, Header: r.Header})
-	}
-	if truncated > 0 {
-		ios.Warnf("%s: left out %d request(s) whose body was cut short when recorded", file, truncated)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--from-recording %s: the file holds no POST request to replay", file)
-	}
-	return out, nil
-}
-
-// filter keeps the sources with at least one event whose field, kind, type
-// or source name matches one of the globs.
-func filter(srcs []payload.Source, globs []string) ([]payload.Source, error) {
+// filterMatch returns whether a body has an event whose field, kind or
+// type, or whose source name, matches one of the globs.
+func filterMatch(globs []string) (func(name string, body []byte) bool, error) {
 	for _, g := range globs {
 		if _, err := path.Match(g, ""); err != nil {
 			return nil, fmt.Errorf("--filter %q is not a valid glob: %v", g, err)
@@ -166,23 +174,26 @@ func filter(srcs []payload.Source, globs []string) ([]payload.Source, error) {
 		}
 		return false
 	}
-	var out []payload.Source
-	for _, s := range srcs {
-		keep := match(s.Name)
-		if n, err := webhook.Parse(s.Body); err == nil && !keep {
-			for _, e := range n.Events() {
-				if match(e.Field) || match(e.Kind) || match(e.Type) || match(e.Field+"."+e.Type) {
-					keep = true
-					break
-				}
+	return func(name string, body []byte) bool {
+		if match(name) {
+			return true
+		}
+		n, err := webhook.Parse(body)
+		if err != nil {
+			return false
+		}
+		for _, e := range n.Events() {
+			if match(e.Field) || match(e.Kind) || match(e.Type) || match(e.Field+"."+e.Type) {
+				return true
 			}
 		}
-		if keep {
-			out = append(out, s)
-		}
+		return false
+	}, nil
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("--filter %s matched none of the %d selected bodies (it is matched against field, kind and type, e.g. messages, status, text, status.failed)", strings.Join(globs, ","), len(srcs))
-	}
-	return out, nil
+	return word + "s"
 }

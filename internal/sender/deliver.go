@@ -28,13 +28,16 @@ const drainLimit = 4 << 20
 
 // Result is the outcome of one request.
 type Result struct {
-	Name      string        `json:"name"`
-	Job       int           `json:"job"`       // index of the delivery in the run
-	Duplicate int           `json:"duplicate"` // 1-based copy of the delivery (with --duplicates)
-	Attempt   int           `json:"attempt"`   // 1-based; >1 for retries
-	Status    int           `json:"status,omitempty"`
-	Latency   time.Duration `json:"latency_ns"`
-	BodySize  int           `json:"body_size"`
+	Name string `json:"name"`
+	Job  int    `json:"job"` // index of the delivery in the run
+	// Copy is 1 for a delivery as planned, 2… for its repeated copies
+	// (--repeat, --duplicates); Repeat says which kind a copy is.
+	Copy     int           `json:"copy"`
+	Repeat   string        `json:"repeat,omitempty"` // RepeatRetry or RepeatDuplicate; "" for copy 1
+	Attempt  int           `json:"attempt"`          // 1-based; >1 when re-sent on Meta's retry schedule (--retry)
+	Status   int           `json:"status,omitempty"`
+	Latency  time.Duration `json:"latency_ns"`
+	BodySize int           `json:"body_size"`
 	// Response is the start of the response body (at most MaxResponseBody bytes).
 	Response  []byte      `json:"-"`
 	Truncated bool        `json:"response_truncated,omitempty"`
@@ -51,8 +54,12 @@ type Result struct {
 	Final bool `json:"final"`
 }
 
-// Reached reports whether the request got an HTTP response at all.
+// Reached reports whether the request got a whole HTTP answer.
 func (r Result) Reached() bool { return r.Err == nil }
+
+// Answered reports whether the endpoint answered at all, whole or not (an
+// answer cut short still came from the endpoint: it was reached).
+func (r Result) Answered() bool { return r.Status != 0 }
 
 // Deliver POSTs d to url once with client and reports what happened,
 // keeping the start of the response body. It is safe for concurrent use and
@@ -129,9 +136,12 @@ func (c *conn) post(ctx context.Context, d Delivery) Result {
 	}
 	res.Status = resp.StatusCode
 	res.RespHead = resp.Header
+	var got int64
+	var readErr error
 	if c.keep {
 		buf := bytes.NewBuffer(c.scratch[:0])
-		n, _ := io.CopyN(buf, resp.Body, MaxResponseBody+1)
+		n, err := io.CopyN(buf, resp.Body, MaxResponseBody+1)
+		got, readErr = n, err
 		if n > MaxResponseBody {
 			res.Truncated = true
 			n = MaxResponseBody
@@ -139,8 +149,18 @@ func (c *conn) post(ctx context.Context, d Delivery) Result {
 		c.scratch = buf.Bytes()
 		res.Response = append([]byte(nil), c.scratch[:n]...)
 	}
-	_, _ = io.CopyN(io.Discard, resp.Body, drainLimit)
+	if readErr == nil || readErr == io.EOF {
+		n, err := io.CopyN(io.Discard, resp.Body, drainLimit)
+		got += n
+		readErr = err
+	}
 	_ = resp.Body.Close()
 	res.Latency = time.Since(start)
+	if readErr != nil && readErr != io.EOF {
+		// The status line came, the rest of the answer did not: Meta only
+		// counts a delivery whose whole answer arrived, so neither do we.
+		res.Err = readErr
+		res.Kind, res.Explanation = explainIncomplete(readErr, c.url, c.timeout, got)
+	}
 	return res
 }

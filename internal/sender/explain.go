@@ -24,6 +24,7 @@ const (
 	KindTimeout     ErrorKind = "timeout"     // no answer within --timeout
 	KindReset       ErrorKind = "reset"       // the connection was closed before an answer
 	KindUnreachable ErrorKind = "unreachable" // no route to the host or network
+	KindIncomplete  ErrorKind = "incomplete"  // a status came, but the rest of the answer did not arrive whole
 	KindCanceled    ErrorKind = "canceled"    // interrupted by the user
 	KindOther       ErrorKind = "other"
 )
@@ -86,6 +87,22 @@ func Explain(err error, target string, timeout time.Duration) (ErrorKind, string
 		return KindUnreachable, fmt.Sprintf("no route to %s — check the address and your network", host)
 	}
 	return KindOther, fmt.Sprintf("request to %s failed: %s", host, lastPart(msg))
+}
+
+// explainIncomplete describes an answer whose status line arrived but whose
+// body did not: trickled past the timeout, or the connection closed midway.
+func explainIncomplete(err error, target string, timeout time.Duration, got int64) (ErrorKind, string) {
+	host := target
+	if u, perr := url.Parse(target); perr == nil && u.Host != "" {
+		host = u.Host
+	}
+	switch {
+	case errors.Is(err, context.Canceled):
+		return KindCanceled, "interrupted before " + host + " finished answering"
+	case isTimeout(err):
+		return KindIncomplete, fmt.Sprintf("the answer from %s did not arrive whole within %s (%d bytes of its body by then) — send the whole answer at once, before slow work", host, timeout, got)
+	}
+	return KindIncomplete, fmt.Sprintf("%s closed the connection in the middle of its answer (after %d bytes of its body) — did the server crash while answering?", host, got)
 }
 
 func isUnknownAuthority(certErr *tls.CertificateVerificationError, err error) bool {

@@ -29,6 +29,19 @@ type Stream interface {
 	Delivery(job int) (Delivery, error)
 }
 
+// DuplicateStream is a Stream that can build the same events as job in new
+// bytes (what serve calls a DUPLICATE: same ids, another body), copy n of
+// them. A stream without it sends the same bytes again for a duplicate.
+type DuplicateStream interface {
+	Duplicate(job, n int) (Delivery, error)
+}
+
+// What a repeated copy of a delivery is, in serve's words.
+const (
+	RepeatRetry     = "retry"     // the same bytes again
+	RepeatDuplicate = "duplicate" // the same events in new bytes
+)
+
 // Plan describes a run.
 type Plan struct {
 	URL    string
@@ -44,7 +57,11 @@ type Plan struct {
 	Concurrency int
 	// Rate caps requests per second over all workers (0: no cap).
 	Rate float64
-	// Duplicates sends each delivery this many times, back to back (default 1).
+	// Retries sends each delivery this many more times with the same bytes,
+	// back to back (what serve shows as RETRY).
+	Retries int
+	// Duplicates sends each delivery's events this many more times in new
+	// bytes, back to back (what serve shows as DUPLICATE).
 	Duplicates int
 	Retry      Retry
 	// Expect decides which statuses count as success (default: 200 only).
@@ -88,7 +105,7 @@ type Report struct {
 	URL     string        `json:"url"`
 	Started time.Time     `json:"started"`
 	Elapsed time.Duration `json:"elapsed_ns"`
-	// Deliveries is the number of distinct POSTs attempted (jobs × duplicates).
+	// Deliveries is the number of distinct POSTs attempted (jobs × copies).
 	Deliveries int `json:"deliveries"`
 	// Requests counts every HTTP request, retries included.
 	Requests  int `json:"requests"`
@@ -96,7 +113,9 @@ type Report struct {
 	Events    int `json:"events"`
 	Succeeded int `json:"succeeded"` // deliveries whose last attempt got an expected status
 	Failed    int `json:"failed"`
-	// Unreached counts deliveries that never got any HTTP response.
+	// Unreached counts deliveries that never got any HTTP answer (refused,
+	// DNS, TLS, or nothing within the timeout). An answer cut short is
+	// counted under Errors as "incomplete", not here: it came.
 	Unreached  int                      `json:"unreached"`
 	ByStatus   map[int]int              `json:"by_status"`
 	Errors     map[ErrorKind]ErrorCount `json:"errors"`
@@ -110,9 +129,10 @@ type Report struct {
 // OK reports whether every delivery got an expected status.
 func (r *Report) OK() bool { return r.Failed == 0 && !r.Interrupted }
 
-// NoneReached reports whether not a single request got an HTTP response.
+// NoneReached reports whether not a single request got an HTTP answer,
+// whole or cut short.
 func (r *Report) NoneReached() bool {
-	return r.Requests > 0 && len(r.ByStatus) == 0
+	return r.Requests > 0 && len(r.ByStatus) == 0 && r.Errors[KindIncomplete].Count == 0
 }
 
 // ExpectStatus returns a predicate accepting exactly the given codes.
@@ -151,7 +171,7 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 		return nil, errors.New("nothing to send: no source selected")
 	}
 	conc := max(plan.Concurrency, 1)
-	dups := max(plan.Duplicates, 1)
+	retries, dups := max(plan.Retries, 0), max(plan.Duplicates, 0)
 	expect := plan.Expect
 	if expect == nil {
 		expect = ExpectStatus(http.StatusOK)
@@ -195,7 +215,7 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 	}
 	// deliver sends one copy of d, retrying per plan.Retry; it returns false
 	// when the run is over and the worker should stop.
-	deliver := func(ctx, issueCtx context.Context, c *conn, d Delivery, job, dup int, st *workerStats) bool {
+	deliver := func(ctx, issueCtx context.Context, c *conn, d Delivery, job, copyN int, repeat string, st *workerStats) bool {
 		st.deliveries++
 		reached := false
 		for attempt := 1; ; attempt++ {
@@ -208,14 +228,16 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 				}
 				return false
 			}
-			if dup == 1 && attempt == 1 {
+			if copyN == 1 && attempt == 1 {
 				st.events += max(d.Events, 1)
 			}
 			r := c.post(ctx, d)
-			r.Job, r.Duplicate, r.Attempt = job, dup, attempt
+			r.Job, r.Copy, r.Repeat, r.Attempt = job, copyN, repeat, attempt
 			st.count(r, len(d.Body), attempt)
-			if r.Err == nil {
+			if r.Answered() {
 				reached = true
+			}
+			if r.Err == nil {
 				r.Expected = expect(r.Status)
 			}
 			stopping := ctx.Err() != nil || (plan.Duration > 0 && issueCtx.Err() != nil)
@@ -270,8 +292,23 @@ func Run(ctx context.Context, plan Plan) (*Report, error) {
 					errOnce.Do(func() { feedErr = err; stopIssuing() })
 					return
 				}
-				for dup := 1; dup <= dups; dup++ {
-					if !deliver(ctx, issueCtx, &c, d, job, dup, st) {
+				if !deliver(ctx, issueCtx, &c, d, job, 1, "", st) {
+					return
+				}
+				for k := 2; k <= 1+retries; k++ {
+					if !deliver(ctx, issueCtx, &c, d, job, k, RepeatRetry, st) {
+						return
+					}
+				}
+				for k := 2; k <= 1+dups; k++ {
+					dd := d
+					if ds, ok := stream.(DuplicateStream); ok {
+						if dd, err = ds.Duplicate(job, k-1); err != nil {
+							errOnce.Do(func() { feedErr = err; stopIssuing() })
+							return
+						}
+					}
+					if !deliver(ctx, issueCtx, &c, dd, job, k, RepeatDuplicate, st) {
 						return
 					}
 				}

@@ -2,6 +2,7 @@ package sender
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -244,7 +245,10 @@ func TestRunRetryGivesUpAfterMax(t *testing.T) {
 	}
 }
 
-func TestRunDuplicates(t *testing.T) {
+// --repeat sends the same bytes again and --duplicates the same events in
+// new bytes (a feed without DuplicateStream gives the same bytes), each
+// result saying which copy it is.
+func TestRunRetriesAndDuplicates(t *testing.T) {
 	var mu sync.Mutex
 	seen := map[string]int{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -254,15 +258,20 @@ func TestRunDuplicates(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer srv.Close()
+	repeats := map[string]int{}
 	rep, err := Run(context.Background(), Plan{
 		URL: srv.URL, Client: newClient(t, ClientOptions{}), Feed: staticFeed{[]string{`{"a":1}`, `{"b":2}`}},
-		Duplicates: 3, Concurrency: 2,
+		Retries: 2, Duplicates: 1, Concurrency: 2,
+		OnResult: func(r Result) { repeats[fmt.Sprintf("%s#%d", r.Repeat, r.Copy)]++ },
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Requests != 6 || rep.Deliveries != 6 || seen[`{"a":1}`] != 3 || seen[`{"b":2}`] != 3 {
+	if rep.Requests != 8 || rep.Deliveries != 8 || seen[`{"a":1}`] != 4 || seen[`{"b":2}`] != 4 {
 		t.Fatalf("report %d/%d, seen %v", rep.Requests, rep.Deliveries, seen)
+	}
+	if repeats["#1"] != 2 || repeats["retry#2"] != 2 || repeats["retry#3"] != 2 || repeats["duplicate#2"] != 2 {
+		t.Errorf("copies %v", repeats)
 	}
 }
 

@@ -39,6 +39,10 @@ type Diagnosis struct {
 	Tried int `json:"tried"`
 	// Notes are facts about the body, secret and value worth knowing.
 	Notes []string `json:"notes,omitempty"`
+	// Reencoded says, when nothing matched, what in the body itself shows
+	// it was re-encoded after delivery (keys reordered): the signed bytes
+	// cannot be rebuilt from these. Empty when the bytes show no such thing.
+	Reencoded string `json:"reencoded,omitempty"`
 	// Advice is what to check when nothing matched.
 	Advice []string `json:"advice,omitempty"`
 }
@@ -67,6 +71,8 @@ func (d Diagnosis) Summary() string {
 		return d.Result.String() + "; the digest itself matches the body"
 	case d.Match != nil:
 		return fmt.Sprintf("%s; it matches %s: %s", d.Result.String(), d.Match.Description, d.Match.Hint)
+	case d.Algorithm != "" && d.Reencoded != "":
+		return d.Result.String() + "; the body was re-encoded after delivery (" + d.Reencoded + "), so these are not the bytes Meta signed"
 	case d.Algorithm != "":
 		return d.Result.String() + "; no common re-encoding of the body matches, so the App Secret or the body's content differs"
 	default:
@@ -164,6 +170,9 @@ func Diagnose(secret string, body []byte, header string) Diagnosis {
 	d.Notes = append(d.Notes, bodyNotes(body)...)
 	d.Notes = append(d.Notes, secretNotes(secret)...)
 	if d.Match == nil {
+		if why := reorderedKeys(body); why != "" {
+			d.Reencoded = "JSON re-encoded with its keys reordered: " + why
+		}
 		d.Advice = advice(len(body))
 	}
 	return d
@@ -315,7 +324,9 @@ func bodyNotes(body []byte) []string {
 		return notes
 	}
 	if wire.IsWire(body) {
-		notes = append(notes, "the body is exactly in Meta's wire form (compact, escaped), so it is probably the raw bytes as received")
+		// Compact and escaped like Meta's, but a re-encoder that writes
+		// the same form (or reorders keys) would too: say no more.
+		notes = append(notes, "the body is in Meta's wire form (compact, non-ASCII and \"/\" escaped): its bytes show no pretty-printing or re-escaping")
 		return notes
 	}
 	if !utf8.Valid(body) {

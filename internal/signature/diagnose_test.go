@@ -37,7 +37,7 @@ func TestDiagnoseNamesTheTransformation(t *testing.T) {
 		{name: "receiver re-serialised with JSON.stringify", signed: wireBody, given: utf8Compact, want: "meta-wire", wantNote: "raw non-ASCII"},
 		{name: "receiver saved a pretty copy", signed: wireBody, given: pretty2 + "\n", want: "meta-wire", wantNote: "whitespace between JSON tokens"},
 		{name: "Meta escaped @", signed: `{"email":"me\u0040x.y","url":"a\/b"}`, given: `{"email":"me@x.y","url":"a/b"}`, want: "meta-wire-at"},
-		{name: "signer used JSON.stringify", signed: utf8Compact, given: wireBody, want: "compact-utf8", wantNote: "exactly in Meta's wire form"},
+		{name: "signer used JSON.stringify", signed: utf8Compact, given: wireBody, want: "compact-utf8", wantNote: "is in Meta's wire form"},
 		{name: "signer used json.Marshal", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.GoHTML}), given: wireBody, want: "go-json"},
 		{name: "signer used json.dumps", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.ASCII, Spaced: true}), given: wireBody, want: "python-json"},
 		{name: "signer used compact json.dumps", signed: mustFormat(t, wireBody, wire.Style{Escaping: wire.ASCII}), given: utf8Compact, want: "python-json-compact"},
@@ -144,7 +144,7 @@ func TestDiagnoseVerdicts(t *testing.T) {
 			t.Fatalf("%+v", d)
 		}
 		all := strings.Join(d.Notes, "\n")
-		if !strings.Contains(all, "not 32 lowercase hex digits") || !strings.Contains(all, "exactly in Meta's wire form") {
+		if !strings.Contains(all, "not 32 lowercase hex digits") || !strings.Contains(all, "is in Meta's wire form") {
 			t.Fatalf("notes %q", d.Notes)
 		}
 		if !strings.Contains(d.Summary(), "App Secret or the body's content differs") {
@@ -241,4 +241,22 @@ func FuzzDiagnose(f *testing.F) {
 			t.Fatalf("matched %s with %d bytes, wire form has %d", d.Match.Transform, d.Match.Bytes, len(w))
 		}
 	})
+}
+
+// A body whose keys were reordered is a finding of its own when nothing
+// matches; a body in Meta's order is not called re-encoded.
+func TestDiagnoseReorderedKeys(t *testing.T) {
+	sig := "sha256=" + strings.Repeat("ab", 32)
+	sorted := []byte(`{"entry":[{"changes":[{"field":"messages","value":{"messaging_product":"whatsapp"}}],"id":"1"}],"object":"whatsapp_business_account"}`)
+	if d := Diagnose("secret", sorted, sig); !strings.Contains(d.Reencoded, `"entry" before "object"`) || !strings.Contains(d.Summary(), "not the bytes Meta signed") {
+		t.Errorf("sorted: reencoded %q, summary %q", d.Reencoded, d.Summary())
+	}
+	meta := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"phone_number_id":"2","display_phone_number":"3"}},"field":"messages"}]}]}`)
+	if d := Diagnose("secret", meta, sig); d.Reencoded != "" {
+		t.Errorf("Meta's order called re-encoded: %q", d.Reencoded)
+	}
+	alpha := []byte(`{"a":{"b":1,"c":2},"d":{"e":1,"f":2},"g":{"h":1,"i":2}}`)
+	if d := Diagnose("secret", alpha, sig); !strings.Contains(d.Reencoded, "alphabetical order") {
+		t.Errorf("alphabetical: %q", d.Reencoded)
+	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // Render writes the human form of a --check diagnosis to ios.Out: the
@@ -32,6 +33,7 @@ func Render(ios *iostreams.IO, d signature.Diagnosis, label string) {
 		dim:   ios.Color(color.Faint),
 		bold:  ios.Color(color.Bold),
 	}
+	label = termsafe.Line(label)
 	bytesOf := fmt.Sprintf("%d bytes of %s", d.Bytes, label)
 	if label == "stdin" {
 		bytesOf = fmt.Sprintf("%d bytes from stdin", d.Bytes)
@@ -55,7 +57,7 @@ func Render(ios *iostreams.IO, d signature.Diagnosis, label string) {
 		return
 	}
 
-	given := d.Header
+	given := termsafe.Line(d.Header) // pasted from a log: shown, not obeyed
 	if given == "" {
 		given = "(empty)"
 	}
@@ -86,6 +88,9 @@ func Render(ios *iostreams.IO, d signature.Diagnosis, label string) {
 			p.para("Pass the "+signature.Header+" value Meta sent, for example: --check 'sha256=…'.", "")
 		case d.Algorithm == "":
 			p.para(signature.Header+" is \"sha256=\" followed by 64 lowercase hex digits: the HMAC-SHA256 of the raw body, keyed with the App Secret. Check that the whole value was copied.", "")
+		case d.Reencoded != "":
+			p.para(p.found.Sprint("The body was re-encoded:")+" it is "+d.Reencoded+". These are not the bytes Meta signed, and they cannot be rebuilt from a parsed copy: hash the raw request body, before any JSON parsing.", "")
+			p.para(fmt.Sprintf("No common re-encoding reproduces the signed bytes (tried %d variants); whether the App Secret is also wrong cannot be told from these bytes.", d.Tried), "")
 		default:
 			p.para(fmt.Sprintf("No common re-encoding explains it (tried %d variants of the body), so the App Secret or the body's content differs from what was signed.", d.Tried), "")
 		}
@@ -95,7 +100,7 @@ func Render(ios *iostreams.IO, d signature.Diagnosis, label string) {
 		p.blank()
 		p.line(p.bold.Sprint("Worth knowing:"))
 		for _, n := range d.Notes {
-			p.item("•", n)
+			p.item("•", termsafe.Line(n))
 		}
 	}
 	if len(d.Advice) > 0 {

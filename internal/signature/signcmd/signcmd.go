@@ -78,14 +78,14 @@ func validate(opts Options) error {
 		for _, f := range []struct {
 			set  bool
 			name string
-		}{{opts.Out != "", "--out"}, {opts.Header, "--header"}, {opts.SHA1, "--sha1"}} {
+		}{{opts.Out != "", "--out"}, {opts.Header, "--header-line"}, {opts.SHA1, "--sha1"}} {
 			if f.set {
 				return exit.Errorf(exit.Usage, "%s does not apply to --check: a sha1= value is recognised by its prefix; drop %s", f.name, f.name)
 			}
 		}
 	}
 	if opts.JSON && opts.Header {
-		return exit.Errorf(exit.Usage, "--header and --json cannot be used together: pick one")
+		return exit.Errorf(exit.Usage, "--header-line and --json cannot be used together: pick one")
 	}
 	if opts.CheckSet && opts.Input == "" && looksLikeFile(opts.Check) {
 		return exit.Errorf(exit.Usage, "--check takes the signature, then the payload: wa-hooks sign --check sha256=… %s", opts.Check)

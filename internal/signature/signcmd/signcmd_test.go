@@ -133,7 +133,7 @@ func TestSignErrors(t *testing.T) {
 		{"wire needs JSON", "not json", Options{AppSecret: secret, Wire: true}, false, "--wire needs a JSON payload: stdin is invalid JSON at line 1, column 1", exit.Usage},
 		{"check with out", utf8Doc, Options{AppSecret: secret, CheckSet: true, Out: "x"}, false, "--out does not apply to --check", exit.Usage},
 		{"check with sha1", utf8Doc, Options{AppSecret: secret, CheckSet: true, SHA1: true}, false, "--sha1 does not apply to --check", exit.Usage},
-		{"json and header", utf8Doc, Options{AppSecret: secret, JSON: true, Header: true}, false, "--header and --json", exit.Usage},
+		{"json and header", utf8Doc, Options{AppSecret: secret, JSON: true, Header: true}, false, "--header-line and --json", exit.Usage},
 		{"signature forgotten", "", Options{AppSecret: secret, CheckSet: true, Check: "signcmd_test.go"}, false, "--check takes the signature, then the payload", exit.Usage},
 		{"out to stdout", utf8Doc, Options{AppSecret: secret, Out: "-"}, false, "--out needs a file name", exit.Usage},
 		{"unwritable out", utf8Doc, Options{AppSecret: secret, Out: filepath.Join(dir, "no", "dir", "x")}, false, "cannot write", exit.Failure},

@@ -76,3 +76,25 @@ func TestFillBlocks(t *testing.T) {
 		t.Error("missing markers must be an error")
 	}
 }
+
+// Every command's reference page and man page carry its exit codes.
+func TestReferenceListsExitCodes(t *testing.T) {
+	tmp := t.TempDir()
+	if err := WriteAll(tmp, ""); err != nil {
+		t.Fatal(err)
+	}
+	for file, want := range map[string]string{
+		"reference/wa-hooks_send.md":   "3  some requests did not get the expected status",
+		"reference/wa-hooks_verify.md": "5  the endpoint answered and at least one conformance check failed",
+		"man/wa-hooks-verify.1":        "4  no request got an HTTP answer",
+		"man/wa-hooks-sign.1":          "1  a check or operation failed",
+	} {
+		b, err := os.ReadFile(filepath.Join(tmp, file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte("Exit codes:")) || !bytes.Contains(b, []byte(want)) {
+			t.Errorf("%s lacks its exit codes (%q)", file, want)
+		}
+	}
+}
