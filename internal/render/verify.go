@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -18,6 +19,8 @@ type VerifyOptions struct {
 	Width int
 	// Verbose prints what each check sent and got back.
 	Verbose bool
+	// Heading starts the first line ("Verifying" when empty; test says "Testing").
+	Heading string
 }
 
 // VerifyPretty prints the verify report like a test runner: a line per
@@ -45,9 +48,13 @@ var groupTitles = map[string]string{
 
 // Start prints what is being verified.
 func (p *VerifyPretty) Start(r *conformance.Report) {
-	line := p.st.Bold.Render("Verifying "+r.URL) + "\n"
+	heading := p.opts.Heading
+	if heading == "" {
+		heading = "Verifying"
+	}
+	line := p.st.Bold.Render(heading+" "+r.URL) + "\n"
 	if r.Challenge != "" {
-		line = p.st.Bold.Render("Verifying "+r.URL) + p.st.Dim.Render(" (challenge "+r.Challenge+")") + "\n"
+		line = p.st.Bold.Render(heading+" "+r.URL) + p.st.Dim.Render(" (challenge "+r.Challenge+")") + "\n"
 	}
 	fmt.Fprint(p.w, line)
 }
@@ -56,7 +63,11 @@ func (p *VerifyPretty) Start(r *conformance.Report) {
 func (p *VerifyPretty) Check(c conformance.Check) {
 	if c.Group != p.group {
 		p.group = c.Group
-		fmt.Fprintf(p.w, "\n%s\n", p.st.Title.Render(groupTitles[c.Group]))
+		title, ok := groupTitles[c.Group]
+		if !ok && c.Group != "" { // another suite's group (test's): its name, capitalised
+			title = strings.ToUpper(c.Group[:1]) + c.Group[1:]
+		}
+		fmt.Fprintf(p.w, "\n%s\n", p.st.Title.Render(title))
 	}
 	mark, style := p.mark(c.Status)
 	title := c.Title + strings.Repeat(" ", max(1, titleWidth-runewidth.StringWidth(c.Title)))
@@ -88,6 +99,12 @@ func (p *VerifyPretty) Finish(r *conformance.Report) error {
 		style = p.st.Fail
 	case r.Summary.Warnings > 0:
 		style = p.st.Warn
+	}
+	// Deliveries judged by their HTTP answers alone: `test` sees more.
+	if slices.ContainsFunc(r.Checks, func(c conformance.Check) bool {
+		return c.Group == conformance.GroupDeliveries && c.Status != conformance.Skip
+	}) {
+		fmt.Fprintf(p.w, "\n%s\n", p.wrap(p.st.Dim, "These checks see only HTTP answers. To see what the app does with webhooks (its replies to batches, retries, users without a phone number): wa-hooks test --app "+r.URL, 0))
 	}
 	_, err := fmt.Fprintf(p.w, "\n%s\n", style.Render(r.Summary.String()))
 	return err
