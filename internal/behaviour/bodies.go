@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
@@ -99,6 +100,17 @@ type builder struct {
 	now  func() time.Time
 }
 
+// display is the business number as webhooks carry it: digits only (the
+// mock's info may show "+1 555-014-2233").
+func (b builder) display() string {
+	return strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, b.info.Business.DisplayPhoneNumber)
+}
+
 // freshID is a new message id in wamid's shape.
 func freshID() string {
 	b := make([]byte, 18)
@@ -129,7 +141,7 @@ func (b builder) message(u User, typ string, extra json.RawMessage, at time.Time
 
 // value holds messages from their users, with each user's contact once.
 func (b builder) value(users []User, msgs []inboundMsg) messagesValue {
-	v := messagesValue{MessagingProduct: "whatsapp", Metadata: metadata{b.info.Business.DisplayPhoneNumber, b.info.Business.PhoneNumberID}}
+	v := messagesValue{MessagingProduct: "whatsapp", Metadata: metadata{b.display(), b.info.Business.PhoneNumberID}}
 	seen := map[string]bool{}
 	for _, u := range users {
 		if !seen[u.Name] {
@@ -189,7 +201,7 @@ func (b builder) fixtureBody(name string) ([]byte, error) {
 			value, _ := cm["value"].(map[string]any)
 			if md, ok := value["metadata"].(map[string]any); ok {
 				md["phone_number_id"] = b.info.Business.PhoneNumberID
-				md["display_phone_number"] = b.info.Business.DisplayPhoneNumber
+				md["display_phone_number"] = b.display()
 			}
 		}
 	}

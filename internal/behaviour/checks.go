@@ -60,7 +60,7 @@ func builtins() []checkDef {
 			Must:  "answer each with 200 (Meta retries anything else for days)",
 			run:   (*suite).checkOtherFields},
 		{ID: "taps", Group: GroupDialogue, Title: "Button and list taps understood", needs: needSend,
-			Sends: "the text that makes the app offer buttons or a list (scenario `menu:`, else the first check's text), then a tap on each option from a different user",
+			Sends: "the text that makes the app offer buttons or a list (--menu or a scenario's menu:, else the first check's text), then a tap on each option from a different user",
 			Must:  "reply differently to different choices",
 			run:   (*suite).checkTaps},
 		{ID: "window", Group: GroupDialogue, Title: "24-hour window respected", needs: needSend,
@@ -463,7 +463,7 @@ func (s *suite) checkUnknownField(ctx context.Context, c conformance.Check) conf
 	b := s.build
 	raw, err := b.body(b.entry(change{Field: "conversation_insights", Value: map[string]any{
 		"messaging_product": "whatsapp",
-		"metadata":          metadata{b.info.Business.DisplayPhoneNumber, b.info.Business.PhoneNumberID},
+		"metadata":          metadata{b.display(), b.info.Business.PhoneNumberID},
 		"event":             "WEEKLY_DIGEST", "conversations_opened": 412,
 	}}))
 	if err != nil {
@@ -531,7 +531,7 @@ func (s *suite) checkTaps(ctx context.Context, c conformance.Check) conformance.
 	trigger, declared := s.menu()
 	if !declared && s.first.req.Type != "interactive" {
 		c.Status = skip
-		c.Reason = fmt.Sprintf("the app answered %q with %s, not buttons or a list: declare `menu:` in a scenario file (wa-hooks test --init) to say what makes it offer a choice", s.baseText, s.first.req.Type)
+		c.Reason = fmt.Sprintf("the app answered %q with %s, not buttons or a list: say what makes it offer a choice with --menu TEXT or `menu:` in a scenario file", s.baseText, s.first.req.Type)
 		return c
 	}
 	var replies []string
@@ -604,6 +604,9 @@ func (s *suite) checkTaps(ctx context.Context, c conformance.Check) conformance.
 // menu is the text that makes the app offer a choice: a scenario's
 // `menu:`, else the first check's text.
 func (s *suite) menu() (string, bool) {
+	if s.opts.Menu != "" {
+		return s.opts.Menu, true
+	}
 	for _, sc := range s.opts.Scenarios {
 		if sc.Menu != "" {
 			return sc.Menu, true

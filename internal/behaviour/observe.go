@@ -9,11 +9,14 @@ import (
 
 // tracker follows the mock's log: every Graph call the app made and every
 // webhook the mock posted, in order. Checks ask it what happened after a
-// point (a sequence number taken before they acted).
+// mark (a count of entries seen, taken before they acted), which does not
+// depend on how the mock numbers its entries.
 type tracker struct {
-	c       *mockClient
-	next    int64
+	c    *mockClient
+	next int64 // the mock's cursor: what to pass as since
+	// entries are the last ones seen; dropped counts those dropped before.
 	entries []Entry
+	dropped int64
 }
 
 // maxTracked bounds the entries one run keeps; a run of the built-in suite
@@ -38,6 +41,7 @@ func (t *tracker) sync(ctx context.Context, wait time.Duration) error {
 		t.entries = append(t.entries, p.Entries...)
 		if over := len(t.entries) - maxTracked; over > 0 {
 			t.entries = append(t.entries[:0:0], t.entries[over:]...)
+			t.dropped += int64(over)
 		}
 		if len(p.Entries) == 0 {
 			return nil
@@ -46,22 +50,21 @@ func (t *tracker) sync(ctx context.Context, wait time.Duration) error {
 	}
 }
 
+// seen is how many entries the tracker has seen in all.
+func (t *tracker) seen() int64 { return t.dropped + int64(len(t.entries)) }
+
 // mark syncs and returns the point after everything that happened so far.
 func (t *tracker) mark(ctx context.Context) (int64, error) {
 	if err := t.sync(ctx, 0); err != nil {
 		return 0, err
 	}
-	return t.next, nil
+	return t.seen(), nil
 }
 
-// after returns the entries logged after mark.
+// after returns the entries seen after mark.
 func (t *tracker) after(mark int64) []Entry {
-	// Sequence numbers grow; the entries after mark are a suffix.
-	i := len(t.entries)
-	for i > 0 && t.entries[i-1].Seq >= mark {
-		i--
-	}
-	return t.entries[i:]
+	i := max(0, mark-t.dropped)
+	return t.entries[min(i, int64(len(t.entries))):]
 }
 
 // until waits up to limit for done to hold over the entries after mark,

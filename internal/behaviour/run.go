@@ -44,6 +44,9 @@ type Options struct {
 	Mock string
 	// Scenarios are parsed scenario files, run after the built-in checks.
 	Scenarios []*Scenario
+	// Menu is a text that makes the app answer with buttons or a list,
+	// for the taps check; a scenario's menu: is used when it is empty.
+	Menu string
 	// Only restricts the run to these check IDs and groups ("scenarios"
 	// for the scenario files).
 	Only   []string
@@ -293,7 +296,7 @@ func (s *suite) runCheck(ctx context.Context, d checkDef) conformance.Check {
 
 // withLog runs fn and appends the log entries of its run to the check.
 func (s *suite) withLog(ctx context.Context, fn func(context.Context) conformance.Check) conformance.Check {
-	mark := s.t.next
+	mark := s.t.seen()
 	c := fn(ctx)
 	if ctx.Err() != nil && c.Status != conformance.Pass {
 		return conformance.Check{ID: c.ID, Group: c.Group, Title: c.Title, Status: conformance.Skip, Reason: "interrupted"}

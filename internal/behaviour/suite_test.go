@@ -1,0 +1,146 @@
+package behaviour
+
+import (
+	"context"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/behaviour/behaviourtest"
+	"github.com/wa-hooks/wa-hooks/internal/conformance"
+)
+
+const (
+	testSecret = "test-app-secret"
+	testToken  = "test-access-token"
+)
+
+// fast keeps the whole suite's run short: deterministic mock, small
+// waits. Timing is never asserted; the slow app is slower than the budget
+// by far (its burst takes Burst × 100 ms).
+func fast(o Options) Options {
+	o.Timeout, o.Settle, o.Budget = 2*time.Second, 150*time.Millisecond, time.Second
+	o.Menu = "menu"
+	return o
+}
+
+// harness runs one app against a mock and returns the report.
+type harness func(t *testing.T, app *behaviourtest.App, o Options) *conformance.Report
+
+// withFake runs the suite against the fake control API (behaviourtest).
+func withFake(t *testing.T, app *behaviourtest.App, o Options) *conformance.Report {
+	t.Helper()
+	fake := &behaviourtest.FakeMock{Secret: testSecret, Token: testToken, Timeout: o.Budget}
+	ms := httptest.NewServer(fake)
+	t.Cleanup(ms.Close)
+	fake.Base = ms.URL
+	app.Secret, app.Token, app.Graph = testSecret, testToken, func() string { return ms.URL }
+	as := httptest.NewServer(app)
+	t.Cleanup(as.Close)
+	fake.Webhook = as.URL + "/webhook"
+	o.App, o.Mock = fake.Webhook, ms.URL
+	rep, err := Run(context.Background(), o)
+	if err != nil {
+		t.Error(err) // not Fatal: called from a goroutine
+	}
+	return rep
+}
+
+// expected is what a buggy app must get: exactly this check not passing
+// (failed, or a warning for 500-on-forged), every other check passing.
+var expected = map[behaviourtest.Bug]struct {
+	id     string
+	status conformance.Status
+}{
+	behaviourtest.FirstOnly:     {"batch", conformance.Fail},
+	behaviourtest.RepliesTwice:  {"redelivery", conformance.Fail},
+	behaviourtest.MetadataFirst: {"other-fields", conformance.Fail},
+	behaviourtest.CrashNoPhone:  {"no-phone", conformance.Fail},
+	behaviourtest.BlockUnknown:  {"unknown-type", conformance.Fail},
+	behaviourtest.SlowBurst:     {"burst", conformance.Fail},
+	behaviourtest.Forged500:     {"forged", conformance.Warn},
+}
+
+// runBugs runs the correct app and every buggy one at once (they spend
+// their time waiting, so -parallel's CPU-sized limit would only serialise
+// them) and then judges each report.
+func runBugs(t *testing.T, run harness) {
+	apps := append([]behaviourtest.Bug{behaviourtest.Correct}, behaviourtest.Bugs...)
+	reports := make([]*conformance.Report, len(apps))
+	var wg sync.WaitGroup
+	for i, bug := range apps {
+		// 50 queued requests × 40 ms: twice the budget for the last.
+		app := &behaviourtest.App{Bug: bug, Slow: 40 * time.Millisecond}
+		wg.Go(func() { reports[i] = run(t, app, fast(Options{})) })
+	}
+	wg.Wait()
+	for i, bug := range apps {
+		rep := reports[i]
+		if rep == nil {
+			t.Fatalf("%s: no report", bug)
+		}
+		name := string(bug)
+		if bug == behaviourtest.Correct {
+			name = "correct"
+		}
+		t.Run(name, func(t *testing.T) {
+			want, buggy := expected[bug]
+			if len(rep.Checks) != len(builtins()) {
+				t.Errorf("%d checks, want %d", len(rep.Checks), len(builtins()))
+			}
+			for _, c := range rep.Checks {
+				switch {
+				case buggy && c.ID == want.id && c.Status != want.status:
+					t.Errorf("%s: %s (%s), want %s", c.ID, c.Status, c.Reason, want.status)
+				case buggy && c.ID == want.id && c.Fix == "":
+					t.Errorf("%s: no fix for %s", c.ID, c.Reason)
+				case (!buggy || c.ID != want.id) && c.Status != conformance.Pass:
+					t.Errorf("%s: %s: %s\n%s", c.ID, c.Status, c.Reason, strings.Join(c.Detail, "\n"))
+				}
+			}
+			if wantCode := map[bool]int{false: 0, true: 5}[buggy && want.status == conformance.Fail]; rep.ExitCode() != wantCode {
+				t.Errorf("exit code %d, want %d", rep.ExitCode(), wantCode)
+			}
+		})
+	}
+}
+
+func TestSuiteAgainstFake(t *testing.T) { runBugs(t, withFake) }
+
+func TestScenarioRunsAgainstFake(t *testing.T) {
+	good, err := ParseScenario("example.yaml", Example())
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad, err := ParseScenario("wrong.yaml", []byte(`name: wrong colour
+users: [{name: ana}]
+steps:
+  - say: menu
+    expect:
+      - sends: interactive
+        buttons: [Red, Blue]
+  - tap: 1
+    expect:
+      - sends: text
+        text: (?i)blue
+        within: 300ms
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := fast(Options{Scenarios: []*Scenario{good, bad}, Only: []string{GroupScenarios}})
+	rep := withFake(t, &behaviourtest.App{}, o)
+	if len(rep.Checks) != 2 {
+		t.Fatalf("checks: %+v", rep.Checks)
+	}
+	if c := rep.Checks[0]; c.Status != conformance.Pass || c.ID != "scenario:greeting and menu" {
+		t.Errorf("example: %s %s: %s", c.ID, c.Status, c.Reason)
+	}
+	c := rep.Checks[1]
+	want := `step 2 (ana taps 1, line 8), line 10: expected text to ana matching (?i)blue within 300ms; it sent text "You chose Red"`
+	if c.Status != conformance.Fail || c.Reason != want {
+		t.Errorf("wrong.yaml: %s\n  %s\nwant\n  %s", c.Status, c.Reason, want)
+	}
+}
