@@ -212,9 +212,9 @@ func (f *FakeMock) message(u *fakeUser, typ string, obj any, at time.Time) []byt
 	}
 	b, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{"id": "104729385610274",
 		"changes": []any{map[string]any{"field": "messages", "value": map[string]any{"messaging_product": "whatsapp",
-			"metadata":     map[string]string{"display_phone_number": "15550142233", "phone_number_id": phoneNumberID},
-			"contacts":     []any{c},
-			"messages":     []any{m}}}}}}})
+			"metadata": map[string]string{"display_phone_number": "15550142233", "phone_number_id": phoneNumberID},
+			"contacts": []any{c},
+			"messages": []any{m}}}}}}})
 	return b
 }
 
