@@ -15,6 +15,7 @@ func commands(app *App) []*cobra.Command {
 		newCompletionCmd(app),
 		newConfigCmd(app),
 		newFixturesCmd(app),
+		newMockCmd(app),
 		newSendCmd(app),
 		newServeCmd(app),
 		newSignCmd(app),
