@@ -19,6 +19,7 @@ func commands(app *App) []*cobra.Command {
 		newSendCmd(app),
 		newServeCmd(app),
 		newSignCmd(app),
+		newTestCmd(app),
 		newVerifyCmd(app),
 		newVersionCmd(app),
 	}

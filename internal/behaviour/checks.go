@@ -688,7 +688,7 @@ func (s *suite) checkBurst(ctx context.Context, c conformance.Check) conformance
 	errs := make([]error, Burst)
 	var wg sync.WaitGroup
 	for i := range bodies {
-		wg.Go(func() { results[i], errs[i] = s.mock.webhook(ctx, bodies[i], SigValid) })
+		wg.Go(func() { results[i], errs[i] = s.mock.concurrent(ctx, bodies[i]) })
 	}
 	wg.Wait()
 	var slowest time.Duration

@@ -1,5 +1,3 @@
-//go:build withmock
-
 package behaviour
 
 import (

@@ -217,6 +217,16 @@ func (c *mockClient) closeWindow(ctx context.Context, user string, lastInbound t
 // webhook has the mock sign and post raw bytes to the app once, without
 // Meta's retries, so the suite judges the app's first answer.
 func (c *mockClient) webhook(ctx context.Context, raw []byte, sig string) (Delivery, error) {
+	return c.post(ctx, raw, sig, false)
+}
+
+// concurrent is webhook for a burst: the mock posts it at once, beside
+// the others, instead of in its ordered queue.
+func (c *mockClient) concurrent(ctx context.Context, raw []byte) (Delivery, error) {
+	return c.post(ctx, raw, SigValid, true)
+}
+
+func (c *mockClient) post(ctx context.Context, raw []byte, sig string, concurrent bool) (Delivery, error) {
 	var ds []Delivery
 	in := map[string]any{
 		"body":       json.RawMessage(raw),
@@ -225,6 +235,9 @@ func (c *mockClient) webhook(ctx context.Context, raw []byte, sig string) (Deliv
 		"repeat":     1,
 		"same_bytes": true,
 		"retry":      false,
+	}
+	if concurrent {
+		in["concurrent"] = true
 	}
 	if err := c.call(ctx, http.MethodPost, "/_mock/webhooks", in, &ds); err != nil {
 		return Delivery{}, err

@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/signature"
@@ -57,16 +58,16 @@ type App struct {
 	// so the app can start before the mock.
 	Graph func() string
 	Bug   Bug
-	// Slow is how long SlowBurst takes per request (default 100 ms).
+	// Slow is how long SlowBurst takes per overlapping request (default 5 s).
 	Slow time.Duration
 	Now  func() time.Time
 
-	mu      sync.Mutex
-	seen    map[string]bool
-	stuck   map[string]bool
-	serial  sync.Mutex
-	Verify  string // verify token of the GET handshake
-	Version string // Graph API version of the calls (default v21.0)
+	mu       sync.Mutex
+	seen     map[string]bool
+	stuck    map[string]bool
+	inflight atomic.Int32
+	Verify   string // verify token of the GET handshake
+	Version  string // Graph API version of the calls (default v21.0)
 }
 
 const maxBody = 4 << 20
@@ -94,18 +95,17 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "invalid signature", http.StatusUnauthorized)
 		return
 	}
-	if a.Bug == SlowBurst && !a.serial.TryLock() {
-		// One request at a time, and slow when they queue: fine for one
-		// webhook, too slow for a burst.
-		a.serial.Lock()
-		slow := a.Slow
-		if slow == 0 {
-			slow = 100 * time.Millisecond
-		}
-		time.Sleep(slow)
-	}
 	if a.Bug == SlowBurst {
-		defer a.serial.Unlock()
+		// Fine for one webhook at a time; when requests overlap each waits
+		// Slow, as for a pool of one database connection.
+		if a.inflight.Add(1) > 1 {
+			slow := a.Slow
+			if slow == 0 {
+				slow = 5 * time.Second
+			}
+			time.Sleep(slow)
+		}
+		defer a.inflight.Add(-1)
 	}
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
