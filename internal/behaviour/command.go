@@ -10,13 +10,14 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/conformance"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/mock"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // DefaultAddr is where `wa-hooks test` finds or starts the mock: the same
 // default as `wa-hooks mock`.
-const DefaultAddr = "127.0.0.1:8090"
+const DefaultAddr = mock.DefaultAddr
 
 // DefaultInitFile is the file `wa-hooks test --init` writes without a name.
 const DefaultInitFile = "wa-hooks-test.yaml"

@@ -3,6 +3,7 @@ package behaviour
 import (
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"net"
@@ -70,8 +71,14 @@ func OpenMock(ctx context.Context, o MockOptions) (*Mock, error) {
 		token = "mock-" + hex.EncodeToString(b)
 		m.GeneratedToken = token
 	}
+	// Deterministic for the habits (no random duplicates or batches to
+	// confuse the checks) but with fresh ids: an app that outlives one run
+	// remembers the message ids it handled, and a second run with the same
+	// ids would look like duplicates to it.
+	var seed [8]byte
+	_, _ = rand.Read(seed[:])
 	srv, err := mock.New(mock.Options{Webhook: o.App, AppSecret: o.AppSecret, AccessToken: token, Deterministic: true,
-		NoRetry: true, WebhookTimeout: o.Budget, BaseURL: base})
+		Seed: binary.LittleEndian.Uint64(seed[:]) | 1, NoRetry: true, WebhookTimeout: o.Budget, BaseURL: base})
 	if err != nil {
 		ln.Close()
 		return nil, exit.Errorf(exit.Usage, "starting the mock: %v", err)
