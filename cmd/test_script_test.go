@@ -106,6 +106,23 @@ func TestCIWorkflowCommandsAreScripted(t *testing.T) {
 	if n == 0 {
 		t.Fatal("no wa-hooks command in the workflow")
 	}
+	// docs/ci.md shows the workflow inline: the same commands.
+	guide, err := os.ReadFile(filepath.Join("..", "docs", "ci.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shown := 0
+	for _, l := range strings.Split(string(guide), "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(l), "run: wa-hooks "); ok {
+			shown++
+			if !scripted[normal("wa-hooks "+cmd)] {
+				t.Errorf("docs/ci.md shows\n  %s\nbut ci.txtar does not run it", l)
+			}
+		}
+	}
+	if shown == 0 {
+		t.Error("docs/ci.md shows no wa-hooks command of the workflow")
+	}
 }
 
 func normal(s string) string {

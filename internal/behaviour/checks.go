@@ -655,7 +655,7 @@ func (s *suite) checkWindow(ctx context.Context, c conformance.Check) conformanc
 		return passed(c, "sent nothing to a user outside the 24-hour window")
 	case !failure(got):
 		c.Status = skip
-		c.Reason = "the app sent free-form text outside the window but the mock reported no 131047 failure: is the mock's window check off?"
+		c.Reason = "the app sent free-form text to a user whose last message is 25 hours old, but the mock reported no 131047 failure (it reopened the window when the message was posted?)"
 		return c
 	}
 	// The free-form reply failed with 131047; a template should follow.
