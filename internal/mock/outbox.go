@@ -124,24 +124,36 @@ func (o *outbox) shardFor(user string) *shard {
 
 // push queues j for user after delay; false when the queue is full.
 func (o *outbox) push(user string, delay time.Duration, j *job) bool {
+	j.due = time.Now().Add(delay)
+	return o.pushAll(user, []*job{j})
+}
+
+// pushAll queues jobs (their due times set) for user at once, so a worker
+// never sees some of them without the others; false when the queue is full.
+func (o *outbox) pushAll(user string, jobs []*job) bool {
 	o.mu.Lock()
-	if o.queued >= maxQueue {
+	if o.queued+len(jobs) > maxQueue {
 		o.mu.Unlock()
 		return false
 	}
-	o.queued++
-	o.order++
-	j.order = o.order
+	o.queued += len(jobs)
+	for _, j := range jobs {
+		o.order++
+		j.order = o.order
+	}
 	o.mu.Unlock()
-	j.due = time.Now().Add(delay)
 	sh := o.shardFor(user)
 	sh.mu.Lock()
 	if sh.closed {
 		sh.mu.Unlock()
-		o.finish(j, Delivery{Error: "the mock is shutting down"})
+		for _, j := range jobs {
+			o.finish(j, Delivery{Error: "the mock is shutting down"})
+		}
 		return true
 	}
-	heap.Push(&sh.h, j)
+	for _, j := range jobs {
+		heap.Push(&sh.h, j)
+	}
 	sh.mu.Unlock()
 	select {
 	case sh.wake <- struct{}{}:
@@ -271,7 +283,9 @@ func (o *outbox) post(batch []*job) {
 		}
 	}
 	entry.Time = time.Time{}
-	entry.Delivery.Seq = s.log.add(entry, d.Body)
+	final := *entry.Delivery
+	final.Seq = s.log.add(entry, d.Body)
+	entry.Delivery = &final
 
 	ok := res.Status == 200
 	schedule := sender.MetaSchedule()
@@ -287,9 +301,10 @@ func (o *outbox) post(batch []*job) {
 			}
 		}
 		if len(waiters) > 0 {
-			retry.done = make(chan Delivery, 1)
+			ch := make(chan Delivery, 1)
+			retry.done = ch
 			go func() {
-				final := <-retry.done
+				final := <-ch
 				for _, w := range waiters {
 					w <- final
 				}
@@ -299,13 +314,14 @@ func (o *outbox) post(batch []*job) {
 			j.done = nil
 			o.finish(j, Delivery{})
 		}
-		if !o.push(entry.User, gap, retry) {
-			retry.done <- *entry.Delivery
+		waiter := retry.done
+		if !o.push(entry.User, gap, retry) && waiter != nil {
+			waiter <- final
 		}
 		return
 	}
 	for _, j := range batch {
-		o.finish(j, *entry.Delivery)
+		o.finish(j, final)
 	}
 	if ok && first.kind != jobEnvelope && first.kind != jobRetry && s.dice.Roll(s.habits.Duplicate) {
 		dup := o.deliver(target, d)
@@ -313,7 +329,7 @@ func (o *outbox) post(batch []*job) {
 		de.Duplicate = true
 		de.Status, de.LatencyMS = dup.Status, ms(dup.Latency)
 		de.Delivery = &Delivery{Status: dup.Status, LatencyMS: ms(dup.Latency), Error: dup.Explanation, Attempts: 1, BodyBytes: len(d.Body)}
-		de.Delivery.Seq = s.log.add(de, d.Body)
+		s.log.add(de, d.Body)
 	}
 }
 
