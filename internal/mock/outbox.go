@@ -4,12 +4,14 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
-	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
 // Job kinds.
@@ -342,23 +344,36 @@ func (o *outbox) deliver(target string, d *sender.Delivery) sender.Result {
 
 // sign turns body into a delivery exactly as `send` would: Meta's wire
 // form (unless raw), X-Hub-Signature-256 over those bytes, Meta's headers.
+// It uses the same encoder and signer as `send` (internal/wire,
+// internal/signature) without payload.Build's overrides and fresh ids,
+// which a body the mock built itself does not need.
 func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
-	opts := payload.Options{KeepIDs: true, Secret: secret, Raw: raw}
+	if !raw {
+		enc, err := wire.Encode(body)
+		if err != nil {
+			return nil, err
+		}
+		body = enc
+	}
+	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"facebookexternalua"}}
 	switch sig {
-	case sigForged:
-		opts.BadSignature = true
 	case sigMissing:
-		opts.NoSignature = true
+	case sigForged:
+		h[signature.Header] = []string{forge(signature.Sign(secret, body))}
+	default:
+		h[signature.Header] = []string{signature.Sign(secret, body)}
 	}
-	feed, err := payload.Build([]payload.Source{{Name: "mock", Body: body}}, opts)
-	if err != nil {
-		return nil, err
+	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+}
+
+// forge changes a signature's last hex digit: well-formed, never valid.
+func forge(sig string) string {
+	last := sig[len(sig)-1]
+	repl := byte('0')
+	if last == '0' {
+		repl = '1'
 	}
-	d, err := feed.Preview(0)
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return sig[:len(sig)-1] + string(repl)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
