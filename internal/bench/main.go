@@ -27,6 +27,7 @@ func benchmarks() map[string]benchmark {
 		"serve":     {"wa-hooks serve --json --record vs a bare net/http server (req/s, p99, ratio) and peak RSS with 3 MB bodies", runServe},
 		"send":      {"wa-hooks send messages.text -n 200000 -c 64 vs hey with the same body, count and concurrency", runSend},
 		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
+		"mock":      {"wa-hooks mock: Graph send calls/s and p99 vs a bare canned-answer handler, send→delivered lag, RSS with 10k users and 1M messages", runMock},
 	}
 }
 

@@ -229,7 +229,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request, name, action
 			err = badRequest("say needs a text")
 			break
 		}
-		in = inbound{typ: "text", object: map[string]string{"body": body.Text}, summary: "text: " + body.Text}
+		in = inbound{typ: "text", object: obj{{"body", body.Text}}, summary: "text: " + body.Text}
 		if body.Reply || body.MessageID != "" {
 			to := body.MessageID
 			if to == "" {
@@ -250,7 +250,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request, name, action
 		if body.Emoji != nil {
 			emoji = *body.Emoji
 		}
-		in = inbound{typ: "reaction", object: map[string]string{"message_id": to, "emoji": emoji}, summary: "reaction " + emoji}
+		in = inbound{typ: "reaction", object: obj{{"message_id", to}, {"emoji", emoji}}, summary: "reaction " + emoji}
 	case "tap":
 		in, err = s.tapLocked(u, body.N)
 	case "flow":
@@ -286,7 +286,7 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request, name, action
 		oldWa, oldID, err = s.net.ChangeNumber(u, body.WaID)
 		if err == nil {
 			in = inbound{typ: "system", system: true, summary: "changed number to " + u.WaID,
-				object: map[string]string{"body": "User " + u.ProfileName + " changed from " + oldWa + " to " + u.WaID, "wa_id": u.WaID, "type": "user_changed_number"}}
+				object: obj{{"body", "User " + u.ProfileName + " changed from " + oldWa + " to " + u.WaID}, {"wa_id", u.WaID}, {"type", "user_changed_number"}}}
 			_ = oldID
 			// The message comes from the old number, as Meta sends it.
 			old := *u

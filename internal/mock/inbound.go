@@ -185,19 +185,19 @@ func (s *Server) tapLocked(u *simnet.User, n int) (inbound, error) {
 		}
 		o := li.Options[i]
 		return inbound{typ: "interactive", context: ctx, summary: "tap " + o.Title,
-			object: map[string]any{"type": "button_reply", "button_reply": map[string]string{"id": o.ID, "title": o.Title}}}, nil
+			object: obj{{"type", "button_reply"}, {"button_reply", obj{{"id", o.ID}, {"title", o.Title}}}}}, nil
 	case "list":
 		i, err := pick()
 		if err != nil {
 			return inbound{}, err
 		}
 		o := li.Options[i]
-		row := map[string]string{"id": o.ID, "title": o.Title}
+		row := obj{{"id", o.ID}, {"title", o.Title}}
 		if o.Description != "" {
-			row["description"] = o.Description
+			row = append(row, kv{"description", o.Description})
 		}
 		return inbound{typ: "interactive", context: ctx, summary: "pick " + o.Title,
-			object: map[string]any{"type": "list_reply", "list_reply": row}}, nil
+			object: obj{{"type", "list_reply"}, {"list_reply", row}}}, nil
 	case "template":
 		i, err := pick()
 		if err != nil {
@@ -205,17 +205,17 @@ func (s *Server) tapLocked(u *simnet.User, n int) (inbound, error) {
 		}
 		o := li.Options[i]
 		return inbound{typ: "button", context: ctx, summary: "tap " + o.Title,
-			object: map[string]string{"payload": o.ID, "text": o.Title}}, nil
+			object: obj{{"payload", o.ID}, {"text", o.Title}}}, nil
 	case "flow":
 		resp, _ := json.Marshal(map[string]string{"flow_token": li.FlowToken})
 		return inbound{typ: "interactive", context: ctx, summary: "complete flow",
-			object: map[string]any{"type": "nfm_reply", "nfm_reply": map[string]string{"response_json": string(resp), "body": "Sent", "name": "flow"}}}, nil
+			object: obj{{"type", "nfm_reply"}, {"nfm_reply", obj{{"response_json", string(resp)}, {"body", "Sent"}, {"name", "flow"}}}}}, nil
 	case "call_permission_request":
 		return inbound{typ: "interactive", context: ctx, summary: "allow calls",
-			object: map[string]any{"type": "call_permission_reply", "call_permission_reply": map[string]any{"response": "accept", "is_permanent": false, "response_source": "user_action"}}}, nil
+			object: obj{{"type", "call_permission_reply"}, {"call_permission_reply", obj{{"response", "accept"}, {"is_permanent", false}, {"response_source", "user_action"}}}}}, nil
 	case "location_request_message":
 		return inbound{typ: "location", context: ctx, summary: "share location",
-			object: map[string]any{"latitude": 19.4326, "longitude": -99.1332}}, nil
+			object: obj{{"latitude", 19.4326}, {"longitude", -99.1332}}}, nil
 	}
 	return inbound{}, &controlError{Code: "nothing_to_tap", Status: 409,
 		Message: fmt.Sprintf("%s's last interactive message is a %s: there is nothing to tap in it", u.Name, li.Type)}
@@ -233,7 +233,7 @@ func (s *Server) flowLocked(u *simnet.User, response map[string]any) (inbound, e
 	response["flow_token"] = li.FlowToken
 	resp, _ := json.Marshal(response)
 	return inbound{typ: "interactive", context: s.replyContext(u, li.MessageID), summary: "complete flow",
-		object: map[string]any{"type": "nfm_reply", "nfm_reply": map[string]string{"response_json": string(resp), "body": "Sent", "name": "flow"}}}, nil
+		object: obj{{"type", "nfm_reply"}, {"nfm_reply", obj{{"response_json", string(resp)}, {"body", "Sent"}, {"name", "flow"}}}}}, nil
 }
 
 // fixtureLocked builds the body of catalog fixture name as if u sent it:
@@ -389,3 +389,31 @@ func placeholderMedia(mt string) []byte {
 }
 
 var errNoUser = errors.New("no such user")
+
+// kv and obj are a JSON object with its keys in Meta's order.
+type kv struct {
+	k string
+	v any
+}
+
+type obj []kv
+
+func (o obj) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range o {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.k)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(f.v)
+		if err != nil {
+			return nil, err
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}

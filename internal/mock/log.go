@@ -75,6 +75,11 @@ func (l *eventLog) add(e Entry, body []byte) uint64 {
 	l.mu.Lock()
 	e.Seq = l.next
 	l.next++
+	if e.Delivery != nil {
+		d := *e.Delivery
+		d.Seq = e.Seq
+		e.Delivery = &d
+	}
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}

@@ -4,12 +4,14 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
 
-	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
 // Job kinds.
@@ -124,24 +126,36 @@ func (o *outbox) shardFor(user string) *shard {
 
 // push queues j for user after delay; false when the queue is full.
 func (o *outbox) push(user string, delay time.Duration, j *job) bool {
+	j.due = time.Now().Add(delay)
+	return o.pushAll(user, []*job{j})
+}
+
+// pushAll queues jobs (their due times set) for user at once, so a worker
+// never sees some of them without the others; false when the queue is full.
+func (o *outbox) pushAll(user string, jobs []*job) bool {
 	o.mu.Lock()
-	if o.queued >= maxQueue {
+	if o.queued+len(jobs) > maxQueue {
 		o.mu.Unlock()
 		return false
 	}
-	o.queued++
-	o.order++
-	j.order = o.order
+	o.queued += len(jobs)
+	for _, j := range jobs {
+		o.order++
+		j.order = o.order
+	}
 	o.mu.Unlock()
-	j.due = time.Now().Add(delay)
 	sh := o.shardFor(user)
 	sh.mu.Lock()
 	if sh.closed {
 		sh.mu.Unlock()
-		o.finish(j, Delivery{Error: "the mock is shutting down"})
+		for _, j := range jobs {
+			o.finish(j, Delivery{Error: "the mock is shutting down"})
+		}
 		return true
 	}
-	heap.Push(&sh.h, j)
+	for _, j := range jobs {
+		heap.Push(&sh.h, j)
+	}
 	sh.mu.Unlock()
 	select {
 	case sh.wake <- struct{}{}:
@@ -271,7 +285,9 @@ func (o *outbox) post(batch []*job) {
 		}
 	}
 	entry.Time = time.Time{}
-	entry.Delivery.Seq = s.log.add(entry, d.Body)
+	final := *entry.Delivery
+	final.Seq = s.log.add(entry, d.Body)
+	entry.Delivery = &final
 
 	ok := res.Status == 200
 	schedule := sender.MetaSchedule()
@@ -287,9 +303,10 @@ func (o *outbox) post(batch []*job) {
 			}
 		}
 		if len(waiters) > 0 {
-			retry.done = make(chan Delivery, 1)
+			ch := make(chan Delivery, 1)
+			retry.done = ch
 			go func() {
-				final := <-retry.done
+				final := <-ch
 				for _, w := range waiters {
 					w <- final
 				}
@@ -299,13 +316,14 @@ func (o *outbox) post(batch []*job) {
 			j.done = nil
 			o.finish(j, Delivery{})
 		}
-		if !o.push(entry.User, gap, retry) {
-			retry.done <- *entry.Delivery
+		waiter := retry.done
+		if !o.push(entry.User, gap, retry) && waiter != nil {
+			waiter <- final
 		}
 		return
 	}
 	for _, j := range batch {
-		o.finish(j, *entry.Delivery)
+		o.finish(j, final)
 	}
 	if ok && first.kind != jobEnvelope && first.kind != jobRetry && s.dice.Roll(s.habits.Duplicate) {
 		dup := o.deliver(target, d)
@@ -313,7 +331,7 @@ func (o *outbox) post(batch []*job) {
 		de.Duplicate = true
 		de.Status, de.LatencyMS = dup.Status, ms(dup.Latency)
 		de.Delivery = &Delivery{Status: dup.Status, LatencyMS: ms(dup.Latency), Error: dup.Explanation, Attempts: 1, BodyBytes: len(d.Body)}
-		de.Delivery.Seq = s.log.add(de, d.Body)
+		s.log.add(de, d.Body)
 	}
 }
 
@@ -326,23 +344,36 @@ func (o *outbox) deliver(target string, d *sender.Delivery) sender.Result {
 
 // sign turns body into a delivery exactly as `send` would: Meta's wire
 // form (unless raw), X-Hub-Signature-256 over those bytes, Meta's headers.
+// It uses the same encoder and signer as `send` (internal/wire,
+// internal/signature) without payload.Build's overrides and fresh ids,
+// which a body the mock built itself does not need.
 func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
-	opts := payload.Options{KeepIDs: true, Secret: secret, Raw: raw}
+	if !raw {
+		enc, err := wire.Encode(body)
+		if err != nil {
+			return nil, err
+		}
+		body = enc
+	}
+	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"facebookexternalua"}}
 	switch sig {
-	case sigForged:
-		opts.BadSignature = true
 	case sigMissing:
-		opts.NoSignature = true
+	case sigForged:
+		h[signature.Header] = []string{forge(signature.Sign(secret, body))}
+	default:
+		h[signature.Header] = []string{signature.Sign(secret, body)}
 	}
-	feed, err := payload.Build([]payload.Source{{Name: "mock", Body: body}}, opts)
-	if err != nil {
-		return nil, err
+	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+}
+
+// forge changes a signature's last hex digit: well-formed, never valid.
+func forge(sig string) string {
+	last := sig[len(sig)-1]
+	repl := byte('0')
+	if last == '0' {
+		repl = '1'
 	}
-	d, err := feed.Preview(0)
-	if err != nil {
-		return nil, err
-	}
-	return &d, nil
+	return sig[:len(sig)-1] + string(repl)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

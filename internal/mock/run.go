@@ -68,7 +68,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 	if o.StatePath != "" && !ios.Quiet {
 		ios.Infof("state saved to %s", o.StatePath)
 	}
-	return exit.Silent(exit.Interrupted)
+	return nil
 }
 
 func banner(ios *iostreams.IO, o RunOptions, s *Server) {

@@ -265,11 +265,16 @@ func conversationID(m *message) string {
 func (s *Server) plan(m *message, failCode int, details string, failAfterSent bool) {
 	h := s.habits
 	who := m.user.Name
+	var jobs []*job
+	start := time.Now()
 	push := func(delay time.Duration, st uint8, code int, det string) {
-		if !s.out.push(who, delay, &job{kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det}) {
+		jobs = append(jobs, &job{due: start.Add(delay), kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det})
+	}
+	defer func() {
+		if !s.out.pushAll(who, jobs) {
 			s.droppedLocked(who)
 		}
-	}
+	}()
 	sent := s.dice.Jitter(h.SentDelay)
 	if failCode != 0 {
 		if failAfterSent {
