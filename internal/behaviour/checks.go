@@ -121,7 +121,7 @@ func broken(c conformance.Check, err error) conformance.Check {
 	return c
 }
 
-func took(d Delivery) string { return " in " + handshake.Round(d.Latency()) }
+func took(d Delivery) string { return " in " + handshake.Round(latency(d)) }
 
 // checkReply: one text, and whether the app calls the Graph API about it.
 func (s *suite) checkReply(ctx context.Context, c conformance.Check) conformance.Check {
@@ -135,7 +135,7 @@ func (s *suite) checkReply(ctx context.Context, c conformance.Check) conformance
 	}
 	s.baseText = "hello"
 	d, err := s.mock.say(ctx, u.Name, s.baseText)
-	c.HTTPStatus, c.Latency = d.Status, d.Latency()
+	c.HTTPStatus, c.Latency = d.Status, latency(d)
 	if err != nil {
 		return broken(c, err)
 	}
@@ -408,7 +408,7 @@ func (s *suite) unknownThenText(ctx context.Context, c conformance.Check, u User
 		return broken(c, err)
 	}
 	d, err := s.mock.webhook(ctx, raw, SigValid)
-	c.HTTPStatus, c.Latency = d.Status, d.Latency()
+	c.HTTPStatus, c.Latency = d.Status, latency(d)
 	if p := problem(d, err); p != "" {
 		return failed(c, p+" to "+what+": Meta retries it for days", "treat what you do not know as unsupported: log it, answer 200 and go on")
 	}
@@ -697,13 +697,13 @@ func (s *suite) checkBurst(ctx context.Context, c conformance.Check) conformance
 		if errs[i] != nil {
 			return broken(c, errs[i])
 		}
-		slowest = max(slowest, d.Latency())
+		slowest = max(slowest, latency(d))
 		switch {
 		case d.Status == 0:
 			lost++
 		case d.Status != http.StatusOK:
 			refusedN++
-		case d.Latency() > s.opts.Budget:
+		case latency(d) > s.opts.Budget:
 			late++
 		}
 	}

@@ -96,17 +96,7 @@ func Command(ctx context.Context, ios *iostreams.IO, o CommandOptions) error {
 			return exit.Errorf(exit.Failure, "--junit %s: %v", o.JUnit, err)
 		}
 	}
-	if ctx.Err() != nil {
-		return exit.New(exit.Interrupted, ctx.Err())
-	}
-	switch code := rep.ExitCode(); code {
-	case exit.Unreachable:
-		return exit.Errorf(code, "could not reach the app at %s: %s", rep.URL, rep.UnreachableReason)
-	case exit.OK:
-		return nil
-	default:
-		return exit.Silent(code)
-	}
+	return exitFor(ctx, rep)
 }
 
 // writeJUnit writes the report next to its final name and renames it, so

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/mock"
 	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
@@ -21,66 +22,25 @@ import (
 // /_mock/, so it behaves the same against the mock it starts in-process and
 // against a `wa-hooks mock` someone already runs.
 
-// Info is the mock's GET /_mock/info.
-type Info struct {
-	GraphBase string   `json:"graph_base"`
-	Versions  []string `json:"versions"`
-	Latest    string   `json:"latest"`
-	Business  struct {
-		PhoneNumberID      string `json:"phone_number_id"`
-		DisplayPhoneNumber string `json:"display_phone_number"`
-		WABAID             string `json:"waba_id"`
-		AppID              string `json:"app_id"`
-	} `json:"business"`
-	Webhook       string `json:"webhook"`
-	Deterministic bool   `json:"deterministic"`
-}
-
-// User is a simulated WhatsApp user of the mock.
-type User struct {
-	Name         string `json:"name"`
-	WaID         string `json:"wa_id,omitempty"`
-	UserID       string `json:"user_id,omitempty"`
-	ParentUserID string `json:"parent_user_id,omitempty"`
-	Username     string `json:"username,omitempty"`
-	ProfileName  string `json:"profile_name,omitempty"`
-}
+// The control API's values are the mock's own types.
+type (
+	// Info is the mock's GET /_mock/info.
+	Info = mock.Info
+	// User is a simulated WhatsApp user of the mock.
+	User = mock.UserView
+	// Delivery is the app's answer to one webhook the mock posted.
+	Delivery = mock.Delivery
+	// Entry is one line of the mock's log: a Graph call the app made or a
+	// webhook the mock posted.
+	Entry = mock.Entry
+)
 
 // Identities a simulated user can have, as the mock's control API names them.
 var Identities = []string{"phone", "phone+bsuid", "bsuid-only", "username-only"}
 
-// Delivery is the app's answer to one webhook the mock posted.
-type Delivery struct {
-	Seq       int64   `json:"seq"`
-	Status    int     `json:"status"`
-	LatencyMS float64 `json:"latency_ms"`
-	Error     string  `json:"error,omitempty"`
-	Attempts  int     `json:"attempts"`
-	BodyBytes int     `json:"body_bytes"`
-}
-
-// Latency is the delivery's latency as a duration.
-func (d Delivery) Latency() time.Duration {
+// latency is a delivery's latency as a duration.
+func latency(d Delivery) time.Duration {
 	return time.Duration(d.LatencyMS * float64(time.Millisecond))
-}
-
-// Entry is one line of the mock's log: a Graph call the app made or a
-// webhook the mock posted.
-type Entry struct {
-	Seq          int64           `json:"seq"`
-	Kind         string          `json:"kind"`
-	Method       string          `json:"method"`
-	Path         string          `json:"path"`
-	Status       int             `json:"status"`
-	LatencyMS    float64         `json:"latency_ms"`
-	User         string          `json:"user,omitempty"`
-	Summary      string          `json:"summary"`
-	Request      json.RawMessage `json:"request,omitempty"`
-	Response     json.RawMessage `json:"response,omitempty"`
-	ErrorCode    int             `json:"error_code,omitempty"`
-	WebhookField string          `json:"webhook_field,omitempty"`
-	Statuses     []string        `json:"statuses,omitempty"`
-	Delivery     *Delivery       `json:"delivery,omitempty"`
 }
 
 // Signature modes of an injected webhook.
@@ -251,12 +211,12 @@ func (c *mockClient) post(ctx context.Context, raw []byte, sig string, concurren
 // logPage is one answer of GET /_mock/log.
 type logPage struct {
 	Entries []Entry `json:"entries"`
-	Next    int64   `json:"next"`
+	Next    uint64  `json:"next"`
 }
 
 // log returns the entries after since, waiting up to wait for one to exist.
-func (c *mockClient) log(ctx context.Context, since int64, wait time.Duration) (logPage, error) {
-	q := "/_mock/log?since=" + strconv.FormatInt(since, 10)
+func (c *mockClient) log(ctx context.Context, since uint64, wait time.Duration) (logPage, error) {
+	q := "/_mock/log?since=" + strconv.FormatUint(since, 10)
 	if wait > 0 {
 		q += "&wait=" + wait.String()
 	}

@@ -13,7 +13,7 @@ import (
 // depend on how the mock numbers its entries.
 type tracker struct {
 	c    *mockClient
-	next int64 // the mock's cursor: what to pass as since
+	next uint64 // the mock's cursor: what to pass as since
 	// entries are the last ones seen; dropped counts those dropped before.
 	entries []Entry
 	dropped int64
@@ -135,11 +135,11 @@ type call struct {
 }
 
 // isMessages reports whether the entry is the app calling POST …/messages.
-func (e Entry) isMessages() bool {
+func isMessages(e Entry) bool {
 	return e.Kind == "graph" && e.Method == "POST" && strings.HasSuffix(strings.TrimRight(e.Path, "/"), "/messages")
 }
 
-func (e Entry) ok() bool { return e.Status >= 200 && e.Status < 300 }
+func accepted(e Entry) bool { return e.Status >= 200 && e.Status < 300 }
 
 func readCall(e Entry) call {
 	c := call{Entry: e}
@@ -208,7 +208,7 @@ func (c call) content() string {
 func calls(entries []Entry, user string) []call {
 	var out []call
 	for _, e := range entries {
-		if e.isMessages() && e.User == user {
+		if isMessages(e) && e.User == user {
 			out = append(out, readCall(e))
 		}
 	}
@@ -219,7 +219,7 @@ func calls(entries []Entry, user string) []call {
 func sends(entries []Entry, user string) []call {
 	var out []call
 	for _, c := range calls(entries, user) {
-		if !c.isRead() && c.ok() {
+		if !c.isRead() && accepted(c.Entry) {
 			out = append(out, c)
 		}
 	}
@@ -230,7 +230,7 @@ func sends(entries []Entry, user string) []call {
 // them something or marked a message read.
 func handled(entries []Entry, user string) bool {
 	for _, c := range calls(entries, user) {
-		if c.ok() {
+		if accepted(c.Entry) {
 			return true
 		}
 	}
@@ -241,7 +241,7 @@ func handled(entries []Entry, user string) bool {
 func refused(entries []Entry) []Entry {
 	var out []Entry
 	for _, e := range entries {
-		if e.Kind == "graph" && !e.ok() {
+		if e.Kind == "graph" && !accepted(e) {
 			out = append(out, e)
 		}
 	}

@@ -127,14 +127,8 @@ type suite struct {
 	baseText string
 }
 
-// Test runs the suite and returns an error carrying the exit code: Usage
-// for bad options, Unreachable when the app could not be reached, VerifyFail
-// when a check failed (Silent: the report says which).
-func Test(ctx context.Context, opts Options) error {
-	rep, err := Run(ctx, opts)
-	if err != nil {
-		return err
-	}
+// exitFor maps a finished report to the error carrying the exit code.
+func exitFor(ctx context.Context, rep *conformance.Report) error {
 	if ctx.Err() != nil {
 		return exit.New(exit.Interrupted, ctx.Err())
 	}
@@ -313,8 +307,8 @@ func entryLine(e Entry) string {
 	arrow, what := "→", "webhook"
 	if e.Kind == "graph" {
 		arrow, what = "←", e.Method+" "+e.Path
-	} else if e.WebhookField != "" {
-		what += " " + e.WebhookField
+	} else if e.Field != "" {
+		what += " " + e.Field
 	}
 	status := fmt.Sprint(e.Status)
 	if e.Delivery != nil && e.Kind != "graph" {

@@ -46,7 +46,7 @@ func (s *suite) runScenario(ctx context.Context, sc *Scenario, c conformance.Che
 		if reason, fix := s.act(ctx, st, names[st.User]); reason != "" {
 			return failed(c, where+": "+reason, fix)
 		}
-		used := map[int64]bool{}
+		used := map[uint64]bool{}
 		for _, e := range st.Expect {
 			within := e.Within
 			if within <= 0 {
@@ -119,11 +119,11 @@ func (s *suite) act(ctx context.Context, st Step, user string) (reason, fix stri
 
 // expect waits for one expectation over the entries after mark, not
 // counting the calls an earlier expectation of the step matched.
-func (s *suite) expect(ctx context.Context, mark int64, e Expectation, user string, within time.Duration, used map[int64]bool) string {
+func (s *suite) expect(ctx context.Context, mark int64, e Expectation, user string, within time.Duration, used map[uint64]bool) string {
 	fresh := func(es []Entry) []call {
 		var out []call
 		for _, c := range calls(es, user) {
-			if !used[c.Seq] && c.ok() {
+			if !used[c.Seq] && accepted(c.Entry) {
 				out = append(out, c)
 			}
 		}
