@@ -19,7 +19,39 @@ func TestScriptTest(t *testing.T) {
 	runScripts(t, "test", map[string]func(*testscript.TestScript, bool, []string){
 		"testapp":    testApp,
 		"junitvalid": junitValid,
+		"actionrun":  actionRun,
 	})
+}
+
+// actionrun FILE: write the shell script of the composite action's
+// "wa-hooks test" step (docs/ci/action.yml) to FILE, so a script runs the
+// action's own commands with INPUT_* variables as GitHub would set them.
+func actionRun(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: actionrun FILE")
+	}
+	data, err := os.ReadFile(filepath.Join("..", "docs", "ci", "action.yml"))
+	ts.Check(err)
+	var action struct {
+		Runs struct {
+			Using string `yaml:"using"`
+			Steps []struct {
+				Name string `yaml:"name"`
+				Run  string `yaml:"run"`
+			} `yaml:"steps"`
+		} `yaml:"runs"`
+	}
+	ts.Check(yaml.Unmarshal(data, &action))
+	if action.Runs.Using != "composite" {
+		ts.Fatalf("action.yml: runs.using %q, want composite", action.Runs.Using)
+	}
+	for _, st := range action.Runs.Steps {
+		if st.Name == "wa-hooks test" {
+			ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte("set -euo pipefail\n"+st.Run), 0o755))
+			return
+		}
+	}
+	ts.Fatalf("action.yml has no step named \"wa-hooks test\"")
 }
 
 // testapp VAR BUG GRAPH_ADDR: start a loopback WhatsApp app (behaviourtest:
