@@ -17,6 +17,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/suggest"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // A scenario file is what a team commits beside its app: simulated users,
@@ -147,7 +148,9 @@ type parser struct {
 
 func (p *parser) errorf(n *yaml.Node, field, format string, args ...any) {
 	if len(p.errs) < maxErrors {
-		p.errs = append(p.errs, &ScenarioError{File: p.file, Line: n.Line, Field: field, Msg: fmt.Sprintf(format, args...)})
+		// Keys and values come from the file: escaped before any terminal.
+		p.errs = append(p.errs, &ScenarioError{File: termsafe.Line(p.file), Line: n.Line, Field: termsafe.Line(field),
+			Msg: termsafe.Line(fmt.Sprintf(format, args...))})
 	}
 }
 
@@ -220,9 +223,9 @@ func didYouMean(s string, known []string) string {
 func (p *parser) top(root *yaml.Node) {
 	f := p.fields(root, "", topKeys)
 	sc := p.sc
-	sc.Name = strings.TrimSuffix(filepath.Base(p.file), filepath.Ext(p.file))
+	sc.Name = termsafe.Line(strings.TrimSuffix(filepath.Base(p.file), filepath.Ext(p.file)))
 	if n := f["name"]; n != nil {
-		sc.Name = p.str(n, "name")
+		sc.Name = termsafe.Line(p.str(n, "name"))
 	}
 	if n := f["menu"]; n != nil {
 		sc.Menu = p.str(n, "menu")
@@ -261,7 +264,7 @@ func (p *parser) users(n *yaml.Node) {
 		u := ScenarioUser{Identity: "phone"}
 		if v := f["name"]; v != nil {
 			u.Name = p.str(v, join(at, "name"))
-			if u.Name != "" && strings.ContainsAny(u.Name, "/?#% \t") {
+			if u.Name != "" && (strings.ContainsAny(u.Name, "/?#% ") || termsafe.Line(u.Name) != u.Name) {
 				p.errorf(v, join(at, "name"), "%q: use letters, digits, - and _", u.Name)
 			}
 			if slices.ContainsFunc(p.sc.Users, func(o ScenarioUser) bool { return o.Name == u.Name }) {

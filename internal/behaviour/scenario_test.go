@@ -95,6 +95,8 @@ func TestScenarioErrors(t *testing.T) {
 			`f.yaml:5: steps[0].expect[0]: sends and sends_nothing in one expectation`},
 		{"duplicate user", "users: [{name: a}, {name: a}]\nsteps: []\n",
 			`f.yaml:1: users[1].name: user "a" is listed twice`},
+		{"control character in a name", "users: [{name: \"a\\e[31m\"}]\nsteps: []\n",
+			`f.yaml:1: users[0].name: "a\x1b[31m": use letters, digits, - and _`},
 		{"missing users", "steps: []\n", `f.yaml:1: users: missing`},
 		{"not a mapping", "- a\n- b\n", `f.yaml:1: a scenario is a mapping`},
 		{"yaml syntax", "users: [\n", `f.yaml: `},
