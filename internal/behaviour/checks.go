@@ -55,7 +55,7 @@ func builtins() []checkDef {
 			Sends: "every status of the catalog: sent, delivered, read, played, failed with each error, out of order",
 			Must:  "answer each with 200 (Meta retries anything else for days)",
 			run:   (*suite).checkStatuses},
-		{ID: "other-fields", Group: GroupAnswers, Title: "Template and account webhooks answered 200",
+		{ID: "other-fields", Group: GroupAnswers, Title: "Template and account webhooks get 200",
 			Sends: "template status, quality and category updates, account and phone number updates (no metadata, no messages)",
 			Must:  "answer each with 200 (Meta retries anything else for days)",
 			run:   (*suite).checkOtherFields},

@@ -144,3 +144,15 @@ func TestOnlyNames(t *testing.T) {
 		t.Fatalf("typo: %v", err)
 	}
 }
+
+// Titles fit the report's title column (38), so reasons line up.
+func TestCheckTitlesFitTheColumn(t *testing.T) {
+	for _, d := range builtins() {
+		if n := len([]rune(d.Title)); n > 38 {
+			t.Errorf("%s: title %q is %d wide", d.ID, d.Title, n)
+		}
+		if d.Sends == "" || d.Must == "" {
+			t.Errorf("%s: says not what it sends or what the app must do", d.ID)
+		}
+	}
+}

@@ -47,6 +47,17 @@ const (
 	Forged500 Bug = "500-on-forged"
 )
 
+// Two ways to answer a user outside the 24-hour window besides the
+// template the others send; not among Bugs (the issue's list).
+const (
+	// IgnoresWindow replies free-form whatever the message's age, and
+	// does nothing about the 131047 failure that follows.
+	IgnoresWindow Bug = "ignores-window"
+	// FollowsUp131047 replies free-form, and sends a template when the
+	// reply's status fails with 131047: right, the slow way.
+	FollowsUp131047 Bug = "follows-up-131047"
+)
+
 // Bugs lists every bug, for tests that go through all of them.
 var Bugs = []Bug{FirstOnly, RepliesTwice, MetadataFirst, CrashNoPhone, BlockUnknown, SlowBurst, Forged500}
 
@@ -129,6 +140,13 @@ type (
 						PhoneNumberID string `json:"phone_number_id"`
 					} `json:"metadata"`
 					Messages []message `json:"messages"`
+					Statuses []struct {
+						Status      string `json:"status"`
+						RecipientID string `json:"recipient_id"`
+						Errors      []struct {
+							Code int `json:"code"`
+						} `json:"errors"`
+					} `json:"statuses"`
 				} `json:"value"`
 			} `json:"changes"`
 		} `json:"entry"`
@@ -160,6 +178,12 @@ func (a *App) handle(ctx context.Context, env envelope) int {
 			}
 			if ch.Field != "messages" || v.Metadata == nil {
 				continue
+			}
+			for _, st := range v.Statuses {
+				if a.Bug == FollowsUp131047 && st.Status == "failed" && len(st.Errors) > 0 && st.Errors[0].Code == 131047 {
+					a.post(ctx, v.Metadata.PhoneNumberID, map[string]any{"messaging_product": "whatsapp", "to": st.RecipientID, "type": "template",
+						"template": map[string]any{"name": "hello_world", "language": map[string]string{"code": "en_US"}}})
+				}
 			}
 			for _, m := range v.Messages {
 				if code := a.message(ctx, v.Metadata.PhoneNumberID, m); code != http.StatusOK {
@@ -217,7 +241,8 @@ func (a *App) message(ctx context.Context, phoneID string, m message) int {
 	if a.Now != nil {
 		now = a.Now
 	}
-	if ts, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil && now().Sub(time.Unix(ts, 0)) > 24*time.Hour {
+	windowAware := a.Bug != IgnoresWindow && a.Bug != FollowsUp131047
+	if ts, err := strconv.ParseInt(m.Timestamp, 10, 64); err == nil && windowAware && now().Sub(time.Unix(ts, 0)) > 24*time.Hour {
 		a.post(ctx, phoneID, with(map[string]any{"type": "template",
 			"template": map[string]any{"name": "hello_world", "language": map[string]string{"code": "en_US"}}}))
 		return http.StatusOK
