@@ -56,6 +56,8 @@ const (
 	// FollowsUp131047 replies free-form, and sends a template when the
 	// reply's status fails with 131047: right, the slow way.
 	FollowsUp131047 Bug = "follows-up-131047"
+	// Silent answers 200 and never calls the Graph API (a logger).
+	Silent Bug = "silent"
 )
 
 // Bugs lists every bug, for tests that go through all of them.
@@ -121,6 +123,10 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
 		http.Error(w, "bad json", http.StatusBadRequest)
+		return
+	}
+	if a.Bug == Silent {
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if code := a.handle(r.Context(), env); code != http.StatusOK {
