@@ -23,7 +23,7 @@ func TestJUnitOfARunValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	o := fast(Options{Only: []string{"reply", "batch", "taps", "scenarios"}, Scenarios: []*Scenario{sc}})
-	o.Menu, o.Timeout = "", 500*time.Millisecond
+	o.Menu, o.Timeout = "", 3*time.Second
 	rep := withMock(t, &behaviourtest.App{Bug: behaviourtest.FirstOnly}, o)
 	statuses := map[conformance.Status]int{}
 	for _, c := range rep.Checks {

@@ -18,11 +18,14 @@ const (
 	testToken  = "test-access-token"
 )
 
-// fast keeps the whole suite's run short: deterministic mock, small
-// waits. Timing is never asserted: the budget is generous for loopback,
-// and the slow app sleeps longer than it whenever requests overlap.
+// fast keeps the suite's run short where it can: a short settle and a
+// short timeout (the test apps make their Graph calls before they answer
+// the webhook, so both only matter to the buggy apps that never make
+// them). Timing is never asserted: the budget is generous even for -race
+// on a loaded machine, and the slow app sleeps longer than its budget
+// whenever requests overlap.
 func fast(o Options) Options {
-	o.Timeout, o.Settle, o.Budget = 5*time.Second, 150*time.Millisecond, 5*time.Second
+	o.Timeout, o.Settle, o.Budget = 4*time.Second, 150*time.Millisecond, 15*time.Second
 	o.Menu = "menu"
 	return o
 }
@@ -74,13 +77,22 @@ func runBugs(t *testing.T, run harness, apps []behaviourtest.Bug, pending map[be
 	reports := make([]*conformance.Report, len(apps))
 	var wg sync.WaitGroup
 	for i, bug := range apps {
-		app := &behaviourtest.App{Bug: bug, Slow: 6 * time.Second}
-		wg.Go(func() { reports[i] = run(t, app, fast(Options{})) })
+		if pending[bug] != "" {
+			continue
+		}
+		app := &behaviourtest.App{Bug: bug}
+		o := fast(Options{})
+		if bug == behaviourtest.SlowBurst {
+			// Its webhooks one at a time are quick; overlapping ones take
+			// longer than the budget, by construction.
+			o.Budget, app.Slow = 3*time.Second, 4*time.Second
+		}
+		wg.Go(func() { reports[i] = run(t, app, o) })
 	}
 	wg.Wait()
 	for i, bug := range apps {
 		rep := reports[i]
-		if rep == nil {
+		if rep == nil && pending[bug] == "" {
 			t.Fatalf("%s: no report", bug)
 		}
 		name := string(bug)

@@ -71,7 +71,7 @@ type App struct {
 	// so the app can start before the mock.
 	Graph func() string
 	Bug   Bug
-	// Slow is how long SlowBurst takes per overlapping request (default 5 s).
+	// Slow is how long SlowBurst takes per overlapping request (default 16 s).
 	Slow time.Duration
 	Now  func() time.Time
 
@@ -114,7 +114,7 @@ func (a *App) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if a.inflight.Add(1) > 1 {
 			slow := a.Slow
 			if slow == 0 {
-				slow = 5 * time.Second
+				slow = 16 * time.Second
 			}
 			time.Sleep(slow)
 		}
