@@ -86,7 +86,9 @@ func TestWalkthroughApps(t *testing.T) {
 				}
 			}
 			control(t, hs.URL, "POST", "users/alice/read", nil, nil)
-			es := waitLog(t, hs.URL, func(es []Entry) bool { return strings.Count(strings.Join(statuses(es), ","), "read") >= 1 && len(statuses(es)) >= 5 })
+			es := waitLog(t, hs.URL, func(es []Entry) bool {
+				return strings.Count(strings.Join(statuses(es), ","), "read") >= 1 && len(statuses(es)) >= 5
+			})
 			replies := 0
 			for _, e := range es {
 				if e.Kind == "graph" && e.Status == 200 && strings.Contains(e.Summary, "You said: hi from") {
