@@ -286,6 +286,11 @@ func (s *Server) sendMessage(c *call) {
 	mp := s.hist.add(m)
 	if send.Interactive != nil {
 		u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true), Interactive: *send.Interactive}
+	} else if tmpl != nil {
+		if opts := quickReplies(tmpl, send.Template); len(opts) > 0 {
+			u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true),
+				Interactive: graph.Interactive{Type: "template", Options: opts}}
+		}
 	}
 	u.LastBusiness = s.wamid(seq, u.Address(), true)
 	s.dirty = true
@@ -440,4 +445,23 @@ func (s *Server) markRead(c *call, send *graph.Send) {
 		return
 	}
 	c.json(success)
+}
+
+// quickReplies are a template's quick-reply buttons as a user can tap
+// them: the payload the send gave each (else the button's text) and its text.
+func quickReplies(t *graph.Template, send *graph.TemplateSend) []graph.Option {
+	var out []graph.Option
+	for i, b := range t.QuickReplies() {
+		if b == "" {
+			continue
+		}
+		payload := b
+		for _, c := range send.Components {
+			if c.Type == "button" && c.Index == i && len(c.Params) > 0 {
+				payload = c.Params[0].Text
+			}
+		}
+		out = append(out, graph.Option{ID: payload, Title: b})
+	}
+	return out
 }
