@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +16,9 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
+
+// maxUsers bounds the simulated users.
+const maxUsers = 100_000
 
 // UserView is a user as the control API shows it.
 type UserView struct {
@@ -102,7 +106,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		u, err := s.net.Add(spec)
+		var u *simnet.User
+		var err error
+		if s.net.Len() >= maxUsers {
+			err = fmt.Errorf("the mock already has %d users (its limit)", maxUsers)
+		} else {
+			u, err = s.net.Add(spec)
+		}
 		var v UserView
 		if err == nil {
 			v = s.viewLocked(u)

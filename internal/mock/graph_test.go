@@ -446,3 +446,16 @@ func TestTemplateLifecycleAndQuickReplyTap(t *testing.T) {
 		t.Errorf("phone number with fields: %d %v", st, pn)
 	}
 }
+
+func TestSecretsStayOutOfTheLog(t *testing.T) {
+	_, hs := startMock(t, nil, Options{Deterministic: true})
+	graphCall(t, "POST", hs.URL+"/v21.0/104729385610274/subscribed_apps?access_token="+testToken, "",
+		`{"override_callback_uri":"http://127.0.0.1:1/hook","verify_token":"very-secret-vt"}`)
+	graphCall(t, "POST", hs.URL+"/v21.0/445566778899001/subscriptions?verify_token=very-secret-vt&object=whatsapp_business_account&callback_url=http://127.0.0.1:1/x", testToken, "")
+	var page struct{ Entries []Entry }
+	control(t, hs.URL, "GET", "log", nil, &page)
+	b, _ := json.Marshal(page)
+	if len(page.Entries) != 2 || bytes.Contains(b, []byte("very-secret-vt")) || bytes.Contains(b, []byte(testToken)) {
+		t.Errorf("the log holds a secret or misses a call: %s", b)
+	}
+}

@@ -219,11 +219,17 @@ func (s *Server) logCall(c *call) {
 	}
 	path := c.r.URL.Path
 	if q := c.r.URL.Query(); len(q) > 0 {
+		for k := range q {
+			if secretKeys[k] {
+				q[k] = []string{"***"}
+			}
+		}
 		q.Del("access_token")
 		if enc := q.Encode(); enc != "" {
 			path += "?" + enc
 		}
 	}
+	req = redactJSON(req)
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
 		LatencyMS: ms(time.Since(c.start)), User: c.user, Summary: c.summary,
 		Request: logJSON(req), Response: logJSON(c.resp), ErrorCode: c.errCode}
@@ -463,5 +469,46 @@ func quickReplies(t *graph.Template, send *graph.TemplateSend) []graph.Option {
 		}
 		out = append(out, graph.Option{ID: payload, Title: b})
 	}
+	return out
+}
+
+// secretKeys are parameters whose values never reach the log or the terminal.
+var secretKeys = map[string]bool{"access_token": true, "verify_token": true, "client_secret": true, "app_secret": true, "hub.verify_token": true}
+
+// redactJSON masks secret fields of a JSON request body (a verify token
+// sent with a subscription); other bodies are returned as they are.
+func redactJSON(b []byte) []byte {
+	found := false
+	for k := range secretKeys {
+		if bytes.Contains(b, []byte(`"`+k+`"`)) {
+			found = true
+		}
+	}
+	if !found {
+		return b
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return b
+	}
+	var walk func(any)
+	walk = func(x any) {
+		switch t := x.(type) {
+		case map[string]any:
+			for k, val := range t {
+				if secretKeys[k] {
+					t[k] = "***"
+				} else {
+					walk(val)
+				}
+			}
+		case []any:
+			for _, val := range t {
+				walk(val)
+			}
+		}
+	}
+	walk(v)
+	out, _ := json.Marshal(v)
 	return out
 }
