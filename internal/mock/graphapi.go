@@ -325,20 +325,17 @@ func (s *Server) sendMessage(c *call) {
 		}()
 	}
 
-	ct := map[string]string{"input": send.Input()}
+	ct := sendContact{Input: send.Input()}
 	if toBSUID {
-		ct["user_id"] = u.UserID
-		if u.ParentUserID != "" {
-			ct["parent_user_id"] = u.ParentUserID
-		}
+		ct.UserID, ct.ParentUserID = u.UserID, u.ParentUserID
 	} else {
-		ct["wa_id"] = u.WaID
+		ct.WaID = u.WaID
 	}
-	msg := map[string]string{"id": wamid}
+	msg := sendMessageID{ID: wamid}
 	if send.Template != nil {
-		msg["message_status"] = "accepted"
+		msg.Status = "accepted"
 	}
-	c.json(map[string]any{"messaging_product": "whatsapp", "contacts": []any{ct}, "messages": []any{msg}})
+	c.json(sendAnswer{MessagingProduct: "whatsapp", Contacts: []sendContact{ct}, Messages: []sendMessageID{msg}})
 }
 
 // recipient finds the user a send is for. Callers hold s.mu.
@@ -511,4 +508,23 @@ func redactJSON(b []byte) []byte {
 	walk(v)
 	out, _ := json.Marshal(v)
 	return out
+}
+
+// sendAnswer is a send's answer, with Meta's key order.
+type sendAnswer struct {
+	MessagingProduct string          `json:"messaging_product"`
+	Contacts         []sendContact   `json:"contacts"`
+	Messages         []sendMessageID `json:"messages"`
+}
+
+type sendContact struct {
+	Input        string `json:"input"`
+	WaID         string `json:"wa_id,omitempty"`
+	UserID       string `json:"user_id,omitempty"`
+	ParentUserID string `json:"parent_user_id,omitempty"`
+}
+
+type sendMessageID struct {
+	ID     string `json:"id"`
+	Status string `json:"message_status,omitempty"`
 }
