@@ -1,6 +1,7 @@
 package graph
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -139,4 +140,31 @@ func FuzzParseSend(f *testing.F) {
 			t.Fatalf("an error without code or message: %+v", e)
 		}
 	})
+}
+
+func TestFastPathAgreesWithTheSlowOne(t *testing.T) {
+	for _, b := range []string{
+		`{"messaging_product":"whatsapp","to":"+1 555 010 0001","type":"text","text":{"body":"hi","preview_url":true},"context":{"message_id":"wamid.X"},"biz_opaque_callback_data":"o"}`,
+		`{"messaging_product":"whatsapp","recipient":"US.1349","type":"text","text":{"body":"hi"}}`,
+		`{"messaging_product":"whatsapp","status":"read","message_id":"wamid.Y","typing_indicator":{"type":"text"}}`,
+	} {
+		fast, ok := parseFast([]byte(b))
+		slow, e := parseSlow([]byte(b))
+		if !ok || e != nil {
+			t.Fatalf("%s: fast %v, slow %v", b, ok, e)
+		}
+		fast.Object, slow.Object = nil, nil
+		if fmt.Sprintf("%+v", *fast) != fmt.Sprintf("%+v", *slow) {
+			t.Errorf("%s:\nfast %+v\nslow %+v", b, *fast, *slow)
+		}
+	}
+	for _, b := range []string{
+		`{"messaging_product":"whatsapp","to":1555,"type":"text","text":{"body":"hi"}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":""}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"image","image":{"id":"1"}}`,
+	} {
+		if _, ok := parseFast([]byte(b)); ok {
+			t.Errorf("the fast path took %s", b)
+		}
+	}
 }
