@@ -133,7 +133,8 @@ func (s *Server) templatesEdge(c *call) {
 			if l := q.Get("language"); l != "" && l != t.Language {
 				continue
 			}
-			data = append(data, t)
+			cp := *t
+			data = append(data, &cp)
 		}
 		s.mu.Unlock()
 		if data == nil {
@@ -166,9 +167,10 @@ func (s *Server) templatesEdge(c *call) {
 		t.Decision = s.opts.TemplateDecision
 		s.templates = append(s.templates, t)
 		s.dirty = true
+		answer := map[string]string{"id": t.ID, "status": t.Status, "category": t.Category}
 		s.mu.Unlock()
+		c.json(answer)
 		s.reviewLater(t)
-		c.json(map[string]string{"id": t.ID, "status": t.Status, "category": t.Category})
 	case http.MethodDelete:
 		name := q.Get("name")
 		if name == "" {
@@ -211,11 +213,12 @@ func (s *Server) reviewLater(t *graph.Template) {
 		t.Status = t.Decision
 		s.dirty = true
 		waba := s.biz.WABAID
+		status, id, name, lang, cat := t.Status, t.ID, t.Name, t.Language, t.Category
 		s.mu.Unlock()
-		v := map[string]any{"event": t.Status, "message_template_id": json.Number(t.ID),
-			"message_template_name": t.Name, "message_template_language": t.Language,
-			"reason": "NONE", "message_template_category": t.Category}
-		if t.Status == "REJECTED" {
+		v := map[string]any{"event": status, "message_template_id": json.Number(id),
+			"message_template_name": name, "message_template_language": lang,
+			"reason": "NONE", "message_template_category": cat}
+		if status == "REJECTED" {
 			v["reason"] = "INVALID_FORMAT"
 			v["rejection_info"] = map[string]string{"reason": "The mock was started with --template-decision REJECTED.",
 				"recommendation": "Start the mock with --template-decision APPROVED to have templates approved."}
@@ -224,7 +227,7 @@ func (s *Server) reviewLater(t *graph.Template) {
 			"changes": []any{map[string]any{"value": v, "field": "message_template_status_update"}}}},
 			"object": "whatsapp_business_account"})
 		s.out.push("", 0, &job{kind: jobEnvelope, body: body, sig: sigValid, field: "message_template_status_update",
-			summary: "template " + t.Name + " " + t.Status})
+			summary: "template " + name + " " + status})
 	}
 	if s.opts.TemplateReview <= 0 {
 		decide()

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -15,6 +16,9 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
+
+// maxUsers bounds the simulated users.
+const maxUsers = 100_000
 
 // UserView is a user as the control API shows it.
 type UserView struct {
@@ -102,7 +106,13 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.mu.Lock()
-		u, err := s.net.Add(spec)
+		var u *simnet.User
+		var err error
+		if s.net.Len() >= maxUsers {
+			err = fmt.Errorf("the mock already has %d users (its limit)", maxUsers)
+		} else {
+			u, err = s.net.Add(spec)
+		}
 		var v UserView
 		if err == nil {
 			v = s.viewLocked(u)
@@ -124,11 +134,10 @@ func (s *Server) serveControl(w http.ResponseWriter, r *http.Request) {
 	case parts[0] == "users" && len(parts) == 2 && r.Method == http.MethodGet:
 		name, _ := url.PathUnescape(parts[1])
 		s.mu.Lock()
-		u := s.net.Find(name)
-		if u == nil {
-			err := s.net.Unknown(name)
+		u, err := s.userLocked(name)
+		if err != nil {
 			s.mu.Unlock()
-			controlFail(w, &controlError{Code: "unknown_user", Message: err.Error(), Status: 404})
+			controlFail(w, err)
 			return
 		}
 		v := s.viewLocked(u)
@@ -212,15 +221,13 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request, name, action
 		return
 	}
 	s.mu.Lock()
-	u := s.net.Find(name)
-	if u == nil {
-		err := s.net.Unknown(name)
+	u, err := s.userLocked(name)
+	if err != nil {
 		s.mu.Unlock()
-		controlFail(w, &controlError{Code: "unknown_user", Message: err.Error(), Status: 404})
+		controlFail(w, err)
 		return
 	}
 	var done chan Delivery
-	var err error
 	var in inbound
 	write := true
 	switch action {
@@ -287,12 +294,10 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request, name, action
 		if err == nil {
 			in = inbound{typ: "system", system: true, summary: "changed number to " + u.WaID,
 				object: obj{{"body", "User " + u.ProfileName + " changed from " + oldWa + " to " + u.WaID}, {"wa_id", u.WaID}, {"type", "user_changed_number"}}}
-			_ = oldID
 			// The message comes from the old number, as Meta sends it.
 			old := *u
 			old.WaID, old.UserID = oldWa, oldID
 			done, err = s.writeLocked(&old, in)
-			s.restoreWindowLocked(u, &old)
 			write = false
 		}
 	case "window":
@@ -347,8 +352,6 @@ func (s *Server) userAction(w http.ResponseWriter, r *http.Request, name, action
 	case <-r.Context().Done():
 	}
 }
-
-func (s *Server) restoreWindowLocked(u, old *simnet.User) { u.LastInbound = old.LastInbound }
 
 // controlWebhooks answers POST /_mock/webhooks: sign and post exactly the
 // given body (wire form unless raw), repeat times.
@@ -454,4 +457,13 @@ func (s *Server) noteWebhook(b []byte) (field, user, summary string) {
 		summary += " …"
 	}
 	return field, user, summary
+}
+
+// userLocked finds a user or returns unknown_user with did-you-mean.
+// Callers hold s.mu.
+func (s *Server) userLocked(name string) (*simnet.User, error) {
+	if u := s.net.Find(name); u != nil {
+		return u, nil
+	}
+	return nil, &controlError{Code: "unknown_user", Message: s.net.Unknown(name).Error(), Status: 404}
 }

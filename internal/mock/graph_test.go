@@ -395,3 +395,67 @@ func TestStateSurvivesRestart(t *testing.T) {
 		t.Errorf("history not kept: %+v", state.History)
 	}
 }
+
+func TestTemplateLifecycleAndQuickReplyTap(t *testing.T) {
+	a := newApp(t)
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	waba := hs.URL + "/v21.0/104729385610274/message_templates"
+	st, out := graphCall(t, "POST", waba, testToken, `{"name":"promo","language":"en_US","category":"MARKETING","components":[{"type":"BODY","text":"Sale for {{1}}"},{"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"Stop promos"}]}]}`)
+	if st != 200 || out["status"] != "PENDING" || out["id"] == "" {
+		t.Fatalf("create: %d %v", st, out)
+	}
+	es := waitLog(t, hs.URL, func(es []Entry) bool {
+		for _, e := range es {
+			if e.Field == "message_template_status_update" {
+				return true
+			}
+		}
+		return false
+	})
+	var found bool
+	for _, e := range es {
+		if e.Field == "message_template_status_update" && bytes.Contains(e.Request, []byte(`"event":"APPROVED"`)) && bytes.Contains(e.Request, []byte(`"message_template_id":`+out["id"].(string))) {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no APPROVED status update with the integer id\n%s", dump(es))
+	}
+	if st, dup := graphCall(t, "POST", waba, testToken, `{"name":"promo","language":"en_US","category":"MARKETING","components":[{"type":"BODY","text":"x"}]}`); st != 400 {
+		t.Errorf("duplicate: %d %v", st, dup)
+	}
+	st, list := graphCall(t, "GET", waba+"?name=promo", testToken, "")
+	if data, _ := list["data"].([]any); st != 200 || len(data) != 1 {
+		t.Errorf("list: %d %v", st, list)
+	}
+	st, out = graphCall(t, "POST", hs.URL+"/v21.0/109283746501928/messages", testToken,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"template","template":{"name":"promo","language":{"code":"en_US"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"}]},{"type":"button","sub_type":"quick_reply","index":"0","parameters":[{"type":"payload","payload":"STOP_PROMO"}]}]}}`)
+	if st != 200 || out["messages"].([]any)[0].(map[string]any)["message_status"] != "accepted" {
+		t.Fatalf("template send: %d %v", st, out)
+	}
+	var d Delivery
+	control(t, hs.URL, "POST", "users/alice/tap", map[string]int{"n": 1}, &d)
+	a.mu.Lock()
+	last := a.bodies[len(a.bodies)-1]
+	a.mu.Unlock()
+	if !bytes.Contains(last, []byte(`"type":"button","button":{"payload":"STOP_PROMO","text":"Stop promos"}`)) {
+		t.Errorf("quick-reply tap posted %s", last)
+	}
+	st, pn := graphCall(t, "GET", hs.URL+"/v21.0/109283746501928?fields=display_phone_number,quality_rating", testToken, "")
+	if st != 200 || pn["display_phone_number"] != "+1 555-014-2233" || pn["verified_name"] != nil {
+		t.Errorf("phone number with fields: %d %v", st, pn)
+	}
+}
+
+func TestSecretsStayOutOfTheLog(t *testing.T) {
+	_, hs := startMock(t, nil, Options{Deterministic: true})
+	graphCall(t, "POST", hs.URL+"/v21.0/104729385610274/subscribed_apps?access_token="+testToken, "",
+		`{"override_callback_uri":"http://127.0.0.1:1/hook","verify_token":"very-secret-vt"}`)
+	graphCall(t, "POST", hs.URL+"/v21.0/445566778899001/subscriptions?verify_token=very-secret-vt&object=whatsapp_business_account&callback_url=http://127.0.0.1:1/x", testToken, "")
+	var page struct{ Entries []Entry }
+	control(t, hs.URL, "GET", "log", nil, &page)
+	b, _ := json.Marshal(page)
+	if len(page.Entries) != 2 || bytes.Contains(b, []byte("very-secret-vt")) || bytes.Contains(b, []byte(testToken)) {
+		t.Errorf("the log holds a secret or misses a call: %s", b)
+	}
+}

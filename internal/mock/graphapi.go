@@ -219,11 +219,17 @@ func (s *Server) logCall(c *call) {
 	}
 	path := c.r.URL.Path
 	if q := c.r.URL.Query(); len(q) > 0 {
+		for k := range q {
+			if secretKeys[k] {
+				q[k] = []string{"***"}
+			}
+		}
 		q.Del("access_token")
 		if enc := q.Encode(); enc != "" {
 			path += "?" + enc
 		}
 	}
+	req = redactJSON(req)
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
 		LatencyMS: ms(time.Since(c.start)), User: c.user, Summary: c.summary,
 		Request: logJSON(req), Response: logJSON(c.resp), ErrorCode: c.errCode}
@@ -286,6 +292,11 @@ func (s *Server) sendMessage(c *call) {
 	mp := s.hist.add(m)
 	if send.Interactive != nil {
 		u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true), Interactive: *send.Interactive}
+	} else if tmpl != nil {
+		if opts := quickReplies(tmpl, send.Template); len(opts) > 0 {
+			u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true),
+				Interactive: graph.Interactive{Type: "template", Options: opts}}
+		}
 	}
 	u.LastBusiness = s.wamid(seq, u.Address(), true)
 	s.dirty = true
@@ -314,20 +325,17 @@ func (s *Server) sendMessage(c *call) {
 		}()
 	}
 
-	ct := map[string]string{"input": send.Input()}
+	ct := sendContact{Input: send.Input()}
 	if toBSUID {
-		ct["user_id"] = u.UserID
-		if u.ParentUserID != "" {
-			ct["parent_user_id"] = u.ParentUserID
-		}
+		ct.UserID, ct.ParentUserID = u.UserID, u.ParentUserID
 	} else {
-		ct["wa_id"] = u.WaID
+		ct.WaID = u.WaID
 	}
-	msg := map[string]string{"id": wamid}
+	msg := sendMessageID{ID: wamid}
 	if send.Template != nil {
-		msg["message_status"] = "accepted"
+		msg.Status = "accepted"
 	}
-	c.json(map[string]any{"messaging_product": "whatsapp", "contacts": []any{ct}, "messages": []any{msg}})
+	c.json(sendAnswer{MessagingProduct: "whatsapp", Contacts: []sendContact{ct}, Messages: []sendMessageID{msg}})
 }
 
 // recipient finds the user a send is for. Callers hold s.mu.
@@ -440,4 +448,83 @@ func (s *Server) markRead(c *call, send *graph.Send) {
 		return
 	}
 	c.json(success)
+}
+
+// quickReplies are a template's quick-reply buttons as a user can tap
+// them: the payload the send gave each (else the button's text) and its text.
+func quickReplies(t *graph.Template, send *graph.TemplateSend) []graph.Option {
+	var out []graph.Option
+	for i, b := range t.QuickReplies() {
+		if b == "" {
+			continue
+		}
+		payload := b
+		for _, c := range send.Components {
+			if c.Type == "button" && c.Index == i && len(c.Params) > 0 {
+				payload = c.Params[0].Text
+			}
+		}
+		out = append(out, graph.Option{ID: payload, Title: b})
+	}
+	return out
+}
+
+// secretKeys are parameters whose values never reach the log or the terminal.
+var secretKeys = map[string]bool{"access_token": true, "verify_token": true, "client_secret": true, "app_secret": true, "hub.verify_token": true}
+
+// redactJSON masks secret fields of a JSON request body (a verify token
+// sent with a subscription); other bodies are returned as they are.
+func redactJSON(b []byte) []byte {
+	found := false
+	for k := range secretKeys {
+		if bytes.Contains(b, []byte(`"`+k+`"`)) {
+			found = true
+		}
+	}
+	if !found {
+		return b
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return b
+	}
+	var walk func(any)
+	walk = func(x any) {
+		switch t := x.(type) {
+		case map[string]any:
+			for k, val := range t {
+				if secretKeys[k] {
+					t[k] = "***"
+				} else {
+					walk(val)
+				}
+			}
+		case []any:
+			for _, val := range t {
+				walk(val)
+			}
+		}
+	}
+	walk(v)
+	out, _ := json.Marshal(v)
+	return out
+}
+
+// sendAnswer is a send's answer, with Meta's key order.
+type sendAnswer struct {
+	MessagingProduct string          `json:"messaging_product"`
+	Contacts         []sendContact   `json:"contacts"`
+	Messages         []sendMessageID `json:"messages"`
+}
+
+type sendContact struct {
+	Input        string `json:"input"`
+	WaID         string `json:"wa_id,omitempty"`
+	UserID       string `json:"user_id,omitempty"`
+	ParentUserID string `json:"parent_user_id,omitempty"`
+}
+
+type sendMessageID struct {
+	ID     string `json:"id"`
+	Status string `json:"message_status,omitempty"`
 }

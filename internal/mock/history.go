@@ -76,11 +76,49 @@ type history struct {
 	limit int
 }
 
+// newHistory allocates the whole ring at once: growing it by appending
+// would hold the old and the new array at the same time, and the pages of
+// a large allocation cost memory only once they are written.
 func newHistory(limit int) *history {
-	return &history{limit: limit, ring: make([]message, 0, min(limit, 1024))}
+	return &history{limit: limit, ring: make([]message, 0, limit)}
+}
+
+// internType returns the constant for a known message type, so that a
+// million messages share their type strings instead of holding one each.
+func internType(t string) string {
+	switch t {
+	case "text":
+		return "text"
+	case "image":
+		return "image"
+	case "audio":
+		return "audio"
+	case "video":
+		return "video"
+	case "document":
+		return "document"
+	case "sticker":
+		return "sticker"
+	case "location":
+		return "location"
+	case "contacts":
+		return "contacts"
+	case "interactive":
+		return "interactive"
+	case "reaction":
+		return "reaction"
+	case "template":
+		return "template"
+	case "button":
+		return "button"
+	case "system":
+		return "system"
+	}
+	return t
 }
 
 func (h *history) add(m message) *message {
+	m.typ = internType(m.typ)
 	if len(h.ring) < h.limit {
 		if h.n == 0 {
 			h.first = m.seq

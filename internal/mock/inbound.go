@@ -6,7 +6,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -387,8 +386,6 @@ func placeholderMedia(mt string) []byte {
 	}
 	return []byte("wa-hooks mock media (" + mt + ")\n")
 }
-
-var errNoUser = errors.New("no such user")
 
 // kv and obj are a JSON object with its keys in Meta's order.
 type kv struct {

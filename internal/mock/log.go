@@ -151,5 +151,3 @@ func (l *eventLog) reset() {
 	l.entries, l.start = nil, 0
 	l.mu.Unlock()
 }
-
-func (l *eventLog) close() {}

@@ -277,8 +277,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// Close stops deliveries (waiting for those in flight up to the webhook
-// timeout) and saves the state.
+// Close stops deliveries (those in flight are cancelled, those waiting
+// are dropped) and saves the state.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -290,7 +290,6 @@ func (s *Server) Close() error {
 	s.out.close()
 	close(s.stopSave)
 	<-s.saveDone
-	s.log.close()
 	return s.save()
 }
 

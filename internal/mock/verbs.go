@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -68,6 +69,10 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return exit.Errorf(exit.SendFailed, "the mock at %s did not answer within %s: the app is slow or failing its webhooks ('wa-hooks mock log' shows them)", c.Base, c.HTTP.Timeout)
+		}
 		return exit.Errorf(exit.Unreachable, "no mock answers at %s: start one with 'wa-hooks mock --webhook URL' (or give --addr)", c.Base)
 	}
 	defer resp.Body.Close()

@@ -163,6 +163,7 @@ type defComponent struct {
 	Text    string `json:"text"`
 	Buttons []struct {
 		Type string `json:"type"`
+		Text string `json:"text"`
 		URL  string `json:"url"`
 	} `json:"buttons"`
 }
@@ -383,4 +384,24 @@ func ParseCreate(body []byte) (*Template, *Error) {
 		return nil, Missing("components[BODY]")
 	}
 	return t, nil
+}
+
+// QuickReplies lists the template's buttons by index: the text of each
+// quick-reply button, "" for the others.
+func (t *Template) QuickReplies() []string {
+	var out []string
+	for _, raw := range t.Components {
+		var dc defComponent
+		if json.Unmarshal(raw, &dc) != nil || !strings.EqualFold(dc.Type, "BUTTONS") {
+			continue
+		}
+		for _, b := range dc.Buttons {
+			if strings.EqualFold(b.Type, "QUICK_REPLY") {
+				out = append(out, b.Text)
+			} else {
+				out = append(out, "")
+			}
+		}
+	}
+	return out
 }
