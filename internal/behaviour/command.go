@@ -27,7 +27,6 @@ type CommandOptions struct {
 	Options
 	// Addr is where the mock runs, or is started.
 	Addr        string
-	AppSecret   string
 	AccessToken string
 	// Files are scenario files to run after the built-in checks.
 	Files []string
