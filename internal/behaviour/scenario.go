@@ -123,11 +123,7 @@ const maxScenarioFile = 1 << 20
 func LoadScenario(path string) (*Scenario, error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			err = pe.Err
-		}
-		return nil, fmt.Errorf("%s: %v", path, err)
+		return nil, fmt.Errorf("%s: %v", path, unwrapPath(err))
 	}
 	if info.Size() > maxScenarioFile {
 		return nil, fmt.Errorf("%s: %d bytes, over the %d KB a scenario file may have", path, info.Size(), maxScenarioFile>>10)

@@ -129,8 +129,7 @@ func (s *suite) expect(ctx context.Context, mark int64, e Expectation, user stri
 		}
 		return out
 	}
-	switch e.Kind {
-	case ExpectNothing:
+	if e.Kind == ExpectNothing {
 		got, _ := s.t.quiet(ctx, mark, within)
 		for _, c := range fresh(got) {
 			if !c.isRead() {
@@ -138,33 +137,32 @@ func (s *suite) expect(ctx context.Context, mark int64, e Expectation, user stri
 			}
 		}
 		return ""
-	case ExpectRead:
-		match := func(es []Entry) *call {
+	}
+	// take waits for a fresh call that ok accepts, and marks it used.
+	take := func(ok func(call) bool) (bool, []Entry) {
+		find := func(es []Entry) *call {
 			for _, c := range fresh(es) {
-				if c.isRead() {
+				if ok(c) {
 					return &c
 				}
 			}
 			return nil
 		}
-		got, _ := s.t.until(ctx, mark, within, func(es []Entry) bool { return match(es) != nil })
-		if c := match(got); c != nil {
+		got, _ := s.t.until(ctx, mark, within, func(es []Entry) bool { return find(es) != nil })
+		if c := find(got); c != nil {
 			used[c.Seq] = true
+			return true, got
+		}
+		return false, got
+	}
+	if e.Kind == ExpectRead {
+		if ok, _ := take(call.isRead); ok {
 			return ""
 		}
 		return fmt.Sprintf("expected the app to mark %s's message read within %s; it did not", e.To, within)
 	}
-	match := func(es []Entry) *call {
-		for _, c := range fresh(es) {
-			if !c.isRead() && e.matches(c) {
-				return &c
-			}
-		}
-		return nil
-	}
-	got, _ := s.t.until(ctx, mark, within, func(es []Entry) bool { return match(es) != nil })
-	if c := match(got); c != nil {
-		used[c.Seq] = true
+	ok, got := take(func(c call) bool { return !c.isRead() && e.matches(c) })
+	if ok {
 		return ""
 	}
 	want := "expected " + e.describe()

@@ -134,12 +134,33 @@ func TestSuiteAgainstFake(t *testing.T) {
 		behaviourtest.IgnoresWindow, behaviourtest.FollowsUp131047}, nil)
 }
 
-func TestScenarioRunsAgainstFake(t *testing.T) {
+func TestScenariosRunAgainstMock(t *testing.T) {
+	t.Parallel()
+	parse := func(name, src string) *Scenario {
+		sc, err := ParseScenario(name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
 	good, err := ParseScenario("example.yaml", Example())
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := ParseScenario("wrong.yaml", []byte(`name: wrong colour
+	reads := parse("reads.yaml", `name: reads and silence
+users: [{name: ana}]
+steps:
+  - say: hi
+    expect:
+      - marks_read: true
+      - sends: text
+        text: "^Echo: hi$"
+  - read: true
+    expect:
+      - sends_nothing: true
+        within: 300ms
+`)
+	wrong := parse("wrong.yaml", `name: wrong colour
 users: [{name: ana}]
 steps:
   - say: menu
@@ -151,22 +172,34 @@ steps:
       - sends: text
         text: (?i)blue
         within: 300ms
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := fast(Options{Scenarios: []*Scenario{good, bad}, Only: []string{GroupScenarios}})
-	rep := withFake(t, &behaviourtest.App{}, o)
-	if len(rep.Checks) != 2 {
+`)
+	chatty := parse("chatty.yaml", `name: not silent
+users: [{name: bo}]
+steps:
+  - say: anything
+    expect:
+      - sends_nothing: true
+        within: 300ms
+`)
+	o := fast(Options{Scenarios: []*Scenario{good, reads, wrong, chatty}, Only: []string{GroupScenarios}})
+	rep := withMock(t, &behaviourtest.App{}, o)
+	if len(rep.Checks) != 4 {
 		t.Fatalf("checks: %+v", rep.Checks)
 	}
-	if c := rep.Checks[0]; c.Status != conformance.Pass || c.ID != "scenario:greeting and menu" {
-		t.Errorf("example: %s %s: %s", c.ID, c.Status, c.Reason)
-	}
-	c := rep.Checks[1]
-	want := `step 2 (ana taps 1, line 8), line 10: expected text to ana matching (?i)blue within 300ms; it sent text "You chose Red"`
-	if c.Status != conformance.Fail || c.Reason != want {
-		t.Errorf("wrong.yaml: %s\n  %s\nwant\n  %s", c.Status, c.Reason, want)
+	for i, want := range []struct {
+		id     string
+		status conformance.Status
+		reason string
+	}{
+		{"scenario:greeting and menu", conformance.Pass, "6 steps, 4 expectations met"},
+		{"scenario:reads and silence", conformance.Pass, "2 steps, 3 expectations met"},
+		{"scenario:wrong colour", conformance.Fail, `step 2 (ana taps 1, line 8), line 10: expected text to ana matching (?i)blue within 300ms; it sent text "You chose Red"`},
+		{"scenario:not silent", conformance.Fail, `step 1 (bo says "anything", line 4), line 6: expected no message to bo within 300ms; it sent text "Echo: anything"`},
+	} {
+		c := rep.Checks[i]
+		if c.ID != want.id || c.Status != want.status || c.Reason != want.reason {
+			t.Errorf("%s %s: %s\nwant %s %s: %s", c.ID, c.Status, c.Reason, want.id, want.status, want.reason)
+		}
 	}
 }
 
