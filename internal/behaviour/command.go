@@ -62,6 +62,12 @@ func Command(ctx context.Context, ios *iostreams.IO, o CommandOptions) error {
 	if o.AppSecret == "" {
 		return exit.Errorf(exit.Usage, "the mock signs webhooks with the app's App Secret: set WA_HOOKS_APP_SECRET (or app_secret in the config file)")
 	}
+	if o.JUnit != "" {
+		// Found out now, not after the whole run.
+		if fi, err := os.Stat(filepath.Dir(o.JUnit)); err != nil || !fi.IsDir() {
+			return exit.Errorf(exit.Usage, "--junit %s: no directory %s to write it in", o.JUnit, filepath.Dir(o.JUnit))
+		}
+	}
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
 	}
@@ -107,6 +113,11 @@ func writeJUnit(path string, rep *conformance.Report) error {
 	}
 	defer os.Remove(tmp.Name())
 	if err := render.JUnit(tmp, "wa-hooks test", rep); err != nil {
+		tmp.Close()
+		return err
+	}
+	// A report, not a secret: readable like any file the user writes.
+	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
 		return err
 	}
