@@ -40,9 +40,10 @@ lists every webhook and Graph call of a check):
                  gets a different reply
   window         a user outside the 24-hour window gets a template, or the
                  131047 failure of free-form text is followed by one
-  burst          50 webhooks at once, each answered 200 within --budget
   forged         a forged and an unsigned webhook refused with 401/403 and
                  not acted on (5xx is a warning)
+  burst          50 webhooks at once, each answered 200 within --budget
+                 (runs last, after the scenario files)
 
 Scenario files (YAML; wa-hooks test --init writes a commented example) add
 the app's own conversations: users, then steps (say, send a catalog event
