@@ -7,8 +7,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 )
@@ -457,5 +460,31 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 	b, _ := json.Marshal(page)
 	if len(page.Entries) != 2 || bytes.Contains(b, []byte("very-secret-vt")) || bytes.Contains(b, []byte(testToken)) {
 		t.Errorf("the log holds a secret or misses a call: %s", b)
+	}
+}
+
+func TestSlowAppCountsAsFailedAndIsRetried(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			time.Sleep(300 * time.Millisecond) // longer than the webhook timeout
+		}
+	}))
+	defer slow.Close()
+	_, hs := startMock(t, nil, Options{Deterministic: true, Webhook: slow.URL, WebhookTimeout: 100 * time.Millisecond})
+	var d Delivery
+	control(t, hs.URL, "POST", "users/alice/say", map[string]string{"text": "hi"}, &d)
+	if d.Status != 200 || d.Attempts != 2 {
+		t.Errorf("delivery %+v: want the timed-out first attempt retried once", d)
+	}
+	var page struct{ Entries []Entry }
+	control(t, hs.URL, "GET", "log", nil, &page)
+	if len(page.Entries) == 0 || page.Entries[0].Delivery == nil || page.Entries[0].Delivery.Status != 0 || page.Entries[0].Delivery.Error == "" {
+		t.Errorf("the first attempt should be logged as failed with an error: %+v", page.Entries)
 	}
 }
