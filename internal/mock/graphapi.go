@@ -276,7 +276,7 @@ func (s *Server) sendMessage(c *call) {
 	}
 	seq := s.nextSeq()
 	m := message{seq: seq, user: u, at: now.UnixNano(), out: true, typ: send.Type,
-		version: uint8(c.path.Version), text: truncate(send.Summary, 80), opaque: send.BizOpaque}
+		version: uint8(c.path.Version), text: s.summaryLocked(send), opaque: send.BizOpaque}
 	if toBSUID {
 		m.flags |= flToBSUID
 	}
@@ -527,4 +527,25 @@ type sendContact struct {
 type sendMessageID struct {
 	ID     string `json:"id"`
 	Status string `json:"message_status,omitempty"`
+}
+
+// maxSummaries bounds the shared summaries of non-text sends.
+const maxSummaries = 4096
+
+// summaryLocked is what the history keeps of a send: the text of a text
+// message, else a summary ("template hello_world (en_US)") shared by every
+// message that has it, since those repeat. Callers hold s.mu.
+func (s *Server) summaryLocked(send *graph.Send) string {
+	sum := truncate(send.Summary, 80)
+	if send.Type == "text" {
+		return sum
+	}
+	if c, ok := s.summaries[sum]; ok {
+		return c
+	}
+	if len(s.summaries) >= maxSummaries {
+		clear(s.summaries)
+	}
+	s.summaries[sum] = sum
+	return sum
 }

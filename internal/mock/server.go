@@ -127,6 +127,7 @@ type Server struct {
 	media     *mediaStore
 	hist      *history
 	unread    map[*simnet.User][]uint64
+	summaries map[string]string
 	webhook   string
 	subs      subscriptions
 	perms     map[string]bool
@@ -245,6 +246,7 @@ func (s *Server) fresh() {
 	s.media = newMediaStore(s.opts.MaxMedia)
 	s.hist = newHistory(s.opts.MaxHistory)
 	s.unread = map[*simnet.User][]uint64{}
+	s.summaries = map[string]string{}
 	s.webhook = s.opts.Webhook
 	s.subs = subscriptions{}
 	s.perms = map[string]bool{permMessaging: true, permManagement: true}
