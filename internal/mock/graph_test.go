@@ -488,3 +488,27 @@ func TestSlowAppCountsAsFailedAndIsRetried(t *testing.T) {
 		t.Errorf("the first attempt should be logged as failed with an error: %+v", page.Entries)
 	}
 }
+
+func TestBizOpaqueIsEchoedInEveryStatus(t *testing.T) {
+	a := newApp(t)
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	a.graph = "" // the test replies, not the app
+	control(t, hs.URL, "POST", "users/bruno/say", map[string]string{"text": "hi"}, nil)
+	graphCall(t, "POST", hs.URL+"/v24.0/109283746501928/messages", testToken,
+		`{"messaging_product":"whatsapp","to":"5511955500002","type":"text","text":{"body":"x"},"biz_opaque_callback_data":"order-77"}`)
+	es := waitLog(t, hs.URL, func(es []Entry) bool { return len(statuses(es)) >= 2 })
+	n := 0
+	for _, e := range es {
+		if e.Kind == "webhook" && len(e.Statuses) > 0 {
+			if bytes.Contains(e.Request, []byte(`"biz_opaque_callback_data":"order-77"`)) {
+				n++
+			}
+			if bytes.Contains(e.Request, []byte(`"conversation"`)) {
+				t.Errorf("v24 sends carry no conversation: %s", e.Request)
+			}
+		}
+	}
+	if n < 2 {
+		t.Errorf("biz_opaque_callback_data echoed in %d statuses\n%s", n, dump(es))
+	}
+}

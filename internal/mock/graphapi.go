@@ -275,8 +275,8 @@ func (s *Server) sendMessage(c *call) {
 		return
 	}
 	seq := s.nextSeq()
-	m := message{seq: seq, user: u, at: now.UnixNano(), out: true, typ: send.Type,
-		version: uint8(c.path.Version), text: s.summaryLocked(send), opaque: send.BizOpaque}
+	m := message{seq: seq, user: u, at: now.UnixNano(), out: true, typ: typeCode(send.Type),
+		version: uint8(c.path.Version), text: s.summaryLocked(send)}
 	if toBSUID {
 		m.flags |= flToBSUID
 	}
@@ -290,6 +290,7 @@ func (s *Server) sendMessage(c *call) {
 	}
 	failCode, details, afterSent := s.deliveryFate(send, u, tmpl, now)
 	mp := s.hist.add(m)
+	s.hist.setOpaque(seq, send.BizOpaque)
 	if send.Interactive != nil {
 		u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true), Interactive: *send.Interactive}
 	} else if tmpl != nil {
