@@ -232,7 +232,7 @@ func (s *Server) logCall(c *call) {
 	req = redactJSON(req)
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
 		LatencyMS: ms(time.Since(c.start)), User: c.user, Summary: c.summary,
-		Request: logJSON(req), Response: logJSON(c.resp), ErrorCode: c.errCode}
+		Request: logJSON(req), Response: logOwn(c.resp), ErrorCode: c.errCode}
 	s.log.add(e, req)
 }
 
@@ -291,15 +291,16 @@ func (s *Server) sendMessage(c *call) {
 	failCode, details, afterSent := s.deliveryFate(send, u, tmpl, now)
 	mp := s.hist.add(m)
 	s.hist.setOpaque(seq, send.BizOpaque)
+	wamid := s.wamid(seq, u.Address(), true)
 	if send.Interactive != nil {
-		u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true), Interactive: *send.Interactive}
+		u.LastInteractive = &simnet.Interactive{MessageID: wamid, Interactive: *send.Interactive}
 	} else if tmpl != nil {
 		if opts := quickReplies(tmpl, send.Template); len(opts) > 0 {
-			u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true),
+			u.LastInteractive = &simnet.Interactive{MessageID: wamid,
 				Interactive: graph.Interactive{Type: "template", Options: opts}}
 		}
 	}
-	u.LastBusiness = s.wamid(seq, u.Address(), true)
+	u.LastBusiness = wamid
 	s.dirty = true
 	link := ""
 	if send.Media != nil && failCode == 0 {
@@ -308,7 +309,6 @@ func (s *Server) sendMessage(c *call) {
 	if link == "" {
 		s.plan(mp, failCode, details, afterSent)
 	}
-	wamid := s.wamid(seq, u.Address(), true)
 	s.mu.Unlock()
 	if link != "" {
 		// Meta fetches a link after answering; so does the mock.

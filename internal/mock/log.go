@@ -54,6 +54,18 @@ func logJSON(b []byte) json.RawMessage {
 	return append(json.RawMessage(nil), b...)
 }
 
+// logOwn is logJSON for JSON the mock wrote itself (valid by
+// construction, so only its size is checked).
+func logOwn(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > maxLogged {
+		return logJSON(b)
+	}
+	return append(json.RawMessage(nil), b...)
+}
+
 // eventLog is a bounded ring of entries with long-polling readers.
 type eventLog struct {
 	mu      sync.Mutex

@@ -163,7 +163,7 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 	if len(users) > 0 {
 		e.User = users[0]
 	}
-	e.Request = logJSON(body)
+	e.Request = logOwn(body)
 	return body, e, sigValid, false
 }
 
