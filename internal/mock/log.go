@@ -35,6 +35,9 @@ type Entry struct {
 	Statuses  []string        `json:"statuses,omitempty"`
 	Messages  []string        `json:"messages,omitempty"` // inbound message types of a webhook
 	Delivery  *Delivery       `json:"delivery,omitempty"`
+	// Signature is how a webhook was signed: valid, forged or missing
+	// (the last two only through POST /_mock/webhooks).
+	Signature string `json:"signature,omitempty"`
 	// Attempt and Duplicate mark a retry or a duplicate post of a webhook.
 	Attempt   int  `json:"attempt,omitempty"`
 	Duplicate bool `json:"duplicate,omitempty"`

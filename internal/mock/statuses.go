@@ -99,9 +99,12 @@ func (s *Server) metadata() metadata {
 // entry describing it. A nil body means nothing is left to post.
 func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 	first := batch[0]
-	e := Entry{Kind: "webhook", Method: "POST"}
+	e := Entry{Kind: "webhook", Method: "POST", Signature: sigValid}
 	if first.kind == jobEnvelope {
 		e.Field, e.Summary, e.User = first.field, first.summary, first.userID
+		if first.sig != "" {
+			e.Signature = first.sig
+		}
 		e.Request = logJSON(first.body)
 		return first.body, e, first.sig, first.raw
 	}
