@@ -51,11 +51,10 @@ func runMock(args []string) error {
 	}
 	app, lagOf := benchApp()
 	defer app.Close()
-	m, base, stop, err := startBenchMock(app.URL, 1000, 0)
+	_, base, stop, err := startBenchMock(app.URL, 1000)
 	if err != nil {
 		return err
 	}
-	_ = m
 	ref := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
@@ -71,7 +70,7 @@ func runMock(args []string) error {
 			return err
 		}
 	}
-	_, bare, stopBare, err := startBenchMock("", 1000, 0)
+	_, bare, stopBare, err := startBenchMock("", 1000)
 	if err != nil {
 		return err
 	}
@@ -132,7 +131,7 @@ type benchResult struct {
 
 // startBenchMock runs a mock in this process on a loopback port with
 // Meta's habits off and zero delays.
-func startBenchMock(webhook string, maxHistory int, _ int) (*mock.Server, string, func(), error) {
+func startBenchMock(webhook string, maxHistory int) (*mock.Server, string, func(), error) {
 	h := simnet.Habits{}
 	l := simnet.Limits{}
 	m, err := mock.New(mock.Options{Webhook: webhook, AccessToken: mockToken, AppSecret: mockSecret, Habits: &h, Limits: &l,
@@ -303,7 +302,7 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 func mockMemory(users, messages int) error {
 	// No webhook URL: the statuses are still built, signed and logged, but
 	// not posted, so the run measures the mock's memory, not an app's speed.
-	m, base, stop, err := startBenchMock("", messages, 0)
+	m, _, stop, err := startBenchMock("", messages)
 	if err != nil {
 		return err
 	}
@@ -317,7 +316,6 @@ func mockMemory(users, messages int) error {
 		h.ServeHTTP(rec, req)
 		return rec.Code
 	}
-	_ = base
 	t0 := time.Now()
 	for i := range users {
 		if c := do("POST", "/_mock/users", fmt.Sprintf(`{"name":"m%d","identity":"phone","wa_id":"4479%08d"}`, i, i)); c != 200 {

@@ -7,8 +7,11 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 )
@@ -457,5 +460,112 @@ func TestSecretsStayOutOfTheLog(t *testing.T) {
 	b, _ := json.Marshal(page)
 	if len(page.Entries) != 2 || bytes.Contains(b, []byte("very-secret-vt")) || bytes.Contains(b, []byte(testToken)) {
 		t.Errorf("the log holds a secret or misses a call: %s", b)
+	}
+}
+
+func TestSlowAppCountsAsFailedAndIsRetried(t *testing.T) {
+	var mu sync.Mutex
+	calls := 0
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		calls++
+		n := calls
+		mu.Unlock()
+		if n == 1 {
+			time.Sleep(300 * time.Millisecond) // longer than the webhook timeout
+		}
+	}))
+	defer slow.Close()
+	_, hs := startMock(t, nil, Options{Deterministic: true, Webhook: slow.URL, WebhookTimeout: 100 * time.Millisecond})
+	var d Delivery
+	control(t, hs.URL, "POST", "users/alice/say", map[string]string{"text": "hi"}, &d)
+	if d.Status != 200 || d.Attempts != 2 {
+		t.Errorf("delivery %+v: want the timed-out first attempt retried once", d)
+	}
+	var page struct{ Entries []Entry }
+	control(t, hs.URL, "GET", "log", nil, &page)
+	if len(page.Entries) == 0 || page.Entries[0].Delivery == nil || page.Entries[0].Delivery.Status != 0 || page.Entries[0].Delivery.Error == "" {
+		t.Errorf("the first attempt should be logged as failed with an error: %+v", page.Entries)
+	}
+}
+
+func TestBizOpaqueIsEchoedInEveryStatus(t *testing.T) {
+	a := newApp(t)
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	a.graph = "" // the test replies, not the app
+	control(t, hs.URL, "POST", "users/bruno/say", map[string]string{"text": "hi"}, nil)
+	graphCall(t, "POST", hs.URL+"/v24.0/109283746501928/messages", testToken,
+		`{"messaging_product":"whatsapp","to":"5511955500002","type":"text","text":{"body":"x"},"biz_opaque_callback_data":"order-77"}`)
+	es := waitLog(t, hs.URL, func(es []Entry) bool { return len(statuses(es)) >= 2 })
+	n := 0
+	for _, e := range es {
+		if e.Kind == "webhook" && len(e.Statuses) > 0 {
+			if bytes.Contains(e.Request, []byte(`"biz_opaque_callback_data":"order-77"`)) {
+				n++
+			}
+			if bytes.Contains(e.Request, []byte(`"conversation"`)) {
+				t.Errorf("v24 sends carry no conversation: %s", e.Request)
+			}
+		}
+	}
+	if n < 2 {
+		t.Errorf("biz_opaque_callback_data echoed in %d statuses\n%s", n, dump(es))
+	}
+}
+
+func TestMediaLinksAreFetched(t *testing.T) {
+	files := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/ok.png" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "image/png")
+		w.Write(placeholderMedia("image/png"))
+	}))
+	defer files.Close()
+	a := newApp(t)
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	a.graph = "" // the test sends, not the app
+	control(t, hs.URL, "POST", "users/alice/say", map[string]string{"text": "pics?"}, nil)
+	for _, link := range []string{files.URL + "/missing.png", files.URL + "/ok.png"} {
+		if st, out := graphCall(t, "POST", hs.URL+"/v21.0/109283746501928/messages", testToken,
+			`{"messaging_product":"whatsapp","to":"15550100001","type":"image","image":{"link":"`+link+`"}}`); st != 200 {
+			t.Fatalf("image by link: %d %v", st, out)
+		}
+		waitLog(t, hs.URL, func(es []Entry) bool { return len(statuses(es)) >= 1 })
+	}
+	es := waitLog(t, hs.URL, func(es []Entry) bool { return len(statuses(es)) >= 3 })
+	got := strings.Join(statuses(es), ",")
+	if got != "failed,sent,delivered" {
+		t.Errorf("statuses %s, want failed (131053) for the missing link, then sent,delivered\n%s", got, dump(es))
+	}
+	for _, e := range es {
+		if len(e.Statuses) > 0 && e.Statuses[0] == "failed" && e.ErrorCode != 131053 {
+			t.Errorf("failed with %d, want 131053", e.ErrorCode)
+		}
+	}
+}
+
+func TestForgedSignatureThroughTheControlAPI(t *testing.T) {
+	a := newApp(t)
+	a.forged = true // the app checks that every signature is well-formed and wrong
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	a.graph = "" // no replies: only the posted webhooks
+	var ds []Delivery
+	body := map[string]any{"body": json.RawMessage(fixtureBody(t, "messages.text")), "signature": "forged", "repeat": 2}
+	if st := control(t, hs.URL, "POST", "webhooks", body, &ds); st != 200 || len(ds) != 2 {
+		t.Fatalf("webhooks: %d %+v", st, ds)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.bodies) != 2 || !bytes.Equal(a.bodies[0], a.bodies[1]) {
+		t.Fatalf("two identical posts expected, got %d", len(a.bodies))
+	}
+	var page struct{ Entries []Entry }
+	control(t, hs.URL, "GET", "log", nil, &page)
+	for _, e := range page.Entries {
+		if e.Kind == "webhook" && e.Signature != "forged" {
+			t.Errorf("webhook log entry signature %q, want forged", e.Signature)
+		}
 	}
 }

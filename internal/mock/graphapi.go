@@ -232,7 +232,7 @@ func (s *Server) logCall(c *call) {
 	req = redactJSON(req)
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
 		LatencyMS: ms(time.Since(c.start)), User: c.user, Summary: c.summary,
-		Request: logJSON(req), Response: logJSON(c.resp), ErrorCode: c.errCode}
+		Request: logJSON(req), Response: logOwn(c.resp), ErrorCode: c.errCode}
 	s.log.add(e, req)
 }
 
@@ -275,8 +275,8 @@ func (s *Server) sendMessage(c *call) {
 		return
 	}
 	seq := s.nextSeq()
-	m := message{seq: seq, user: u, at: now.UnixNano(), out: true, typ: send.Type,
-		version: uint8(c.path.Version), text: truncate(send.Summary, 80), opaque: send.BizOpaque}
+	m := message{seq: seq, user: u, at: now.UnixNano(), out: true, typ: typeCode(send.Type),
+		version: uint8(c.path.Version), text: s.summaryLocked(send)}
 	if toBSUID {
 		m.flags |= flToBSUID
 	}
@@ -290,15 +290,17 @@ func (s *Server) sendMessage(c *call) {
 	}
 	failCode, details, afterSent := s.deliveryFate(send, u, tmpl, now)
 	mp := s.hist.add(m)
+	s.hist.setOpaque(seq, send.BizOpaque)
+	wamid := s.wamid(seq, u.Address(), true)
 	if send.Interactive != nil {
-		u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true), Interactive: *send.Interactive}
+		u.LastInteractive = &simnet.Interactive{MessageID: wamid, Interactive: *send.Interactive}
 	} else if tmpl != nil {
 		if opts := quickReplies(tmpl, send.Template); len(opts) > 0 {
-			u.LastInteractive = &simnet.Interactive{MessageID: s.wamid(seq, u.Address(), true),
+			u.LastInteractive = &simnet.Interactive{MessageID: wamid,
 				Interactive: graph.Interactive{Type: "template", Options: opts}}
 		}
 	}
-	u.LastBusiness = s.wamid(seq, u.Address(), true)
+	u.LastBusiness = wamid
 	s.dirty = true
 	link := ""
 	if send.Media != nil && failCode == 0 {
@@ -307,7 +309,6 @@ func (s *Server) sendMessage(c *call) {
 	if link == "" {
 		s.plan(mp, failCode, details, afterSent)
 	}
-	wamid := s.wamid(seq, u.Address(), true)
 	s.mu.Unlock()
 	if link != "" {
 		// Meta fetches a link after answering; so does the mock.
@@ -527,4 +528,25 @@ type sendContact struct {
 type sendMessageID struct {
 	ID     string `json:"id"`
 	Status string `json:"message_status,omitempty"`
+}
+
+// maxSummaries bounds the shared summaries of non-text sends.
+const maxSummaries = 4096
+
+// summaryLocked is what the history keeps of a send: the text of a text
+// message, else a summary ("template hello_world (en_US)") shared by every
+// message that has it, since those repeat. Callers hold s.mu.
+func (s *Server) summaryLocked(send *graph.Send) string {
+	sum := truncate(send.Summary, 80)
+	if send.Type == "text" {
+		return sum
+	}
+	if c, ok := s.summaries[sum]; ok {
+		return c
+	}
+	if len(s.summaries) >= maxSummaries {
+		clear(s.summaries)
+	}
+	s.summaries[sum] = sum
+	return sum
 }

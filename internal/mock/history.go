@@ -62,9 +62,8 @@ type message struct {
 	version  uint8
 	flags    uint8
 	errCode  int32
-	typ      string
+	typ      uint8  // index in typeNames
 	text     string // a short summary
-	opaque   string // biz_opaque_callback_data
 }
 
 // history is a ring of the latest messages, indexed by seq.
@@ -74,51 +73,35 @@ type history struct {
 	start int
 	n     int
 	limit int
+	// opaque holds biz_opaque_callback_data by seq: few messages have one.
+	opaque map[uint64]string
 }
 
 // newHistory allocates the whole ring at once: growing it by appending
 // would hold the old and the new array at the same time, and the pages of
 // a large allocation cost memory only once they are written.
 func newHistory(limit int) *history {
-	return &history{limit: limit, ring: make([]message, 0, limit)}
+	return &history{limit: limit, ring: make([]message, 0, limit), opaque: map[uint64]string{}}
 }
 
-// internType returns the constant for a known message type, so that a
-// million messages share their type strings instead of holding one each.
-func internType(t string) string {
-	switch t {
-	case "text":
-		return "text"
-	case "image":
-		return "image"
-	case "audio":
-		return "audio"
-	case "video":
-		return "video"
-	case "document":
-		return "document"
-	case "sticker":
-		return "sticker"
-	case "location":
-		return "location"
-	case "contacts":
-		return "contacts"
-	case "interactive":
-		return "interactive"
-	case "reaction":
-		return "reaction"
-	case "template":
-		return "template"
-	case "button":
-		return "button"
-	case "system":
-		return "system"
+// typeNames are the message types the history knows by number, so a
+// million messages do not each hold a type string.
+var typeNames = [...]string{"unknown", "text", "image", "audio", "video", "document", "sticker", "location",
+	"contacts", "interactive", "reaction", "template", "button", "order", "system", "unsupported",
+	"request_welcome", "revoke", "edit"}
+
+func typeCode(t string) uint8 {
+	for i, n := range typeNames {
+		if n == t {
+			return uint8(i)
+		}
 	}
-	return t
+	return 0
 }
+
+func (m *message) typeName() string { return typeNames[m.typ] }
 
 func (h *history) add(m message) *message {
-	m.typ = internType(m.typ)
 	if len(h.ring) < h.limit {
 		if h.n == 0 {
 			h.first = m.seq
@@ -129,6 +112,7 @@ func (h *history) add(m message) *message {
 	}
 	// Full: overwrite the oldest.
 	i := h.start
+	delete(h.opaque, h.ring[i].seq)
 	h.ring[i] = m
 	h.start = (h.start + 1) % len(h.ring)
 	h.first = h.ring[h.start].seq
@@ -154,6 +138,14 @@ func (h *history) get(seq uint64) *message {
 	}
 	return nil
 }
+
+func (h *history) setOpaque(seq uint64, v string) {
+	if v != "" {
+		h.opaque[seq] = v
+	}
+}
+
+func (h *history) opaqueOf(seq uint64) string { return h.opaque[seq] }
 
 func (h *history) at(i int) *message { return &h.ring[(h.start+i)%len(h.ring)] }
 

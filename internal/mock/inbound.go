@@ -96,7 +96,7 @@ func (s *Server) writeLocked(u *simnet.User, in inbound) (chan Delivery, error) 
 	if err != nil {
 		return nil, err
 	}
-	s.hist.add(message{seq: seq, user: u, at: now.UnixNano(), state: stReceived, typ: in.typ, text: truncate(in.summary, 80)})
+	s.hist.add(message{seq: seq, user: u, at: now.UnixNano(), state: stReceived, typ: typeCode(in.typ), text: truncate(in.summary, 80)})
 	if !in.system {
 		u.LastInbound = now
 	}
@@ -305,7 +305,7 @@ func (s *Server) fixtureLocked(u *simnet.User, name string, sets []string) ([]by
 				if obj, ok := mm[typ].(map[string]any); ok {
 					s.inboundMediaLocked(obj, typ)
 				}
-				s.hist.add(message{seq: seq, user: u, at: now.UnixNano(), state: stReceived, typ: typ, text: "fixture " + name})
+				s.hist.add(message{seq: seq, user: u, at: now.UnixNano(), state: stReceived, typ: typeCode(typ), text: "fixture " + name})
 				kinds = append(kinds, typ)
 				if typ != "system" {
 					u.LastInbound = now

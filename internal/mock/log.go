@@ -35,6 +35,9 @@ type Entry struct {
 	Statuses  []string        `json:"statuses,omitempty"`
 	Messages  []string        `json:"messages,omitempty"` // inbound message types of a webhook
 	Delivery  *Delivery       `json:"delivery,omitempty"`
+	// Signature is how a webhook was signed: valid, forged or missing
+	// (the last two only through POST /_mock/webhooks).
+	Signature string `json:"signature,omitempty"`
 	// Attempt and Duplicate mark a retry or a duplicate post of a webhook.
 	Attempt   int  `json:"attempt,omitempty"`
 	Duplicate bool `json:"duplicate,omitempty"`
@@ -50,6 +53,18 @@ func logJSON(b []byte) json.RawMessage {
 	if len(b) > maxLogged || !json.Valid(b) {
 		out, _ := json.Marshal(map[string]any{"omitted": "not JSON or larger than 16 KiB", "bytes": len(b)})
 		return out
+	}
+	return append(json.RawMessage(nil), b...)
+}
+
+// logOwn is logJSON for JSON the mock wrote itself (valid by
+// construction, so only its size is checked).
+func logOwn(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > maxLogged {
+		return logJSON(b)
 	}
 	return append(json.RawMessage(nil), b...)
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
@@ -29,6 +30,8 @@ type app struct {
 	bodies [][]byte
 	graph  string
 	status []int // answers to give, then 200
+	// forged: the webhooks are meant to carry a bad signature
+	forged bool
 	calls  int
 	srv    *httptest.Server
 }
@@ -51,7 +54,7 @@ func (a *app) serve(w http.ResponseWriter, r *http.Request) {
 		st = a.status[n-1]
 	}
 	a.mu.Unlock()
-	if res := signature.Verify(testSecret, body, r.Header.Get("X-Hub-Signature-256")); !res.OK() {
+	if res := signature.Verify(testSecret, body, r.Header.Get("X-Hub-Signature-256")); res.OK() == a.forged {
 		a.t.Errorf("webhook %d: signature %v", n, res)
 	}
 	if !wire.IsWire(body) {
@@ -220,4 +223,13 @@ func TestFullLoop(t *testing.T) {
 	if graphCalls != 2 {
 		t.Errorf("%d answered Graph calls, want 2 (reply, mark read)\n%s", graphCalls, dump(entries))
 	}
+}
+
+func fixtureBody(t *testing.T, name string) []byte {
+	t.Helper()
+	f, ok := fixtures.Get(name)
+	if !ok {
+		t.Fatalf("no fixture %s", name)
+	}
+	return f.Body
 }

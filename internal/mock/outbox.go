@@ -55,7 +55,7 @@ type job struct {
 	// jobRetry
 	delivery *sender.Delivery
 	attempt  int
-	entry    Entry
+	entry    *Entry // what the log said of the first attempt
 
 	done chan Delivery
 }
@@ -249,7 +249,7 @@ func (o *outbox) post(batch []*job) {
 	attempt := 1
 	switch first.kind {
 	case jobRetry:
-		d, entry, attempt = first.delivery, first.entry, first.attempt
+		d, entry, attempt = first.delivery, *first.entry, first.attempt
 	default:
 		body, e, sig, raw := s.buildBody(batch)
 		if body == nil { // every status in it was already superseded
@@ -293,8 +293,9 @@ func (o *outbox) post(batch []*job) {
 	schedule := sender.MetaSchedule()
 	if !ok && !s.opts.NoRetry && target != "" && attempt <= len(schedule) {
 		gap := time.Duration(float64(schedule[attempt-1]) * s.opts.RetryScale)
-		retry := &job{kind: jobRetry, delivery: d, attempt: attempt + 1, entry: entry, done: nil}
-		retry.entry.Delivery = nil
+		again := entry
+		again.Delivery = nil
+		retry := &job{kind: jobRetry, delivery: d, attempt: attempt + 1, entry: &again}
 		// The callers waiting for this webhook wait for its last attempt.
 		var waiters []chan Delivery
 		for _, j := range batch {

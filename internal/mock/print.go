@@ -74,7 +74,14 @@ func (p *printer) webhook(e Entry, body []byte) {
 	} else {
 		var events []render.Event
 		for _, ev := range n.Events() {
-			re := render.Event{Event: ev, Received: e.Time, Signature: render.SigValid, Retry: e.Attempt > 1 || e.Duplicate, Copy: e.Attempt}
+			sig := render.SigValid
+			switch e.Signature {
+			case sigForged:
+				sig = render.SigInvalid
+			case sigMissing:
+				sig = render.SigMissing
+			}
+			re := render.Event{Event: ev, Received: e.Time, Signature: sig, Retry: e.Attempt > 1 || e.Duplicate, Copy: e.Attempt}
 			re.Summary = termsafe.Line(re.Summary)
 			re.ContactName = termsafe.Line(re.ContactName)
 			events = append(events, re)

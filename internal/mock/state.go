@@ -67,8 +67,8 @@ func (s *Server) snapshotLocked() State {
 			return // a number nobody simulates
 		}
 		h := historyEntry{Seq: m.seq, ID: s.wamid(m.seq, m.user.Address(), m.out), Direction: "in", User: m.user.Name,
-			Type: m.typ, Status: stateNames[m.state], Time: time.Unix(0, m.at).UTC().Format(time.RFC3339Nano),
-			Text: m.text, ErrorCode: int(m.errCode), Opaque: m.opaque, Flags: m.flags}
+			Type: m.typeName(), Status: stateNames[m.state], Time: time.Unix(0, m.at).UTC().Format(time.RFC3339Nano),
+			Text: m.text, ErrorCode: int(m.errCode), Opaque: s.hist.opaqueOf(m.seq), Flags: m.flags}
 		if m.out {
 			h.Direction = "out"
 			h.Category = categoryNames[m.category]
@@ -210,8 +210,8 @@ func (s *Server) load(path string) error {
 			continue
 		}
 		at, _ := time.Parse(time.RFC3339Nano, h.Time)
-		m := message{seq: h.Seq, user: u, at: at.UnixNano(), out: h.Direction == "out", typ: h.Type,
-			text: h.Text, opaque: h.Opaque, errCode: int32(h.ErrorCode), flags: h.Flags, category: categoryOf(h.Category)}
+		m := message{seq: h.Seq, user: u, at: at.UnixNano(), out: h.Direction == "out", typ: typeCode(h.Type),
+			text: h.Text, errCode: int32(h.ErrorCode), flags: h.Flags, category: categoryOf(h.Category)}
 		for i, n := range stateNames {
 			if n == h.Status {
 				m.state = uint8(i)
@@ -222,6 +222,7 @@ func (s *Server) load(path string) error {
 			m.version = uint8(v)
 		}
 		s.hist.add(m)
+		s.hist.setOpaque(m.seq, h.Opaque)
 	}
 	for name, list := range st.Unread {
 		if u := s.net.Find(name); u != nil {

@@ -99,9 +99,12 @@ func (s *Server) metadata() metadata {
 // entry describing it. A nil body means nothing is left to post.
 func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 	first := batch[0]
-	e := Entry{Kind: "webhook", Method: "POST"}
+	e := Entry{Kind: "webhook", Method: "POST", Signature: sigValid}
 	if first.kind == jobEnvelope {
 		e.Field, e.Summary, e.User = first.field, first.summary, first.userID
+		if first.sig != "" {
+			e.Signature = first.sig
+		}
 		e.Request = logJSON(first.body)
 		return first.body, e, first.sig, first.raw
 	}
@@ -135,7 +138,7 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 				what = fmt.Sprintf("failed %d", j.errCode)
 				e.ErrorCode = j.errCode
 			}
-			parts = append(parts, what+" "+m.typ+" → "+m.user.Name)
+			parts = append(parts, what+" "+m.typeName()+" → "+m.user.Name)
 		case jobInbound:
 			v.Messages = append(v.Messages, j.item)
 			var head struct {
@@ -163,7 +166,7 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 	if len(users) > 0 {
 		e.User = users[0]
 	}
-	e.Request = logJSON(body)
+	e.Request = logOwn(body)
 	return body, e, sigValid, false
 }
 
@@ -180,7 +183,7 @@ func appendOnce(list []string, s string) []string {
 // longer due (a later state was already posted, or delivered was skipped).
 func (s *Server) statusFor(m *message, j *job, now time.Time) (statusItem, bool) {
 	st := statusItem{ID: s.wamid(m.seq, m.user.Address(), true), Status: stateNames[j.status],
-		Timestamp: strconv.FormatInt(now.Unix(), 10), BizOpaque: m.opaque}
+		Timestamp: strconv.FormatInt(now.Unix(), 10), BizOpaque: s.hist.opaqueOf(m.seq)}
 	u := m.user
 	if m.flags&flToBSUID != 0 {
 		st.RecipientUserID, st.RecipientParentUserID = u.UserID, u.ParentUserID
@@ -232,7 +235,7 @@ func (s *Server) statusFor(m *message, j *job, now time.Time) (statusItem, bool)
 			priced = true
 		}
 	}
-	if priced && m.typ != "reaction" {
+	if priced && m.typeName() != "reaction" {
 		st.Pricing = s.pricingOf(m)
 		if int(m.version) < 24 {
 			c := &conversation{ID: conversationID(m)}
@@ -286,7 +289,7 @@ func (s *Server) plan(m *message, failCode int, details string, failAfterSent bo
 		return
 	}
 	push(sent, stSent, 0, "")
-	if m.typ == "reaction" {
+	if m.typeName() == "reaction" {
 		return // reactions only get sent
 	}
 	delivered := sent + s.dice.Jitter(h.DeliveredDelay)
