@@ -13,6 +13,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/mock"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // MockOptions say where the mock is, and how to start one there.
@@ -51,7 +52,7 @@ func OpenMock(ctx context.Context, o MockOptions) (*Mock, error) {
 	probe := newMockClient(base, 2*time.Second)
 	if info, err := probe.info(ctx); err == nil {
 		if !sameURL(info.Webhook, o.App) {
-			return nil, exit.Errorf(exit.Usage, "a mock already runs on %s and posts webhooks to %s, not to --app %s: stop it, or give another --addr", o.Addr, info.Webhook, o.App)
+			return nil, exit.Errorf(exit.Usage, "a mock already runs on %s and posts webhooks to %s, not to --app %s: stop it, or give another --addr", o.Addr, termsafe.Line(info.Webhook), o.App)
 		}
 		if info.GraphBase == "" {
 			info.GraphBase = base
