@@ -15,9 +15,11 @@ func commands(app *App) []*cobra.Command {
 		newCompletionCmd(app),
 		newConfigCmd(app),
 		newFixturesCmd(app),
+		newMockCmd(app),
 		newSendCmd(app),
 		newServeCmd(app),
 		newSignCmd(app),
+		newTestCmd(app),
 		newVerifyCmd(app),
 		newVersionCmd(app),
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/lipgloss"
@@ -22,6 +23,8 @@ type VerifyOptions struct {
 	Verbose bool
 	// Quiet prints only failures, warnings and the summary line.
 	Quiet bool
+	// Heading starts the first line ("Verifying" when empty; test says "Testing").
+	Heading string
 }
 
 // VerifyPretty prints the verify report like a test runner: a line per
@@ -66,9 +69,13 @@ func (p *VerifyPretty) Start(r *conformance.Report) {
 	if p.opts.Quiet {
 		return
 	}
-	line := p.st.Bold.Render("Verifying "+r.URL) + "\n"
+	heading := p.opts.Heading
+	if heading == "" {
+		heading = "Verifying"
+	}
+	line := p.st.Bold.Render(heading+" "+r.URL) + "\n"
 	if r.Challenge != "" {
-		line = p.st.Bold.Render("Verifying "+r.URL) + p.st.Dim.Render(" (challenge "+r.Challenge+")") + "\n"
+		line = p.st.Bold.Render(heading+" "+r.URL) + p.st.Dim.Render(" (challenge "+r.Challenge+")") + "\n"
 	}
 	fmt.Fprint(p.w, line)
 	p.printed = true
@@ -113,7 +120,11 @@ func (p *VerifyPretty) print(c conformance.Check) {
 		if p.printed {
 			fmt.Fprintln(p.w)
 		}
-		fmt.Fprintf(p.w, "%s\n", p.st.Title.Render(groupTitles[c.Group]))
+		title, ok := groupTitles[c.Group]
+		if !ok && c.Group != "" { // another suite's group (test's): its name, capitalised
+			title = strings.ToUpper(c.Group[:1]) + c.Group[1:]
+		}
+		fmt.Fprintf(p.w, "%s\n", p.st.Title.Render(title))
 		p.printed = true
 	}
 	mark, style := p.mark(c.Status)
@@ -148,6 +159,12 @@ func (p *VerifyPretty) Finish(r *conformance.Report) error {
 		style = p.st.Fail
 	case r.Summary.Warnings > 0:
 		style = p.st.Warn
+	}
+	// Deliveries judged by their HTTP answers alone: `test` sees more.
+	if !p.opts.Quiet && slices.ContainsFunc(r.Checks, func(c conformance.Check) bool {
+		return c.Group == conformance.GroupDeliveries && c.Status != conformance.Skip
+	}) {
+		fmt.Fprintf(p.w, "\n%s\n", p.wrap(p.st.Dim, "These checks see only HTTP answers. To see what the app does with webhooks (its replies to batches, retries, users without a phone number): wa-hooks test --app "+r.URL, 0))
 	}
 	sep := "\n"
 	if !p.printed {

@@ -1,0 +1,168 @@
+package mock
+
+import (
+	"encoding/json"
+	"sync"
+	"time"
+)
+
+// Delivery is the app's answer to one webhook (after its retries).
+type Delivery struct {
+	Seq       uint64  `json:"seq"`
+	Status    int     `json:"status"`
+	LatencyMS float64 `json:"latency_ms"`
+	Error     string  `json:"error,omitempty"`
+	Attempts  int     `json:"attempts"`
+	BodyBytes int     `json:"body_bytes"`
+}
+
+// Entry is one line of the log: a Graph call the app made or a webhook
+// the mock posted.
+type Entry struct {
+	Seq       uint64          `json:"seq"`
+	Time      time.Time       `json:"time"`
+	Kind      string          `json:"kind"` // graph | webhook
+	Method    string          `json:"method"`
+	Path      string          `json:"path"`
+	Status    int             `json:"status"`
+	LatencyMS float64         `json:"latency_ms"`
+	User      string          `json:"user,omitempty"`
+	Summary   string          `json:"summary"`
+	Request   json.RawMessage `json:"request,omitempty"`
+	Response  json.RawMessage `json:"response,omitempty"`
+	ErrorCode int             `json:"error_code,omitempty"`
+	Field     string          `json:"webhook_field,omitempty"`
+	Statuses  []string        `json:"statuses,omitempty"`
+	Messages  []string        `json:"messages,omitempty"` // inbound message types of a webhook
+	Delivery  *Delivery       `json:"delivery,omitempty"`
+	// Signature is how a webhook was signed: valid, forged or missing
+	// (the last two only through POST /_mock/webhooks).
+	Signature string `json:"signature,omitempty"`
+	// Attempt and Duplicate mark a retry or a duplicate post of a webhook.
+	Attempt   int  `json:"attempt,omitempty"`
+	Duplicate bool `json:"duplicate,omitempty"`
+}
+
+// maxLogged bounds the request or response JSON kept in one entry.
+const maxLogged = 16 << 10
+
+func logJSON(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > maxLogged || !json.Valid(b) {
+		out, _ := json.Marshal(map[string]any{"omitted": "not JSON or larger than 16 KiB", "bytes": len(b)})
+		return out
+	}
+	return append(json.RawMessage(nil), b...)
+}
+
+// logOwn is logJSON for JSON the mock wrote itself (valid by
+// construction, so only its size is checked).
+func logOwn(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if len(b) > maxLogged {
+		return logJSON(b)
+	}
+	return append(json.RawMessage(nil), b...)
+}
+
+// eventLog is a bounded ring of entries with long-polling readers.
+type eventLog struct {
+	mu      sync.Mutex
+	entries []Entry
+	start   int
+	next    uint64 // seq of the next entry
+	limit   int
+	wake    chan struct{}
+	onEntry func(Entry, []byte)
+	printMu sync.Mutex
+}
+
+func newEventLog(limit int, onEntry func(Entry, []byte)) *eventLog {
+	return &eventLog{limit: limit, next: 1, wake: make(chan struct{}), onEntry: onEntry}
+}
+
+// add appends e (giving it its seq and time) and wakes waiting readers.
+func (l *eventLog) add(e Entry, body []byte) uint64 {
+	l.mu.Lock()
+	e.Seq = l.next
+	l.next++
+	if e.Delivery != nil {
+		d := *e.Delivery
+		d.Seq = e.Seq
+		e.Delivery = &d
+	}
+	if e.Time.IsZero() {
+		e.Time = time.Now()
+	}
+	if len(l.entries) < l.limit {
+		l.entries = append(l.entries, e)
+	} else {
+		l.entries[l.start] = e
+		l.start = (l.start + 1) % len(l.entries)
+	}
+	wake := l.wake
+	l.wake = make(chan struct{})
+	// The printer is called in log order: taking printMu before releasing
+	// mu keeps two entries from being printed the other way round.
+	if l.onEntry != nil {
+		l.printMu.Lock()
+	}
+	l.mu.Unlock()
+	close(wake)
+	if l.onEntry != nil {
+		l.onEntry(e, body)
+		l.printMu.Unlock()
+	}
+	return e.Seq
+}
+
+// since returns the entries after seq and the seq to ask for next time;
+// with wait it blocks until one exists or wait ends.
+func (l *eventLog) since(seq uint64, wait time.Duration, done <-chan struct{}) ([]Entry, uint64) {
+	deadline := time.Now().Add(wait)
+	for {
+		l.mu.Lock()
+		out := l.after(seq)
+		next, wake := l.next, l.wake
+		l.mu.Unlock()
+		left := time.Until(deadline)
+		if len(out) > 0 || wait <= 0 || left <= 0 {
+			return out, next
+		}
+		t := time.NewTimer(left)
+		select {
+		case <-wake:
+		case <-t.C:
+		case <-done:
+		}
+		t.Stop()
+		if done != nil {
+			select {
+			case <-done:
+				return nil, next
+			default:
+			}
+		}
+	}
+}
+
+func (l *eventLog) after(seq uint64) []Entry {
+	var out []Entry
+	for i := range l.entries {
+		e := l.entries[(l.start+i)%len(l.entries)]
+		if e.Seq > seq {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func (l *eventLog) reset() {
+	l.mu.Lock()
+	l.entries, l.start = nil, 0
+	l.mu.Unlock()
+}

@@ -1,0 +1,380 @@
+package mock
+
+import (
+	"container/heap"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/wire"
+)
+
+// Job kinds.
+const (
+	jobStatus   uint8 = iota // one status of one outbound message, built when due
+	jobInbound               // one message a user wrote (mergeable with others)
+	jobEnvelope              // a whole body, posted as it is
+	jobRetry                 // a failed delivery, posted again with the same bytes
+)
+
+// Signature modes of an envelope job.
+const (
+	sigValid   = "valid"
+	sigForged  = "forged"
+	sigMissing = "missing"
+)
+
+type job struct {
+	due   time.Time
+	order uint64
+	kind  uint8
+
+	// jobStatus
+	msg     uint64
+	status  uint8
+	errCode int
+	details string
+
+	// jobInbound: the message object and its sender
+	item   json.RawMessage
+	userID string // the user's name
+	system bool   // a system message: no contacts
+
+	// jobEnvelope
+	body    []byte
+	raw     bool
+	sig     string
+	field   string
+	summary string
+
+	// jobRetry
+	delivery *sender.Delivery
+	attempt  int
+	entry    *Entry // what the log said of the first attempt
+
+	done chan Delivery
+}
+
+type jobHeap []*job
+
+func (h jobHeap) Len() int { return len(h) }
+func (h jobHeap) Less(i, j int) bool {
+	if !h[i].due.Equal(h[j].due) {
+		return h[i].due.Before(h[j].due)
+	}
+	return h[i].order < h[j].order
+}
+func (h jobHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *jobHeap) Push(x any)   { *h = append(*h, x.(*job)) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	n := len(old)
+	x := old[n-1]
+	old[n-1] = nil
+	*h = old[:n-1]
+	return x
+}
+
+// outbox holds the webhooks waiting to be posted, in shards: every user's
+// webhooks go through one shard, so they leave in the order they were
+// planned unless a habit says otherwise.
+type outbox struct {
+	s      *Server
+	shards []*shard
+	mu     sync.Mutex
+	order  uint64
+	queued int
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+type shard struct {
+	mu     sync.Mutex
+	h      jobHeap
+	wake   chan struct{}
+	closed bool
+}
+
+func newOutbox(s *Server, n int) *outbox {
+	o := &outbox{s: s}
+	o.ctx, o.cancel = context.WithCancel(context.Background())
+	for range n {
+		sh := &shard{wake: make(chan struct{}, 1)}
+		o.shards = append(o.shards, sh)
+		o.wg.Add(1)
+		go o.run(sh)
+	}
+	return o
+}
+
+func (o *outbox) shardFor(user string) *shard {
+	if len(o.shards) == 1 || user == "" {
+		return o.shards[0]
+	}
+	var h uint32 = 2166136261
+	for i := 0; i < len(user); i++ {
+		h = (h ^ uint32(user[i])) * 16777619
+	}
+	return o.shards[int(h%uint32(len(o.shards)))]
+}
+
+// push queues j for user after delay; false when the queue is full.
+func (o *outbox) push(user string, delay time.Duration, j *job) bool {
+	j.due = time.Now().Add(delay)
+	return o.pushAll(user, []*job{j})
+}
+
+// pushAll queues jobs (their due times set) for user at once, so a worker
+// never sees some of them without the others; false when the queue is full.
+func (o *outbox) pushAll(user string, jobs []*job) bool {
+	o.mu.Lock()
+	if o.queued+len(jobs) > maxQueue {
+		o.mu.Unlock()
+		return false
+	}
+	o.queued += len(jobs)
+	for _, j := range jobs {
+		o.order++
+		j.order = o.order
+	}
+	o.mu.Unlock()
+	sh := o.shardFor(user)
+	sh.mu.Lock()
+	if sh.closed {
+		sh.mu.Unlock()
+		for _, j := range jobs {
+			o.finish(j, Delivery{Error: "the mock is shutting down"})
+		}
+		return true
+	}
+	for _, j := range jobs {
+		heap.Push(&sh.h, j)
+	}
+	sh.mu.Unlock()
+	select {
+	case sh.wake <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+func (o *outbox) finish(j *job, d Delivery) {
+	o.mu.Lock()
+	o.queued--
+	o.mu.Unlock()
+	if j.done != nil {
+		j.done <- d
+	}
+}
+
+// maxBatch bounds how many updates the batch habit puts in one POST.
+const maxBatch = 10
+
+func (o *outbox) run(sh *shard) {
+	defer o.wg.Done()
+	var timer *time.Timer
+	for {
+		sh.mu.Lock()
+		if sh.closed {
+			pending := sh.h
+			sh.h = nil
+			sh.mu.Unlock()
+			for _, j := range pending {
+				o.finish(j, Delivery{Error: "the mock stopped before posting this webhook"})
+			}
+			return
+		}
+		if len(sh.h) == 0 {
+			sh.mu.Unlock()
+			<-sh.wake
+			continue
+		}
+		if wait := time.Until(sh.h[0].due); wait > 0 {
+			sh.mu.Unlock()
+			if timer == nil {
+				timer = time.NewTimer(wait)
+			} else {
+				timer.Reset(wait)
+			}
+			select {
+			case <-timer.C:
+			case <-sh.wake:
+				if !timer.Stop() {
+					<-timer.C
+				}
+			}
+			continue
+		}
+		first := heap.Pop(&sh.h).(*job)
+		batch := []*job{first}
+		if (first.kind == jobStatus || first.kind == jobInbound) && o.s.dice.Roll(o.s.habits.Batch) {
+			now := time.Now()
+			for len(sh.h) > 0 && len(batch) < maxBatch && !sh.h[0].due.After(now) &&
+				(sh.h[0].kind == jobStatus || sh.h[0].kind == jobInbound) {
+				batch = append(batch, heap.Pop(&sh.h).(*job))
+			}
+		}
+		sh.mu.Unlock()
+		o.post(batch)
+	}
+}
+
+func (o *outbox) close() {
+	for _, sh := range o.shards {
+		sh.mu.Lock()
+		sh.closed = true
+		sh.mu.Unlock()
+		select {
+		case sh.wake <- struct{}{}:
+		default:
+		}
+	}
+	o.cancel()
+	o.wg.Wait()
+}
+
+// post builds, signs and posts one webhook for batch, then plans what
+// follows: a retry on failure, a duplicate now and then.
+func (o *outbox) post(batch []*job) {
+	s := o.s
+	first := batch[0]
+	var entry Entry
+	var d *sender.Delivery
+	attempt := 1
+	switch first.kind {
+	case jobRetry:
+		d, entry, attempt = first.delivery, *first.entry, first.attempt
+	default:
+		body, e, sig, raw := s.buildBody(batch)
+		if body == nil { // every status in it was already superseded
+			for _, j := range batch {
+				o.finish(j, Delivery{Error: "nothing left to post"})
+			}
+			return
+		}
+		entry = e
+		built, err := sign(body, s.opts.AppSecret, sig, raw)
+		if err != nil {
+			entry.Summary += " (not posted: " + err.Error() + ")"
+			s.log.add(entry, body)
+			for _, j := range batch {
+				o.finish(j, Delivery{Error: err.Error()})
+			}
+			return
+		}
+		d = built
+	}
+	s.mu.Lock()
+	target := s.webhook
+	s.mu.Unlock()
+	res := o.deliver(target, d)
+	entry.Attempt = attempt
+	entry.Status = res.Status
+	entry.LatencyMS = ms(res.Latency)
+	entry.Delivery = &Delivery{Status: res.Status, LatencyMS: ms(res.Latency), Error: res.Explanation,
+		Attempts: attempt, BodyBytes: len(d.Body)}
+	if target != "" {
+		if u, err := url.Parse(target); err == nil {
+			entry.Path = u.Path
+		}
+	}
+	entry.Time = time.Time{}
+	final := *entry.Delivery
+	final.Seq = s.log.add(entry, d.Body)
+	entry.Delivery = &final
+
+	ok := res.Status == 200
+	schedule := sender.MetaSchedule()
+	if !ok && !s.opts.NoRetry && target != "" && attempt <= len(schedule) {
+		gap := time.Duration(float64(schedule[attempt-1]) * s.opts.RetryScale)
+		again := entry
+		again.Delivery = nil
+		retry := &job{kind: jobRetry, delivery: d, attempt: attempt + 1, entry: &again}
+		// The callers waiting for this webhook wait for its last attempt.
+		var waiters []chan Delivery
+		for _, j := range batch {
+			if j.done != nil {
+				waiters = append(waiters, j.done)
+			}
+		}
+		if len(waiters) > 0 {
+			ch := make(chan Delivery, 1)
+			retry.done = ch
+			go func() {
+				final := <-ch
+				for _, w := range waiters {
+					w <- final
+				}
+			}()
+		}
+		for _, j := range batch {
+			j.done = nil
+			o.finish(j, Delivery{})
+		}
+		waiter := retry.done
+		if !o.push(entry.User, gap, retry) && waiter != nil {
+			waiter <- final
+		}
+		return
+	}
+	for _, j := range batch {
+		o.finish(j, final)
+	}
+	if ok && first.kind != jobEnvelope && first.kind != jobRetry && s.dice.Roll(s.habits.Duplicate) {
+		dup := o.deliver(target, d)
+		de := entry
+		de.Duplicate = true
+		de.Status, de.LatencyMS = dup.Status, ms(dup.Latency)
+		de.Delivery = &Delivery{Status: dup.Status, LatencyMS: ms(dup.Latency), Error: dup.Explanation, Attempts: 1, BodyBytes: len(d.Body)}
+		s.log.add(de, d.Body)
+	}
+}
+
+func (o *outbox) deliver(target string, d *sender.Delivery) sender.Result {
+	if target == "" {
+		return sender.Result{Explanation: "no webhook URL: start the mock with --webhook URL, or subscribe one with POST /{app-id}/subscriptions"}
+	}
+	return sender.Deliver(o.ctx, o.s.client, target, *d)
+}
+
+// sign turns body into a delivery exactly as `send` would: Meta's wire
+// form (unless raw), X-Hub-Signature-256 over those bytes, Meta's headers.
+// It uses the same encoder and signer as `send` (internal/wire,
+// internal/signature) without payload.Build's overrides and fresh ids,
+// which a body the mock built itself does not need.
+func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
+	if !raw {
+		enc, err := wire.Encode(body)
+		if err != nil {
+			return nil, err
+		}
+		body = enc
+	}
+	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"facebookexternalua"}}
+	switch sig {
+	case sigMissing:
+	case sigForged:
+		h[signature.Header] = []string{forge(signature.Sign(secret, body))}
+	default:
+		h[signature.Header] = []string{signature.Sign(secret, body)}
+	}
+	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+}
+
+// forge changes a signature's last hex digit: well-formed, never valid.
+func forge(sig string) string {
+	last := sig[len(sig)-1]
+	repl := byte('0')
+	if last == '0' {
+		repl = '1'
+	}
+	return sig[:len(sig)-1] + string(repl)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,133 @@
+package mock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/config"
+	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
+	"github.com/wa-hooks/wa-hooks/internal/render"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
+)
+
+// RunOptions are `wa-hooks mock`'s: the server's options and where to listen.
+type RunOptions struct {
+	Options
+	Addr string
+	// JSON prints every log entry as one JSON line instead of the pretty lines.
+	JSON bool
+	// TokenGenerated and SecretGenerated say the values were made up for
+	// this run (the banner prints them then, and only then).
+	TokenGenerated, SecretGenerated bool
+}
+
+// Run serves the mock on o.Addr until ctx ends.
+func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	ln, err := net.Listen("tcp", o.Addr)
+	if err != nil {
+		return exit.Errorf(exit.Usage, "--addr %s: %v (is another mock running? 'wa-hooks mock users' talks to it)", o.Addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	o.BaseURL = base
+	p := newPrinter(ios, o.JSON)
+	o.OnEntry = p.entry
+	srv, err := New(o.Options)
+	if err != nil {
+		ln.Close()
+		return exit.New(exit.Usage, err)
+	}
+	banner(ios, o, srv)
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
+		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			_ = srv.Close()
+			return exit.New(exit.Failure, err)
+		}
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_ = hs.Shutdown(shut)
+	if err := srv.Close(); err != nil {
+		return exit.New(exit.Failure, err)
+	}
+	if o.StatePath != "" && !ios.Quiet {
+		ios.Infof("state saved to %s", o.StatePath)
+	}
+	return nil
+}
+
+func banner(ios *iostreams.IO, o RunOptions, s *Server) {
+	st := render.NewStyles(ios.ErrRenderer())
+	w := ios.ErrOut
+	info := s.Info()
+	fmt.Fprintf(w, "%s %s\n", st.Title.Render("Cloud API mock on"), st.Bold.Render(info.GraphBase))
+	if ios.Quiet {
+		return
+	}
+	row := func(label, value string) {
+		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-15s", label)), value)
+	}
+	row("Graph API base", st.Bold.Render(info.GraphBase)+st.Dim.Render(fmt.Sprintf("  (set GRAPH_API_BASE or your SDK's base URL; %s … %s, or no version)", graph.Versions()[0], info.Latest)))
+	if o.TokenGenerated {
+		row("Access token", st.Bold.Render(o.AccessToken)+st.Dim.Render("  (generated: your app sends Authorization: Bearer <this>; set access_token / WA_HOOKS_ACCESS_TOKEN to keep one)"))
+	} else {
+		row("Access token", config.Mask(o.AccessToken)+st.Dim.Render("  (from your configuration)"))
+	}
+	if o.SecretGenerated {
+		row("App Secret", st.Bold.Render(o.AppSecret)+st.Dim.Render("  (generated: give your app this App Secret, or set app_secret / WA_HOOKS_APP_SECRET to your app's)"))
+	} else {
+		row("App Secret", config.Mask(o.AppSecret)+st.Dim.Render("  (signs every webhook: X-Hub-Signature-256)"))
+	}
+	hook := info.Webhook
+	if hook == "" {
+		hook = st.Warn.Render("none yet") + st.Dim.Render(" (--webhook URL, or your app subscribes with POST /"+info.Business.AppID+"/subscriptions)")
+	} else {
+		hook = st.Bold.Render(termsafe.Line(hook)) + st.Dim.Render(fmt.Sprintf("  (timeout %s, Meta's retries)", s.opts.WebhookTimeout))
+	}
+	row("Webhook", hook)
+	b := info.Business
+	row("Business number", fmt.Sprintf("%s  %s %s", st.Bold.Render(b.DisplayPhoneNumber), st.Key.Render("phone_number_id"), st.Bold.Render(b.PhoneNumberID)))
+	row("WABA", fmt.Sprintf("%s  %s %s", st.Bold.Render(b.WABAID), st.Key.Render("app id"), b.AppID))
+	for i, u := range s.Users() {
+		label := ""
+		if i == 0 {
+			label = "Users"
+		}
+		var ids []string
+		if u.WaID != "" {
+			ids = append(ids, "+"+u.WaID)
+		}
+		if u.UserID != "" {
+			ids = append(ids, u.UserID)
+		}
+		if u.Username != "" {
+			ids = append(ids, "@"+u.Username)
+		}
+		row(label, fmt.Sprintf("%s %s %s", st.Bold.Render(fmt.Sprintf("%-8s", termsafe.Line(u.Name))),
+			termsafe.Line(strings.Join(ids, "  ")), st.Dim.Render("("+termsafe.Line(u.ProfileName)+")")))
+	}
+	mode := "realistic: Meta's habits on (batches, out of order, skipped delivered, duplicates), statuses within a second"
+	if o.Deterministic {
+		mode = "deterministic: no random habits, zero delays, one ordered queue"
+	}
+	row("Mode", mode)
+	if o.StatePath != "" {
+		row("State", termsafe.Line(o.StatePath))
+	}
+	fmt.Fprintf(w, "\n  %s %s\n\n", st.Dim.Render("Drive it:"), st.Dim.Render("wa-hooks mock say alice 'hi'   ·   mock tap alice 1   ·   mock read alice   ·   mock log"))
+}

@@ -1,0 +1,341 @@
+package mock
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
+	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
+)
+
+// The webhook shapes, with Meta's key order.
+type envelope struct {
+	Object string  `json:"object"`
+	Entry  []entry `json:"entry"`
+}
+
+type entry struct {
+	ID      string   `json:"id"`
+	Time    int64    `json:"time,omitempty"`
+	Changes []change `json:"changes"`
+}
+
+type change struct {
+	Value any    `json:"value"`
+	Field string `json:"field"`
+}
+
+type metadata struct {
+	DisplayPhoneNumber string `json:"display_phone_number"`
+	PhoneNumberID      string `json:"phone_number_id"`
+}
+
+type messagesValue struct {
+	MessagingProduct string            `json:"messaging_product"`
+	Metadata         metadata          `json:"metadata"`
+	Contacts         []contact         `json:"contacts,omitempty"`
+	Messages         []json.RawMessage `json:"messages,omitempty"`
+	Statuses         []statusItem      `json:"statuses,omitempty"`
+}
+
+type profile struct {
+	Name     string `json:"name"`
+	Username string `json:"username,omitempty"`
+}
+
+type contact struct {
+	Profile      profile `json:"profile"`
+	WaID         string  `json:"wa_id,omitempty"`
+	UserID       string  `json:"user_id,omitempty"`
+	ParentUserID string  `json:"parent_user_id,omitempty"`
+}
+
+type conversation struct {
+	ID         string `json:"id"`
+	Expiration string `json:"expiration_timestamp,omitempty"`
+	Origin     struct {
+		Type string `json:"type"`
+	} `json:"origin"`
+}
+
+type pricing struct {
+	Billable     bool   `json:"billable"`
+	PricingModel string `json:"pricing_model"`
+	Category     string `json:"category"`
+	Type         string `json:"type"`
+}
+
+type statusItem struct {
+	ID                    string               `json:"id"`
+	Status                string               `json:"status"`
+	Timestamp             string               `json:"timestamp"`
+	RecipientID           string               `json:"recipient_id,omitempty"`
+	RecipientUserID       string               `json:"recipient_user_id,omitempty"`
+	RecipientParentUserID string               `json:"recipient_parent_user_id,omitempty"`
+	BizOpaque             string               `json:"biz_opaque_callback_data,omitempty"`
+	Conversation          *conversation        `json:"conversation,omitempty"`
+	Pricing               *pricing             `json:"pricing,omitempty"`
+	Errors                []graph.WebhookError `json:"errors,omitempty"`
+}
+
+func contactOf(u *simnet.User, withUsername bool) contact {
+	c := contact{Profile: profile{Name: u.ProfileName}, WaID: u.WaID, UserID: u.UserID, ParentUserID: u.ParentUserID}
+	if withUsername {
+		c.Profile.Username = u.Username
+	}
+	return c
+}
+
+func (s *Server) metadata() metadata {
+	return metadata{DisplayPhoneNumber: s.biz.digits(), PhoneNumberID: s.biz.PhoneNumberID}
+}
+
+// buildBody turns a batch of due jobs into one webhook body and the log
+// entry describing it. A nil body means nothing is left to post.
+func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
+	first := batch[0]
+	e := Entry{Kind: "webhook", Method: "POST", Signature: sigValid}
+	if first.kind == jobEnvelope {
+		e.Field, e.Summary, e.User = first.field, first.summary, first.userID
+		if first.sig != "" {
+			e.Signature = first.sig
+		}
+		e.Request = logJSON(first.body)
+		return first.body, e, first.sig, first.raw
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := messagesValue{MessagingProduct: "whatsapp", Metadata: s.metadata()}
+	seen := map[*simnet.User]bool{}
+	var users []string
+	var parts []string
+	now := s.now()
+	for _, j := range batch {
+		switch j.kind {
+		case jobStatus:
+			m := s.hist.get(j.msg)
+			if m == nil {
+				continue
+			}
+			st, ok := s.statusFor(m, j, now)
+			if !ok {
+				continue
+			}
+			v.Statuses = append(v.Statuses, st)
+			e.Statuses = append(e.Statuses, st.Status)
+			if st.Status != "failed" && m.user.UserID != "" && !seen[m.user] {
+				seen[m.user] = true
+				v.Contacts = append(v.Contacts, contactOf(m.user, st.Status != "sent"))
+			}
+			users = appendOnce(users, m.user.Name)
+			what := st.Status
+			if st.Status == "failed" {
+				what = fmt.Sprintf("failed %d", j.errCode)
+				e.ErrorCode = j.errCode
+			}
+			parts = append(parts, what+" "+m.typeName()+" → "+m.user.Name)
+		case jobInbound:
+			v.Messages = append(v.Messages, j.item)
+			var head struct {
+				Type string `json:"type"`
+			}
+			_ = json.Unmarshal(j.item, &head)
+			e.Messages = append(e.Messages, head.Type)
+			u := s.net.Find(j.userID)
+			if u != nil && !j.system && !seen[u] {
+				seen[u] = true
+				v.Contacts = append(v.Contacts, contactOf(u, true))
+			}
+			users = appendOnce(users, j.userID)
+			parts = append(parts, j.summary)
+		}
+	}
+	if len(v.Statuses) == 0 && len(v.Messages) == 0 {
+		return nil, e, "", false
+	}
+	env := envelope{Object: "whatsapp_business_account",
+		Entry: []entry{{ID: s.biz.WABAID, Changes: []change{{Value: v, Field: "messages"}}}}}
+	body, _ := json.Marshal(env)
+	e.Field = "messages"
+	e.Summary = strings.Join(parts, "; ")
+	if len(users) > 0 {
+		e.User = users[0]
+	}
+	e.Request = logOwn(body)
+	return body, e, sigValid, false
+}
+
+func appendOnce(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+// statusFor builds the status j asks for, updating m; false when it is no
+// longer due (a later state was already posted, or delivered was skipped).
+func (s *Server) statusFor(m *message, j *job, now time.Time) (statusItem, bool) {
+	st := statusItem{ID: s.wamid(m.seq, m.user.Address(), true), Status: stateNames[j.status],
+		Timestamp: strconv.FormatInt(now.Unix(), 10), BizOpaque: s.hist.opaqueOf(m.seq)}
+	u := m.user
+	if m.flags&flToBSUID != 0 {
+		st.RecipientUserID, st.RecipientParentUserID = u.UserID, u.ParentUserID
+	} else {
+		st.RecipientID = u.WaID
+		if j.status != stFailed {
+			st.RecipientUserID = u.UserID
+		}
+	}
+	priced := false
+	switch j.status {
+	case stFailed:
+		if m.state == stFailed {
+			return st, false
+		}
+		m.state = stFailed
+		m.errCode = int32(j.errCode)
+		st.Errors = []graph.WebhookError{graph.AsyncError(j.errCode, j.details)}
+	case stSent:
+		if m.state >= stSent {
+			return st, false
+		}
+		m.state = stSent
+		priced = true
+	case stDelivered:
+		if m.flags&flDeliveredDone != 0 || m.state == stFailed {
+			return st, false
+		}
+		m.flags |= flDeliveredDone
+		m.state = max(m.state, stDelivered)
+		if m.flags&flPricingDone == 0 {
+			m.flags |= flPricingDone
+			priced = true
+		}
+	case stRead:
+		if m.state >= stRead {
+			return st, false
+		}
+		m.state = stRead
+		switch {
+		case m.flags&flHoldAfterRead != 0 && m.flags&flDeliveredDone == 0:
+			// Out of order: the held delivered follows the read.
+			s.out.push(u.Name, 0, &job{kind: jobStatus, msg: m.seq, status: stDelivered})
+		case m.flags&flSkipDelivered != 0:
+			m.flags |= flDeliveredDone
+		}
+		if m.flags&flPricingDone == 0 {
+			m.flags |= flPricingDone
+			priced = true
+		}
+	}
+	if priced && m.typeName() != "reaction" {
+		st.Pricing = s.pricingOf(m)
+		if int(m.version) < 24 {
+			c := &conversation{ID: conversationID(m)}
+			c.Origin.Type = categoryNames[m.category]
+			if j.status == stSent {
+				c.Expiration = strconv.FormatInt(now.Add(simnet.Window).Unix(), 10)
+			}
+			st.Conversation = c
+		}
+	}
+	return st, true
+}
+
+// pricingOf is per-message pricing: service and utility messages inside
+// the customer-service window are free, the rest is billed.
+func (s *Server) pricingOf(m *message) *pricing {
+	p := &pricing{PricingModel: "PMP", Category: categoryNames[m.category], Type: "regular", Billable: true}
+	if m.flags&flFreeWindow != 0 && (m.category == catService || m.category == catUtility) {
+		p.Type, p.Billable = "free_customer_service", false
+	}
+	return p
+}
+
+func conversationID(m *message) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m.user.Address(), m.seq)))
+	return hex.EncodeToString(sum[:16])
+}
+
+// plan queues the statuses of a message the app just sent. Callers hold s.mu.
+func (s *Server) plan(m *message, failCode int, details string, failAfterSent bool) {
+	h := s.habits
+	who := m.user.Name
+	var jobs []*job
+	start := time.Now()
+	push := func(delay time.Duration, st uint8, code int, det string) {
+		jobs = append(jobs, &job{due: start.Add(delay), kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det})
+	}
+	defer func() {
+		if !s.out.pushAll(who, jobs) {
+			s.droppedLocked(who)
+		}
+	}()
+	sent := s.dice.Jitter(h.SentDelay)
+	if failCode != 0 {
+		if failAfterSent {
+			push(sent, stSent, 0, "")
+			push(sent+s.dice.Jitter(h.DeliveredDelay), stFailed, failCode, details)
+		} else {
+			push(sent, stFailed, failCode, details)
+		}
+		return
+	}
+	push(sent, stSent, 0, "")
+	if m.typeName() == "reaction" {
+		return // reactions only get sent
+	}
+	delivered := sent + s.dice.Jitter(h.DeliveredDelay)
+	switch {
+	case s.dice.Roll(h.SkipDelivered):
+		m.flags |= flSkipDelivered
+	case s.dice.Roll(h.OutOfOrder):
+		m.flags |= flHoldAfterRead
+	default:
+		push(delivered, stDelivered, 0, "")
+	}
+	if h.ReadDelay > 0 {
+		push(delivered+s.dice.Jitter(h.ReadDelay), stRead, 0, "")
+	}
+	list := s.unread[m.user]
+	if len(list) >= 1000 {
+		list = list[1:]
+	}
+	s.unread[m.user] = append(list, m.seq)
+}
+
+// readBy makes u read everything the app sent them that is not read yet,
+// in order, and returns how many statuses were queued. Callers hold s.mu.
+func (s *Server) readBy(u *simnet.User, done chan Delivery) int {
+	list := s.unread[u]
+	delete(s.unread, u)
+	var jobs []*job
+	for _, seq := range list {
+		m := s.hist.get(seq)
+		if m == nil || m.state >= stRead || m.state == stFailed || !m.out {
+			continue
+		}
+		jobs = append(jobs, &job{kind: jobStatus, msg: seq, status: stRead})
+	}
+	if len(jobs) > 0 {
+		jobs[len(jobs)-1].done = done
+	}
+	for _, j := range jobs {
+		if !s.out.push(u.Name, 0, j) {
+			s.droppedLocked(u.Name)
+		}
+	}
+	return len(jobs)
+}
+
+func (s *Server) droppedLocked(user string) {
+	go s.log.add(Entry{Kind: "webhook", Method: "POST", User: user,
+		Summary: fmt.Sprintf("dropped: more than %d webhooks are waiting to be posted", maxQueue)}, nil)
+}
