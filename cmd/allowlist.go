@@ -48,13 +48,7 @@ changes, --check-cmd validates it (and the old file comes back if it fails),
 --on-change reloads the consumer. Quiet on success unless -v.
 
 An allowlist is defence in depth: keep checking X-Hub-Signature-256, and
-behind a proxy make sure the real client address is what gets matched.
-
-Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
-11 --check-cmd failed (old file restored), 12 --on-change failed,
-13 changed (only with --exit-changed), 14 locked by another run,
-75 network or server trouble, or --deadline passed (try again later),
-130 interrupted. See 'wa-hooks help exit-codes'.`,
+behind a proxy make sure the real client address is what gets matched.`,
 		Example: `  # Meta's prefixes, aggregated, one per line
   wa-hooks allowlist
 
@@ -89,26 +83,26 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 	addAllowlistSourceFlags(cmd.PersistentFlags(), &opts.Source)
 
 	f := cmd.Flags()
-	f.StringVar(&opts.Format, "format", "plain", "output format: "+strings.Join(format.Names(), ", "))
-	f.StringVarP(&opts.Output, "output", "o", "", "write to FILE atomically, only on change, with guards and hooks (default: stdout)")
+	f.StringVar(&opts.Format, "format", "plain", "output `FORMAT`: "+strings.Join(format.Names(), ", "))
+	f.StringVarP(&opts.Output, "output", "o", "", "write to `FILE` atomically, only on change, with guards and hooks (default: stdout)")
 	f.BoolVar(&opts.InPlace, "in-place", false, "rewrite the file's inode instead of renaming over it (for single-file bind mounts)")
 	f.BoolVar(&opts.NoAggregate, "no-aggregate", false, "keep the registrations as they are (deduplicated), without collapsing them")
-	f.StringVar(&opts.Name, "name", "meta_webhooks", "name of the nftables/ipset set (+4/6), iptables chain or Caddy matcher")
-	f.StringVar(&opts.Table, "nft-table", "inet wa_hooks", "nftables table (family and name) holding the sets")
+	f.StringVar(&opts.Name, "name", "meta_webhooks", "`NAME` of the nftables/ipset set (+4/6), iptables chain or Caddy matcher")
+	f.StringVar(&opts.Table, "nft-table", "inet wa_hooks", "nftables `TABLE` (family and name) holding the sets")
 	f.BoolVar(&opts.DenyAll, "deny-all", false, "nginx: end with 'deny all;'")
 	f.BoolVar(&opts.NoHeader, "no-header", false, "leave out the header comment")
-	f.IntVar(&opts.MinPrefixes, "min-prefixes", 10, "refuse an answer with fewer distinct accepted registrations")
-	f.StringSliceVar(&opts.Anchors, "anchor", allowlist.DefaultAnchors, "prefixes that must stay covered (defaults apply to AS32934 only; 'none' turns them off)")
-	f.StringVar(&opts.MaxShrink, "max-shrink", "30%", "refuse a list that removes more than this share of the address space the file allows now (0 = off)")
-	f.StringVar(&opts.MaxGrowth, "max-growth", "100%", "refuse a list that adds more than this share to the address space the file allows now, per family (0 = off)")
-	f.StringVar(&opts.MaxSpaceV4, "max-space-v4", "/10", "refuse a list covering more IPv4 addresses than one /N (or N addresses; 0 = off)")
-	f.StringVar(&opts.MaxSpaceV6, "max-space-v6", "/26", "refuse a list covering more IPv6 addresses than one /N (or N addresses; 0 = off)")
+	f.IntVar(&opts.MinPrefixes, "min-prefixes", 10, "refuse an answer with fewer than `N` distinct accepted registrations")
+	f.StringSliceVar(&opts.Anchors, "anchor", allowlist.DefaultAnchors, "`PREFIXES` that must stay covered (defaults apply to AS32934 only; 'none' turns them off)")
+	f.StringVar(&opts.MaxShrink, "max-shrink", "30%", "refuse a list that removes more than this `SHARE` of the address space the file allows now (0 = off)")
+	f.StringVar(&opts.MaxGrowth, "max-growth", "100%", "refuse a list that adds more than this `SHARE` to the address space the file allows now, per family (0 = off)")
+	f.StringVar(&opts.MaxSpaceV4, "max-space-v4", "/10", "refuse a list covering more IPv4 addresses than `SPACE`: one /N, or N addresses (0 = off)")
+	f.StringVar(&opts.MaxSpaceV6, "max-space-v6", "/26", "refuse a list covering more IPv6 addresses than `SPACE`: one /N, or N addresses (0 = off)")
 	f.BoolVar(&opts.Force, "force", false, "write even if the anchor, shrink or growth guard objects")
-	f.DurationVar(&opts.Jitter, "jitter", 0, "first wait a random time up to this long (e.g. 10m), so cron jobs do not all ask at once")
+	f.DurationVar(&opts.Jitter, "jitter", 0, "first wait a random time up to `DURATION` (e.g. 10m), so cron jobs do not all ask at once")
 	f.BoolVar(&opts.JSON, "json", false, "print a JSON report of the run on stdout (the list itself goes to --output, or into the report)")
-	f.StringVar(&opts.CheckCmd, "check-cmd", "", "shell command that validates the new file (e.g. 'nginx -t'); on failure the old file is restored")
-	f.StringVar(&opts.OnChange, "on-change", "", "shell command run after the file changed (e.g. 'nginx -s reload')")
-	f.DurationVar(&opts.HookTimeout, "hook-timeout", time.Minute, "time limit for --check-cmd and --on-change")
+	f.StringVar(&opts.CheckCmd, "check-cmd", "", "shell `COMMAND` that validates the new file (e.g. 'nginx -t'); on failure the old file is restored")
+	f.StringVar(&opts.OnChange, "on-change", "", "shell `COMMAND` run after the file changed (e.g. 'nginx -s reload')")
+	f.DurationVar(&opts.HookTimeout, "hook-timeout", time.Minute, "time limit (`DURATION`) for --check-cmd and --on-change")
 	f.BoolVar(&opts.DryRun, "dry-run", false, "fetch and check, say what would change, write nothing")
 	f.BoolVar(&opts.Diff, "diff", false, "print the prefixes added and removed")
 	f.BoolVar(&opts.ExitChanged, "exit-changed", false, "exit 13 when the file changed (or would change, with --dry-run)")
@@ -134,24 +128,24 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 // addAllowlistSourceFlags adds the fetch and filter flags shared by
 // allowlist and allowlist check.
 func addAllowlistSourceFlags(f *pflag.FlagSet, s *allowlist.Source) {
-	f.StringVar(&s.ASN, "asn", allowlist.MetaASN, "origin AS whose registrations to fetch")
-	f.StringVar(&s.Server, "server", "whois.radb.net:43", "IRR server, host[:port]")
-	f.StringVar(&s.Query, "query", "rpsl", "query style: rpsl (-i origin, RPSL objects) or irrd (!g/!6 with exact framing)")
+	f.StringVar(&s.ASN, "asn", allowlist.MetaASN, "origin `AS` whose registrations to fetch")
+	f.StringVar(&s.Server, "server", "whois.radb.net:43", "IRR server, `HOST[:PORT]`")
+	f.StringVar(&s.Query, "query", "rpsl", "query `STYLE`: rpsl (-i origin, RPSL objects) or irrd (!g/!6 with exact framing)")
 	f.BoolVarP(&s.V4Only, "ipv4", "4", false, "IPv4 only")
 	f.BoolVarP(&s.V6Only, "ipv6", "6", false, "IPv6 only")
-	f.StringSliceVar(&s.Sources, "sources", nil, "IRR sources to ask, e.g. RADB,RIPE (default: the server's selection minus RPKI)")
-	f.StringSliceVar(&s.Maintainers, "maintainers", nil, "accept only registrations with one of these mnt-by (rpsl), e.g. MAINT-AS32934,fb-neteng")
+	f.StringSliceVar(&s.Sources, "sources", nil, "IRR `SOURCES` to ask, e.g. RADB,RIPE (default: the server's selection minus RPKI)")
+	f.StringSliceVar(&s.Maintainers, "maintainers", nil, "accept only registrations with one of these `MAINTAINERS` (mnt-by, rpsl), e.g. MAINT-AS32934,fb-neteng")
 	f.BoolVar(&s.IncludeRPKI, "include-rpki", false, "keep RPKI pseudo-objects (source RPKI)")
-	f.IntVar(&s.ShortestV4, "shortest-v4", 12, "refuse the answer if an IPv4 registration is broader than /N (poisoning)")
-	f.IntVar(&s.ShortestV6, "shortest-v6", 24, "refuse the answer if an IPv6 registration is broader than /N (poisoning)")
-	f.DurationVar(&s.ConnectTimeout, "connect-timeout", 10*time.Second, "time limit to connect to the server")
-	f.DurationVar(&s.Timeout, "timeout", 60*time.Second, "time limit for one whole exchange with the server")
-	f.IntVar(&s.Retries, "retries", 3, "extra attempts after a network failure or truncated answer")
-	f.DurationVar(&s.Backoff, "backoff", 2*time.Second, "first wait between attempts (doubles each time, with jitter)")
-	f.IntVar(&s.MaxBytes, "max-bytes", 16<<20, "refuse answers larger than this many bytes")
-	f.DurationVar(&s.Deadline, "deadline", 5*time.Minute, "time limit for the whole run after --jitter: fetch with retries, checks, writing and hooks (0 = none)")
-	f.StringVar(&s.Input, "input", "", "read the answer from FILE ('-' = stdin) instead of asking a server: RPSL, IRRd or a plain prefix list")
-	f.StringVar(&s.InputFormat, "input-format", "auto", "format of --input: auto, rpsl, irrd or plain")
+	f.IntVar(&s.ShortestV4, "shortest-v4", 12, "refuse the answer if an IPv4 registration is broader than /`N` (poisoning)")
+	f.IntVar(&s.ShortestV6, "shortest-v6", 24, "refuse the answer if an IPv6 registration is broader than /`N` (poisoning)")
+	f.DurationVar(&s.ConnectTimeout, "connect-timeout", 10*time.Second, "time limit (`DURATION`) to connect to the server")
+	f.DurationVar(&s.Timeout, "timeout", 60*time.Second, "time limit (`DURATION`) for one whole exchange with the server")
+	f.IntVar(&s.Retries, "retries", 3, "`N` extra attempts after a network failure or truncated answer")
+	f.DurationVar(&s.Backoff, "backoff", 2*time.Second, "first wait (`DURATION`) between attempts (doubles each time, with jitter)")
+	f.IntVar(&s.MaxBytes, "max-bytes", 16<<20, "refuse answers larger than `BYTES`")
+	f.DurationVar(&s.Deadline, "deadline", 5*time.Minute, "time limit (`DURATION`) for the whole run after --jitter: fetch with retries, checks, writing and hooks (0 = none)")
+	f.StringVar(&s.Input, "input", "", "read the answer from `FILE` ('-' = stdin) instead of asking a server: RPSL, IRRd or a plain prefix list")
+	f.StringVar(&s.InputFormat, "input-format", "auto", "`FORMAT` of --input: auto, rpsl, irrd or plain")
 	for _, name := range []string{"asn", "server", "query", "ipv4", "ipv6", "sources", "maintainers", "include-rpki",
 		"shortest-v4", "shortest-v6", "connect-timeout", "timeout", "retries", "backoff", "max-bytes", "deadline", "input-format"} {
 		config.Bind(f, name, "allowlist."+strings.ReplaceAll(name, "-", "_"))

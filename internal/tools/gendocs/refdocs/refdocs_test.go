@@ -85,7 +85,7 @@ func TestReferenceListsExitCodes(t *testing.T) {
 	}
 	for file, want := range map[string]string{
 		"reference/wa-hooks_send.md":   "3  some requests did not get the expected status",
-		"reference/wa-hooks_verify.md": "5  the endpoint answered and at least one conformance check failed",
+		"reference/wa-hooks_verify.md": "5  the endpoint answered and at least one conformance or behaviour check failed",
 		"man/wa-hooks-verify.1":        "4  no request got an HTTP answer",
 		"man/wa-hooks-sign.1":          "1  a check or operation failed",
 	} {
