@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -110,4 +111,12 @@ func TestGoldenRawAndHeaders(t *testing.T) {
 	post(rc, body, map[string]string{"X-Hub-Signature-256": "sha256=" + strings.Repeat("0", 64)})
 	rc.Close()
 	checkGolden(t, "raw_headers.golden", []byte(out.String()))
+}
+
+// newPlainPretty is the human renderer with colour off, as serve builds it
+// for a pipe (width 0) or a terminal of the given width.
+func newPlainPretty(w io.Writer, width int) *render.Pretty {
+	r := lipgloss.NewRenderer(w)
+	r.SetColorProfile(termenv.Ascii)
+	return render.NewPretty(w, r, render.PrettyOptions{Location: time.UTC, Width: width})
 }
