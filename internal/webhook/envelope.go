@@ -10,6 +10,10 @@ type Notification struct {
 	// Object is "whatsapp_business_account" for every WhatsApp webhook.
 	Object string  `json:"object"`
 	Entry  []Entry `json:"entry"`
+
+	// UnknownKeys are top-level keys of the body other than object and
+	// entry, in body order: reported on every event, never decoded.
+	UnknownKeys []string `json:"-"`
 }
 
 // IsWhatsApp reports whether the envelope says it is a WhatsApp Business

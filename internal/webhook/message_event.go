@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -32,19 +31,20 @@ func knownInteractive(t string) bool {
 
 func messageEvent(base Event, m *Message, idx contactIndex) Event {
 	e := base
-	e.Kind = "message"
+	e.Kind = KindMessage
 	e.ID = m.ID
 	e.From = m.Sender()
 	e.UserID = m.FromUserID
+	e.ParentUserID = m.FromParentUserID
 	e.GroupID = m.GroupID
 	e.Raw = m.Raw
-	if m.DecodeErr != "" {
-		e.Problem = m.DecodeErr
+	e.addProblem(m.DecodeErr)
+	e.setTime(m.Timestamp)
+	if m.Timestamp.IsComposite() && m.DecodeErr == "" {
+		e.addProblem("timestamp: expected a string or a number, got " + jsonKind([]byte(m.Timestamp)))
 	}
-	if ts := m.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	} else if m.Timestamp.IsComposite() && e.Problem == "" {
-		e.Problem = "timestamp: expected a string or a number, got " + jsonKind([]byte(m.Timestamp))
+	if m.Type == "location" {
+		e.addProblem(coordinateProblems(m.Raw))
 	}
 	if m.Context != nil {
 		e.ReplyTo = m.Context.ID
@@ -52,9 +52,7 @@ func messageEvent(base Event, m *Message, idx contactIndex) Event {
 	e.applyContact(idx.lookup(string(m.From), m.FromUserID))
 	e.Errors = errorInfos(m.Errors)
 	e.Type, e.Unknown = messageType(m)
-	if e.Type != m.Type {
-		e.RawType = m.Type
-	}
+	e.RawType = m.Type
 	e.Summary = messageSummary(m) + contextNotes(m)
 	return e
 }
@@ -204,11 +202,39 @@ func mediaSummary(kind string, md *Media) string {
 	return label
 }
 
+// coordinateProblems says which of a location's coordinates were not the
+// JSON numbers Meta documents (a string latitude decodes quietly, or
+// not at all); "" when both are numbers.
+func coordinateProblems(raw json.RawMessage) string {
+	var m struct {
+		Location *struct {
+			Latitude  json.RawMessage `json:"latitude"`
+			Longitude json.RawMessage `json:"longitude"`
+		} `json:"location"`
+	}
+	if json.Unmarshal(raw, &m) != nil || m.Location == nil {
+		return ""
+	}
+	var bad []string
+	for _, c := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"latitude", m.Location.Latitude}, {"longitude", m.Location.Longitude}} {
+		switch k := jsonKind(c.v); {
+		case len(c.v) == 0:
+			bad = append(bad, "location."+c.name+": missing")
+		case k != "a number":
+			bad = append(bad, fmt.Sprintf("location.%s: expected a number, got %s %s", c.name, k, truncate(string(c.v), 40)))
+		}
+	}
+	return strings.Join(bad, "; ")
+}
+
 func locationSummary(l *Location) string {
 	if l == nil {
 		return "location without coordinates"
 	}
-	coords := fmt.Sprintf("(%s, %s)", l.Latitude, l.Longitude)
+	coords := fmt.Sprintf("(%s, %s)", orDash(Flex(l.Latitude)), orDash(Flex(l.Longitude)))
 	var place []string
 	for _, s := range []string{l.Name, l.Address} {
 		if s != "" {
@@ -294,7 +320,7 @@ func compactJSONString(s string) string {
 			s = string(b)
 		}
 	}
-	return truncate(s, 80)
+	return s
 }
 
 func orderSummary(o *Order) string {
@@ -384,55 +410,15 @@ func contextNotes(m *Message) string {
 	return b.String()
 }
 
-// quoteMax is how many runes of user text a summary shows.
-const quoteMax = 80
-
-// quote renders user text on one line, shortened, in double quotes: runs
-// of white space become one space. Only the first quoteMax+1 runes of the
-// collapsed text are ever built, so a 3 MB message costs no more than a
-// short one.
+// quote renders user text on one line in double quotes: runs of white
+// space become one space. Nothing is cut: the model's summary is whole
+// (JSON lines and files keep it), and only a terminal's renderer shortens
+// it to the width it has.
 func quote(s string) string {
-	if len(s) <= quoteMax && plainLine(s) {
+	if plainLine(s) {
 		return `"` + s + `"`
 	}
-	var b strings.Builder
-	b.Grow(min(len(s), 4*quoteMax)) // room for what is kept, not for all of a long text
-	n := 0                          // runes written
-	for i := 0; i < len(s) && n <= quoteMax; {
-		// A word: everything up to the next white space.
-		j := i
-		for j < len(s) && n <= quoteMax {
-			if c := s[j]; c < utf8.RuneSelf {
-				if asciiSpace(c) {
-					break
-				}
-				j++
-			} else {
-				r, size := utf8.DecodeRuneInString(s[j:])
-				if unicode.IsSpace(r) {
-					break
-				}
-				j += size // invalid bytes kept, as strings.Fields does
-			}
-			n++
-		}
-		if j > i {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-				n++
-			}
-			b.WriteString(s[i:j])
-		}
-		// The white space after it.
-		for i = j; i < len(s); {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			i += size
-		}
-	}
-	return `"` + truncate(b.String(), quoteMax) + `"`
+	return `"` + strings.Join(strings.Fields(s), " ") + `"`
 }
 
 func asciiSpace(c byte) bool {
@@ -481,5 +467,5 @@ func errorSummary(e ErrorInfo) string {
 	if e.Details != "" && e.Details != e.Title {
 		s += ": " + e.Details
 	}
-	return truncate(s, 160)
+	return s
 }

@@ -60,6 +60,7 @@ func parseFast(body []byte, shared bool) (*Notification, bool) {
 			if !r.skip() {
 				return nil, false
 			}
+			n.UnknownKeys = append(n.UnknownKeys, key)
 		}
 	}
 }
