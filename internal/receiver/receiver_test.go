@@ -147,7 +147,7 @@ func TestHandshake(t *testing.T) {
 				t.Fatal("the verify token leaked into the answer")
 			}
 			ls := lines(t, out.String())
-			if len(ls) != 1 || ls[0]["kind"] != "error" || ls[0]["error"] != "handshake" {
+			if len(ls) != 1 || ls[0]["kind"] != "request_error" || ls[0]["error"] != "handshake" {
 				t.Fatalf("want one handshake error line, got %v", ls)
 			}
 			if strings.Contains(out.String(), testToken) {
@@ -207,7 +207,7 @@ func TestSignatureFailures(t *testing.T) {
 				t.Fatalf("want 1 line, got %s", out)
 			}
 			l := ls[0]
-			if l["kind"] != "error" || l["error"] != "signature" || l["signature"] != c.sig || l["status"] != float64(401) {
+			if l["kind"] != "request_error" || l["error"] != "signature" || l["signature"] != c.sig || l["status"] != float64(401) {
 				t.Fatalf("unexpected line %v", l)
 			}
 			if !strings.Contains(l["message"].(string), c.msg) {
@@ -232,7 +232,7 @@ func TestAcceptInvalid(t *testing.T) {
 		t.Fatalf("status %d, want 200 with --accept-invalid", w.Code)
 	}
 	ls := lines(t, out.String())
-	if len(ls) != 2 || ls[0]["kind"] != "error" || ls[0]["accepted"] != true || ls[1]["signature"] != "invalid" {
+	if len(ls) != 2 || ls[0]["kind"] != "request_error" || ls[0]["accepted"] != true || ls[1]["signature"] != "invalid" {
 		t.Fatalf("want a flagged error line then an invalid event, got %s", out)
 	}
 }
@@ -286,7 +286,7 @@ func TestRequestProblems(t *testing.T) {
 		t.Fatalf("want %d lines, got %s", len(want), out)
 	}
 	for i, l := range ls {
-		if l["kind"] != "error" || l["error"] != want[i] {
+		if l["kind"] != "request_error" || l["error"] != want[i] {
 			t.Errorf("line %d: want error %s, got %v", i, want[i], l)
 		}
 	}

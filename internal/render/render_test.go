@@ -42,7 +42,7 @@ func TestPrettyColourOnlyWhenAsked(t *testing.T) {
 		if got := strings.Contains(out.String(), "\x1b["); got != colour {
 			t.Errorf("colour %v: escape codes present = %v: %q", colour, got, out.String())
 		}
-		if plain := stripANSI(out.String()); !strings.Contains(plain, "09:30:00 ✓ message  text") {
+		if plain := stripANSI(out.String()); !strings.Contains(plain, "09:30:00 ✓ #7   message  text") {
 			t.Errorf("line shape: %q", out.String())
 		}
 	}
@@ -86,7 +86,7 @@ func TestForwardLines(t *testing.T) {
 	p.Forwarded(Forward{Request: 3, Err: "connection refused: is your app running?"})
 	p.Forwarded(Forward{Request: 4, Handshake: true, Status: 200, Body: []byte("nope")})
 	s := out.String()
-	for _, want := range []string{"↳ app 500 Internal Server Error in 1.5ms (request #2)", "boom stack", "↳ app failed: connection refused", "but the body is not the challenge"} {
+	for _, want := range []string{"↳ #2 app 500 Internal Server Error in 1.5ms", "boom stack", "↳ #3 app failed: connection refused", "but the body is not the challenge"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q in %q", want, s)
 		}
@@ -114,7 +114,7 @@ func TestJSONLines(t *testing.T) {
 	if ev["kind"] != "message" || ev["raw"].(map[string]any)["id"] != "x" || ev["request"] != float64(7) {
 		t.Errorf("event line %v", ev)
 	}
-	if er["kind"] != "error" || er["error"] != "signature" || er["signature"] != "missing" || er["status"] != float64(401) || er["hint"] != "sign it" {
+	if er["kind"] != "request_error" || er["error"] != "signature" || er["signature"] != "missing" || er["status"] != float64(401) || er["hint"] != "sign it" {
 		t.Errorf("error line %v", er)
 	}
 	if su["kind"] != "summary" || su["uptime_seconds"] != float64(3) {
