@@ -89,6 +89,10 @@ type Options struct {
 	// last one: output can be buffered under load and still appear at once
 	// when events trickle in.
 	Flush func()
+	// Backlogged, when set, reports that the output cannot take more (see
+	// Output): what would be printed is then counted as not printed, and
+	// the count is said once the output moves again.
+	Backlogged func() bool
 	// DedupSize bounds how many event keys and bodies are remembered.
 	DedupSize int
 }
@@ -121,6 +125,8 @@ type Receiver struct {
 	dedup      *dedup
 	stats      render.Summary
 	start      time.Time
+	// unsaid counts what was not printed since the last notice of it.
+	unsaid int
 }
 
 // job is one thing to report, in arrival order.
@@ -656,11 +662,11 @@ func (rc *Receiver) handle(j job) {
 		if !j.forward.OK() {
 			rc.stats.ForwardFailures++
 		}
-		rc.opts.Sink.Forwarded(*j.forward)
+		rc.show(1, func() { rc.opts.Sink.Forwarded(*j.forward) })
 	case j.handshake != nil:
 		rc.count(j.req)
 		rc.stats.Handshakes++
-		rc.opts.Sink.Handshake(*j.handshake)
+		rc.show(1, func() { rc.opts.Sink.Handshake(*j.handshake) })
 	case j.problem != nil:
 		if !j.problem.Accepted {
 			rc.count(j.req)
@@ -669,10 +675,12 @@ func (rc *Receiver) handle(j job) {
 		if j.problem.Kind == render.ProblemSignature {
 			rc.stats.SignatureFailures++
 		}
-		if j.sigHeader != nil {
-			j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
-		}
-		rc.opts.Sink.Problem(*j.problem)
+		rc.show(1, func() {
+			if j.sigHeader != nil {
+				j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
+			}
+			rc.opts.Sink.Problem(*j.problem)
+		})
 	case j.note != nil:
 		rc.count(j.req)
 		rc.events(j.req, j.note)
@@ -741,7 +749,28 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	if len(out) == 0 && len(evs) > 0 {
 		return // everything filtered out
 	}
-	rc.opts.Sink.Received(display, out)
+	rc.show(max(1, len(out)), func() { rc.opts.Sink.Received(display, out) })
+}
+
+// notPrintedSink is a sink that can say how many events were not printed.
+type notPrintedSink interface{ NotPrinted(n int) }
+
+// show prints through print unless the output is backlogged: n events are
+// then counted as not printed, and said once the output takes lines again.
+// Answering never waits for printing, and printing never waits for stdout.
+func (rc *Receiver) show(n int, print func()) {
+	if rc.opts.Backlogged != nil && rc.opts.Backlogged() {
+		rc.stats.NotPrinted += n
+		rc.unsaid += n
+		return
+	}
+	if rc.unsaid > 0 {
+		if s, ok := rc.opts.Sink.(notPrintedSink); ok {
+			s.NotPrinted(rc.unsaid)
+		}
+		rc.unsaid = 0
+	}
+	print()
 }
 
 // countKey adds one to m[k]. A new key is copied: k points into a request

@@ -1,7 +1,6 @@
 package receiver
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -33,6 +32,9 @@ const (
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after SIGINT/SIGTERM.
 	ShutdownTimeout = 15 * time.Second
+	// outputDrainTimeout bounds how long stopping waits for stdout to take
+	// the last lines: a pager that stopped reading must not hold serve.
+	outputDrainTimeout = 2 * time.Second
 )
 
 // Config is everything `wa-hooks serve` is asked to do.
@@ -160,20 +162,22 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	defer ln.Close()
 
-	// Output is buffered and flushed whenever the output queue runs empty
-	// (at most every few milliseconds under load): one write per burst
-	// under load, immediate when idle.
-	out := bufio.NewWriterSize(ios.Out, 64<<10)
+	// Output is buffered and handed to a writer of its own whenever the
+	// output queue runs empty (at most every few milliseconds under load):
+	// one write per burst under load, immediate when idle, and never a
+	// wait for stdout (see Output).
+	out := NewOutput(ios.Out, 0)
+	secrets := []string{cfg.AppSecret, cfg.VerifyToken}
 	var sink render.Sink
 	var pretty *render.Pretty
 	if cfg.JSON {
-		sink = render.NewJSONLines(out, render.JSONOptions{Headers: ios.Verbose, Body: cfg.Raw})
+		sink = render.NewJSONLines(out, render.JSONOptions{Headers: ios.Verbose, Body: cfg.Raw, Secrets: secrets})
 	} else {
 		width := 0
 		if ios.StdoutTTY {
 			width = ios.TerminalWidth()
 		}
-		pretty = render.NewPretty(out, ios.Renderer(), render.PrettyOptions{Raw: cfg.Raw, Headers: ios.Verbose, Width: width})
+		pretty = render.NewPretty(out, ios.Renderer(), render.PrettyOptions{Raw: cfg.Raw, Headers: ios.Verbose, Width: width, Secrets: secrets})
 		sink = pretty
 	}
 
@@ -182,7 +186,8 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		AcceptInvalid: cfg.AcceptInvalid, StaleAfter: cfg.StaleAfter, Redact: cfg.Redact,
 		Filter:   Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)},
 		Recorder: rec, Forwarder: fw, Sink: sink,
-		Flush: func() { _ = out.Flush() },
+		Flush:      func() { _ = out.Flush() },
+		Backlogged: out.Full,
 	})
 	if err != nil {
 		return exit.New(exit.Usage, err)
@@ -257,9 +262,15 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	if cfg.JSON {
 		sink.Summary(summary)
 	}
-	_ = out.Flush()
+	if !out.Close(outputDrainTimeout) {
+		ios.Warnf("stdout is not being read: gave up on the last lines of output after %s", outputDrainTimeout)
+	}
 	if !ios.Quiet {
-		render.WriteSummary(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary)
+		width := 0
+		if ios.StderrTTY {
+			width = ios.TerminalWidth()
+		}
+		render.WriteSummaryWidth(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary, width)
 	}
 	return failure
 }
