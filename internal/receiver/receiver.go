@@ -25,7 +25,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -781,47 +780,4 @@ func countKey(m map[string]int, k string) {
 		k = strings.Clone(k)
 	}
 	m[k]++
-}
-
-// Filter selects events to show by field and type. Patterns are
-// path.Match globs ("status.*"); a bare prefix also matches its subtypes
-// ("interactive" matches "interactive.button_reply").
-type Filter struct {
-	Fields []string
-	Types  []string
-}
-
-// Match reports whether e passes the filter.
-func (f Filter) Match(e webhook.Event) bool {
-	return matchAny(f.Fields, e.Field) && (matchAny(f.Types, e.Type) || kindOnly(f.Types, e.Kind))
-}
-
-func kindOnly(pats []string, kind string) bool {
-	for _, p := range pats {
-		if p == kind {
-			return true
-		}
-	}
-	return false
-}
-
-func matchAny(pats []string, s string) bool {
-	if len(pats) == 0 {
-		return true
-	}
-	for _, p := range pats {
-		if globMatch(p, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func globMatch(pat, s string) bool {
-	pat = strings.TrimSpace(pat)
-	if pat == s || strings.HasPrefix(s, pat+".") {
-		return true
-	}
-	ok, err := path.Match(pat, s)
-	return err == nil && ok
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -568,5 +569,31 @@ func TestAnswersCarryContentLength(t *testing.T) {
 		if len(resp.TransferEncoding) > 0 || resp.ContentLength != int64(len(got)) {
 			t.Errorf("%s: Content-Length %d, Transfer-Encoding %v for a %d-byte answer", tc.name, resp.ContentLength, resp.TransferEncoding, len(got))
 		}
+	}
+}
+
+// The demo takes a free port when its own is in use, and says so.
+func TestDemoListensElsewhereWhenThePortIsTaken(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if _, _, err := listen(Config{Addr: busy.Addr().String()}); err == nil {
+		t.Fatal("a port in use was taken without --demo")
+	}
+	ln, moved, err := listen(Config{Addr: busy.Addr().String(), Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if ln.Addr().String() == busy.Addr().String() || !strings.Contains(moved, "in use") {
+		t.Fatalf("listening on %s, said %q", ln.Addr(), moved)
+	}
+	if reachableFromNetwork(ln.Addr()) {
+		t.Error("127.0.0.1 reported as reachable from the network")
+	}
+	if !reachableFromNetwork(&net.TCPAddr{IP: net.IPv4zero, Port: 1}) {
+		t.Error("0.0.0.0 not reported as reachable from the network")
 	}
 }

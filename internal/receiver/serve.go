@@ -113,6 +113,11 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
+	filter := Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)}
+	if err := checkConfig(cfg, filter); err != nil {
+		return err
+	}
+
 	limitMemory(ios)
 
 	generated := false
@@ -156,11 +161,14 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		defer rec.Close()
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, moved, err := listen(cfg)
 	if err != nil {
 		return listenError(cfg.Addr, cfg.origin("addr"), err)
 	}
 	defer ln.Close()
+	if moved != "" {
+		ios.Infof("%s", ios.ErrColor().Sprint("demo: "+moved))
+	}
 
 	// Output is buffered and handed to a writer of its own whenever the
 	// output queue runs empty (at most every few milliseconds under load):
@@ -184,7 +192,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	rc, err := New(Options{
 		Path: cfg.Path, AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, MaxBody: maxBody,
 		AcceptInvalid: cfg.AcceptInvalid, StaleAfter: cfg.StaleAfter, Redact: cfg.Redact,
-		Filter:   Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)},
+		Filter:   filter,
 		Recorder: rec, Forwarder: fw, Sink: sink,
 		Flush:      func() { _ = out.Flush() },
 		Backlogged: out.Full,
@@ -210,7 +218,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	local := fmt.Sprintf("%s://%s%s", scheme, displayAddr(ln.Addr()), cfg.Path)
 
 	banner(ios, bannerInfo{cfg: cfg, local: local, generated: generated, demoSecret: demoSecret,
-		maxBody: maxBody, forward: fw, record: rec, pretty: pretty})
+		maxBody: maxBody, forward: fw, record: rec, pretty: pretty, filter: filter, network: reachableFromNetwork(ln.Addr())})
 
 	serveErr := make(chan error, 1)
 	go func() {
@@ -352,6 +360,8 @@ type bannerInfo struct {
 	forward    *Forwarder
 	record     *recording.Recorder
 	pretty     *render.Pretty
+	filter     Filter
+	network    bool // listening on more than loopback
 }
 
 // banner tells the user where serve listens and what it will do. The
@@ -364,8 +374,13 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 	if ios.Quiet {
 		return
 	}
+	width := 0
+	if ios.StderrTTY {
+		width = ios.TerminalWidth()
+	}
+	const valueAt = 2 + 13 + 1
 	row := func(label, value string) {
-		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-13s", label)), value)
+		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-13s", label)), render.WrapIndent(value, width, valueAt, valueAt))
 	}
 	cfg := b.cfg
 	callback := "https://<your-tunnel-host>" + cfg.Path
@@ -410,14 +425,20 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 	} else {
 		row("Forwarding", st.Dim.Render("off (--forward-to URL passes every request on to your app)"))
 	}
+	if d := b.filter.Describe(); d != "" {
+		row("Showing", "only "+d+st.Dim.Render(" (everything is still answered, counted, recorded and forwarded)"))
+	}
+	if b.network {
+		row("Reachable", st.Warn.Render("from the network, not only this machine")+st.Dim.Render(" (listening on "+cfg.Addr+"; 127.0.0.1:PORT keeps it local)"))
+	}
 	if b.pretty != nil {
 		row("Legend", b.pretty.SignatureLegend())
 	}
 	if cfg.PublicURL == "" && !cfg.Demo {
 		port := b.local[strings.LastIndex(b.local, ":")+1:]
 		port = strings.TrimSuffix(port, cfg.Path)
-		fmt.Fprintf(w, "\n  %s Meta only posts to a public HTTPS URL with a valid certificate (no plain HTTP, no self-signed).\n", st.Warn.Render("Expose it:"))
-		fmt.Fprintf(w, "  %s\n", st.Dim.Render(fmt.Sprintf("any HTTPS tunnel works, e.g. `cloudflared tunnel --url http://localhost:%s` or `ngrok http %s`; then use https://<tunnel-host>%s", port, port, cfg.Path)))
+		fmt.Fprintf(w, "\n  %s\n", render.WrapIndent(st.Warn.Render("Expose it:")+" Meta only posts to a public HTTPS URL with a valid certificate (no plain HTTP, no self-signed).", width, 2, 2))
+		fmt.Fprintf(w, "  %s\n", render.WrapIndent(st.Dim.Render(fmt.Sprintf("any HTTPS tunnel works, e.g. `cloudflared tunnel --url http://localhost:%s` or `ngrok http %s`; then use https://<tunnel-host>%s", port, port, cfg.Path)), width, 2, 2))
 	}
 	fmt.Fprintln(w)
 }
