@@ -29,14 +29,7 @@ func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn b
 	if err != nil {
 		return err
 	}
-	all := fixtures.All()
-	sources := make([]payload.Source, len(all))
-	for i, f := range all {
-		sources[i] = payload.Source{Name: f.Name, Body: f.Body}
-	}
-	// Fresh ids and timestamps, as if each event had just happened, so the
-	// demo shows no false STALE or DUPLICATE markers.
-	feed, err := payload.Build(sources, payload.Options{Secret: secret})
+	feed, err := demoFeed(secret)
 	if err != nil {
 		return err
 	}
@@ -90,6 +83,18 @@ func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn b
 		}
 	}
 	return nil
+}
+
+// demoFeed is the whole catalog with fresh ids and timestamps, as if each
+// event had just happened, so the demo shows no false STALE or DUPLICATE
+// markers.
+func demoFeed(secret string) (*payload.Feed, error) {
+	all := fixtures.All()
+	sources := make([]payload.Source, len(all))
+	for i, f := range all {
+		sources[i] = payload.Source{Name: f.Name, Body: f.Body}
+	}
+	return payload.Build(sources, payload.Options{Secret: secret})
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {
