@@ -141,7 +141,5 @@ func TestGoldenRawAndHeaders(t *testing.T) {
 // newPlainPretty is the human renderer with colour off, as serve builds it
 // for a pipe (width 0) or a terminal of the given width.
 func newPlainPretty(w io.Writer, width int) *render.Pretty {
-	r := lipgloss.NewRenderer(w)
-	r.SetColorProfile(termenv.Ascii)
-	return render.NewPretty(w, r, render.PrettyOptions{Location: time.UTC, Width: width})
+	return render.NewPretty(w, plainRenderer(w), render.PrettyOptions{Location: time.UTC, Width: width})
 }
