@@ -32,6 +32,7 @@ func TestScriptSend(t *testing.T) {
 		"jsonfield":   sendJSONField,
 		"bodyminsize": sendBodyMinSize,
 		"cmpbody":     sendCmpBody,
+		"json-schema": cmdJSONSchema,
 	})
 }
 
