@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -81,4 +82,31 @@ func get(rc http.Handler, target string) *httptest.ResponseRecorder {
 	w := httptest.NewRecorder()
 	rc.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
 	return w
+}
+
+// FuzzParse's find: a history message dated past year 9999 and a body with
+// invalid UTF-8 still give one valid JSON line per event, nothing dropped.
+func TestEveryEventReachesJSON(t *testing.T) {
+	out := &syncBuffer{}
+	rc, err := New(Options{Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken,
+		Sink: render.NewJSONLines(out, render.JSONOptions{})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, body := range [][]byte{
+		[]byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"history","value":{"metadata":{},"history":[{"metadata":{"phase":0},"threads":[{"id":"1","messages":[{"from":"1","id":"wamid.H","timestamp":"0270000000000000","type":"text","text":{"body":"x"}}]}]}]}}]}]}`),
+		[]byte("{\"object\":\"whatsapp_business_account\",\"entry\":[{\"id\":\"1\",\"changes\":[{\"field\":\"messages\",\"value\":{\"metadata\":{},\"contacts\":[{\"profile\":{\"name\":\"\xff\xfe\"}}],\"messages\":[{\"from\":\"1\",\"id\":\"wamid.U\",\"timestamp\":\"1700000000\",\"type\":\"text\",\"text\":{\"body\":\"caf\xe9\"}}]}}]}]}"),
+	} {
+		if w := post(rc, body, signed(body)); w.Code != 200 {
+			t.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	rc.Close()
+	n, err := mustSchema(t, schemacheck.ServeLine).ValidateLines([]byte(out.String()))
+	if err != nil || n != 2 {
+		t.Fatalf("%d valid lines, want 2: %v\n%s", n, err, out.String())
+	}
+	if !strings.Contains(out.String(), `"timestamp":"0270000000000000"`) {
+		t.Errorf("the far timestamp is not kept as sent: %s", out.String())
+	}
 }

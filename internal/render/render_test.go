@@ -163,3 +163,31 @@ func stripANSI(s string) string {
 	}
 	return b.String()
 }
+
+// Outside text never reaches the terminal raw: message text, names, types,
+// paths and an app's answer are escaped, and secrets masked.
+func TestPrettyEscapesOutsideText(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPretty(&out, renderer(false), PrettyOptions{Location: time.UTC, Secrets: []string{"tok3n"}, Headers: true, Raw: true})
+	e := sampleEvent()
+	e.Summary = "\"hi\x1b]0;pwned\x07\" tok3n"
+	e.ContactName = "Ana\x1b[2J"
+	e.Type = "unknown\u009b31m"
+	e.Problems = []string{"bad \x1b]52;c;aGk=\x07"}
+	p.Received(Request{Seq: 1, Body: []byte("{\"a\":\"\x1b[31mred tok3n\"}"), Header: map[string][]string{"X-\x1b": {"v\x07"}}}, []Event{e})
+	p.Problem(Problem{Request: Request{Seq: 2, Method: "P\x1bOST", Path: "/x\x07", Status: 404}, Kind: ProblemNotFound, Message: "no \x1b[1m"})
+	p.Forwarded(Forward{Request: 1, Status: 500, Body: []byte("error page \x1b]0;t\x07 token=tok3n")})
+	p.Handshake(Handshake{Request: Request{Seq: 3, Path: "/webhook"}, Challenge: "\x1b[5m"})
+	s := out.String()
+	if strings.ContainsAny(s, "\x1b\x07") || strings.Contains(s, "\u009b") {
+		t.Fatalf("control characters reached the terminal: %q", s)
+	}
+	if strings.Contains(s, "tok3n") {
+		t.Fatalf("secret printed: %q", s)
+	}
+	for _, want := range []string{`\x1b]0;pwned\x07`, `Ana\x1b[2J`, "token=****"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing %q in %q", want, s)
+		}
+	}
+}
