@@ -11,7 +11,15 @@ import (
 // textWidth is how many terminal cells s takes, colour codes aside. Every
 // width decision of the renderers uses it, so what is measured is what a
 // terminal draws.
-func textWidth(s string) int { return ansi.StringWidth(s) }
+func textWidth(s string) int {
+	// Most cells are printable ASCII without colour codes: one cell a byte.
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
 
 // cut shortens s to at most w cells, the last being "…"; colour codes are
 // kept intact.

@@ -288,61 +288,73 @@ func (p *Pretty) eventLine(b *strings.Builder, e Event, count int) {
 
 	short, tiny, pad := false, false, true
 	if w := p.opts.Width; w > 0 {
+		// Widths are worked out once per piece and again only for a piece
+		// a step changes: measuring is most of the cost of fitting.
+		typW, whoW, sumW, idW := textWidth(typ), textWidth(who), textWidth(summary), textWidth(id)
+		longW, shortW, tinyW := 0, 0, 0
+		for _, m := range ms {
+			extra := 1
+			if m.badge {
+				extra = 3
+			}
+			longW += extra + textWidth(m.long)
+			shortW += extra + textWidth(m.short)
+			if !m.detail {
+				tinyW += extra + textWidth(m.short)
+			}
+		}
 		width := func() int {
-			n := head() + textWidth(typ)
+			n := head() + typW
 			if pad {
-				n = head() + max(typeWidth, textWidth(typ))
+				n = head() + max(typeWidth, typW)
 			}
 			if who != "" {
-				n += 1 + textWidth(who) + 1
+				n += 1 + whoW + 1
 			}
-			for _, m := range ms {
-				if tiny && m.detail {
-					continue
-				}
-				t := m.long
-				if short {
-					t = m.short
-				}
-				n += 1 + textWidth(t)
-				if m.badge {
-					n += 2
-				}
+			switch {
+			case tiny:
+				n += tinyW
+			case short:
+				n += shortW
+			default:
+				n += longW
 			}
 			if id != "" {
-				n += 2 + textWidth(id)
+				n += 2 + idW
 			}
 			return n
 		}
 		// How much room the summary gets: what the rest leaves.
 		room := func() int { return w - width() - 1 }
+		setWho := func(s string) { who, whoW = s, textWidth(s) }
+		cutType := func(least int) {
+			need := min(minSummary, sumW) - room()
+			typ = cut(typ, max(least, typW-need))
+			typW = textWidth(typ)
+		}
 		steps := []func(){
 			func() { pad = false },
 			func() { short = true },
 			func() { id = "" },
-			func() { who = shortWho(who) },
-			func() { who = cut(who, 14) },
-			func() { who = "" },
-			func() {
-				need := min(minSummary, textWidth(summary)) - room()
-				typ = cut(typ, max(12, textWidth(typ)-need))
-			},
+			func() { setWho(shortWho(who)) },
+			func() { setWho(cut(who, 14)) },
+			func() { setWho("") },
+			func() { cutType(12) },
 			func() { tiny = true },
 			func() { req = strings.TrimRight(req, " ") + " " },
-			func() {
-				need := min(minSummary, textWidth(summary)) - room()
-				typ = cut(typ, max(8, textWidth(typ)-need))
-			},
+			func() { cutType(8) },
 		}
 		for _, step := range steps {
-			if room() >= min(minSummary, textWidth(summary)) {
+			if room() >= min(minSummary, sumW) {
 				break
 			}
 			step()
 		}
-		summary = cut(summary, room())
-		if room() < 0 { // still too wide: the type takes what is left
-			typ = cut(typ, textWidth(typ)+room())
+		if sumW > room() {
+			summary = cut(summary, room())
+		}
+		if r := room(); r < 0 { // still too wide: the type takes what is left
+			typ = cut(typ, typW+r)
 		}
 	}
 
