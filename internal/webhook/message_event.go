@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -411,14 +412,74 @@ func contextNotes(m *Message) string {
 }
 
 // quote renders user text on one line in double quotes: runs of white
-// space become one space. Nothing is cut: the model's summary is whole
-// (JSON lines and files keep it), and only a terminal's renderer shortens
-// it to the width it has.
+// space become one space, as strings.Fields and Join would make them, in
+// one pass without the list of words (a 3 MB text has a hundred thousand).
+// Nothing is cut: the model's summary is whole (JSON lines and files keep
+// it), and only a terminal's renderer shortens it to the width it has.
 func quote(s string) string {
 	if plainLine(s) {
 		return `"` + s + `"`
 	}
-	return `"` + strings.Join(strings.Fields(s), " ") + `"`
+	var b strings.Builder
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	i := skipSpace(s, 0)
+	start := i // text from start to i is copied as it is
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c > ' ' && c < utf8.RuneSelf:
+			i++ // most bytes
+			continue
+		case c == ' ' && i+1 < len(s) && s[i+1] > ' ' && s[i+1] < utf8.RuneSelf:
+			i += 2 // one space between words stays
+			continue
+		}
+		if spaceAt(s, i) == 0 {
+			i++ // part of a word: a control character, a non-space rune
+			continue
+		}
+		b.WriteString(s[start:i])
+		if i = skipSpace(s, i); i < len(s) {
+			b.WriteByte(' ')
+		}
+		start = i
+	}
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+	return b.String()
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		n := spaceAt(s, i)
+		if n == 0 {
+			break
+		}
+		i += n
+	}
+	return i
+}
+
+// spaceAt is the length of the white space rune at s[i], or 0. Only the
+// lead bytes of Unicode's white space above ASCII (U+0085, U+00A0, U+1680,
+// U+2000…U+3000) are decoded; every other byte, continuation bytes and
+// invalid UTF-8 included, is part of a word, as strings.Fields has it.
+func spaceAt(s string, i int) int {
+	switch c := s[i]; {
+	case c < utf8.RuneSelf:
+		if asciiSpace(c) {
+			return 1
+		}
+		return 0
+	case c != 0xc2 && c != 0xe1 && c != 0xe2 && c != 0xe3:
+		return 0
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if unicode.IsSpace(r) {
+		return size
+	}
+	return 0
 }
 
 func asciiSpace(c byte) bool {
