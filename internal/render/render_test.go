@@ -191,3 +191,28 @@ func TestPrettyEscapesOutsideText(t *testing.T) {
 		}
 	}
 }
+
+// On a narrow terminal nothing exceeds the width: problem lines and hints,
+// forward results, handshakes, notices, headers and bodies wrap or fit.
+func TestNothingExceedsTheWidth(t *testing.T) {
+	for _, width := range []int{50, 80} {
+		var out bytes.Buffer
+		p := NewPretty(&out, renderer(false), PrettyOptions{Location: time.UTC, Width: width, Headers: true, Raw: true})
+		long := strings.Repeat("word ", 40) + strings.Repeat("x", 120)
+		e := sampleEvent()
+		e.Problems = []string{long}
+		e.Duplicate, e.FirstSeen, e.FirstRequest, e.Stale, e.Age = true, at, 3, true, time.Hour
+		p.Received(Request{Seq: 123456, Header: map[string][]string{"X-Long": {long}}, Body: []byte(`{"a":"` + long + `"}`)}, []Event{e})
+		p.Problem(Problem{Request: Request{Seq: 2, Method: "POST", Path: "/webhook", Status: 401}, Kind: ProblemSignature, Message: long, Hint: long})
+		p.Forwarded(Forward{Request: 1, Status: 500, Latency: time.Second, Body: []byte(long)})
+		p.Forwarded(Forward{Request: 9, Err: long})
+		p.Handshake(Handshake{Request: Request{Seq: 3, Path: "/webhook"}, Challenge: long})
+		p.NotPrinted(1234)
+		p.Summary(Summary{ByType: map[string]int{long: 1}, ByField: map[string]int{"messages": 1}, RecordPath: long, Recorded: 1})
+		for i, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+			if w := lipgloss.Width(line); w > width {
+				t.Errorf("width %d: line %d is %d wide: %q", width, i+1, w, line)
+			}
+		}
+	}
+}
