@@ -18,25 +18,9 @@ func TestEventLineMatchesEncoder(t *testing.T) {
 	j := NewJSONLines(io.Discard, JSONOptions{})
 	received := time.Date(2026, 11, 25, 18, 30, 0, 123000000, time.UTC)
 	n := 0
-	for _, f := range fixtures.All() {
-		note, err := webhook.Parse(f.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, ev := range note.Events() {
-			e := Event{Event: ev, Request: uint64(i + 1), Received: received, Signature: SigValid}
-			switch i % 4 {
-			case 1:
-				e.Duplicate, e.FirstSeen, e.FirstRequest = true, received.Add(-time.Hour), 7
-			case 2:
-				e.Retry, e.Copy, e.Stale, e.Age = true, 2, true, 90*time.Minute
-				e.Received = received.In(time.FixedZone("IST", 5*3600+1800))
-			case 3:
-				e.Signature, e.Received = SigUnchecked, time.Time{}
-			}
-			sameLine(t, j, f.Name, e)
-			n++
-		}
+	for _, e := range catalogEvents(t, received) {
+		sameLine(t, j, e.Type, e)
+		n++
 	}
 	odd := webhook.Event{Field: "x\"y", Kind: "<&>", Type: "t\u2028\u2029", Summary: "bad \xff \x01 \x7f\t\n\r\b\f \\ 🌵",
 		ContactName: "é", Errors: []webhook.ErrorInfo{{Code: -1}, {Code: 2, Title: "\"", Details: "d"}},
@@ -47,6 +31,34 @@ func TestEventLineMatchesEncoder(t *testing.T) {
 	if n < 50 {
 		t.Fatalf("only %d events", n)
 	}
+}
+
+// catalogEvents is every event of the fixture catalog as the receiver
+// would hand it over, in turn plain, duplicate, a stale retry in another
+// zone and unchecked without a receive time.
+func catalogEvents(t *testing.T, received time.Time) []Event {
+	t.Helper()
+	var out []Event
+	for _, f := range fixtures.All() {
+		note, err := webhook.Parse(f.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, ev := range note.Events() {
+			e := Event{Event: ev, Request: uint64(i + 1), Received: received, Signature: SigValid}
+			switch len(out) % 4 {
+			case 1:
+				e.Duplicate, e.FirstSeen, e.FirstRequest = true, received.Add(-time.Hour), 7
+			case 2:
+				e.Retry, e.Copy, e.Stale, e.Age = true, 2, true, 90*time.Minute
+				e.Received = received.In(time.FixedZone("IST", 5*3600+1800))
+			case 3:
+				e.Signature, e.Received = SigUnchecked, time.Time{}
+			}
+			out = append(out, e)
+		}
+	}
+	return out
 }
 
 func sameLine(t *testing.T, j *JSONLines, name string, e Event) {

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/schemacheck"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
@@ -29,22 +28,7 @@ func TestJSONLinesMatchTheSchema(t *testing.T) {
 	var out bytes.Buffer
 	j := NewJSONLines(&out, JSONOptions{Headers: true, Body: true, Secrets: []string{"s3cret"}})
 	received := time.Date(2026, 11, 25, 18, 30, 0, 123000000, time.UTC)
-	for _, f := range fixtures.All() {
-		note, err := webhook.Parse(f.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, ev := range note.Events() {
-			e := Event{Event: ev, Request: uint64(i + 1), Received: received, Signature: SigValid}
-			switch i % 3 {
-			case 1:
-				e.Duplicate, e.FirstSeen, e.FirstRequest = true, received.Add(-time.Hour), 7
-			case 2:
-				e.Retry, e.Copy, e.Stale, e.Age, e.Signature = true, 2, true, 90*time.Minute, SigUnchecked
-			}
-			j.Received(Request{}, []Event{e})
-		}
-	}
+	j.Received(Request{}, catalogEvents(t, received))
 	odd := webhook.Event{Field: "history", Kind: "history", Type: "text", Summary: "bad \xff", RawTimestamp: "0270000000000000",
 		Timestamp: time.Date(10525, 1, 1, 0, 0, 0, 0, time.UTC), Problems: []string{"timestamp after year 9999"},
 		Raw: json.RawMessage("{\"body\":\"\xff\"}")}
