@@ -172,3 +172,24 @@ func parseFixture(t *testing.T, name string) []webhook.Event {
 	}
 	return n.Events()
 }
+
+func TestFilterCheck(t *testing.T) {
+	for _, ok := range []Filter{
+		{Fields: []string{"messages", "standby", "account_*"}},
+		{Types: []string{"message", "status.failed", "interactive", "interactive.*", "history.chunk", "calls.connect", "account_update"}},
+	} {
+		if err := ok.Check(); err != nil {
+			t.Errorf("%+v refused: %v", ok, err)
+		}
+	}
+	for f, want := range map[*Filter]string{
+		{Fields: []string{"mesages"}}:     `did you mean "messages"?`,
+		{Types: []string{"bogus"}}:        "matches no type",
+		{Types: []string{"status.faild"}}: `did you mean "status.failed"?`,
+		{Types: []string{"[x"}}:           "not a valid pattern",
+	} {
+		if err := f.Check(); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%+v: %v, want %q", *f, err, want)
+		}
+	}
+}
