@@ -52,10 +52,7 @@ func (n *Notification) Events() []Event {
 // messages value) or an object becomes an unknown event, a scalar a
 // problem of the change's events. Nothing sent vanishes.
 func appendStrays(out []Event, before int, base Event, c *Change) []Event {
-	if c.Decoded == nil {
-		return out
-	}
-	strays := unplacedKeys(c.Value, reflect.TypeOf(c.Decoded).Elem())
+	strays := c.strays
 	if len(strays) == 0 {
 		return out
 	}
@@ -97,6 +94,18 @@ func strayEvent(base Event, field, where string, raw json.RawMessage, item int) 
 	return e
 }
 
+// messagingLike reports whether values of type t carry metadata and items
+// (messages, statuses, echoes…), so that an undocumented key may hold
+// items the model cannot place.
+func messagingLike(t reflect.Type) bool {
+	p := loadPlans().byType[t]
+	if p == nil {
+		return false
+	}
+	_, ok := p.byName.lookup(p.fields, "metadata")
+	return ok
+}
+
 // stray is a key of an object and its value, unparsed.
 type stray struct {
 	key string
@@ -107,13 +116,10 @@ type stray struct {
 // metadata) that its type t does not decode. Management values are one
 // item each and keep everything in Raw, so they are not looked at.
 func unplacedKeys(value json.RawMessage, t reflect.Type) []stray {
+	if !messagingLike(t) {
+		return nil
+	}
 	p := loadPlans().byType[t]
-	if p == nil {
-		return nil
-	}
-	if _, ok := p.byName.lookup(p.fields, "metadata"); !ok {
-		return nil
-	}
 	r := &reader{s: unsafe.String(unsafe.SliceData(value), len(value)), raw: value}
 	if r.peek() != '{' || !r.enter() {
 		return nil

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 )
 
 // ParseError says where in the body the envelope broke and what was expected.
@@ -137,6 +138,7 @@ func decodeChange(field string, value json.RawMessage) Change {
 		c.DecodeErr = err.Error()
 	}
 	c.Decoded = v
+	c.strays = unplacedKeys(value, reflect.TypeOf(v).Elem())
 	return c
 }
 
