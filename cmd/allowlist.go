@@ -10,6 +10,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/allowlist"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/format"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/irr"
 	"github.com/wa-hooks/wa-hooks/internal/config"
 )
 
@@ -30,8 +31,17 @@ untouched:
 
   - empty, truncated or unparsable answers, or fewer than --min-prefixes;
   - registrations broader than /12 (IPv4) or /24 (IPv6), as poisoning;
+  - answers made only of space that is not global unicast (loopback,
+    private, CGNAT, link-local, multicast, documentation…: such
+    registrations are always dropped and named);
+  - a list covering more than --max-space-v4 / --max-space-v6;
   - losing an --anchor (Meta's big blocks by default);
-  - removing more than --max-shrink of the address space the file allows now.
+  - removing more than --max-shrink, or adding more than --max-growth, of
+    the address space the file allows now.
+
+--input FILE (or -) reads a saved RPSL or IRRd answer, or a plain prefix
+list, instead of asking a server; --deadline bounds the whole run; --json
+prints a report of it.
 
 With --output the file is replaced atomically and only when its content
 changes, --check-cmd validates it (and the old file comes back if it fails),
@@ -43,7 +53,8 @@ behind a proxy make sure the real client address is what gets matched.
 Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 11 --check-cmd failed (old file restored), 12 --on-change failed,
 13 changed (only with --exit-changed), 14 locked by another run,
-75 network or server trouble (try again later). See 'wa-hooks help exit-codes'.`,
+75 network or server trouble, or --deadline passed (try again later),
+130 interrupted. See 'wa-hooks help exit-codes'.`,
 		Example: `  # Meta's prefixes, aggregated, one per line
   wa-hooks allowlist
 
@@ -57,6 +68,9 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 
   # IRRd's !g/!6 commands (exact framing), IPv4 only, as an ipset restore script
   wa-hooks allowlist --query irrd -4 --format ipset --output /etc/ipset/meta.ipset --on-change 'ipset restore < /etc/ipset/meta.ipset'
+
+  # Try it offline with the sample answer shipped in the repository
+  wa-hooks allowlist --input docs/examples/as32934.rpsl --format nginx
 
   # What would change?
   wa-hooks allowlist --format nginx --output /etc/nginx/meta.conf --dry-run --diff
@@ -86,7 +100,12 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 	f.IntVar(&opts.MinPrefixes, "min-prefixes", 10, "refuse an answer with fewer distinct accepted registrations")
 	f.StringSliceVar(&opts.Anchors, "anchor", allowlist.DefaultAnchors, "prefixes that must stay covered (defaults apply to AS32934 only; 'none' turns them off)")
 	f.StringVar(&opts.MaxShrink, "max-shrink", "30%", "refuse a list that removes more than this share of the address space the file allows now (0 = off)")
-	f.BoolVar(&opts.Force, "force", false, "write even if the anchor or shrink guard objects")
+	f.StringVar(&opts.MaxGrowth, "max-growth", "100%", "refuse a list that adds more than this share to the address space the file allows now, per family (0 = off)")
+	f.StringVar(&opts.MaxSpaceV4, "max-space-v4", "/10", "refuse a list covering more IPv4 addresses than one /N (or N addresses; 0 = off)")
+	f.StringVar(&opts.MaxSpaceV6, "max-space-v6", "/26", "refuse a list covering more IPv6 addresses than one /N (or N addresses; 0 = off)")
+	f.BoolVar(&opts.Force, "force", false, "write even if the anchor, shrink or growth guard objects")
+	f.DurationVar(&opts.Jitter, "jitter", 0, "first wait a random time up to this long (e.g. 10m), so cron jobs do not all ask at once")
+	f.BoolVar(&opts.JSON, "json", false, "print a JSON report of the run on stdout (the list itself goes to --output, or into the report)")
 	f.StringVar(&opts.CheckCmd, "check-cmd", "", "shell command that validates the new file (e.g. 'nginx -t'); on failure the old file is restored")
 	f.StringVar(&opts.OnChange, "on-change", "", "shell command run after the file changed (e.g. 'nginx -s reload')")
 	f.DurationVar(&opts.HookTimeout, "hook-timeout", time.Minute, "time limit for --check-cmd and --on-change")
@@ -94,13 +113,21 @@ Exit codes: 0 ok (written or unchanged), 2 usage, 10 refused by a guard,
 	f.BoolVar(&opts.Diff, "diff", false, "print the prefixes added and removed")
 	f.BoolVar(&opts.ExitChanged, "exit-changed", false, "exit 13 when the file changed (or would change, with --dry-run)")
 	for _, name := range []string{"format", "output", "in-place", "no-aggregate", "name", "nft-table", "deny-all", "no-header",
-		"min-prefixes", "anchor", "max-shrink", "check-cmd", "on-change", "hook-timeout", "exit-changed"} {
+		"min-prefixes", "anchor", "max-shrink", "max-growth", "max-space-v4", "max-space-v6", "check-cmd", "on-change", "hook-timeout", "exit-changed", "jitter"} {
 		config.Bind(f, name, "allowlist."+strings.ReplaceAll(name, "-", "_"))
 	}
 	_ = cmd.RegisterFlagCompletionFunc("format", cobra.FixedCompletions(format.Names(), cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("query", cobra.FixedCompletions([]string{"rpsl", "irrd"}, cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("input-format", cobra.FixedCompletions(irr.InputFormats, cobra.ShellCompDirectiveNoFileComp))
 
 	cmd.AddCommand(newAllowlistCheckCmd(app, &opts.Source))
+	// --maintainer is how people say it (one mnt-by); it is --maintainers.
+	cmd.SetGlobalNormalizationFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
+		if name == "maintainer" {
+			name = "maintainers"
+		}
+		return pflag.NormalizedName(name)
+	})
 	return cmd
 }
 
@@ -122,8 +149,11 @@ func addAllowlistSourceFlags(f *pflag.FlagSet, s *allowlist.Source) {
 	f.IntVar(&s.Retries, "retries", 3, "extra attempts after a network failure or truncated answer")
 	f.DurationVar(&s.Backoff, "backoff", 2*time.Second, "first wait between attempts (doubles each time, with jitter)")
 	f.IntVar(&s.MaxBytes, "max-bytes", 16<<20, "refuse answers larger than this many bytes")
+	f.DurationVar(&s.Deadline, "deadline", 5*time.Minute, "time limit for the whole run after --jitter: fetch with retries, checks, writing and hooks (0 = none)")
+	f.StringVar(&s.Input, "input", "", "read the answer from FILE ('-' = stdin) instead of asking a server: RPSL, IRRd or a plain prefix list")
+	f.StringVar(&s.InputFormat, "input-format", "auto", "format of --input: auto, rpsl, irrd or plain")
 	for _, name := range []string{"asn", "server", "query", "ipv4", "ipv6", "sources", "maintainers", "include-rpki",
-		"shortest-v4", "shortest-v6", "connect-timeout", "timeout", "retries", "backoff", "max-bytes"} {
+		"shortest-v4", "shortest-v6", "connect-timeout", "timeout", "retries", "backoff", "max-bytes", "deadline", "input-format"} {
 		config.Bind(f, name, "allowlist."+strings.ReplaceAll(name, "-", "_"))
 	}
 }

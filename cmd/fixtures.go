@@ -17,8 +17,10 @@ without a phone number), every status and the common failure codes, value
 errors, batches, every other field, and deliberately unknown types.
 
 PATTERN selects names with * and ? ("statuses.failed.*"); a plain word
-selects a family ("statuses"). Fixtures whose shape the reference could not
-confirm say UNCONFIRMED in their description.
+selects a family ("statuses"). Fixtures whose shape Meta's reference does not
+confirm say UNCONFIRMED in their description; --json gives every fixture's
+source (a Meta page, a library's fixtures, or a note that none is public)
+and whether it is confirmed.
 
 Print one with 'wa-hooks fixtures show NAME', deliver it signed with
 'wa-hooks send NAME --to URL'; 'wa-hooks serve --demo' renders the whole catalog.`
@@ -46,7 +48,7 @@ func newFixturesListCmd(app *App, use string) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Field, "field", "", "only fixtures of this webhook field (e.g. messages, account_update)")
-	f.BoolVar(&opts.JSON, "json", false, "print as a JSON array (name, field, description, events, bytes)")
+	f.BoolVar(&opts.JSON, "json", false, "print as a JSON array (name, field, description, events, source, confirmed, bytes)")
 	// The field list is built when completing, not every time the command
 	// tree is (which is at every start of every command).
 	_ = cmd.RegisterFlagCompletionFunc("field", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/config"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/send"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
 )
@@ -33,7 +34,9 @@ entry[0].changes[0].value.messages[0].text.body, or relative to each change's
 value: messages[0].text.body; [*] matches every item; VALUE is JSON if it
 parses, else a string); --from, --name, --text, --phone-number-id,
 --display-phone-number and --waba-id are shortcuts. A path that does not exist
-is an error naming the nearest path that does.
+is an error naming the nearest path that does. --identity phone|phone+bsuid|
+bsuid-only|username-only rewrites every body's users the way Meta identifies
+them since 2026 (docs/identity.md): a username user has no wa_id and no from.
 
 Meta's delivery habits: --duplicates N, --retry (Meta's decreasing-frequency
 schedule over 7 days, compressed by --retry-scale), --batch N (N events in one
@@ -85,6 +88,7 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 
 	f.BoolVar(&opts.KeepIDs, "keep-ids", false, "send ids and timestamps as they are instead of fresh ones")
 	f.StringArrayVar(&opts.Sets, "set", nil, "set `PATH=VALUE` in every body (repeatable)")
+	f.StringVar(&opts.Identity, "identity", "", "rewrite every body's users as `ID`: phone, phone+bsuid, bsuid-only or username-only (docs/identity.md)")
 	f.StringVar(&opts.Shortcuts.From, "from", "", "the user's phone `NUMBER` (messages[].from, contacts[].wa_id, statuses[].recipient_id)")
 	f.StringVar(&opts.Shortcuts.Name, "name", "", "the user's profile `NAME` (contacts[].profile.name)")
 	f.StringVar(&opts.Shortcuts.Text, "text", "", "the body of text messages")
@@ -131,6 +135,7 @@ reached at all (the error says why: nothing listening, DNS, TLS, timeout).`,
 	}
 	_ = cmd.RegisterFlagCompletionFunc("batch-layout", cobra.FixedCompletions([]string{"merge", "changes", "entries"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.RegisterFlagCompletionFunc("filter", completeFilter)
+	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions(identity.Names(), cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

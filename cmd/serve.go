@@ -6,11 +6,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/receiver"
 )
 
 func newServeCmd(app *App) *cobra.Command {
 	var opts receiver.Config
+	var inspect inspectFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a local webhook receiver that verifies and pretty-prints every event",
@@ -36,8 +38,9 @@ instead of printed and the count is reported.
 
 No verify token configured: one is generated and printed with where to paste it.
 No App Secret: serve runs but says loudly that signatures are not checked.
-/healthz always answers 200. SIGINT/SIGTERM finish requests in flight, flush the
-recording and print a summary.`,
+/healthz always answers 200. SIGINT/SIGTERM finish requests in flight (15s at
+most), flush the recording, print a summary and exit 130; a second signal exits
+at once.`,
 		Example: `  # See every kind of event rendered, no setup needed
   wa-hooks serve --demo
 
@@ -52,6 +55,7 @@ recording and print a summary.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Origin = func(flag string) string { return flagOrigin(app, cmd, flag) }
+			opts.Companions = append(opts.Companions, inspect.companions(cmd)...)
 			return receiver.Serve(cmd.Context(), app.IO, opts)
 		},
 	}
@@ -80,6 +84,9 @@ recording and print a summary.`,
 	f.StringVar(&opts.TLSKey, "tls-key", "", "PEM private key for --tls-cert")
 	f.BoolVar(&opts.Demo, "demo", false, "post the whole fixture catalog to this server, signed, to see every event rendered")
 	f.BoolVar(&opts.DemoExit, "demo-exit", false, "with --demo: stop after the demo instead of waiting for Ctrl-C")
+	f.StringVar(&opts.DemoIdentity, "identity", "", "with --demo: send the catalog's users as `ID`: phone, phone+bsuid, bsuid-only or username-only")
+	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions(identity.Names(), cobra.ShellCompDirectiveNoFileComp))
+	inspect.add(cmd)
 
 	for flag, key := range map[string]string{
 		"addr": "serve.addr", "path": "serve.path", "public-url": "serve.public_url", "max-body": "serve.max_body",
@@ -89,6 +96,7 @@ recording and print a summary.`,
 		"forward-header": "serve.forward_header", "forward-handshake": "serve.forward_handshake",
 		"forward-timeout": "serve.forward_timeout", "forward-insecure": "serve.forward_insecure",
 		"tls-cert": "serve.tls_cert", "tls-key": "serve.tls_key",
+		"inspect": "serve.inspect", "no-inspect": "serve.no_inspect",
 	} {
 		config.Bind(f, flag, key)
 	}

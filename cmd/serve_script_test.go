@@ -11,6 +11,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -218,7 +219,7 @@ func pathOf(u string) string {
 
 func cmdServeStop(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 1 {
-		ts.Fatalf("usage: serve-stop NAME [TERM|INT]")
+		ts.Fatalf("usage: serve-stop NAME [TERM|INT]...")
 	}
 	bgMu.Lock()
 	srv := bgServers[ts][args[0]]
@@ -226,18 +227,34 @@ func cmdServeStop(ts *testscript.TestScript, neg bool, args []string) {
 	if srv == nil {
 		ts.Fatalf("no server %s", args[0])
 	}
-	sig := syscall.SIGTERM
-	if len(args) > 1 && args[1] == "INT" {
-		sig = syscall.SIGINT
+	sigs := []os.Signal{syscall.SIGTERM}
+	if len(args) > 1 {
+		sigs = nil
+		for _, a := range args[1:] {
+			sigs = append(sigs, map[string]os.Signal{"TERM": syscall.SIGTERM, "INT": syscall.SIGINT}[a])
+		}
 	}
-	ts.Check(srv.cmd.Process.Signal(sig))
+	sig := sigs[0]
+	for i, s := range sigs {
+		if i > 0 { // let serve start its shutdown before the next signal
+			time.Sleep(200 * time.Millisecond)
+		}
+		ts.Check(srv.cmd.Process.Signal(s))
+	}
 	select {
 	case err := <-srv.done:
-		if neg && err == nil {
-			ts.Fatalf("serve exited 0, want a failure")
+		// Stopped by a signal, serve exits 130 (interrupted) after its
+		// summary; "! serve-stop" expects any other exit.
+		code := 0
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			code = ee.ExitCode()
 		}
-		if !neg && err != nil {
-			ts.Fatalf("serve: %v\n%s", err, ts.ReadFile(args[0]+".stderr"))
+		if neg && code == 130 {
+			ts.Fatalf("serve exited 130, want a failure")
+		}
+		if !neg && code != 130 {
+			ts.Fatalf("serve exited %d (%v), want 130 (interrupted)\n%s", code, err, ts.ReadFile(args[0]+".stderr"))
 		}
 	case <-time.After(30 * time.Second):
 		ts.Fatalf("serve did not stop within 30s of %v", sig)
@@ -389,10 +406,11 @@ type captured struct {
 
 func cmdApp(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 1 {
-		ts.Fatalf("usage: app NAME [STATUS]")
+		ts.Fatalf("usage: app NAME [STATUS|hang]")
 	}
 	status := http.StatusOK
-	if len(args) > 1 {
+	hang := len(args) > 1 && args[1] == "hang"
+	if len(args) > 1 && !hang {
 		n, err := strconv.Atoi(args[1])
 		ts.Check(err)
 		status = n
@@ -403,6 +421,10 @@ func cmdApp(ts *testscript.TestScript, neg bool, args []string) {
 		c.mu.Lock()
 		c.reqs = append(c.reqs, captured{r.Method, r.RequestURI, r.Header.Clone(), b})
 		c.mu.Unlock()
+		if hang { // an app that never answers, until the caller goes away
+			<-r.Context().Done()
+			return
+		}
 		if r.Method == http.MethodGet {
 			io.WriteString(w, r.URL.Query().Get("hub.challenge"))
 			return

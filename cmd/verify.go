@@ -3,14 +3,18 @@ package cmd
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/conformance"
+	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 )
 
 func newVerifyCmd(app *App) *cobra.Command {
 	var opts conformance.Options
 	var asJSON bool
+	var junit string
 	cmd := &cobra.Command{
 		Use:   "verify URL",
 		Short: "Check an endpoint the way Meta will: handshake, TLS, signed deliveries",
@@ -26,10 +30,17 @@ Handshake checks (always run, need the verify token):
   - latency (over --slow is a warning) and Content-Type text/plain (warning)
 
 Delivery checks (run when the App Secret is known, or with --deliveries):
-real catalog events, signed like Meta signs them: a text message, a batch, a
-status, an unknown future message type, non-ASCII and \/ escapes, a duplicate
-and a body near 3 MB must get 200; a forged and a missing signature must be
-refused.
+real catalog events, signed like Meta signs them: a text message, a message
+from a BSUID-only and from a username-only user (no wa_id, no from), a batch,
+a status, an unknown future message type, non-ASCII and \/ escapes, a
+duplicate and a body near 3 MB must get 200; so must one webhook of every
+field an app may subscribe to (templates, account and phone number updates,
+security, flows, history, echoes, calls…, with value.metadata where Meta
+sends it and without where it does not, and a field Meta may add later):
+the check names every field not answered 200. --fields limits it to the
+fields your app subscribes to. A forged and a missing signature must be
+refused: 401 or 403 pass, 5xx is a warning (crashed instead of refusing).
+--identity sends every delivery's users as one kind of 2026 user.
 
 Each check prints ✓ pass, ✗ fail, ! warning or – skipped, with a reason and a
 fix, and the last line is "N passed, N failed, N warnings, N skipped".
@@ -45,8 +56,11 @@ Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
   # A local server with a certificate from your own test CA
   wa-hooks verify --ca-cert ca.pem https://127.0.0.1:8443/webhook
 
-  # Machine-readable report
-  wa-hooks verify --json https://example.com/webhook | jq '.checks[] | select(.status=="fail")'`,
+  # Machine-readable report, and JUnit XML for CI
+  wa-hooks verify --json --junit verify.xml https://example.com/webhook | jq '.checks[] | select(.status=="fail")'
+
+  # Only the fields the app subscribes to, every user without a phone number
+  wa-hooks verify --fields messages,message_template_status_update --identity bsuid-only $URL`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.URL = args[0]
@@ -58,6 +72,12 @@ Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
 					width = app.IO.TerminalWidth()
 				}
 				opts.Reporter = render.NewVerifyPretty(app.IO.Out, app.IO.Renderer(), render.VerifyOptions{Width: width, Verbose: app.IO.Verbose})
+			}
+			if junit != "" {
+				if err := render.CheckJUnitPath(junit); err != nil {
+					return exit.New(exit.Usage, err)
+				}
+				opts.Reporter = render.JUnitFile{Next: opts.Reporter, Path: junit, Name: "wa-hooks verify"}
 			}
 			return conformance.Verify(cmd.Context(), opts)
 		},
@@ -74,6 +94,9 @@ Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
 	f.DurationVar(&opts.Slow, "slow", conformance.DefaultSlow, "handshake latency above which verify warns")
 	f.StringVar(&opts.CACert, "ca-cert", "", "PEM file of extra CA certificates to trust (a test or private CA; Meta trusts only public CAs)")
 	f.BoolVar(&asJSON, "json", false, "print the whole report as JSON")
+	f.StringVar(&junit, "junit", "", "also write the report as JUnit XML to `FILE`, for CI")
+	f.StringSliceVar(&opts.Fields, "fields", nil, "send field deliveries only for these webhook `FIELDS` (the ones your app subscribes to: messages,account_update,…)")
+	f.StringVar(&opts.Identity, "identity", "", "send every delivery's users as `ID`: phone, phone+bsuid, bsuid-only or username-only (docs/identity.md)")
 	config.Bind(f, "only", "verify.only")
 	config.Bind(f, "strict", "verify.strict")
 	config.Bind(f, "timeout", "verify.timeout")
@@ -81,7 +104,13 @@ Exit codes: 0 nothing failed, 5 a check failed (warnings too with --strict),
 	config.Bind(f, "ca-cert", "verify.ca_cert")
 	config.Bind(f, "deliveries", "verify.deliveries")
 	config.Bind(f, "alpha-challenge", "verify.alpha_challenge")
+	config.Bind(f, "fields", "verify.fields")
 	_ = cmd.RegisterFlagCompletionFunc("only", cobra.FixedCompletions([]string{"handshake", "deliveries"}, cobra.ShellCompDirectiveNoFileComp))
 	_ = cmd.MarkFlagFilename("ca-cert", "pem", "crt")
+	_ = cmd.MarkFlagFilename("junit", "xml")
+	_ = cmd.RegisterFlagCompletionFunc("identity", cobra.FixedCompletions(identity.Names(), cobra.ShellCompDirectiveNoFileComp))
+	_ = cmd.RegisterFlagCompletionFunc("fields", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return fixtures.Fields(), cobra.ShellCompDirectiveNoFileComp
+	})
 	return cmd
 }

@@ -9,8 +9,10 @@ import (
 	"strings"
 
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/prefixset"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/reserved"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // CheckOptions are the settings of `allowlist check`.
@@ -28,6 +30,11 @@ type checkResult struct {
 	Registrations []string `json:"registrations,omitempty"`
 	From          string   `json:"from"`
 	Prefixes      int      `json:"prefixes"`
+	// NotGlobal names the special-purpose block of an address that is not
+	// global unicast; such an address is never covered.
+	NotGlobal string `json:"notGlobal,omitempty"`
+	// AdmittedBy is the prefix of the file that would admit it anyway.
+	AdmittedBy string `json:"admittedBy,omitempty"`
 }
 
 // Check says whether an address is covered by the allowlist (exit 0) or not
@@ -60,23 +67,34 @@ func Check(ctx context.Context, ios *iostreams.IO, o CheckOptions) error {
 		if err != nil {
 			return err
 		}
-		c, err = collect(ctx, ios, fo, policy, "")
+		dctx, cancel := o.Source.withDeadline(ctx)
+		defer cancel()
+		c, err = collect(dctx, ios, &warner{ios: ios, rep: &Report{}}, o.Source, fo, policy, "")
 		if err != nil {
-			return err
+			return pastDeadline(ctx, err, o.Deadline, "")
 		}
 		prefixes = prefixset.Aggregate(c.filtered.Prefixes)
 		res.From = fmt.Sprintf("%s via %s (%s)", c.meta.ASN, c.meta.Server, c.answer.Mode)
 	}
 	res.Prefixes = len(prefixes)
+	hit, notGlobal := reserved.Addr(addr)
 	if p, ok := prefixset.Covering(prefixes, addr); ok {
 		res.Covered, res.Prefix = true, p.String()
+	}
+	if notGlobal {
+		// Loopback, private, link-local… space is never one of the AS's
+		// addresses, whatever a file says: admitting it is the hole.
+		res.NotGlobal = hit.String()
+		if res.Covered {
+			res.AdmittedBy, res.Covered, res.Prefix = res.Prefix, false, ""
+		}
 	}
 	if c != nil {
 		for _, r := range c.filtered.Accepted {
 			if r.Prefix.Contains(addr) {
 				reg := r.Prefix.String()
 				if r.Source != "" {
-					reg += fmt.Sprintf(" (%s, mnt-by %s)", r.Source, strings.Join(r.Maintainers, ","))
+					reg += fmt.Sprintf(" (%s, mnt-by %s)", termsafe.Line(r.Source), termsafe.Line(strings.Join(r.Maintainers, ",")))
 				}
 				res.Registrations = append(res.Registrations, reg)
 			}
@@ -87,6 +105,11 @@ func Check(ctx context.Context, ios *iostreams.IO, o CheckOptions) error {
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(res); err != nil {
 			return err
+		}
+	} else if res.NotGlobal != "" {
+		fmt.Fprintf(ios.Out, "%s is not covered: it is %s, not global unicast, so never one of the AS's addresses\n", res.Address, res.NotGlobal)
+		if res.AdmittedBy != "" {
+			ios.Warnf("%s's %s admits it: that prefix does not belong in an allowlist", res.From, res.AdmittedBy)
 		}
 	} else if res.Covered {
 		fmt.Fprintf(ios.Out, "%s is covered by %s\n", res.Address, res.Prefix)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/irr"
 	"github.com/wa-hooks/wa-hooks/internal/allowlist/prefixset"
+	"github.com/wa-hooks/wa-hooks/internal/allowlist/reserved"
 )
 
 // Policy decides which registrations are accepted.
@@ -32,6 +33,17 @@ type Filtered struct {
 	Dropped  map[string]int // reason → count
 	Poisoned []irr.Route    // accepted by every rule but too broad
 	Invalid  []irr.Route    // of our origin but with an unusable prefix
+	// NonGlobal are registrations of ours whose prefix is (or holds) space
+	// that is not global unicast: loopback, private, CGNAT, link-local,
+	// multicast, documentation and the rest of IANA's special-purpose
+	// blocks. They are dropped and named.
+	NonGlobal []Refused
+}
+
+// Refused is a dropped registration and the block that refused it.
+type Refused struct {
+	Route *irr.Route
+	Hit   reserved.Hit
 }
 
 // Drop reasons, shown with -v.
@@ -43,9 +55,11 @@ const (
 	dropMaintainer = "maintainer not allowed (third-party registration)"
 	dropInvalidROV = "RPKI-invalid"
 	dropBadPrefix  = "unusable prefix"
+	dropNonGlobal  = "not global unicast"
 )
 
-// Apply filters routes by origin, family, source, maintainer and RPKI state.
+// Apply filters routes by origin, family, source, maintainer, RPKI state
+// and global reachability.
 func (p Policy) Apply(routes []irr.Route) Filtered {
 	// Accepted points into routes rather than copying them: a route is a
 	// large struct, and Meta's answer has thousands.
@@ -63,6 +77,11 @@ func (p Policy) Apply(routes []irr.Route) Filtered {
 		}
 		if p.tooBroad(r.Prefix) {
 			f.Poisoned = append(f.Poisoned, *r)
+			continue
+		}
+		if hit, bad := reserved.Check(r.Prefix); bad {
+			f.Dropped[dropNonGlobal]++
+			f.NonGlobal = append(f.NonGlobal, Refused{Route: r, Hit: hit})
 			continue
 		}
 		f.Accepted = append(f.Accepted, r)

@@ -20,7 +20,9 @@ func TestPolicy(t *testing.T) {
 		route("157.240.0.0/16", "AS32934", "RADB", "MAINT-AS32934"),
 		route("157.240.0.0/16", "AS32934", "RIPE", "fb-neteng"), // duplicate registration
 		route("163.70.128.0/17", "AS32934", "RPKI"),
-		route("198.51.100.0/24", "AS32934", "RIPE", "EXAMPLE-ISP-MNT"),
+		route("81.7.16.0/24", "AS32934", "RIPE", "EXAMPLE-ISP-MNT"),
+		route("127.0.0.0/16", "AS32934", "RADB", "MAINT-AS32934"), // anyone can register a bogon
+		route("fe80::/64", "AS32934", "RADB", "MAINT-AS32934"),
 		route("192.0.2.0/24", "AS64496", "RADB", "MAINT-AS32934"),
 		route("2a03:2880::/32", "as32934", "RADB", "MAINT-AS32934"),
 		route("45.64.40.0/22", "AS32934", "ALTDB", "MAINT-AS32934"),
@@ -29,11 +31,15 @@ func TestPolicy(t *testing.T) {
 	base := Policy{ASN: "AS32934", V4: true, V6: true, ShortestV4: 12, ShortestV6: 24}
 
 	f := base.Apply(routes)
-	if got := prefixesString(f.Prefixes); got != "45.64.40.0/22 157.240.0.0/16 198.51.100.0/24 2a03:2880::/32" {
+	if got := prefixesString(f.Prefixes); got != "45.64.40.0/22 81.7.16.0/24 157.240.0.0/16 2a03:2880::/32" {
 		t.Errorf("default policy kept %s", got)
 	}
 	if f.Dropped[dropRPKI] != 1 || f.Dropped[dropOrigin] != 1 || f.Dropped[dropBadPrefix] != 1 || len(f.Invalid) != 1 {
 		t.Errorf("dropped = %v", f.Dropped)
+	}
+	if f.Dropped[dropNonGlobal] != 2 || len(f.NonGlobal) != 2 || f.NonGlobal[0].Route.Key != "127.0.0.0/16" ||
+		f.NonGlobal[0].Hit.String() != "loopback 127.0.0.0/8 (RFC 1122)" || f.NonGlobal[1].Hit.Block.Name != "link-local" {
+		t.Errorf("non-global = %+v", f.NonGlobal)
 	}
 
 	p := base
@@ -46,7 +52,7 @@ func TestPolicy(t *testing.T) {
 	p = base
 	p.V6 = false
 	p.IncludeRPKI = true
-	if got := prefixesString(p.Apply(routes).Prefixes); got != "45.64.40.0/22 157.240.0.0/16 163.70.128.0/17 198.51.100.0/24" {
+	if got := prefixesString(p.Apply(routes).Prefixes); got != "45.64.40.0/22 81.7.16.0/24 157.240.0.0/16 163.70.128.0/17" {
 		t.Errorf("v4 with RPKI kept %s", got)
 	}
 
@@ -69,14 +75,17 @@ func TestDigestIgnoresOrderAndDuplicates(t *testing.T) {
 
 func TestParseShrink(t *testing.T) {
 	for in, want := range map[string]float64{"30%": 0.3, "30": 0.3, "0": 0, "0.5%": 0.005, "100%": 1} {
-		if got, err := parseShrink(in); err != nil || got != want {
-			t.Errorf("parseShrink(%q) = %v, %v", in, got, err)
+		if got, err := parseShare("--max-shrink", in, 100); err != nil || got != want {
+			t.Errorf("parseShare(%q) = %v, %v", in, got, err)
 		}
 	}
-	for _, bad := range []string{"", "lots", "-1", "101%"} {
-		if _, err := parseShrink(bad); err == nil {
-			t.Errorf("parseShrink(%q) accepted", bad)
+	for _, bad := range []string{"", "lots", "-1", "101%", "NaN", "Inf"} {
+		if _, err := parseShare("--max-shrink", bad, 100); err == nil {
+			t.Errorf("parseShare(%q) accepted", bad)
 		}
+	}
+	if got, err := parseShare("--max-growth", "300%", 0); err != nil || got != 3 {
+		t.Errorf("growth 300%% = %v, %v", got, err)
 	}
 }
 

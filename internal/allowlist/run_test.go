@@ -16,7 +16,7 @@ func testOptions(server string) Options {
 	return Options{
 		Source: Source{ASN: "32934", Server: server, Query: "irrd", ShortestV4: 12, ShortestV6: 24,
 			ConnectTimeout: time.Second, Timeout: 5 * time.Second, MaxBytes: 16 << 20},
-		Format: "plain", Name: "meta_webhooks", MaxShrink: "30%", MinPrefixes: 10,
+		Format: "plain", Name: "meta_webhooks", MaxShrink: "30%", MaxGrowth: "100%", MinPrefixes: 10,
 	}
 }
 

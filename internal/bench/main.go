@@ -1,7 +1,7 @@
 // Command bench runs whole-process benchmarks that compare wa-hooks with a
 // reference tool measured in the same run, and prints the ratio:
 //
-//	go run ./internal/bench serve|send|allowlist
+//	go run ./internal/bench serve|send|allowlist|attack|inspector
 //
 // These are benchmarks, not tests: they print numbers for issue notes and
 // never fail on speed.
@@ -24,9 +24,11 @@ type benchmark struct {
 func benchmarks() map[string]benchmark {
 	return map[string]benchmark{
 		"sign":      {"wa-hooks sign vs openssl dgst -sha256 -hmac on a ~2 MB wire body; sign --wire and --check timings", runSign},
-		"serve":     {"wa-hooks serve --json --record vs a bare net/http server (req/s, p99, ratio) and peak RSS with 3 MB bodies", runServe},
+		"serve":     {"wa-hooks serve (--json and human, recording) vs a floor server (read, HMAC, record line, stdout line) and bare net/http, driven by wrk; 1 KB and 3 MB bodies", runServe},
 		"send":      {"wa-hooks send messages.text -n 200000 -c 64 vs hey with the same body, count and concurrency", runSend},
+		"attack":    {"the attacks of issue 17 on serve, bounded and on loopback: a table of attack and outcome", runAttack},
 		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
+		"inspector": {"the web inspector in headless Chromium: page with 10,000 recorded requests, event latency, serve throughput with the page following vs without", runInspector},
 	}
 }
 

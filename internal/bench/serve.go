@@ -7,7 +7,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,35 +32,48 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
-// runServe compares `wa-hooks serve --json --record` (signature check,
-// parsing, JSON output and recording on, output to files) with a minimal
-// net/http server that reads the body and answers 200. Both run as separate
-// processes and are driven by the same load generator, in alternating
-// rounds: by default `wa-hooks send` (what the issue names: fresh ids and
-// its own signature for every request, like Meta), or with -client go an
-// in-process Go client that costs less CPU per request. Client and server
-// share the machine's cores, so the ratio depends on the client's cost;
-// server CPU per request is reported too, and does not. It then measures
-// serve's peak RSS while 16 clients post 3 MB bodies.
+// runServe compares `wa-hooks serve` with two servers written here, each a
+// separate process driven by the same independent load generator (wrk by
+// default, installed when missing): a bare net/http server that reads the
+// body and answers 200, and a "floor" server that does only what serve's
+// features require (read, HMAC check, one recording line written before
+// the answer, one buffered stdout line). The part of serve's cost above the
+// floor is ours to cut; the part between floor and bare is the features'.
+// serve runs twice, with --json and with its default human output (both
+// recording, output to a file). Every round starts with a different server,
+// so a machine that slows down over a run does not favour one of them, and
+// each ratio is the median of the rounds' ratios. 1 KB and 3 MB bodies are
+// measured alike; serve's peak RSS comes from the 3 MB rounds.
 func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	conc := fs.Int("c", 16, "concurrent clients")
-	dur := fs.Duration("d", 8*time.Second, "measured duration of one run")
-	rounds := fs.Int("rounds", 3, "runs per server, alternating")
-	client := fs.String("client", "send", "load generator: send (wa-hooks send) or go (in-process Go client)")
-	bigClients := fs.Int("big-clients", 16, "clients posting 3 MB bodies for the RSS measurement")
-	bigDur := fs.Duration("big-d", 8*time.Second, "duration of the RSS measurement")
+	conc := fs.Int("c", 16, "concurrent connections")
+	dur := fs.Duration("d", 8*time.Second, "measured duration of one run (1 KB bodies)")
+	rounds := fs.Int("rounds", 5, "rounds; each runs every server once, starting with a different one")
+	generator := fs.String("generator", "wrk", "load generator: wrk (independent, lightweight) or go (in-process Go client)")
+	bigDur := fs.Duration("big-d", 6*time.Second, "measured duration of one run with 3 MB bodies (0 skips them)")
+	bigConc := fs.Int("big-c", 16, "concurrent connections posting 3 MB bodies")
+	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
+	floor := fs.String("floor-server", "", "internal: run the floor server, recording to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *reference {
 		return referenceServer()
 	}
-	if *client != "send" && *client != "go" {
-		return fmt.Errorf("-client %q: use send or go", *client)
+	if *floor != "" {
+		return floorServer(*floor)
 	}
-
+	if *generator != "wrk" && *generator != "go" {
+		return fmt.Errorf("-generator %q: use wrk or go", *generator)
+	}
+	wrkBin := ""
+	if *generator == "wrk" {
+		var err error
+		if wrkBin, err = ensureWrk(); err != nil {
+			return err
+		}
+	}
 	bin, dir, cleanup, err := buildWaHooks("serve")
 	if err != nil {
 		return err
@@ -71,124 +84,176 @@ func runServe(args []string) error {
 		return err
 	}
 
-	const secret = serveSecret
-	bodies, err := serveBenchBodies(secret)
-	if err != nil {
-		return err
-	}
-	load := func(url string, d time.Duration) (loadResult, error) {
-		if *client == "send" {
-			return driveWithSend(bin, url, *conc, d)
-		}
-		return drive(url, bodies, *conc, d), nil
-	}
-	generator := "wa-hooks send " + benchFixture
-	if *client == "go" {
-		generator = "in-process Go client"
-	}
-	fmt.Printf("serve benchmark: %s, %d connections, %s per run, %d rounds, body ~%d bytes (signed, unique ids)\n",
-		generator, *conc, *dur, *rounds, bodies.size())
-
-	// Each serve run records to a fresh file, removed after the run: a
-	// recording grown by every earlier round (~200 MB each) and its pages
-	// still waiting to be written back would weigh on later rounds.
 	recPath := filepath.Join(dir, "rec.jsonl")
-	serveArgs := []string{"serve", "--addr", "127.0.0.1:0", "--json", "--record", recPath, "--stale-after", "0"}
-	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+secret, "WA_HOOKS_VERIFY_TOKEN=bench", "NO_COLOR=1")
-	var results [2][]loadResult
-	var ratios []float64
-	for r := 0; r < *rounds; r++ {
-		for i, which := range []string{"net/http", "wa-hooks"} {
-			var p *proc
-			if which == "net/http" {
-				p, err = startProc(self, []string{"serve", "--reference-server"}, env, dir, "ref")
-			} else {
-				p, err = startProc(bin, serveArgs, env, dir, "serve")
-			}
-			if err != nil {
-				return err
-			}
-			if _, err := load(p.url, time.Second); err != nil { // warm-up
-				return err
-			}
-			cpu0 := procCPU(p.cmd.Process.Pid)
-			res, err := load(p.url, *dur)
-			if err != nil {
-				return err
-			}
-			res.serverCPU = procCPU(p.cmd.Process.Pid) - cpu0
-			if err := p.stop(); err != nil {
-				return fmt.Errorf("%s: %v", which, err)
-			}
-			_ = os.Remove(recPath)
-			fmt.Printf("  round %d %-9s %9.0f req/s  p50 %7s  p99 %7s  server CPU %5.1f µs/request  (%d requests, %d errors)\n",
-				r+1, which, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond),
-				res.cpuPerRequest(), res.n, res.errors)
-			results[i] = append(results[i], res)
+	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+serveSecret, "WA_HOOKS_VERIFY_TOKEN=bench", "NO_COLOR=1")
+	serveArgs := []string{"serve", "--addr", "127.0.0.1:0", "--record", recPath, "--stale-after", "0"}
+	all := []benchServer{
+		{name: "bare", bin: self, args: []string{"serve", "--reference-server"}},
+		{name: "floor", bin: self, args: []string{"serve", "--floor-server", recPath}},
+		{name: "serve", bin: bin, args: append(append([]string{}, serveArgs...), "--json")},
+		{name: "serve-human", bin: bin, args: serveArgs},
+	}
+	var servers []benchServer
+	for _, s := range all {
+		if slices.Contains(strings.Split(*only, ","), s.name) {
+			servers = append(servers, s)
 		}
-		ratios = append(ratios, results[1][r].rps/results[0][r].rps)
 	}
-	med := func(rs []loadResult, f func(loadResult) float64) float64 {
-		xs := make([]float64, len(rs))
-		for i, r := range rs {
-			xs[i] = f(r)
-		}
-		return median(xs)
+	if len(servers) == 0 {
+		return fmt.Errorf("-servers %q names none of bare, floor, serve, serve-human", *only)
 	}
-	rps := func(r loadResult) float64 { return r.rps }
-	p99 := func(r loadResult) float64 { return float64(r.p99) }
-	cpu := func(r loadResult) float64 { return r.cpuPerRequest() }
-	fmt.Printf("\nmedian of %d rounds: net/http %.0f req/s (p99 %s, %.1f µs CPU/request), wa-hooks serve %.0f req/s (p99 %s, %.1f µs CPU/request)\n",
-		*rounds, med(results[0], rps), time.Duration(med(results[0], p99)).Round(time.Microsecond), med(results[0], cpu),
-		med(results[1], rps), time.Duration(med(results[1], p99)).Round(time.Microsecond), med(results[1], cpu))
-	ratio := median(ratios)
-	verdict := "meets"
-	if ratio < 0.6 {
-		verdict = "MISSES"
+	genName := "wrk (1 thread, signed requests from a pool larger than serve's dedup memory)"
+	if *generator == "go" {
+		genName = "in-process Go client (signs as it goes)"
 	}
-	fmt.Printf("ratio wa-hooks serve / bare net/http, median of the rounds' ratios %s: %.2f× (goal ≥ 0.60×: %s)\n",
-		formatRatios(ratios), ratio, verdict)
-	fmt.Printf("server CPU per request: wa-hooks serve / net/http %.2f× (what the ratio would be with the server alone on its cores: %.2f×)\n\n",
-		med(results[1], cpu)/med(results[0], cpu), med(results[0], cpu)/med(results[1], cpu))
+	fmt.Printf("serve benchmark: %s, %d rounds rotating the order of %d servers, median of per-round ratios\n", genName, *rounds, len(servers))
 
-	// Peak RSS with 3 MB bodies.
-	big, err := bigBody(secret)
+	small, err := serveBenchBodies(serveSecret)
 	if err != nil {
 		return err
 	}
-	p, err := startProc(bin, serveArgs, env, dir, "serve-big")
-	if err != nil {
-		return err
+	sizes := []benchSize{{name: "1 KB", src: small, pool: 110_000, conc: *conc, d: *dur}}
+	if *bigDur > 0 {
+		big, err := bigBodies(serveSecret)
+		if err != nil {
+			return err
+		}
+		sizes = append(sizes, benchSize{name: "3 MB", src: big, pool: 8, conc: *bigConc, d: *bigDur, big: true})
 	}
-	var peak atomic.Int64
-	stopPoll := make(chan struct{})
-	go func() {
-		for {
-			select {
-			case <-stopPoll:
-				return
-			case <-time.After(10 * time.Millisecond):
-				if rss := procRSS(p.cmd.Process.Pid, "VmRSS"); rss > peak.Load() {
-					peak.Store(rss)
-				}
+	for _, size := range sizes {
+		pool := filepath.Join(dir, "pool")
+		if *generator == "wrk" {
+			fmt.Fprintf(os.Stderr, "signing %d requests of %s for wrk…\n", size.pool, size.name)
+			if err := writePool(pool, size.src, size.pool, "/webhook"); err != nil {
+				return err
 			}
 		}
-	}()
-	res := drive(p.url, big, *bigClients, *bigDur)
-	hwm := procRSS(p.cmd.Process.Pid, "VmHWM")
-	close(stopPoll)
-	if err := p.stop(); err != nil {
-		return err
+		load := func(url string, d time.Duration) (loadResult, error) {
+			if *generator == "wrk" {
+				return wrkRun(wrkBin, dir, pool, url, size.conc, d)
+			}
+			return drive(url, size.src, size.conc, d), nil
+		}
+		fmt.Printf("\n%s bodies (%d bytes), %d connections, %s per run\n", size.name, size.src.size(), size.conc, size.d)
+		results := make(map[string][]loadResult)
+		var peakKB int64
+		for r := 0; r < *rounds; r++ {
+			for k := range servers {
+				s := servers[(r+k)%len(servers)]
+				p, err := startProc(s.bin, s.args, env, dir, s.name)
+				if err != nil {
+					return err
+				}
+				if _, err := load(p.url, time.Second); err != nil { // warm-up
+					_ = p.stop()
+					return err
+				}
+				cpu0 := procCPU(p.cmd.Process.Pid)
+				res, err := load(p.url, size.d)
+				if err != nil {
+					_ = p.stop()
+					return err
+				}
+				res.serverCPU = procCPU(p.cmd.Process.Pid) - cpu0
+				if strings.HasPrefix(s.name, "serve") {
+					peakKB = max(peakKB, procRSS(p.cmd.Process.Pid, "VmHWM"))
+				}
+				if err := p.stop(); err != nil {
+					return fmt.Errorf("%s: %v", s.name, err)
+				}
+				_ = os.Remove(recPath)
+				fmt.Printf("  round %d %-12s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request  (%d requests, %d errors)\n",
+					r+1, s.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond),
+					res.cpuPerRequest(), res.n, res.errors)
+				results[s.name] = append(results[s.name], res)
+			}
+		}
+		reportServeSize(size, results, peakKB)
 	}
-	peakMB := float64(max(hwm, peak.Load())) / 1024
-	verdict = "meets"
-	if peakMB >= 200 {
-		verdict = "MISSES"
-	}
-	fmt.Printf("peak RSS: %.0f MB while %d clients posted %.1f MB bodies (%d requests in %s, %.0f MB/s, p99 %s; goal < 200 MB: %s)\n",
-		peakMB, *bigClients, float64(big.size())/(1<<20), res.n, *bigDur, float64(res.n)*float64(big.size())/(1<<20)/bigDur.Seconds(),
-		res.p99.Round(time.Millisecond), verdict)
 	return nil
+}
+
+type benchServer struct {
+	name string
+	bin  string
+	args []string
+}
+
+type benchSize struct {
+	name string
+	src  bodySource
+	pool int
+	conc int
+	d    time.Duration
+	big  bool
+}
+
+// reportServeSize prints the medians and the per-round ratios the goals
+// are stated in.
+func reportServeSize(size benchSize, results map[string][]loadResult, peakKB int64) {
+	order := []string{"bare", "floor", "serve", "serve-human"}
+	fmt.Println()
+	for _, name := range order {
+		rs := results[name]
+		if len(rs) == 0 {
+			continue
+		}
+		fmt.Printf("  median %-12s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request\n", name,
+			medianOf(rs, func(r loadResult) float64 { return r.rps }),
+			time.Duration(medianOf(rs, func(r loadResult) float64 { return float64(r.p50) })).Round(time.Microsecond),
+			time.Duration(medianOf(rs, func(r loadResult) float64 { return float64(r.p99) })).Round(time.Microsecond),
+			medianOf(rs, func(r loadResult) float64 { return r.cpuPerRequest() }))
+	}
+	ratio := func(label, a, b string, f func(x, y loadResult) float64, goal float64, higherIsBetter bool) {
+		ra, rb := results[a], results[b]
+		if len(ra) == 0 || len(rb) == 0 {
+			return
+		}
+		xs := make([]float64, min(len(ra), len(rb)))
+		for i := range xs {
+			xs[i] = f(ra[i], rb[i])
+		}
+		m := median(xs)
+		verdict := ""
+		if goal > 0 {
+			met := m >= goal
+			if !higherIsBetter {
+				met = m <= goal
+			}
+			cmp := "≥"
+			if !higherIsBetter {
+				cmp = "≤"
+			}
+			verdict = fmt.Sprintf("  (goal %s %.2f×: %s)", cmp, goal, map[bool]string{true: "meets", false: "MISSES"}[met])
+		}
+		fmt.Printf("  %-44s %5.2f×  %s%s\n", label, m, formatRatios(xs), verdict)
+	}
+	rps := func(x, y loadResult) float64 { return x.rps / y.rps }
+	cpu := func(x, y loadResult) float64 { return y.cpuPerRequest() / x.cpuPerRequest() } // >1: x is cheaper
+	p99 := func(x, y loadResult) float64 { return float64(x.p99) / float64(y.p99) }
+	ratio("throughput serve --json / floor", "serve", "floor", rps, 0.85, true)
+	ratio("CPU per request floor / serve --json", "serve", "floor", cpu, 0.85, true)
+	ratio("throughput serve --json / bare net/http", "serve", "bare", rps, 0, true)
+	ratio("CPU per request bare / serve --json", "serve", "bare", cpu, 0, true)
+	ratio("throughput floor / bare net/http", "floor", "bare", rps, 0, true)
+	ratio("throughput human output / --json", "serve-human", "serve", rps, 0.90, true)
+	if size.big {
+		ratio("p99 serve --json / floor", "serve", "floor", p99, 1.5, false)
+		verdict := "meets"
+		if float64(peakKB)/1024 >= 100 {
+			verdict = "MISSES"
+		}
+		fmt.Printf("  peak RSS of serve: %.0f MB with %d connections posting %s bodies (goal < 100 MB: %s)\n",
+			float64(peakKB)/1024, size.conc, size.name, verdict)
+	}
+}
+
+func medianOf(rs []loadResult, f func(loadResult) float64) float64 {
+	xs := make([]float64, len(rs))
+	for i, r := range rs {
+		xs[i] = f(r)
+	}
+	return median(xs)
 }
 
 // bodySource gives each request's body and signature; clients call it
@@ -220,10 +285,15 @@ func serveBenchBodies(secret string) (*uniqueBodies, error) {
 	if err != nil {
 		return nil, err
 	}
+	return uniqueFrom(base, secret)
+}
+
+// uniqueFrom makes the request number part of the first wamid in base.
+func uniqueFrom(base []byte, secret string) (*uniqueBodies, error) {
 	marker := []byte(`"wamid.`)
 	i := bytes.Index(base, marker)
 	if i < 0 {
-		return nil, errors.New("no wamid in " + benchFixture)
+		return nil, errors.New("no wamid in the benchmark body")
 	}
 	i += len(marker)
 	prefix := []byte("bench" + strings.Repeat("0", idDigits))
@@ -246,33 +316,25 @@ func (u *uniqueBodies) next() ([]byte, string) {
 	return b, signature.PrefixSHA256 + hex.EncodeToString(m.Sum(nil))
 }
 
-// fixedBody sends the same signed bytes every time.
-type fixedBody struct {
-	b   []byte
-	sig string
-}
-
-func (f fixedBody) size() int              { return len(f.b) }
-func (f fixedBody) next() ([]byte, string) { return f.b, f.sig }
-
-// bigBody is a text message of about 3 MB, the most Meta sends.
-func bigBody(secret string) (fixedBody, error) {
+// bigBodies is a text message of about 3 MB, the most Meta sends, with a
+// fresh wamid for every request.
+func bigBodies(secret string) (*uniqueBodies, error) {
 	f, ok := fixtures.Get("messages.text")
 	if !ok {
-		return fixedBody{}, errors.New("fixture messages.text is missing")
+		return nil, errors.New("fixture messages.text is missing")
 	}
 	base, err := wire.Encode(f.Body)
 	if err != nil {
-		return fixedBody{}, err
+		return nil, err
 	}
 	i := bytes.Index(base, []byte(`"body":"`))
 	if i < 0 {
-		return fixedBody{}, errors.New("no text body in messages.text")
+		return nil, errors.New("no text body in messages.text")
 	}
 	i += len(`"body":"`)
 	filler := bytes.Repeat([]byte("caf\\u00e9 lorem ipsum \\/ dolor "), (3<<20-len(base))/31)
 	b := append(append(append([]byte{}, base[:i]...), filler...), base[i:]...)
-	return fixedBody{b, signature.Sign(secret, b)}, nil
+	return uniqueFrom(b, secret)
 }
 
 type loadResult struct {
@@ -303,36 +365,6 @@ const (
 	benchFixture = "messages.text.ad_referral"
 	serveSecret  = "bench-app-secret"
 )
-
-// driveWithSend runs `wa-hooks send` against url for d with conc
-// connections and reads its --json report.
-func driveWithSend(bin, url string, conc int, d time.Duration) (loadResult, error) {
-	cmd := exec.Command(bin, "send", benchFixture, "--to", url, "-c", strconv.Itoa(conc), "--duration", d.String(), "--json")
-	cmd.Env = append(os.Environ(), "WA_HOOKS_APP_SECRET="+serveSecret, "NO_COLOR=1")
-	out, err := cmd.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return loadResult{}, fmt.Errorf("wa-hooks send: %v: %s", err, ee.Stderr)
-		}
-		return loadResult{}, fmt.Errorf("wa-hooks send: %v", err)
-	}
-	var rep struct {
-		Succeeded int     `json:"succeeded"`
-		Failed    int     `json:"failed"`
-		Unreached int     `json:"unreached"`
-		Rate      float64 `json:"requests_per_second"`
-		Latency   struct {
-			P50 time.Duration `json:"p50_ns"`
-			P99 time.Duration `json:"p99_ns"`
-		} `json:"latency"`
-	}
-	if err := json.Unmarshal(out, &rep); err != nil {
-		return loadResult{}, fmt.Errorf("reading wa-hooks send --json: %v", err)
-	}
-	return loadResult{n: rep.Succeeded, errors: rep.Failed + rep.Unreached, rps: rep.Rate,
-		p50: rep.Latency.P50, p99: rep.Latency.P99}, nil
-}
 
 // drive posts bodies from conc keep-alive clients for d and reports
 // throughput and latency percentiles.
@@ -444,6 +476,10 @@ func (p *proc) stop() error {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-p.done:
+		var ee *exec.ExitError
+		if errors.As(err, &ee) && ee.ExitCode() == 130 {
+			return nil // stopped by the signal, as asked
+		}
 		return err
 	case <-time.After(60 * time.Second):
 		_ = p.cmd.Process.Kill()

@@ -35,7 +35,11 @@ type listed struct {
 	Description string `json:"description"`
 	Events      int    `json:"events"`
 	Unknown     bool   `json:"unknown,omitempty"`
-	Bytes       int    `json:"bytes"`
+	// Source says where the shape comes from; Confirmed is false when
+	// Meta's reference has no such shape.
+	Source    string `json:"source"`
+	Confirmed bool   `json:"confirmed"`
+	Bytes     int    `json:"bytes"`
 }
 
 // List prints the catalog, grouped by field, or as a JSON array.
@@ -47,7 +51,7 @@ func List(ios *iostreams.IO, opts ListOptions) error {
 	if opts.JSON {
 		out := make([]listed, len(all))
 		for i, f := range all {
-			out[i] = listed{f.Name, f.Field, f.Description, f.Events, f.Unknown, len(f.Body)}
+			out[i] = listed{f.Name, f.Field, f.Description, f.Events, f.Unknown, f.Source, f.Confirmed, len(f.Body)}
 		}
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")

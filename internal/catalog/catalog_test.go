@@ -60,8 +60,9 @@ func TestListJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []struct {
-		Name, Field, Description string
-		Events, Bytes            int
+		Name, Field, Description, Source string
+		Events, Bytes                    int
+		Confirmed                        *bool
 	}
 	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
 		t.Fatal(err)
@@ -70,8 +71,26 @@ func TestListJSON(t *testing.T) {
 		t.Fatalf("got %d", len(got))
 	}
 	for _, g := range got {
-		if g.Field != "messages" || g.Events != 1 || g.Bytes == 0 || g.Description == "" {
+		if g.Field != "messages" || g.Events != 1 || g.Bytes == 0 || g.Description == "" || g.Source == "" || g.Confirmed == nil {
 			t.Errorf("%+v", g)
+		}
+	}
+
+	// An unconfirmed shape says so, and where it comes from.
+	out.Reset()
+	if err := catalog.List(ios, catalog.ListOptions{Pattern: "messaging_handovers", JSON: true}); err != nil {
+		t.Fatal(err)
+	}
+	got = nil
+	if err := json.Unmarshal(out.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("messaging_handovers: %d fixtures", len(got))
+	}
+	for _, g := range got {
+		if *g.Confirmed || !strings.Contains(g.Source, "public handler") {
+			t.Errorf("%s: confirmed %v, source %q", g.Name, *g.Confirmed, g.Source)
 		}
 	}
 

@@ -2,14 +2,18 @@ package conformance
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
 // Catalog events behind the delivery checks.
@@ -36,6 +40,104 @@ var largeText = sync.OnceValue(func() string {
 	return strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 80)[:4000]
 })
 
+// futureField is the catalog's field Meta has not added (yet): a receiver
+// must answer it 200 like any other.
+const futureField = "conversation_insights"
+
+// fieldProbes are the bodies sent for the messages field beside the
+// delivery checks' own: the shapes handlers most often crash on.
+var fieldProbes = []string{
+	"messages.system.user_changed_number", // a message with no value.contacts
+	"statuses.failed.131047",              // a status with no contacts
+	"messages.errors.130429",              // value.errors and nothing else
+}
+
+// fieldDelivery is one webhook of one field, as the field check sends it.
+type fieldDelivery struct {
+	Field, Fixture string
+	// Metadata says whether the value carries value.metadata, as Meta
+	// sends messaging-like fields, or not, as it sends management fields.
+	Metadata bool
+	d        delivery
+}
+
+func (fd fieldDelivery) name() string {
+	if fd.Field == futureField {
+		return fd.Field + " (a field Meta may add)"
+	}
+	if fd.Field == "messages" && fd.Fixture != "" {
+		return fd.Fixture
+	}
+	return fd.Field
+}
+
+// subscribableFields are the fields --fields accepts: every field of the
+// catalog but the invented future one.
+func subscribableFields() []string {
+	var out []string
+	for _, f := range fixtures.Fields() {
+		if f != futureField {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// fieldFixtures picks one catalog event per field (for messages, the
+// probes): the first whose wire form has no escapes, so that only the
+// escaping check catches an endpoint that verifies a re-serialised body.
+func fieldFixtures(only []string) []fixtures.Fixture {
+	var out []fixtures.Fixture
+	all := fixtures.All()
+	for _, field := range fixtures.Fields() {
+		switch {
+		case len(only) > 0 && !slices.Contains(only, field):
+			continue
+		case field == "messages":
+			for _, name := range fieldProbes {
+				if f, ok := fixtures.Get(name); ok {
+					out = append(out, f)
+				}
+			}
+			continue
+		}
+		var pick *fixtures.Fixture
+		for _, f := range all {
+			if f.Field != field || strings.HasPrefix(f.Name, "statuses.") {
+				continue
+			}
+			if pick == nil {
+				pick = &f
+			}
+			if w, err := wire.Encode(f.Body); err == nil && !bytes.Contains(w, []byte(`\`)) {
+				pick = &f
+				break
+			}
+		}
+		if pick != nil {
+			out = append(out, *pick)
+		}
+	}
+	return out
+}
+
+// hasMetadata reports whether a body's first value carries value.metadata.
+func hasMetadata(body []byte) bool {
+	var doc struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Metadata json.RawMessage `json:"metadata"`
+				} `json:"value"`
+			} `json:"changes"`
+		} `json:"entry"`
+	}
+	if json.Unmarshal(body, &doc) != nil || len(doc.Entry) == 0 || len(doc.Entry[0].Changes) == 0 {
+		return false
+	}
+	return len(doc.Entry[0].Changes[0].Value.Metadata) > 0
+}
+
 // delivery is one body and the exact headers to send it with.
 type delivery struct {
 	Body   []byte
@@ -45,47 +147,102 @@ type delivery struct {
 // bodySet is every delivery the checks send, built by the send engine's
 // payload builder: fresh ids and timestamps, Meta's wire encoding, signed.
 type bodySet struct {
-	Text, Batch, Status, Unknown, Escaped, Large, Forged, Unsigned delivery
+	Text, BSUIDOnly, UsernameOnly, Batch, Status, Unknown, Escaped, Large, Forged, Unsigned delivery
+	// Fields is one delivery per webhook field.
+	Fields []fieldDelivery
 }
 
-func buildBodies(secret string) (*bodySet, error) {
-	var set bodySet
+func buildBodies(secret string) (*bodySet, error) { return buildBodiesFor(bodyOptions{secret: secret}) }
+
+// bodyOptions say which deliveries to build and how.
+type bodyOptions struct {
+	secret string
+	// id rewrites every body's users, when set.
+	id identity.Identity
+	// only limits the field deliveries to these fields, when any are named.
+	only []string
+	// noLarge leaves out the body near 3 MB (tests: it is the slowest to
+	// build, and one test of it is enough).
+	noLarge bool
+}
+
+// buildBodiesFor builds every delivery bo asks for.
+func buildBodiesFor(bo bodyOptions) (*bodySet, error) {
+	secret := bo.secret
+	b := builder{id: bo.id}
+	set := bodySet{}
 	var err error
 	signed := payload.Options{Secret: secret}
 	steps := []struct {
 		dst     *delivery
 		fixture string
 		opts    payload.Options
+		as      identity.Identity
 	}{
-		{&set.Text, fixtureText, signed},
-		{&set.Batch, fixtureBatch, signed},
-		{&set.Status, fixtureStatus, signed},
-		{&set.Unknown, fixtureUnknown, signed},
-		{&set.Escaped, fixtureEscaped, signed},
-		{&set.Forged, fixtureText, payload.Options{Secret: secret, BadSignature: true}},
-		{&set.Unsigned, fixtureText, payload.Options{NoSignature: true}},
+		{dst: &set.Text, fixture: fixtureText, opts: signed},
+		{dst: &set.BSUIDOnly, fixture: fixtureText, opts: signed, as: identity.BSUIDOnly},
+		{dst: &set.UsernameOnly, fixture: fixtureText, opts: signed, as: identity.UsernameOnly},
+		{dst: &set.Batch, fixture: fixtureBatch, opts: signed},
+		{dst: &set.Status, fixture: fixtureStatus, opts: signed},
+		{dst: &set.Unknown, fixture: fixtureUnknown, opts: signed},
+		{dst: &set.Escaped, fixture: fixtureEscaped, opts: signed},
+		{dst: &set.Forged, fixture: fixtureText, opts: payload.Options{Secret: secret, BadSignature: true}},
+		{dst: &set.Unsigned, fixture: fixtureText, opts: payload.Options{NoSignature: true}},
 	}
 	for _, s := range steps {
-		if *s.dst, err = build(s.fixture, s.opts); err != nil {
+		bb := b
+		if s.as != "" {
+			bb.id = s.as
+		}
+		if *s.dst, err = bb.build(s.fixture, s.opts); err != nil {
 			return nil, err
 		}
+	}
+	for _, f := range fieldFixtures(bo.only) {
+		d, err := b.build(f.Name, signed)
+		if err != nil {
+			return nil, err
+		}
+		set.Fields = append(set.Fields, fieldDelivery{Field: f.Field, Fixture: f.Name, Metadata: hasMetadata(d.Body), d: d})
 	}
 	if !bytes.Contains(set.Escaped.Body, []byte(`\/`)) || !bytes.Contains(set.Escaped.Body, []byte(`\u00e9`)) {
 		return nil, fmt.Errorf("%s was not wire-encoded (no \\/ or \\u00e9 in the body)", fixtureEscaped)
 	}
-	if set.Large, err = buildLarge(secret); err != nil {
+	if bo.noLarge {
+		return &set, nil
+	}
+	if set.Large, err = b.buildLarge(secret); err != nil {
 		return nil, err
 	}
 	return &set, nil
 }
 
-// build renders one catalog event as the send engine would send it.
-func build(name string, o payload.Options) (delivery, error) {
+// builder renders catalog events, their users rewritten for id if set.
+type builder struct{ id identity.Identity }
+
+func (b builder) source(name string) (payload.Source, error) {
 	f, ok := fixtures.Get(name)
 	if !ok {
-		return delivery{}, fmt.Errorf("catalog event %s is missing", name)
+		return payload.Source{}, fmt.Errorf("catalog event %s is missing", name)
 	}
-	return buildSource(payload.Source{Name: f.Name, Body: f.Body}, o)
+	src := payload.Source{Name: f.Name, Body: f.Body}
+	if b.id != "" {
+		body, err := identity.Rewrite(f.Body, b.id)
+		if err != nil {
+			return payload.Source{}, fmt.Errorf("%s as %s: %v", f.Name, b.id, err)
+		}
+		src.Body = body
+	}
+	return src, nil
+}
+
+// build renders one catalog event as the send engine would send it.
+func (b builder) build(name string, o payload.Options) (delivery, error) {
+	src, err := b.source(name)
+	if err != nil {
+		return delivery{}, err
+	}
+	return buildSource(src, o)
 }
 
 func buildSource(src payload.Source, o payload.Options) (delivery, error) {
@@ -107,12 +264,11 @@ func own(d sender.Delivery) delivery {
 
 // buildLarge batches long text messages until the body is just under
 // LargeBody: one message's size is measured, the count follows from it.
-func buildLarge(secret string) (delivery, error) {
-	f, ok := fixtures.Get(fixtureText)
-	if !ok {
-		return delivery{}, fmt.Errorf("catalog event %s is missing", fixtureText)
+func (b builder) buildLarge(secret string) (delivery, error) {
+	src, err := b.source(fixtureText)
+	if err != nil {
+		return delivery{}, err
 	}
-	src := payload.Source{Name: f.Name, Body: f.Body}
 	at := func(n int) (delivery, error) {
 		return buildSource(src, payload.Options{Secret: secret, Batch: n, Shortcuts: payload.Shortcuts{Text: largeText()}})
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/handshake"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 )
 
 // Defaults for Options.
@@ -41,6 +42,15 @@ type Options struct {
 	// when an app secret is known.
 	Deliveries bool
 	Strict     bool
+	// Fields limits the field deliveries to the webhook fields the app
+	// subscribes to (none: every field, and a field Meta may add later).
+	Fields []string
+	// Identity rewrites every delivery's users (identity.Parse names).
+	Identity string
+	identity identity.Identity
+	// noLarge leaves out the body near 3 MB: for tests, where it is the
+	// slowest delivery to build and one test of it is enough.
+	noLarge bool
 
 	Timeout time.Duration
 	Slow    time.Duration
@@ -126,6 +136,9 @@ func prepare(opts Options) (*runner, error) {
 	}
 	if (opts.Deliveries || opts.Only == GroupDeliveries) && opts.AppSecret == "" {
 		return nil, exit.Errorf(exit.Usage, "delivery checks sign with your App Secret: pass --app-secret or set WA_HOOKS_APP_SECRET")
+	}
+	if err := prepareDeliveries(&opts); err != nil {
+		return nil, exit.New(exit.Usage, err)
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultTimeout

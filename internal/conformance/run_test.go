@@ -523,11 +523,13 @@ func TestDeliveries(t *testing.T) {
 	}{
 		{name: "correct endpoint", ep: endpoint{}},
 		{name: "answers 500 to unknown types", ep: endpoint{unknown500: true},
-			failed: []string{"delivery-unknown-type"}, reason: "500 Internal Server Error"},
+			// the field deliveries' system message is a type it does not know either
+			failed: []string{"delivery-unknown-type", "delivery-fields"}, reason: "500 Internal Server Error"},
 		{name: "accepts forged signatures", ep: endpoint{acceptForged: true},
 			failed: []string{"forged-signature", "missing-signature"}, reason: "your endpoint accepts forged webhooks"},
 		{name: "verifies a re-serialised body", ep: endpoint{reserialise: true},
-			failed: []string{"delivery-escaping"}, reason: "verifies a re-serialised body"},
+			// Meta escapes every "/", so field bodies with a URL fail too
+			failed: []string{"delivery-fields", "delivery-escaping"}, reason: "re-serialised body"},
 		{name: "refuses duplicates", ep: endpoint{rejectDuplicates: &seen{}},
 			failed: []string{"delivery-duplicate"}, reason: "Meta delivers duplicates"},
 		{name: "limits bodies to 1 MB", ep: endpoint{maxBody: 1 << 20},

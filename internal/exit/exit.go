@@ -43,12 +43,12 @@ var Table = []Code{
 	{SendFailed, "send", "some requests did not get the expected status (`--expect-status`)"},
 	{Unreachable, "send, verify", "the endpoint could not be reached at all (connection refused, DNS, TLS, timeout)"},
 	{VerifyFail, "verify", "at least one conformance check failed (warnings too with `--strict`)"},
-	{AllowlistGuard, "allowlist", "the IRR answer was refused by a guard (empty, truncated, unparsable, too few prefixes, lost anchor, too large a shrink, poisoned prefix); the old file is untouched"},
+	{AllowlistGuard, "allowlist", "the IRR answer was refused by a guard (empty, truncated, unparsable, too few prefixes, lost anchor, too large a shrink or growth, too much address space, poisoned prefix, nothing but non-global prefixes); the old file is untouched"},
 	{AllowlistCheck, "allowlist", "`--check-cmd` failed on the candidate; the old file was restored"},
 	{AllowlistHook, "allowlist", "the `--on-change` hook failed after the new file was written"},
 	{AllowlistChanged, "allowlist", "the file changed (only with `--exit-changed`)"},
 	{AllowlistLocked, "allowlist", "another allowlist run holds the lock for this output file"},
-	{TempFail, "allowlist", "temporary failure: network or server trouble; the last good list is kept, retry later"},
+	{TempFail, "allowlist", "temporary failure: network or server trouble, or --deadline passed; the last good list is kept, retry later"},
 	{Interrupted, "all", "interrupted (SIGINT or SIGTERM)"},
 }
 

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
@@ -22,14 +23,14 @@ const demoPause = 40 * time.Millisecond
 // then shows a retry and a body re-serialised after signing (which fails
 // the signature, with the diagnosis). It goes through the real HTTP stack,
 // exactly like Meta.
-func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn bool) error {
+func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn bool, id identity.Identity) error {
 	// Only ever talks to this process's own listener, so its certificate
 	// (possibly self-signed) need not be verified.
 	client, err := sender.NewClient(sender.ClientOptions{Timeout: 10 * time.Second, Insecure: tlsOn, Conns: 1})
 	if err != nil {
 		return err
 	}
-	feed, err := demoFeed(secret)
+	feed, err := demoFeed(secret, id)
 	if err != nil {
 		return err
 	}
@@ -88,11 +89,19 @@ func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn b
 // demoFeed is the whole catalog with fresh ids and timestamps, as if each
 // event had just happened, so the demo shows no false STALE or DUPLICATE
 // markers.
-func demoFeed(secret string) (*payload.Feed, error) {
+func demoFeed(secret string, id identity.Identity) (*payload.Feed, error) {
 	all := fixtures.All()
 	sources := make([]payload.Source, len(all))
 	for i, f := range all {
 		sources[i] = payload.Source{Name: f.Name, Body: f.Body}
+		if id == "" {
+			continue
+		}
+		// --identity: the catalog as a user of that kind would send it.
+		var err error
+		if sources[i].Body, err = identity.Rewrite(f.Body, id); err != nil {
+			return nil, fmt.Errorf("fixture %s: --identity %s: %v", f.Name, id, err)
+		}
 	}
 	return payload.Build(sources, payload.Options{Secret: secret})
 }

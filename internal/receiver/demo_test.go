@@ -10,7 +10,7 @@ import (
 // Every fixture the demo (and send) posts is dated now: no event of the
 // catalog shows STALE in a demo.
 func TestDemoTimestampsAreFresh(t *testing.T) {
-	feed, err := demoFeed(testSecret)
+	feed, err := demoFeed(testSecret, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,7 +20,6 @@
 package receiver
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -81,8 +80,15 @@ type Options struct {
 	// InflightBytes bounds the body bytes being read, verified, parsed and
 	// recorded at once: parsing a body takes several times its size, so
 	// large bodies take turns (their clients wait on TCP) instead of
-	// growing memory.
+	// growing memory. Bytes are charged as they arrive, in arrival order.
 	InflightBytes int64
+	// ReadsPerClient bounds the bodies one client address sends at once;
+	// MinUploadRate (bytes/s) applies after BodyGrace; BodyTimeout bounds a
+	// body's read, waits included. Zero means the defaults.
+	ReadsPerClient int
+	MinUploadRate  int64
+	BodyGrace      time.Duration
+	BodyTimeout    time.Duration
 	// Flush, when set, is called when the queue runs empty, at most every
 	// flushEvery while requests keep coming and within flushEvery of the
 	// last one: output can be buffered under load and still appear at once
@@ -115,6 +121,7 @@ type Receiver struct {
 	// the bytes of bodies being handled before the answer.
 	queued   *byteGate
 	inflight *byteGate
+	clients  *clientReads // bodies being read, by client address
 
 	// printing is held by the one goroutine printing; it owns what follows.
 	printing   sync.Mutex
@@ -125,7 +132,8 @@ type Receiver struct {
 	stats      render.Summary
 	start      time.Time
 	// unsaid counts what was not printed since the last notice of it.
-	unsaid int
+	unsaid    int
+	observers []func(Observation) // see observe.go
 }
 
 // job is one thing to report, in arrival order.
@@ -163,6 +171,18 @@ func New(opts Options) (*Receiver, error) {
 	if opts.InflightBytes <= 0 {
 		opts.InflightBytes = 8 << 20
 	}
+	if opts.ReadsPerClient <= 0 {
+		opts.ReadsPerClient = DefaultReadsPerClient
+	}
+	if opts.MinUploadRate <= 0 {
+		opts.MinUploadRate = DefaultMinUploadRate
+	}
+	if opts.BodyGrace <= 0 {
+		opts.BodyGrace = DefaultBodyGrace
+	}
+	if opts.BodyTimeout <= 0 {
+		opts.BodyTimeout = DefaultBodyTimeout
+	}
 	if opts.Sink == nil {
 		return nil, errors.New("a sink is required")
 	}
@@ -185,6 +205,7 @@ func New(opts Options) (*Receiver, error) {
 	}
 	rc.queued = newByteGate(opts.QueueBytes)
 	rc.inflight = newByteGate(opts.InflightBytes)
+	rc.clients = newClientReads(opts.ReadsPerClient)
 	if opts.Recorder != nil {
 		rc.stats.RecordPath = opts.Recorder.Path()
 	}
@@ -280,11 +301,8 @@ func (rc *Receiver) forwardHandshake(seq uint64, rawQuery, challenge string) {
 
 // post handles an event notification.
 func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Request) {
-	if n := r.ContentLength; n > 0 && n <= rc.opts.MaxBody {
-		rc.inflight.acquire(n)
-		defer rc.inflight.release(n)
-	}
-	body, err := readBody(w, r, rc.opts.MaxBody)
+	body, release, err := rc.readBody(w, r)
+	defer release()
 	var tooBig *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooBig):
@@ -294,8 +312,12 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 			"Meta's payloads are at most 3 MB; raise --max-body if you really need more")
 		return
 	case err != nil:
-		rc.reject(w, req, body, http.StatusBadRequest, render.ProblemBody,
-			"could not read the body: "+err.Error(), "")
+		w.Header().Set("Connection", "close")
+		status, msg, hint := rc.bodyProblem(r, body, err)
+		if status == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
+		rc.reject(w, req, body, status, render.ProblemBody, msg, hint)
 		return
 	}
 	req.Body = body
@@ -529,72 +551,6 @@ func (rc *Receiver) flushOutput() {
 	rc.dirty, rc.lastFlush = false, time.Now()
 }
 
-// byteGate lets callers hold up to limit bytes in total; one caller may
-// always proceed alone, however large.
-type byteGate struct {
-	mu    sync.Mutex
-	cond  *sync.Cond
-	used  int64
-	limit int64
-}
-
-func newByteGate(limit int64) *byteGate {
-	g := &byteGate{limit: limit}
-	g.cond = sync.NewCond(&g.mu)
-	return g
-}
-
-func (g *byteGate) acquire(n int64) {
-	if n == 0 {
-		return
-	}
-	g.mu.Lock()
-	for g.used > 0 && g.used+n > g.limit {
-		g.cond.Wait()
-	}
-	g.used += n
-	g.mu.Unlock()
-}
-
-func (g *byteGate) tryAcquire(n int64) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	if n > 0 && g.used > 0 && g.used+n > g.limit {
-		return false
-	}
-	g.used += n
-	return true
-}
-
-func (g *byteGate) release(n int64) {
-	if n == 0 {
-		return
-	}
-	g.mu.Lock()
-	g.used -= n
-	g.mu.Unlock()
-	g.cond.Broadcast()
-}
-
-// readBody reads the whole body, at most limit bytes.
-func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	if r.ContentLength > limit {
-		return nil, &http.MaxBytesError{Limit: limit}
-	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	if r.ContentLength >= 0 {
-		// Exact size known: one allocation, no regrowth for 3 MB bodies.
-		buf := make([]byte, r.ContentLength)
-		if _, err := io.ReadFull(body, buf); err != nil {
-			return buf, err
-		}
-		return buf, nil
-	}
-	var buf bytes.Buffer
-	_, err := buf.ReadFrom(body)
-	return buf.Bytes(), err
-}
-
 func contentLength(r *http.Request) string {
 	if r.ContentLength < 0 {
 		return "unknown, chunked"
@@ -656,16 +612,21 @@ const flushEvery = 2 * time.Millisecond
 
 func (rc *Receiver) handle(j job) {
 	switch {
+	case j.forward != nil && j.forward.Dropped > 0:
+		rc.stats.ForwardDropped += j.forward.Dropped
+		rc.opts.Sink.Forwarded(*j.forward)
 	case j.forward != nil:
 		rc.stats.Forwarded++
 		if !j.forward.OK() {
 			rc.stats.ForwardFailures++
 		}
 		rc.show(1, func() { rc.opts.Sink.Forwarded(*j.forward) })
+		rc.observeJob(j)
 	case j.handshake != nil:
 		rc.count(j.req)
 		rc.stats.Handshakes++
 		rc.show(1, func() { rc.opts.Sink.Handshake(*j.handshake) })
+		rc.observeJob(j)
 	case j.problem != nil:
 		if !j.problem.Accepted {
 			rc.count(j.req)
@@ -680,6 +641,7 @@ func (rc *Receiver) handle(j job) {
 			}
 			rc.opts.Sink.Problem(*j.problem)
 		})
+		rc.observeJob(j)
 	case j.note != nil:
 		rc.count(j.req)
 		rc.events(j.req, j.note)
@@ -712,6 +674,7 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	}
 	retry, copyN, firstReq, firstAt := rc.dedup.body(req.Body, req.Seq, req.Time)
 	out := make([]render.Event, 0, len(evs))
+	var all []render.Event // for observers
 	for i, e := range evs {
 		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
 		key := e.Key()
@@ -741,7 +704,9 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		if rc.opts.Filter.Match(e) {
 			out = append(out, re)
 		}
+		all = rc.observed(all, re)
 	}
+	rc.observeEvents(req, all)
 	if retry {
 		rc.stats.Retries++
 	}

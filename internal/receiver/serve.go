@@ -10,6 +10,8 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"runtime/debug"
 	"strings"
 	"syscall"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -69,6 +72,11 @@ type Config struct {
 
 	Demo     bool
 	DemoExit bool
+	// DemoIdentity rewrites the demo's users (identity.Parse names).
+	DemoIdentity string
+
+	// Companions run beside the receiver (the web inspector); see observe.go.
+	Companions []Companion
 
 	// Origin names where a flag's value came from ("--max-body",
 	// "WA_HOOKS_SERVE_MAX_BODY", a config file) for error messages.
@@ -116,6 +124,17 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	filter := Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)}
 	if err := checkConfig(cfg, filter); err != nil {
 		return err
+	}
+	var demoID identity.Identity
+	if cfg.DemoIdentity != "" {
+		if !cfg.Demo {
+			return exit.Errorf(exit.Usage, "--identity rewrites the demo's bodies: use it with --demo")
+		}
+		id, err := identity.Parse(cfg.DemoIdentity)
+		if err != nil {
+			return exit.Errorf(exit.Usage, "--identity: %v", err)
+		}
+		demoID = id
 	}
 
 	limitMemory(ios)
@@ -169,6 +188,10 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	if moved != "" {
 		ios.Infof("%s", ios.ErrColor().Sprint("demo: "+moved))
 	}
+	if fw != nil && PointsAt(fw.URL(), ln.Addr()) {
+		return exit.Errorf(exit.Usage, "--forward-to %s points at serve itself (listening on %s): every forwarded request would come back and be forwarded again; give your app's address, e.g. http://localhost:3000/webhook",
+			fw.URL(), ln.Addr())
+	}
 
 	// Output is buffered and handed to a writer of its own whenever the
 	// output queue runs empty (at most every few milliseconds under load):
@@ -217,8 +240,13 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	local := fmt.Sprintf("%s://%s%s", scheme, displayAddr(ln.Addr()), cfg.Path)
 
+	stopCompanions, extra, err := startCompanions(ctx, ios, cfg, rc, local)
+	if err != nil {
+		return err
+	}
+	defer stopCompanions()
 	banner(ios, bannerInfo{cfg: cfg, local: local, generated: generated, demoSecret: demoSecret,
-		maxBody: maxBody, forward: fw, record: rec, pretty: pretty, filter: filter, network: reachableFromNetwork(ln.Addr())})
+		maxBody: maxBody, forward: fw, record: rec, pretty: pretty, extra: extra, filter: filter, network: reachableFromNetwork(ln.Addr())})
 
 	serveErr := make(chan error, 1)
 	go func() {
@@ -231,11 +259,17 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		serveErr <- err
 	}()
 
+	// Every SIGINT/SIGTERM also comes here: the first one cancels ctx (cmd
+	// does that), a second one during the shutdown ends the wait for it.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	if cfg.Demo {
 		go func() {
-			if err := runDemo(runCtx, ios, local, cfg.AppSecret, tlsConf != nil); err != nil && runCtx.Err() == nil {
+			if err := runDemo(runCtx, ios, local, cfg.AppSecret, tlsConf != nil, demoID); err != nil && runCtx.Err() == nil {
 				ios.Warnf("demo: %v", err)
 			}
 			if cfg.DemoExit {
@@ -254,12 +288,57 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			failure = exit.Errorf(exit.Failure, "server stopped: %v", err)
 		}
 	}
+	interrupted := ctx.Err() != nil // SIGINT/SIGTERM (cmd cancels ctx on them)
 
+	// Shutdown has a deadline, and another signal meanwhile exits at once:
+	// a stuck app, client or terminal can delay the exit, never prevent it.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		shutdown(ios, srv, fw, rc, rec, sink, out, cfg.JSON)
+	}()
+	need := 1 // signals that end the wait: the next one...
+	if interrupted {
+		need = 2 // ...after the one that started it
+	}
+	deadline := time.NewTimer(ShutdownTimeout + shutdownGrace)
+	defer deadline.Stop()
+	for got := 0; ; {
+		select {
+		case <-done:
+		case <-sigs:
+			if got++; got < need {
+				continue
+			}
+			ios.Warnf("stopping now, without waiting for the shutdown to finish (second signal)")
+			return exit.Silent(exit.Interrupted)
+		case <-deadline.C:
+			ios.Warnf("the shutdown took longer than %s (output not being read?): stopping without it", ShutdownTimeout+shutdownGrace)
+		}
+		if interrupted && failure == nil {
+			return exit.Silent(exit.Interrupted)
+		}
+		return failure
+	}
+}
+
+// shutdownGrace is the time allowed after ShutdownTimeout for printing what
+// is queued and the summary.
+const shutdownGrace = 5 * time.Second
+
+// shutdown lets requests in flight finish and forwards drain within
+// ShutdownTimeout, cuts off the rest, then prints what is queued and the
+// summary and closes the recording.
+func shutdown(ios *iostreams.IO, srv *http.Server, fw *Forwarder, rc *Receiver, rec *recording.Recorder,
+	sink render.Sink, out *Output, jsonLines bool) {
 	shutCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
 		ios.Warnf("some requests were still running after %s and were cut off", ShutdownTimeout)
 		_ = srv.Close()
+	}
+	if fw != nil {
+		fw.Drain(shutCtx) // what is left when the deadline passes is reported as not forwarded
 	}
 	summary := rc.Close()
 	if rec != nil {
@@ -267,7 +346,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 			ios.Warnf("closing the recording %s: %v", rec.Path(), err)
 		}
 	}
-	if cfg.JSON {
+	if jsonLines {
 		sink.Summary(summary)
 	}
 	if !out.Close(outputDrainTimeout) {
@@ -280,7 +359,6 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		}
 		render.WriteSummaryWidth(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary, width)
 	}
-	return failure
 }
 
 // NewVerifyToken returns a random verify token for the handshake.
@@ -360,6 +438,7 @@ type bannerInfo struct {
 	forward    *Forwarder
 	record     *recording.Recorder
 	pretty     *render.Pretty
+	extra      []BannerLine // from companions
 	filter     Filter
 	network    bool // listening on more than loopback
 }
@@ -430,6 +509,9 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 	}
 	if b.network {
 		row("Reachable", st.Warn.Render("from the network, not only this machine")+st.Dim.Render(" (listening on "+cfg.Addr+"; 127.0.0.1:PORT keeps it local)"))
+	}
+	for _, l := range b.extra {
+		row(l.Label, l.Value)
 	}
 	if b.pretty != nil {
 		row("Legend", b.pretty.SignatureLegend())

@@ -92,11 +92,16 @@ type Forward struct {
 	URL       string
 	Status    int
 	Latency   time.Duration
-	Err       string // connection-level failure, explained
-	Body      []byte // the app's response body (bounded)
-	Handshake bool   // a forwarded GET handshake
+	Err       string      // connection-level failure, explained
+	Body      []byte      // the app's response body (bounded)
+	Header    http.Header // the app's response headers (for the inspector)
+	Handshake bool        // a forwarded GET handshake
 	// ChallengeOK: for a handshake, whether the app echoed the challenge.
 	ChallengeOK bool
+	// Dropped is how many requests this report says were not forwarded
+	// at all (queue full, serve stopping, a loop); Err says why. 0 for a
+	// request that was forwarded.
+	Dropped int
 }
 
 // OK reports whether the app accepted the request (200, and the challenge

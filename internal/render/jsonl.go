@@ -386,8 +386,9 @@ func (j *JSONLines) Forwarded(f Forward) {
 		LatencyMS float64   `json:"latency_ms"`
 		Error     string    `json:"error,omitempty"`
 		Body      string    `json:"body,omitempty"`
+		Dropped   int       `json:"dropped,omitempty"`
 	}{SchemaVersion, time.Now(), f.Request, KindForward, f.OK(), f.Handshake, f.URL, f.Status,
-		float64(f.Latency.Microseconds()) / 1000, j.mask(f.Err), ""}
+		float64(f.Latency.Microseconds()) / 1000, j.mask(f.Err), "", f.Dropped}
 	if f.Status/100 != 2 {
 		l.Body = j.mask(string(f.Body))
 	}

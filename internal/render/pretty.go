@@ -601,6 +601,8 @@ func (p *Pretty) Forwarded(f Forward) {
 	}
 	arrow := fmt.Sprintf("↳ #%d %s", f.Request, what)
 	switch {
+	case f.Dropped > 0:
+		p.writeWrapped(&b, indent+p.paint(p.st.Fail, "↳ "+what+":")+" ", p.safe(f.Err))
 	case f.Err != "":
 		p.writeWrapped(&b, indent+p.paint(p.st.Fail, arrow+" failed:")+" ", p.safe(f.Err)+ref)
 	default:

@@ -30,8 +30,11 @@ type Summary struct {
 	Handshakes      int            `json:"handshakes"`
 	Forwarded       int            `json:"forwarded"`
 	ForwardFailures int            `json:"forward_failures"`
-	Recorded        int            `json:"recorded"`
-	RecordPath      string         `json:"record_path,omitempty"`
+	// ForwardDropped counts requests not forwarded at all (queue full,
+	// serve stopping, a loop back to serve).
+	ForwardDropped int    `json:"forward_dropped"`
+	Recorded       int    `json:"recorded"`
+	RecordPath     string `json:"record_path,omitempty"`
 	// NotPrinted counts events not printed because the output was not
 	// being read (a pager, a full pipe): answering never waits for it.
 	NotPrinted int `json:"not_printed"`
@@ -117,10 +120,13 @@ func WriteSummaryWidth(w io.Writer, st Styles, s Summary, width int) {
 	if len(s.Problems) > 0 {
 		line("rejected", st.Warn.Render(joinCounts(sortedCounts(s.Problems, func(k string) string { return k }), 0)))
 	}
-	if s.Forwarded > 0 || s.ForwardFailures > 0 {
+	if s.Forwarded > 0 || s.ForwardFailures > 0 || s.ForwardDropped > 0 {
 		fw := fmt.Sprintf("%d", s.Forwarded)
 		if s.ForwardFailures > 0 {
 			fw += st.Fail.Render(fmt.Sprintf(", %d failed", s.ForwardFailures))
+		}
+		if s.ForwardDropped > 0 {
+			fw += st.Fail.Render(fmt.Sprintf(", %d not forwarded (queue full or stopping)", s.ForwardDropped))
 		}
 		line("forwarded", fw)
 	}

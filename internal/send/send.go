@@ -32,8 +32,11 @@ type Options struct {
 	FromRecording string
 	Filters       []string
 
-	KeepIDs   bool
-	Sets      []string // --set PATH=VALUE
+	KeepIDs bool
+	Sets    []string // --set PATH=VALUE
+	// Identity rewrites every body for one of identity's users
+	// (phone, phone+bsuid, bsuid-only, username-only).
+	Identity  string
 	Shortcuts payload.Shortcuts
 
 	Headers      []string // -H "K: V"
@@ -109,6 +112,9 @@ func Run(ctx context.Context, ios *iostreams.IO, o Options) error {
 		return exit.New(exit.Usage, err)
 	}
 	srcs, err := resolveSources(ios, o)
+	if err == nil {
+		srcs, err = withIdentity(srcs, o)
+	}
 	if err != nil {
 		return exit.New(exit.Usage, err)
 	}

@@ -43,6 +43,29 @@ func SignSHA1(secret string, body []byte) string {
 	return PrefixSHA1 + hex.EncodeToString(mac(sha1.New, secret, body))
 }
 
+// Hasher works out a signature over a body written to it in pieces, so a
+// large file can be signed as it is read instead of held in memory whole.
+type Hasher struct {
+	h      hash.Hash
+	prefix string
+}
+
+// NewHasher returns a Hasher for the X-Hub-Signature-256 value.
+func NewHasher(secret string) *Hasher {
+	return &Hasher{h: hmac.New(sha256.New, []byte(secret)), prefix: PrefixSHA256}
+}
+
+// NewHasherSHA1 returns a Hasher for the legacy X-Hub-Signature value.
+func NewHasherSHA1(secret string) *Hasher {
+	return &Hasher{h: hmac.New(sha1.New, []byte(secret)), prefix: PrefixSHA1}
+}
+
+// Write adds body bytes; it never fails.
+func (h *Hasher) Write(p []byte) (int, error) { return h.h.Write(p) }
+
+// Value is the header value for the bytes written so far, as Sign gives it.
+func (h *Hasher) Value() string { return h.prefix + hex.EncodeToString(h.h.Sum(nil)) }
+
 func mac(h func() hash.Hash, secret string, body []byte) []byte {
 	m := hmac.New(h, []byte(secret))
 	m.Write(body)

@@ -41,10 +41,10 @@ type plan struct {
 
 	// Structs.
 	fields    []field
-	byName    nameTable
-	foldNames bool // some name has upper case: case-insensitive matches need a closer look
-	raw       int  // kindRawStruct, kindItem: index of the Raw field
-	value     int  // kindItem: index of V
+	byName    map[string]int // field index by JSON name
+	foldNames bool           // some name has upper case: case-insensitive matches need a closer look
+	raw       int            // kindRawStruct, kindItem: index of the Raw field
+	value     int            // kindItem: index of V
 }
 
 type field struct {
@@ -212,52 +212,11 @@ func (b *planBuilder) structFields(p *plan, t reflect.Type) error {
 	if len(p.fields) > 64 {
 		return fmt.Errorf("%s has more than 64 fields", t)
 	}
-	p.byName = newNameTable(p.fields)
+	p.byName = make(map[string]int, len(p.fields))
+	for i, f := range p.fields {
+		p.byName[f.name] = i
+	}
 	return nil
-}
-
-// nameTable finds a field by its JSON name: open addressing over a hash of
-// the name's length and three of its bytes, several times faster than a
-// map for the few dozen short names of a struct.
-type nameTable struct {
-	slots []int8 // field index + 1; 0 is empty
-	mask  uint32
-}
-
-func newNameTable(fields []field) nameTable {
-	size := 8
-	for size < 4*len(fields) {
-		size *= 2
-	}
-	t := nameTable{slots: make([]int8, size), mask: uint32(size - 1)}
-	for i, f := range fields {
-		h := nameHash(f.name) & t.mask
-		for t.slots[h] != 0 {
-			h = (h + 1) & t.mask
-		}
-		t.slots[h] = int8(i + 1)
-	}
-	return t
-}
-
-func nameHash(k string) uint32 {
-	n := len(k)
-	if n == 0 {
-		return 0
-	}
-	return uint32(n)*0x9E3779B1 ^ uint32(k[0])*0x85EBCA6B ^ uint32(k[n-1])*0xC2B2AE35 ^ uint32(k[n/2])*0x27D4EB2F
-}
-
-func (t nameTable) lookup(fields []field, key string) (int, bool) {
-	for h := nameHash(key) & t.mask; ; h = (h + 1) & t.mask {
-		s := t.slots[h]
-		if s == 0 {
-			return 0, false
-		}
-		if fields[s-1].name == key {
-			return int(s - 1), true
-		}
-	}
 }
 
 // decode fills v from the value at the reader's position. It returns false
@@ -357,7 +316,7 @@ func (r *reader) object(p *plan, v reflect.Value) bool {
 		case done:
 			return true
 		}
-		fi, known := p.byName.lookup(p.fields, key)
+		fi, known := p.byName[key]
 		if !known {
 			if p.foldMatch(key) {
 				return false

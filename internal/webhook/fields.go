@@ -373,6 +373,10 @@ type Call struct {
 		SDPType string `json:"sdp_type"`
 	} `json:"session,omitempty"`
 	Errors []Error `json:"errors"`
+	// Recording and Transcription come with call_recording_available and
+	// call_transcription_available.
+	Recording     *CallMedia `json:"recording,omitempty"`
+	Transcription *CallMedia `json:"transcription,omitempty"`
 }
 
 // GroupsValue is the value of the group_* fields (Groups API). The full
@@ -439,7 +443,7 @@ var knownFields = []string{
 	"business_capability_update", "security", "flows", "user_preferences", "smb_message_echoes",
 	"smb_app_state_sync", "history", "automatic_events", "partner_solutions",
 	"payment_configuration_update", "calls", "group_lifecycle_update", "user_id_update",
-	"business_username_update",
+	"business_username_update", "account_settings_update", "messaging_handovers", "consumer_profile",
 }
 
 // newValue returns a pointer to the typed value for a field, or nil for a
@@ -474,7 +478,7 @@ func newValue(field string) any {
 		return new(FlowsEvent)
 	case "user_preferences":
 		return new(UserPreferencesValue)
-	case "smb_message_echoes":
+	case "smb_message_echoes", "message_echoes":
 		return new(EchoesValue)
 	case "smb_app_state_sync":
 		return new(StateSyncValue)
@@ -494,6 +498,12 @@ func newValue(field string) any {
 		return new(UserIDUpdateValue)
 	case "business_username_update", "business_username_updates":
 		return new(BusinessUsernameUpdate)
+	case "account_settings_update":
+		return new(AccountSettingsUpdate)
+	case "messaging_handovers":
+		return new(MessagingHandover)
+	case "consumer_profile":
+		return new(ConsumerProfileValue)
 	}
 	return nil
 }

@@ -102,7 +102,7 @@ func messagingLike(t reflect.Type) bool {
 	if p == nil {
 		return false
 	}
-	_, ok := p.byName.lookup(p.fields, "metadata")
+	_, ok := p.byName["metadata"]
 	return ok
 }
 
@@ -135,7 +135,7 @@ func unplacedKeys(value json.RawMessage, t reflect.Type) []stray {
 		if !r.skip() {
 			return out
 		}
-		if _, known := p.byName.lookup(p.fields, key); known || p.foldMatch(key) {
+		if _, known := p.byName[key]; known || p.foldMatch(key) {
 			continue
 		}
 		out = append(out, stray{key: key, raw: r.rawSpan(start, r.i)})
@@ -227,6 +227,8 @@ func appendChange(out []Event, base Event, c *Change) []Event {
 		return appendItems(out, base, v.MessagingBase, v.Groups, groupEvent)
 	case *UserIDUpdateValue:
 		return appendItems(out, base, v.MessagingBase, v.UserIDUpdate, userIDUpdateEvent)
+	case *ConsumerProfileValue:
+		return appendItems(out, base, v.MessagingBase, v.ConsumerProfile, consumerProfileEvent)
 	case nil:
 		return out
 	}

@@ -124,6 +124,10 @@ func managementEvent(e *Event, decoded any) {
 		sub = v.Status
 		e.Summary = fmt.Sprintf("payment configuration %s (%s): %s", quote(v.ConfigurationName), v.ProviderName, v.Status)
 		e.setTime(v.UpdatedTimestamp)
+	case *AccountSettingsUpdate:
+		sub = accountSettingsEvent(e, v)
+	case *MessagingHandover:
+		sub = handoverEvent(e, v)
 	case *BusinessUsernameUpdate:
 		sub = v.Status
 		e.DisplayPhoneNumber = string(v.DisplayPhoneNumber)

@@ -159,6 +159,8 @@ func messageSummary(m *Message) string {
 		return s
 	case "media_placeholder":
 		return "media not included in the history"
+	case "":
+		return "message without a type: " + describeKeys(m.Raw)
 	}
 	return fmt.Sprintf("unknown message type %q: %s", m.Type, describeKeys(m.Raw))
 }

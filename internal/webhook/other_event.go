@@ -81,7 +81,9 @@ func statusSummary(s *Status, errs []ErrorInfo) string {
 		}
 		parts = append(parts, p)
 	}
-	if c := s.Conversation; c != nil && c.Origin != nil && (s.Pricing == nil || c.Origin.Type != s.Pricing.Category) {
+	// origin.type spells authentication_international with an underscore
+	// where pricing.category has a hyphen: the same category, noted once.
+	if c := s.Conversation; c != nil && c.Origin != nil && (s.Pricing == nil || c.Origin.Type != strings.ReplaceAll(s.Pricing.Category, "-", "_")) {
 		parts = append(parts, "conversation "+c.Origin.Type)
 	}
 	for _, er := range errs {
@@ -206,7 +208,7 @@ func appendCalls(out []Event, base Event, v *CallsValue) []Event {
 		}
 		e.Errors = errorInfos(c.Errors)
 		e.Summary = callSummary(c, e.Errors)
-		if c.Event != "connect" && c.Event != "terminate" {
+		if !knownCallEvent(c.Event) {
 			e.Unknown = true
 		}
 		out = append(out, e)
@@ -226,9 +228,11 @@ func appendCalls(out []Event, base Event, v *CallsValue) []Event {
 
 func callSummary(c *Call, errs []ErrorInfo) string {
 	dir := strings.ToLower(strings.ReplaceAll(c.Direction, "_", "-"))
-	s := "call " + c.Event
+	// call_recording_available reads "call recording available"
+	event := strings.ReplaceAll(strings.TrimPrefix(c.Event, "call_"), "_", " ")
+	s := "call " + event
 	if dir != "" {
-		s = dir + " call " + c.Event
+		s = dir + " call " + event
 	}
 	if len(c.Status) > 0 {
 		s += " " + strings.Join(c.Status, ",")
@@ -239,6 +243,7 @@ func callSummary(c *Call, errs []ErrorInfo) string {
 	if c.Session != nil && c.Session.SDPType != "" {
 		s += " (SDP " + c.Session.SDPType + ")"
 	}
+	s += callMediaNote(c)
 	for _, er := range errs {
 		s += " · " + errorSummary(er)
 	}

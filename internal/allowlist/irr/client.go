@@ -16,6 +16,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 // Query styles.
@@ -165,7 +167,7 @@ func Fetch(ctx context.Context, o Options) (*Answer, error) {
 		o.MaxBytes = 16 << 20
 	}
 	if o.Sleep == nil {
-		o.Sleep = sleep
+		o.Sleep = Sleep
 	}
 	logf := o.Logf
 	if logf == nil {
@@ -215,7 +217,8 @@ func backoff(base time.Duration, attempt int) time.Duration {
 	return time.Duration(float64(d) * (0.5 + rand.Float64()))
 }
 
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or returns ctx's error as soon as ctx is done.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
@@ -380,7 +383,7 @@ func readRPSL(r io.Reader, o Options, q string) (*Answer, error) {
 	}
 	ans.Messages = p.messages
 	if p.serverError != "" {
-		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, p.serverError)}
+		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, termsafe.Line(clipS(p.serverError)))}
 	}
 	ans.Routes = rc.routes
 	if len(ans.Routes) == 0 {
@@ -599,7 +602,7 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 		return rep, nil
 	}
 	failed := func(cmd string, rep Reply) error {
-		msg := rep.Message
+		msg := termsafe.Line(clipS(rep.Message))
 		if msg == "" {
 			msg = "no reason given"
 		}
@@ -641,7 +644,7 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 			return nil, err
 		}
 		if rep.Code != 'C' && o.Logf != nil {
-			o.Logf("%s did not accept %s (%c %s); going on", o.Server, cmd, rep.Code, rep.Message)
+			o.Logf("%s did not accept %s (%c %s); going on", o.Server, cmd, rep.Code, termsafe.Line(clipS(rep.Message)))
 		}
 	}
 	if readDefaults {
@@ -654,12 +657,17 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 		}
 		all := splitList(string(rep.Data))
 		for _, s := range all {
+			if !SourceName(s) {
+				return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("answer from %s to !s-lc: %q is not a source name", o.Server, clipS(s))}
+			}
+		}
+		for _, s := range all {
 			if s != "RPKI" {
 				sources = append(sources, s)
 			}
 		}
 		if len(sources) == 0 {
-			return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s offers no source besides RPKI (default sources: %s)", o.Server, string(rep.Data))}
+			return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s offers no source besides RPKI (default sources: %s)", o.Server, termsafe.Line(clipS(string(rep.Data))))}
 		}
 		if len(sources) == len(all) {
 			sources = nil // RPKI is not selected by default: nothing to change
@@ -693,11 +701,11 @@ func fetchIRRd(conn net.Conn, o Options) (*Answer, error) {
 			toks := strings.Fields(string(rep.Data))
 			ans.Routes = slices.Grow(ans.Routes, len(toks)) // routes are large: no growing by copies
 			for _, tok := range toks {
+				// The rule of the RPSL style: a registration with an
+				// unusable prefix (host bits set, IPv4-mapped, wrong
+				// family) is dropped and named, not the whole answer.
 				p, err := ParsePrefix(tok, f.v6)
-				if err != nil {
-					return nil, &Error{Kind: Malformed, Msg: fmt.Sprintf("answer from %s to %s: %v", o.Server, f.cmd, err)}
-				}
-				ans.Routes = append(ans.Routes, Route{Key: tok, Prefix: p, Origin: o.ASN})
+				ans.Routes = append(ans.Routes, Route{Key: tok, Prefix: p, Err: err, Origin: o.ASN})
 			}
 		case 'C', 'D':
 			// No prefixes for this family.
@@ -725,6 +733,22 @@ func familyCommands(o Options, sources []string) []string {
 		cmds = append(cmds, "!6"+o.ASN)
 	}
 	return cmds
+}
+
+// SourceName reports whether s can be an IRR source name (RADB, RIPE,
+// NTTCOM, RPKI…): letters, digits, '-' and '_'. A name from the server is
+// sent back in !s and written into the file's header, so nothing else may
+// pass.
+func SourceName(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func splitList(s string) []string {

@@ -56,7 +56,18 @@ var (
 	// RPKIOnly are prefixes registered only as RPKI pseudo-objects.
 	RPKIOnly = []string{"163.70.128.0/17", "2c0f:ef78::/44"}
 	// ThirdParty are registrations by other maintainers claiming the origin.
-	ThirdParty = []string{"198.51.100.0/24", "2001:db8:ce:e0::/64"}
+	// They are global unicast: the non-global ones are in Bogons.
+	ThirdParty = []string{"81.7.16.0/24", "2a0a:e5c0:ce:e0::/64"}
+	// Bogons are registrations of space that is not global unicast
+	// (loopback, private, CGNAT, link-local, multicast, documentation,
+	// ULA, IPv4-mapped), added by the "bogons" behaviour under Meta's own
+	// maintainer, since anyone can register a route object.
+	Bogons = []string{"127.0.0.0/16", "10.1.0.0/16", "192.168.0.0/16", "169.254.0.0/16", "100.64.0.0/12",
+		"239.1.0.0/16", "192.0.2.0/24", "198.18.0.0/15", "::1/128", "fe80::/64", "fd00::/48", "2001:db8::/32", "2002:a00::/24"}
+	// Unusable are registrations with host bits set or IPv4-mapped
+	// IPv6, added by the "unusable" behaviour; they are dropped one by one
+	// in both query styles.
+	Unusable = []string{"157.240.1.1/16", "::ffff:157.240.0.0/112"}
 	// OtherSourceOnly are registered only in ALTDB, outside the default sources.
 	OtherSourceOnly = []string{"45.64.40.0/22"}
 	// Poison is the over-broad registration the "poison" behaviour adds.
@@ -119,6 +130,48 @@ func Generate(seed uint64, n int) Dataset {
 			}
 			meta(randomSub(rng, b, bits))
 		}
+	}
+	return d
+}
+
+// Growth returns n distinct global unicast /13s outside Meta's blocks: the
+// "growth" behaviour registers them for the origin under a third-party
+// maintainer, the way 114 /13s once grew a list from 14 to 129 prefixes.
+func Growth(n int) []netip.Prefix {
+	var out []netip.Prefix
+	for a := uint32(1 << 24); len(out) < n && a != 0; a += 1 << 19 {
+		p := netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), 13)
+		if reservedOverlap(p) {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// reservedOverlap is a rough stand-in for the reserved package (which this
+// package does not import, to stay a plain fake server): the growth blocks
+// are taken below 100.0.0.0, away from 10/8, 0/8 and 57.0.0.0/8 (Meta).
+func reservedOverlap(p netip.Prefix) bool {
+	first := p.Addr().As4()[0]
+	return first == 0 || first == 10 || first == 31 || first == 57 || first == 66 || first == 69 || first >= 100
+}
+
+// Scattered returns a dataset with Meta's blocks (one RADB registration
+// each) and n /32s at every other address from 57.144.0.0 up, which no
+// aggregation can merge: the input of the 200,000-prefix measurement.
+func Scattered(n int) Dataset {
+	d := Dataset{DefaultSources: []string{"RADB"}, AllSources: []string{"RADB"}}
+	add := func(p netip.Prefix) {
+		d.Objects = append(d.Objects, Object{Prefix: p, Origin: "AS32934", Source: "RADB", Maintainers: []string{"MAINT-AS32934"}, Descr: "Facebook, Inc."})
+	}
+	for _, b := range append(slices.Clone(metaV4), metaV6...) {
+		add(netip.MustParsePrefix(b))
+	}
+	base := uint32(57)<<24 | 144<<16
+	for i := 0; i < n; i++ {
+		a := base + uint32(2*i)
+		add(netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), 32))
 	}
 	return d
 }

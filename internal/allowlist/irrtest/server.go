@@ -25,10 +25,19 @@ const (
 	Poisoned Behaviour = "poison"   // add an over-broad registration (Poison) by the right maintainer
 	Shrink   Behaviour = "shrink"   // drop ShrinkBlocks (about half the IPv4 space)
 	NoAnchor Behaviour = "noanchor" // drop everything inside AnchorBlock
+	BogonsB  Behaviour = "bogons"   // add Bogons, registered by Meta's maintainer
+	OnlyBog  Behaviour = "onlybogons"
+	Unusabl  Behaviour = "unusable" // add Unusable: host bits set, IPv4-mapped IPv6
+	GrowthB  Behaviour = "growth"   // add 114 third-party /13s (Growth)
+	Hostile  Behaviour = "hostile"  // terminal escapes in source, maintainer and error text
 )
 
+// HostileText carries ESC, OSC 52 (clipboard), BEL and CSI erase-line: the
+// "hostile" behaviour puts it into source names, maintainers and messages.
+const HostileText = "EVIL\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2K"
+
 // Behaviours lists every behaviour by name.
-var Behaviours = []Behaviour{Normal, Empty, Truncate, Fail, Hang, Garbage, Poisoned, Shrink, NoAnchor}
+var Behaviours = []Behaviour{Normal, Empty, Truncate, Fail, Hang, Garbage, Poisoned, Shrink, NoAnchor, BogonsB, OnlyBog, Unusabl, GrowthB, Hostile}
 
 // Server is a running fake WHOIS/IRRd server.
 type Server struct {
@@ -80,6 +89,31 @@ func Start(data Dataset, b Behaviour) (*Server, error) {
 		data = data.Without(ShrinkBlocks...)
 	case NoAnchor:
 		data = data.Without(AnchorBlock)
+	case BogonsB, OnlyBog:
+		if b == OnlyBog {
+			data.Objects = nil
+		}
+		for _, p := range Bogons {
+			data = data.With(Object{Prefix: netip.MustParsePrefix(p), Origin: "AS32934", Source: "RADB",
+				Maintainers: []string{"MAINT-AS32934"}, Descr: "not global unicast"})
+		}
+	case Unusabl:
+		for _, p := range Unusable {
+			data = data.With(Object{Prefix: netip.MustParsePrefix(p), Origin: "AS32934", Source: "RADB",
+				Maintainers: []string{"MAINT-AS32934"}, Descr: "unusable"})
+		}
+	case GrowthB:
+		for _, p := range Growth(114) {
+			data = data.With(Object{Prefix: p, Origin: "AS32934", Source: "RADB", Maintainers: []string{"EVIL-MNT"}, Descr: "growth"})
+		}
+	case Hostile:
+		esc := HostileText
+		data.AllSources = append(slices.Clone(data.AllSources), esc)
+		data.DefaultSources = append(slices.Clone(data.DefaultSources), esc)
+		data = data.With(Object{Prefix: netip.MustParsePrefix(Poison), Origin: "AS32934", Source: esc,
+			Maintainers: []string{esc}, Descr: esc})
+		data = data.With(Object{Prefix: netip.MustParsePrefix("127.0.0.0/16"), Origin: "AS32934", Source: "RADB",
+			Maintainers: []string{esc}, Descr: esc})
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

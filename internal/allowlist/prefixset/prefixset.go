@@ -130,6 +130,31 @@ func dedupped(ps []netip.Prefix) bool {
 	return true
 }
 
+// Diff returns the prefixes of after that are not in before (added) and
+// those of before not in after (removed), each sorted. It sorts both lists
+// (Dedup) and walks them once side by side: linear after the sort. A diff
+// that compared every pair took minutes on 200,000 prefixes while holding
+// the output's lock.
+func Diff(before, after []netip.Prefix) (added, removed []netip.Prefix) {
+	before, after = Dedup(before), Dedup(after)
+	i, j := 0, 0
+	for i < len(before) && j < len(after) {
+		switch c := compareMasked(before[i], after[j]); {
+		case c == 0:
+			i, j = i+1, j+1
+		case c < 0:
+			removed = append(removed, before[i])
+			i++
+		default:
+			added = append(added, after[j])
+			j++
+		}
+	}
+	removed = append(removed, before[i:]...)
+	added = append(added, after[j:]...)
+	return added, removed
+}
+
 // Split separates ps into IPv4 and IPv6 prefixes, keeping order.
 func Split(ps []netip.Prefix) (v4, v6 []netip.Prefix) {
 	for _, p := range ps {
@@ -160,15 +185,26 @@ func setSize(s *netipx.IPSet) *big.Int {
 	return total
 }
 
-// Removed reports the share (0..1) of old's address space that new no longer
-// covers, per family. A family absent from old reports 0.
-func Removed(before, after []netip.Prefix) (v4, v6 float64) {
-	o4, o6 := Split(before)
-	n4, n6 := Split(after)
-	return removed(o4, n4), removed(o6, n6)
+// Change is how a list differs from the one before it, per family, as
+// shares of the space before covered: Removed from 0 to 1, Added from 0
+// up (1 = as much again). A family absent from before reports 0 for both:
+// there is nothing to compare with.
+type Change struct {
+	Removed4, Removed6, Added4, Added6 float64
 }
 
-func removed(before, after []netip.Prefix) float64 {
+// Compare measures the change from before to after, building each
+// family's two sets once.
+func Compare(before, after []netip.Prefix) Change {
+	o4, o6 := Split(before)
+	n4, n6 := Split(after)
+	var c Change
+	c.Removed4, c.Added4 = compareFamily(o4, n4)
+	c.Removed6, c.Added6 = compareFamily(o6, n6)
+	return c
+}
+
+func compareFamily(before, after []netip.Prefix) (removed, added float64) {
 	var ob, nb netipx.IPSetBuilder
 	for _, p := range before {
 		ob.AddPrefix(p)
@@ -180,12 +216,32 @@ func removed(before, after []netip.Prefix) float64 {
 	ns, _ := nb.IPSet()
 	total := setSize(os)
 	if total.Sign() == 0 {
-		return 0
+		return 0, 0
 	}
-	ob.RemoveSet(ns)
-	gone, _ := ob.IPSet()
-	f, _ := new(big.Rat).SetFrac(setSize(gone), total).Float64()
-	return f
+	share := func(from, minus *netipx.IPSet) float64 {
+		var b netipx.IPSetBuilder
+		b.AddSet(from)
+		b.RemoveSet(minus)
+		s, _ := b.IPSet()
+		f, _ := new(big.Rat).SetFrac(setSize(s), total).Float64()
+		return f
+	}
+	return share(os, ns), share(ns, os)
+}
+
+// Removed reports the share (0..1) of before's address space that after no
+// longer covers, per family. A family absent from before reports 0.
+func Removed(before, after []netip.Prefix) (v4, v6 float64) {
+	c := Compare(before, after)
+	return c.Removed4, c.Removed6
+}
+
+// Grown reports, per family, how much address space after covers that
+// before did not, as a share of before's space (it can exceed 1). A family
+// absent from before reports 0.
+func Grown(before, after []netip.Prefix) (v4, v6 float64) {
+	c := Compare(before, after)
+	return c.Added4, c.Added6
 }
 
 // Covering returns the most specific prefix of ps that contains addr

@@ -199,3 +199,51 @@ func TestDedupMatchesPrefixCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffMatchesPairwise: the merge gives what comparing every pair gives.
+func TestDiffMatchesPairwise(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for iter := 0; iter < 300; iter++ {
+		gen := func() []netip.Prefix {
+			var ps []netip.Prefix
+			for n := rng.IntN(30); n > 0; n-- {
+				a := netip.AddrFrom4([4]byte{10, 0, byte(rng.IntN(4)), byte(rng.IntN(256))})
+				if rng.IntN(4) == 0 {
+					a = netip.AddrFrom16([16]byte{0x20, 0x01, 15: byte(rng.IntN(64))})
+				}
+				ps = append(ps, netip.PrefixFrom(a, a.BitLen()-rng.IntN(3)).Masked())
+			}
+			return ps
+		}
+		before, after := gen(), gen()
+		var wantAdded, wantRemoved []netip.Prefix
+		for _, p := range Dedup(after) {
+			if !slices.Contains(before, p) {
+				wantAdded = append(wantAdded, p)
+			}
+		}
+		for _, p := range Dedup(before) {
+			if !slices.Contains(after, p) {
+				wantRemoved = append(wantRemoved, p)
+			}
+		}
+		added, removed := Diff(before, after)
+		if !slices.Equal(added, wantAdded) || !slices.Equal(removed, wantRemoved) {
+			t.Fatalf("Diff(%v, %v) = +%v -%v, want +%v -%v", before, after, added, removed, wantAdded, wantRemoved)
+		}
+	}
+}
+
+func TestGrown(t *testing.T) {
+	old := mustPrefixes("10.0.0.0/24", "2001:db8::/32")
+	v4, v6 := Grown(old, mustPrefixes("10.0.0.0/23", "2001:db8::/32", "2001:db9::/32", "2001:dba::/31"))
+	if v4 != 1 || v6 != 3 {
+		t.Errorf("Grown = %v, %v; want 1, 3", v4, v6)
+	}
+	if v4, v6 := Grown(old, mustPrefixes("10.0.0.0/25")); v4 != 0 || v6 != 0 {
+		t.Errorf("shrinking: Grown = %v, %v", v4, v6)
+	}
+	if v4, _ := Grown(nil, old); v4 != 0 {
+		t.Errorf("from nothing: %v", v4)
+	}
+}

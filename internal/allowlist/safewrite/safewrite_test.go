@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func inode(t *testing.T, path string) uint64 {
@@ -71,35 +72,65 @@ func TestWriteRefusesDirectory(t *testing.T) {
 	}
 }
 
-func TestRestore(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "list.conf")
+// TestReplaceRollback: a rollback gives back the old file itself (inode,
+// mtime, mode, content) in both write modes, and removes a file that did
+// not exist; nothing is left beside it.
+func TestReplaceRollback(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "list.conf")
 	prev, err := Read(path)
 	if err != nil || prev.Exists {
 		t.Fatalf("Read of a missing file = %+v, %v", prev, err)
 	}
-	if err := Write(path, []byte("new\n"), false); err != nil {
+	r, err := Replace(path, []byte("new\n"), false, prev)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := Restore(path, prev, false); err != nil {
+	if err := r.Rollback(); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(path); !errors.Is(err, os.ErrNotExist) {
-		t.Error("restoring 'no file' left a file")
+		t.Error("rolling back 'no file' left a file")
 	}
-	if err := Write(path, []byte("old\n"), false); err != nil {
-		t.Fatal(err)
+	for _, inPlace := range []bool{false, true} {
+		if err := os.WriteFile(path, []byte("old\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-time.Hour).Truncate(time.Second)
+		os.Chtimes(path, old, old)
+		prev, _ = Read(path)
+		ino := inode(t, path)
+		r, err := Replace(path, []byte("new\n"), inPlace, prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, _ := os.ReadFile(path); string(data) != "new\n" {
+			t.Fatalf("in-place=%v: not written: %q", inPlace, data)
+		}
+		if err := r.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		data, _ := os.ReadFile(path)
+		fi, _ := os.Stat(path)
+		if string(data) != "old\n" || fi.Mode().Perm() != 0o600 || !fi.ModTime().Equal(old) || inode(t, path) != ino {
+			t.Errorf("in-place=%v: restored %q mode %v mtime %v (want %v) inode same=%v", inPlace, data, fi.Mode().Perm(), fi.ModTime(), old, inode(t, path) == ino)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+			t.Errorf("in-place=%v: files left beside it: %v", inPlace, ents)
+		}
 	}
-	os.Chmod(path, 0o600)
+	// A crashed run's leftovers go with the next replacement.
+	for _, n := range []string{".list.conf.old-x", ".list.conf.tmp-123"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
 	prev, _ = Read(path)
-	Write(path, []byte("new\n"), false)
-	os.Chmod(path, 0o644)
-	if err := Restore(path, prev, false); err != nil {
+	r, err = Replace(path, []byte("newer\n"), false, prev)
+	if err != nil {
 		t.Fatal(err)
 	}
-	data, _ := os.ReadFile(path)
-	fi, _ := os.Stat(path)
-	if string(data) != "old\n" || fi.Mode().Perm() != 0o600 {
-		t.Errorf("restored %q mode %v", data, fi.Mode().Perm())
+	r.Commit()
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("after commit, files left beside it: %v", ents)
 	}
 }
 

@@ -121,7 +121,7 @@ func (r Record) encode(buf *bytes.Buffer) error {
 			return err
 		}
 	}
-	buf.Grow(len(head) + len(r.Body) + len(r.Body)/16 + 32)
+	buf.Grow(len(head) + len(r.Body) + escapedExtra(r.Body) + 32)
 	buf.Write(head[:len(head)-1]) // drop the closing brace
 	if r.Body != nil {
 		if utf8.Valid(r.Body) {
@@ -237,6 +237,17 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 
 const hexDigits = "0123456789abcdef"
 
+// escapedExtra is how many bytes escaping adds to a body as
+// writeJSONString escapes it, counted with vectorised single-byte scans:
+// sizing the line for it saves growing a 3 MB line twice (a wire-form body
+// has a quote every few bytes, far more than a fixed margin allows). Other
+// control characters are not counted: JSON has none outside strings but
+// the whitespace counted here, and a body full of them only costs a grow.
+func escapedExtra(b []byte) int {
+	return bytes.Count(b, []byte{'"'}) + bytes.Count(b, []byte{'\\'}) +
+		bytes.Count(b, []byte{'\n'}) + bytes.Count(b, []byte{'\r'}) + bytes.Count(b, []byte{'\t'})
+}
+
 // writeJSONString writes s as a JSON string. Valid UTF-8 is copied through
 // (decoding gives back the same bytes); only what JSON requires is escaped.
 // It appends into the buffer's spare room (encode sized it for the body),
@@ -279,20 +290,35 @@ func writeJSONString(buf *bytes.Buffer, s []byte) {
 // there are simply fewer fsyncs than lines. Without fsync a write is cheap
 // and each line is written directly, which keeps latency lowest (measured:
 // batching there only added wake-ups to the tail latency).
+//
+// A failed or short write (a full disk) never leaves a torn line for the next
+// record to be glued to: the file is truncated back to the end of the last
+// whole line, and the write reports the failure (serve then answers 500, so
+// the sender retries). If even the truncation fails, every Write refuses
+// until a retry of the truncation succeeds.
 type Recorder struct {
 	mu      sync.Mutex
 	flushed *sync.Cond // broadcast when a batch has been written
-	f       *os.File
+	f       File
 	sync    bool
 	pool    sync.Pool
 	path    string
 	n       int
-	err     error
+	size    int64 // end of the last whole line: where a torn write is cut back to
+	torn    error // set while the file ends with a torn line that could not be cut
 
 	pending []byte // encoded lines of the open batch
 	open    *batch // the batch new lines join
 	spare   []byte // the last written batch's buffer, for reuse
 	writing bool   // a writer is handing a batch to the OS
+}
+
+// File is what a Recorder writes to; *os.File opened for appending is one.
+type File interface {
+	io.Writer
+	Sync() error
+	Truncate(size int64) error
+	Close() error
 }
 
 // batch is a group of lines written with one system call.
@@ -315,9 +341,20 @@ func Open(path string, fsync bool) (*Recorder, error) {
 		f.Close()
 		return nil, err
 	}
-	r := &Recorder{f: f, sync: fsync, path: path, open: &batch{}}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	return NewRecorder(f, path, st.Size(), fsync), nil
+}
+
+// NewRecorder records to f, which is size bytes long and ends with a whole
+// line (or is empty); path is only shown. Open is the usual way in.
+func NewRecorder(f File, path string, size int64, fsync bool) *Recorder {
+	r := &Recorder{f: f, sync: fsync, path: path, size: size, open: &batch{}}
 	r.flushed = sync.NewCond(&r.mu)
-	return r, nil
+	return r
 }
 
 func closeTornLine(f *os.File) error {
@@ -372,11 +409,16 @@ func (r *Recorder) Write(rec Record) error {
 	if r.f == nil {
 		return errors.New("recording is closed")
 	}
+	if err := r.repair(); err != nil {
+		return err
+	}
 	if !r.sync {
-		if _, err := r.f.Write(buf.Bytes()); err != nil {
-			r.err = err
+		n, err := r.f.Write(buf.Bytes())
+		if err != nil || n != buf.Len() {
+			err, r.torn = r.cutBack(n, buf.Len(), err)
 			return err
 		}
+		r.size += int64(n)
 		r.n++
 		return nil
 	}
@@ -397,19 +439,33 @@ func (r *Recorder) Write(rec Record) error {
 // fsync, without holding the lock meanwhile so that new lines can gather
 // for the next batch. Called and returns with r.mu held.
 func (r *Recorder) writeOpenBatch() {
+	if r.torn != nil && r.f.Truncate(r.size) != nil { // lines that joined before a write tore
+		b := r.open
+		r.pending, r.open = r.pending[:0], &batch{}
+		b.done, b.err = true, r.torn
+		r.flushed.Broadcast()
+		return
+	}
+	r.torn = nil
 	r.writing = true
 	data, b, f := r.pending, r.open, r.f
 	r.pending, r.open = r.spare[:0], &batch{}
 	r.mu.Unlock()
-	_, err := f.Write(data)
-	if err == nil {
+	var torn error
+	n, err := f.Write(data)
+	if err == nil && n == len(data) {
 		err = f.Sync()
+		if err != nil { // not known to be on the disk: the senders retry, so drop them
+			err, torn = r.cutBack(len(data), len(data), fmt.Errorf("fsync: %w", err))
+		}
+	} else {
+		err, torn = r.cutBack(n, len(data), err)
 	}
 	r.mu.Lock()
+	r.torn = torn
 	b.done, b.err = true, err
-	if err != nil {
-		r.err = err
-	} else {
+	if err == nil {
+		r.size += int64(len(data))
 		r.n += b.lines
 	}
 	r.spare = nil
@@ -418,6 +474,43 @@ func (r *Recorder) writeOpenBatch() {
 	}
 	r.writing = false
 	r.flushed.Broadcast()
+}
+
+// cutBack handles a write of want bytes that wrote only wrote (or failed):
+// it truncates the file back to the last whole line and returns the error
+// to report, which is also returned as torn when the truncation failed.
+// Called by the one goroutine writing; r.size is not changing meanwhile.
+func (r *Recorder) cutBack(wrote, want int, err error) (report, torn error) {
+	if err == nil {
+		err = io.ErrShortWrite
+	}
+	if wrote == 0 {
+		return fmt.Errorf("%w (nothing was written)", err), nil
+	}
+	if terr := r.f.Truncate(r.size); terr != nil {
+		torn = fmt.Errorf("%w; the recording ends with a torn line (%d of %d bytes written) that could not be cut off (%v): nothing more is recorded, and requests are answered 500, until it can", err, wrote, want, terr)
+		return torn, torn
+	}
+	return fmt.Errorf("%w (%d of %d bytes written; cut back to the last whole line)", err, wrote, want), nil
+}
+
+// repair retries cutting off a torn line; Write refuses while it fails.
+// Called with r.mu held and no batch being written.
+func (r *Recorder) repair() error {
+	if r.torn == nil {
+		return nil
+	}
+	for r.writing {
+		r.flushed.Wait()
+	}
+	if r.torn == nil {
+		return nil
+	}
+	if err := r.f.Truncate(r.size); err != nil {
+		return r.torn
+	}
+	r.torn = nil
+	return nil
 }
 
 // Close flushes to disk and closes the file.
@@ -435,6 +528,9 @@ func (r *Recorder) Close() error {
 		err = cerr
 	}
 	r.f = nil
+	if err == nil {
+		err = r.torn
+	}
 	return err
 }
 

@@ -206,3 +206,29 @@ func BenchmarkEncode(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkEncodeLarge builds the line of a ~3 MB wire-form body in a fresh
+// buffer, as serve does for each request: B/op is what one such line costs.
+func BenchmarkEncodeLarge(b *testing.B) {
+	msg := []byte(`{"from":"16505551234","id":"wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=","timestamp":"1749416383","type":"text","text":{"body":"Caf\u00e9 \/ \"quoted\""}},`)
+	body := append([]byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"value":{"messages":[`), bytes.Repeat(msg, (3<<20)/len(msg))...)
+	body = append(body[:len(body)-1], `]},"field":"messages"}]}]}`...)
+	r := Record{Time: time.Now(), Seq: 1, Method: "POST", Path: "/webhook", Status: 200, Body: body}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := r.encode(&buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestEscapedExtraSizesTheLineExactly(t *testing.T) {
+	body := []byte("{\"a\":\"x\\\"y\",\n\t\"b\":\"\\\\\"}\r\n")
+	var plain bytes.Buffer
+	writeJSONString(&plain, body)
+	if got, want := plain.Len(), len(body)+escapedExtra(body)+2; got != want {
+		t.Fatalf("escaped body is %d bytes, escapedExtra predicted %d", got, want)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
@@ -46,6 +47,11 @@ type Options struct {
 func Run(ctx context.Context, ios *iostreams.IO, opts Options) error {
 	if err := validate(opts); err != nil {
 		return err
+	}
+	if !opts.Wire && !opts.CheckSet {
+		// Plain signing needs the bytes only once, in order: stream them,
+		// so a large body costs neither its size in memory nor a second pass.
+		return signStream(ios, opts)
 	}
 	body, label, err := readInput(ios, opts.Input)
 	if err != nil {
@@ -102,38 +108,52 @@ func looksLikeFile(v string) bool {
 
 // readInput returns the payload bytes exactly as stored, and a name for them.
 func readInput(ios *iostreams.IO, path string) ([]byte, string, error) {
+	r, label, err := openInput(ios, path)
+	if err != nil {
+		return nil, "", err
+	}
+	defer r.Close()
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, "", readError(path, label, err)
+	}
+	return b, label, nil
+}
+
+// openInput opens the payload: a file, or stdin for "-" (and for "" when
+// stdin is not a terminal).
+func openInput(ios *iostreams.IO, path string) (io.ReadCloser, string, error) {
 	if path == "" || path == "-" {
 		if path == "" && ios.StdinTTY {
 			return nil, "", exit.Errorf(exit.Usage, "no payload: give a FILE, or pipe the body on stdin (wa-hooks sign - < body.json)")
 		}
-		b, err := io.ReadAll(ios.In)
-		if err != nil {
-			return nil, "", exit.Errorf(exit.Usage, "cannot read the payload from stdin: %v", err)
-		}
-		return b, "stdin", nil
+		return io.NopCloser(ios.In), "stdin", nil
 	}
-	b, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
-		var why string
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			why = "no such file"
-		case errors.Is(err, fs.ErrPermission):
-			why = "permission denied"
-		default:
-			if st, serr := os.Stat(path); serr == nil && st.IsDir() {
-				why = "it is a directory, not a file"
-			} else {
-				var pe *fs.PathError
-				if errors.As(err, &pe) {
-					err = pe.Err
-				}
-				why = err.Error()
-			}
-		}
-		return nil, "", exit.Errorf(exit.Usage, "cannot read payload %s: %s", path, why)
+		return nil, "", readError(path, path, err)
 	}
-	return b, path, nil
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		f.Close()
+		return nil, "", exit.Errorf(exit.Usage, "cannot read payload %s: it is a directory, not a file", path)
+	}
+	return f, path, nil
+}
+
+func readError(path, label string, err error) error {
+	if label == "stdin" {
+		return exit.Errorf(exit.Usage, "cannot read the payload from stdin: %v", err)
+	}
+	var why string
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		why = "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		why = "permission denied"
+	default:
+		why = unwrapPath(err).Error()
+	}
+	return exit.Errorf(exit.Usage, "cannot read payload %s: %s", path, why)
 }
 
 // signResult is the --json form of sign.
@@ -163,6 +183,61 @@ func sign(ios *iostreams.IO, opts Options, body []byte, label string) error {
 			return exit.Errorf(exit.Failure, "cannot write %s: %v", opts.Out, unwrapPath(err))
 		}
 	}
+	return printSigned(ios, opts, res, label)
+}
+
+// signStream signs the input as it is read, working out only what will be
+// printed: the body's own SHA-256 only for --json, SHA-1 only for --sha1.
+func signStream(ios *iostreams.IO, opts Options) error {
+	r, label, err := openInput(ios, opts.Input)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	sig := signature.NewHasher(opts.AppSecret)
+	writers := []io.Writer{sig}
+	var bodySum hash.Hash
+	if opts.JSON {
+		bodySum = sha256.New()
+		writers = append(writers, bodySum)
+	}
+	var legacy *signature.Hasher
+	if opts.SHA1 {
+		legacy = signature.NewHasherSHA1(opts.AppSecret)
+		writers = append(writers, legacy)
+	}
+	var out *os.File
+	if opts.Out != "" {
+		if out, err = os.Create(opts.Out); err != nil {
+			return exit.Errorf(exit.Failure, "cannot write %s: %v", opts.Out, unwrapPath(err))
+		}
+		defer out.Close()
+		writers = append(writers, out)
+	}
+	n, err := io.CopyBuffer(io.MultiWriter(writers...), r, make([]byte, 256<<10))
+	if err != nil {
+		var pe *fs.PathError
+		if out != nil && errors.As(err, &pe) && pe.Path == opts.Out {
+			return exit.Errorf(exit.Failure, "cannot write %s: %v", opts.Out, pe.Err)
+		}
+		return readError(opts.Input, label, err)
+	}
+	if out != nil {
+		if err := out.Close(); err != nil {
+			return exit.Errorf(exit.Failure, "cannot write %s: %v", opts.Out, unwrapPath(err))
+		}
+	}
+	res := signResult{Signature: sig.Value(), Bytes: int(n), Out: opts.Out}
+	if bodySum != nil {
+		res.BodySHA256 = hex.EncodeToString(bodySum.Sum(nil))
+	}
+	if legacy != nil {
+		res.SHA1 = legacy.Value()
+	}
+	return printSigned(ios, opts, res, label)
+}
+
+func printSigned(ios *iostreams.IO, opts Options, res signResult, label string) error {
 	if opts.JSON {
 		enc := json.NewEncoder(ios.Out)
 		enc.SetIndent("", "  ")
@@ -181,9 +256,9 @@ func sign(ios *iostreams.IO, opts Options, body []byte, label string) error {
 	}
 	switch {
 	case opts.Out != "":
-		ios.Infof("wrote the %d signed bytes to %s; send exactly those: curl --data-binary @%s", len(body), opts.Out, opts.Out)
+		ios.Infof("wrote the %d signed bytes to %s; send exactly those: curl --data-binary @%s", res.Bytes, opts.Out, opts.Out)
 	case opts.Wire && label != "stdin":
-		ios.Infof("signed the %d wire bytes of %s, not the file itself: add --out FILE to get the bytes to send", len(body), label)
+		ios.Infof("signed the %d wire bytes of %s, not the file itself: add --out FILE to get the bytes to send", res.Bytes, label)
 	}
 	return nil
 }

@@ -299,3 +299,41 @@ func TestWrap(t *testing.T) {
 		t.Fatalf("%q", got)
 	}
 }
+
+// Plain signing streams its input: the result must be what signing the
+// whole body at once gives, with --out, --sha1 and --json alike, for a body
+// larger than one read buffer.
+func TestStreamedSigningMatchesWholeBody(t *testing.T) {
+	body := strings.Repeat(`{"text":{"body":"café 👍"}},`, 40_000) // ~1 MB, several reads
+	dir := t.TempDir()
+	path := filepath.Join(dir, "body.json")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "copy.json")
+	r := runWith(t, "", Options{AppSecret: secret, Input: path, Out: out, SHA1: true, JSON: true})
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.errOut)
+	}
+	var res signResult
+	if err := json.Unmarshal([]byte(r.out), &res); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256([]byte(body))
+	if res.Signature != signature.Sign(secret, []byte(body)) || res.SHA1 != signature.SignSHA1(secret, []byte(body)) ||
+		res.BodySHA256 != hex.EncodeToString(sum[:]) || res.Bytes != len(body) {
+		t.Fatalf("streamed result differs from the whole-body one: %+v", res)
+	}
+	if copied, err := os.ReadFile(out); err != nil || string(copied) != body {
+		t.Fatalf("--out did not get the exact bytes (%v)", err)
+	}
+	// stdin streams too.
+	if r := runWith(t, body, Options{AppSecret: secret, Input: "-"}); strings.TrimSpace(r.out) != signature.Sign(secret, []byte(body)) {
+		t.Fatalf("stdin: %q", r.out)
+	}
+	// A directory is named as such, not read.
+	ios, _, _, _ := iostreams.Test()
+	if err := Run(context.Background(), ios, Options{AppSecret: secret, Input: dir}); exit.CodeOf(err) != exit.Usage || !strings.Contains(err.Error(), "is a directory") {
+		t.Fatalf("directory: %v", err)
+	}
+}

@@ -1,0 +1,539 @@
+package inspector
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/receiver"
+	"github.com/wa-hooks/wa-hooks/internal/render"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
+)
+
+// Default bounds of the history: enough for a long debugging session (and
+// the 10,000 requests the benchmark loads), small enough for a laptop.
+const (
+	DefaultMaxRequests = 10_000
+	DefaultMaxBytes    = 64 << 20
+)
+
+// entry is one request the inspector keeps.
+type entry struct {
+	id       uint64 // the inspector's own number: unique across restored and live requests
+	restored bool   // read from --record at start
+	req      render.Request
+	events   []render.Event
+	problem  *render.Problem
+	shake    bool
+	forward  *render.Forward
+	handled  time.Time
+	rows     []Row
+	size     int64
+}
+
+// Row is one line of the live list: what serve's terminal line shows.
+type Row struct {
+	Row     uint64   `json:"row"` // position in the list; newer rows have larger numbers
+	Request uint64   `json:"id"`  // the inspector's request id (for the detail)
+	Seq     uint64   `json:"seq"` // serve's request number in its run
+	Event   int      `json:"event"`
+	Time    string   `json:"time"` // RFC 3339 with milliseconds
+	Sig     string   `json:"sig"`
+	Field   string   `json:"field"`
+	Kind    string   `json:"kind"`
+	Type    string   `json:"type"`
+	Who     string   `json:"who"`
+	Summary string   `json:"summary"`
+	Marks   []string `json:"marks"`
+	ID      string   `json:"short_id,omitempty"`
+	Status  int      `json:"status"`
+	Forward string   `json:"forward,omitempty"`
+	FwdOK   bool     `json:"forward_ok,omitempty"`
+	Restore bool     `json:"restored,omitempty"`
+
+	path string // the request path, for the free-text filter of request rows
+	ev   *render.Event
+}
+
+// store is the bounded history. Observations arrive on one goroutine (the
+// receiver's observer); pages read it concurrently.
+type store struct {
+	mu       sync.RWMutex
+	entries  []*entry // oldest first
+	byID     map[uint64]*entry
+	live     map[uint64]*entry // by serve's seq, for the later parts of a request
+	nextID   uint64
+	nextRow  uint64
+	bytes    int64
+	evicted  int
+	maxReqs  int
+	maxBytes int64
+	secrets  []string
+	redact   bool
+	subs     map[*subscriber]struct{}
+}
+
+func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *store {
+	if maxReqs <= 0 {
+		maxReqs = DefaultMaxRequests
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultMaxBytes
+	}
+	return &store{byID: map[uint64]*entry{}, live: map[uint64]*entry{}, maxReqs: maxReqs, maxBytes: maxBytes,
+		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}}
+}
+
+// mask hides the App Secret and verify token in text from outside (an
+// app's answer that echoes them) before it reaches the page.
+func (s *store) mask(v string) string { return termsafe.Mask(v, s.secrets...) }
+
+// add takes one observation: a new request, or a later part of one.
+func (s *store) add(o receiver.Observation, restored bool) {
+	s.mu.Lock()
+	var changed *entry
+	isNew := false
+	if o.Forward != nil {
+		if e := s.live[o.Forward.Request]; e != nil && !restored {
+			f := *o.Forward
+			e.forward = &f
+			changed = e
+		}
+	} else {
+		e := s.live[o.Request.Seq]
+		if restored || e == nil || e.req.Seq != o.Request.Seq {
+			s.nextID++
+			e = &entry{id: s.nextID, restored: restored, req: o.Request}
+			s.entries = append(s.entries, e)
+			s.byID[e.id] = e
+			if !restored {
+				s.live[o.Request.Seq] = e
+			}
+			e.size = int64(len(o.Request.Body)) + 1024
+			s.bytes += e.size
+			isNew = true
+		}
+		switch {
+		case o.Problem != nil:
+			p := *o.Problem
+			e.problem = &p
+		case o.Handshake != nil:
+			e.shake = true
+		default:
+			e.events = o.Events
+		}
+		if !o.Handled.IsZero() {
+			e.handled = o.Handled
+		}
+		changed = e
+	}
+	if changed == nil {
+		s.mu.Unlock()
+		return
+	}
+	s.buildRows(changed)
+	s.evict()
+	rows := changed.rows
+	s.mu.Unlock()
+	s.publish(rows, !isNew)
+}
+
+// evict forgets the oldest requests beyond the bounds. Called with s.mu held.
+func (s *store) evict() {
+	n := 0
+	for len(s.entries)-n > s.maxReqs || (s.bytes > s.maxBytes && len(s.entries)-n > 1) {
+		e := s.entries[n]
+		s.bytes -= e.size
+		delete(s.byID, e.id)
+		if s.live[e.req.Seq] == e {
+			delete(s.live, e.req.Seq)
+		}
+		n++
+	}
+	if n > 0 {
+		s.evicted += n
+		clear(s.entries[:n])
+		s.entries = s.entries[n:]
+	}
+}
+
+// buildRows works out the list rows of e. Called with s.mu held.
+func (s *store) buildRows(e *entry) {
+	// A request keeps its row numbers when a later part (the forward
+	// result) changes it, so the page can update the row in place.
+	first := uint64(0)
+	if len(e.rows) > 0 {
+		first = e.rows[0].Row
+	}
+	base := Row{Request: e.id, Seq: e.req.Seq, Time: e.req.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+		Sig: string(e.req.Signature), Status: e.req.Status, Restore: e.restored}
+	if f := e.forward; f != nil {
+		base.FwdOK = f.OK()
+		switch {
+		case f.Err != "":
+			base.Forward = "→ app: " + s.mask(termsafe.Line(f.Err))
+		default:
+			base.Forward = fmt.Sprintf("→ app %d", f.Status)
+		}
+	}
+	var rows []Row
+	if len(e.events) == 0 {
+		r := base
+		r.Kind, r.Field = "request", ""
+		switch {
+		case e.problem != nil:
+			r.Kind, r.Type = "error", e.problem.Kind
+			r.Summary = s.mask(termsafe.Line(e.problem.Message))
+			r.Marks = []string{"FAILED"}
+			if e.problem.Accepted {
+				r.Marks = []string{"ACCEPTED"}
+			}
+		case e.shake:
+			r.Type = "handshake"
+			r.Summary = "GET " + e.req.Path + " verification handshake answered " + fmt.Sprint(e.req.Status)
+		default:
+			r.Type = "empty"
+			r.Summary = fmt.Sprintf("%s %s answered %d: an envelope with no events", e.req.Method, e.req.Path, e.req.Status)
+		}
+		r.path = e.req.Path
+		rows = append(rows, r)
+	}
+	for i := range e.events {
+		ev := &e.events[i]
+		r := base
+		r.Event = i
+		r.ev = ev
+		r.Field, r.Kind, r.Type = ev.Field, kindLabel(ev.Kind), ev.Type
+		r.Who = termsafe.Line(render.Counterpart(ev.Event))
+		r.Summary = termsafe.Line(ev.Summary)
+		r.ID = render.ShortID(ev.ID)
+		r.Marks = marks(*ev)
+		if e.problem != nil && e.problem.Accepted {
+			r.Marks = append(r.Marks, "BAD SIGNATURE")
+		}
+		rows = append(rows, r)
+	}
+	for i := range rows {
+		if first != 0 && i < len(e.rows) {
+			rows[i].Row = first + uint64(i)
+			continue
+		}
+		s.nextRow++
+		rows[i].Row = s.nextRow
+	}
+	e.rows = rows
+}
+
+// kindLabel is serve's kind column: message, status, error, else "event".
+func kindLabel(k string) string {
+	switch k {
+	case "message", "status", "error":
+		return k
+	}
+	return "event"
+}
+
+func marks(e render.Event) []string {
+	var m []string
+	if render.IsFailure(e) {
+		m = append(m, "FAILED")
+	}
+	switch {
+	case e.Retry:
+		m = append(m, fmt.Sprintf("RETRY #%d", e.Copy))
+	case e.Duplicate:
+		m = append(m, "DUPLICATE")
+	}
+	if e.Stale {
+		m = append(m, "STALE "+render.HumanAge(e.Age))
+	}
+	return m
+}
+
+// Filter narrows the list; every part that is set must match.
+type Filter struct {
+	Field string // glob, as serve's --field
+	Type  string // kind or type glob, as serve's --type
+	Kind  string // message, status, event, error, request
+	User  string // part of a phone number, BSUID, name or username
+	Sig   string // valid, invalid, missing, unchecked
+	Text  string // free text anywhere in the row or the event's JSON
+}
+
+// FilterFrom reads a filter from query parameters (the page keeps them in
+// its URL, so a filtered view can be shared).
+func FilterFrom(q map[string][]string) Filter {
+	get := func(k string) string {
+		if v := q[k]; len(v) > 0 {
+			return strings.TrimSpace(v[0])
+		}
+		return ""
+	}
+	return Filter{Field: get("field"), Type: get("type"), Kind: get("kind"), User: get("user"), Sig: get("sig"), Text: get("q")}
+}
+
+func (f Filter) match(r *Row) bool {
+	if f.Sig != "" && r.Sig != f.Sig {
+		return false
+	}
+	if f.Kind != "" && r.Kind != f.Kind {
+		return false
+	}
+	if f.Field != "" || f.Type != "" {
+		if r.ev == nil {
+			return false
+		}
+		rf := receiver.Filter{}
+		if f.Field != "" {
+			rf.Fields = strings.Split(f.Field, ",")
+		}
+		if f.Type != "" {
+			rf.Types = strings.Split(f.Type, ",")
+		}
+		if !rf.Match(r.ev.Event) {
+			return false
+		}
+	}
+	if f.User != "" {
+		if r.ev == nil {
+			return false
+		}
+		u := strings.ToLower(f.User)
+		e := r.ev
+		if !containsFold(e.From, u) && !containsFold(e.Recipient, u) && !containsFold(e.UserID, u) &&
+			!containsFold(e.ContactName, u) && !containsFold(e.Username, u) {
+			return false
+		}
+	}
+	if f.Text != "" && !containsFold(r.text(), strings.ToLower(f.Text)) {
+		return false
+	}
+	return true
+}
+
+// text is what the free-text filter searches: the row and the event's JSON.
+// It is worked out when a search asks for it rather than kept for every row:
+// searching is rare, arriving events are not.
+func (r *Row) text() string {
+	parts := []string{r.Field, r.Kind, r.Type, r.Who, r.Summary, r.path}
+	if e := r.ev; e != nil {
+		parts = append(parts, e.ID, e.From, e.Recipient, e.UserID, e.Username, e.ContactName, string(e.Raw))
+	}
+	return strings.Join(parts, "\x00")
+}
+
+func containsFold(s, lowerSub string) bool {
+	return s != "" && strings.Contains(strings.ToLower(s), lowerSub)
+}
+
+// Page is a slice of the filtered list, newest first.
+type Page struct {
+	Rows    []Row `json:"rows"`
+	More    bool  `json:"more"`    // older matching rows exist
+	Matched int   `json:"matched"` // rows matching the filter in the history
+	// Newest is the newest row number of the whole history when the page
+	// was made: a live stream opened with after=Newest starts where the
+	// page ends, so nothing arriving in between is missed.
+	Newest uint64 `json:"newest"`
+	Stats
+}
+
+// Stats say how much history is kept.
+type Stats struct {
+	Requests    int    `json:"requests"`
+	MaxRequests int    `json:"max_requests"`
+	Bytes       int64  `json:"bytes"`
+	MaxBytes    int64  `json:"max_bytes"`
+	Evicted     int    `json:"evicted"`
+	Dropped     uint64 `json:"dropped"`
+}
+
+func (s *store) statsLocked() Stats {
+	return Stats{Requests: len(s.entries), MaxRequests: s.maxReqs, Bytes: s.bytes, MaxBytes: s.maxBytes, Evicted: s.evicted}
+}
+
+// page returns up to limit rows matching f with row numbers below before
+// (0: from the newest).
+func (s *store) page(f Filter, before uint64, limit int) Page {
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	p := Page{Rows: []Row{}, Stats: s.statsLocked(), Newest: s.nextRow}
+	for i := len(s.entries) - 1; i >= 0; i-- {
+		rows := s.entries[i].rows
+		for j := len(rows) - 1; j >= 0; j-- {
+			r := &rows[j]
+			if !f.match(r) {
+				continue
+			}
+			p.Matched++
+			if before != 0 && r.Row >= before {
+				continue
+			}
+			if len(p.Rows) < limit {
+				p.Rows = append(p.Rows, *r)
+			} else {
+				p.More = true
+			}
+		}
+	}
+	return p
+}
+
+// count is how many rows of the history match f.
+func (s *store) count(f Filter) int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	n := 0
+	for _, e := range s.entries {
+		for i := range e.rows {
+			if f.match(&e.rows[i]) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// since returns the rows matching f newer than row after, oldest first, and
+// false when there are more than limit of them.
+func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Row
+	for i := len(s.entries) - 1; i >= 0; i-- {
+		rows := s.entries[i].rows
+		if len(rows) == 0 || rows[len(rows)-1].Row <= after {
+			break
+		}
+		for j := len(rows) - 1; j >= 0; j-- {
+			if r := &rows[j]; r.Row > after && f.match(r) {
+				if len(out) == limit {
+					return nil, false
+				}
+				out = append(out, *r)
+			}
+		}
+	}
+	slices.Reverse(out)
+	return out, true
+}
+
+// snapshot copies what a detail or an action needs, under the lock.
+func (s *store) snapshot(id uint64) (entry, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	e, ok := s.byID[id]
+	if !ok {
+		return entry{}, false
+	}
+	return *e, true
+}
+
+// entriesByID returns the requests with these ids, oldest first.
+func (s *store) entriesByID(ids []uint64) []entry {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []entry
+	for _, id := range ids {
+		if e, ok := s.byID[id]; ok {
+			out = append(out, *e)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// subscriber is one open live stream. Rows gather in a bounded list that
+// the stream takes whole when it writes, so a burst of events costs one
+// wake-up, not one per event; a stream that falls behind by more than
+// subscriberRows is told to reload instead of holding the store.
+type subscriber struct {
+	filter Filter
+	notify chan struct{} // a token: rows are waiting
+	mu     sync.Mutex
+	rows   []Row
+	upd    []Row
+	lagged bool
+}
+
+const subscriberRows = 20_000
+
+func (s *store) subscribe(f Filter) *subscriber {
+	sub := &subscriber{filter: f, notify: make(chan struct{}, 1)}
+	s.mu.Lock()
+	s.subs[sub] = struct{}{}
+	s.mu.Unlock()
+	return sub
+}
+
+func (s *store) unsubscribe(sub *subscriber) {
+	s.mu.Lock()
+	delete(s.subs, sub)
+	s.mu.Unlock()
+}
+
+// take returns the rows and updates waiting, and whether the stream fell
+// behind.
+func (sub *subscriber) take() (rows, updates []Row, lagged bool) {
+	sub.mu.Lock()
+	defer sub.mu.Unlock()
+	rows, updates, lagged = sub.rows, sub.upd, sub.lagged
+	sub.rows, sub.upd = nil, nil
+	return rows, updates, lagged
+}
+
+func (s *store) publish(rows []Row, update bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for sub := range s.subs {
+		sub.mu.Lock()
+		n := 0
+		for i := range rows {
+			if !sub.filter.match(&rows[i]) {
+				continue
+			}
+			n++
+			if update {
+				sub.upd = append(sub.upd, rows[i])
+			} else {
+				sub.rows = append(sub.rows, rows[i])
+			}
+		}
+		if len(sub.rows)+len(sub.upd) > subscriberRows {
+			sub.rows, sub.upd, sub.lagged = nil, nil, true
+		}
+		sub.mu.Unlock()
+		if n > 0 {
+			select {
+			case sub.notify <- struct{}{}:
+			default: // already told
+			}
+		}
+	}
+}
+
+// maskHeaders lists headers sorted by name, secrets masked, for the page.
+func (s *store) maskHeaders(h http.Header) [][2]string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out [][2]string
+	for _, k := range keys {
+		for _, v := range h[k] {
+			out = append(out, [2]string{k, s.mask(v)})
+		}
+	}
+	return out
+}
+
+// millis is a duration in milliseconds with microseconds, for the page.
+func millis(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
