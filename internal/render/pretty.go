@@ -373,7 +373,7 @@ func (p *Pretty) eventLine(b *strings.Builder, e Event, count int) {
 	line.WriteString(p.badge(e.Signature))
 	line.WriteByte(' ')
 	line.WriteString(p.paint(p.st.Dim, req))
-	line.WriteString(p.paint(ks, fmt.Sprintf("%-*s", kindWidth, kindLabel(e.Event))))
+	line.WriteString(p.paint(ks, fmt.Sprintf("%-*s", kindWidth, KindLabel(e.Kind))))
 	line.WriteByte(' ')
 	line.WriteString(p.paint(typeStyle, typCell))
 	if who != "" {
@@ -450,12 +450,12 @@ func firstSeen(e Event) string {
 	return s
 }
 
-// kindLabel is the kind column: who is talking for message-like events
+// KindLabel is the kind column: who is talking for message-like events
 // (message, echo, history, standby), status, error and unknown, and
 // "event" for other fields (whose type already names the field).
-func kindLabel(e webhook.Event) string {
+func KindLabel(kind string) string {
 	for _, k := range webhook.Kinds() {
-		if e.Kind == k {
+		if kind == k {
 			return k
 		}
 	}
