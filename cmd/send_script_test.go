@@ -35,6 +35,7 @@ func TestScriptSend(t *testing.T) {
 		"cmpbody":     sendCmpBody,
 		"hostile":     sendHostile,
 		"samesigs":    sendSameSigs,
+		"json-schema": cmdJSONSchema,
 	})
 }
 

@@ -27,10 +27,14 @@ does not match, unless --accept-invalid), and the body must be a webhook envelop
 (else 400). Everything valid is answered 200 at once; printing, duplicate
 detection and forwarding happen after the answer.
 
-Each event is printed on one line: time, signature badge, kind, type, who, a
-summary, markers (FAILED, DUPLICATE, RETRY, STALE) and the message id's tail.
---json prints one JSON object per event instead, and request-level problems as
-"kind":"error" lines; notices go to stderr.
+Each event is printed on one line that fits the terminal: time, signature badge,
+request number, kind (message, echo, history, standby, status, error, unknown,
+or event for other fields), type, who, a summary, markers (FAILED, DUPLICATE,
+RETRY, STALE, UNKNOWN, ×N for a run of alike events) and the message id's tail.
+--json prints one JSON object per event instead ("v":1, schema in docs/schema),
+and request-level problems as "kind":"request_error" lines; notices go to stderr.
+Printing never holds up answers: if stdout is not read, events are counted
+instead of printed and the count is reported.
 
 No verify token configured: one is generated and printed with where to paste it.
 No App Secret: serve runs but says loudly that signatures are not checked.
@@ -58,7 +62,7 @@ at once.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Addr, "addr", "127.0.0.1:8080", "address to listen on (host:port; 127.0.0.1:0 picks a free port)")
 	f.StringVar(&opts.Path, "path", "/webhook", "callback path that answers the handshake and receives events")
-	f.StringVar(&opts.PublicURL, "public-url", "", "public HTTPS URL of your tunnel, shown as the Callback URL to paste in Meta's dashboard")
+	f.StringVar(&opts.PublicURL, "public-url", "", "public https:// URL of your tunnel, shown as the Callback URL to paste in Meta's dashboard")
 	addAppSecretFlag(cmd, &opts.AppSecret)
 	addVerifyTokenFlag(cmd, &opts.VerifyToken)
 	f.StringVar(&opts.MaxBody, "max-body", "4MiB", "largest body accepted, 413 above it (Meta sends at most 3 MB)")
@@ -68,7 +72,7 @@ at once.`,
 	f.BoolVar(&opts.Raw, "raw", false, "also print each body, pretty-printed")
 	f.BoolVar(&opts.Redact, "redact", false, "mask phone numbers, BSUIDs and message text in the output (not in recordings)")
 	f.StringSliceVar(&opts.Fields, "field", nil, "show only these fields (messages, account_update, …; globs allowed)")
-	f.StringSliceVar(&opts.Types, "type", nil, "show only these kinds or types (message, status, text, status.failed, interactive.*, …)")
+	f.StringSliceVar(&opts.Types, "type", nil, "show only these kinds or types (message, echo, history, standby, status, error, text, status.failed, interactive.*, …)")
 	f.StringVar(&opts.Record, "record", "", "append every request (headers, exact body, verdict, status) to this JSON-lines file")
 	f.BoolVar(&opts.RecordFsync, "record-fsync", false, "force each recorded request to disk before answering (survives power loss; slower)")
 	f.StringVar(&opts.ForwardTo, "forward-to", "", "pass every POST on to this URL with the same bytes and signature headers")

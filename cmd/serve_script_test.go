@@ -41,6 +41,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
+	"github.com/wa-hooks/wa-hooks/internal/schemacheck"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
@@ -63,6 +64,9 @@ import (
 //	app-dump NAME              print captured requests (GETs first), bodies
 //	                          to NAME.body.N
 //	json-lines FILE KIND FIELD...  every KIND line of FILE has the FIELDs
+//	                          (and every line matches docs/schema)
+//	json-schema FILE SCHEMA    FILE (a document or JSON lines) matches
+//	                          docs/schema/SCHEMA
 //	record-body FILE N OUT     write the body of record N (1-based) to OUT
 //	load-start NAME URL SECRET CLIENTS  clients post unique signed bodies
 //	                          until the server goes away
@@ -78,6 +82,7 @@ func TestScriptServe(t *testing.T) {
 		"app":          cmdApp,
 		"app-dump":     cmdAppDump,
 		"json-lines":   cmdJSONLines,
+		"json-schema":  cmdJSONSchema,
 		"record-body":  cmdRecordBody,
 		"load-start":   cmdLoadStart,
 		"load-check":   cmdLoadCheck,
@@ -470,6 +475,9 @@ func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
 	if neg || len(args) < 2 {
 		ts.Fatalf("usage: json-lines FILE KIND FIELD...")
 	}
+	if err := validateFile(ts.MkAbs(args[0]), schemacheck.ServeLine); err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
 	n := 0
 	for i, line := range strings.Split(strings.TrimSpace(ts.ReadFile(args[0])), "\n") {
 		var m map[string]any
@@ -490,6 +498,34 @@ func cmdJSONLines(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("%s has no %s lines", args[0], args[1])
 	}
 	fmt.Fprintf(ts.Stdout(), "%d %s lines\n", n, args[1])
+}
+
+// cmdJSONSchema: json-schema FILE SCHEMA.
+func cmdJSONSchema(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: json-schema FILE SCHEMA")
+	}
+	if err := validateFile(ts.MkAbs(args[0]), args[1]); err != nil {
+		ts.Fatalf("%s: %v", args[0], err)
+	}
+}
+
+// validateFile checks a JSON document, or each line of JSON lines, against
+// a schema of docs/schema.
+func validateFile(path, schema string) error {
+	s, err := schemacheck.Load(schema)
+	if err != nil {
+		return err
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if json.Valid(data) { // one document (JSON lines hold several)
+		return s.Validate(data)
+	}
+	_, err = s.ValidateLines(data)
+	return err
 }
 
 func cmdRecordBody(ts *testscript.TestScript, neg bool, args []string) {

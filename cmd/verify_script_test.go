@@ -33,8 +33,9 @@ const (
 
 func TestScriptVerify(t *testing.T) {
 	runScripts(t, "verify", map[string]func(*testscript.TestScript, bool, []string){
-		"testcerts": verifyTestCerts,
-		"endpoint":  verifyEndpoint,
+		"testcerts":   verifyTestCerts,
+		"endpoint":    verifyEndpoint,
+		"json-schema": cmdJSONSchema,
 	})
 }
 

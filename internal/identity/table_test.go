@@ -405,8 +405,8 @@ func checkParses(t *testing.T, f fixtures.Fixture, out []byte) {
 		t.Fatalf("%d events, the catalog says %d", len(events), f.Events)
 	}
 	for _, e := range events {
-		if e.Problem != "" {
-			t.Errorf("%s: %s", e.Type, e.Problem)
+		if len(e.Problems) > 0 {
+			t.Errorf("%s: %q", e.Type, e.Problems)
 		}
 		if e.Kind == "message" && e.From == "" {
 			t.Errorf("%s: a message without a sender", e.Type)

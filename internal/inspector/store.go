@@ -228,14 +228,9 @@ func (s *store) buildRows(e *entry) {
 	e.rows = rows
 }
 
-// kindLabel is serve's kind column: message, status, error, else "event".
-func kindLabel(k string) string {
-	switch k {
-	case "message", "status", "error":
-		return k
-	}
-	return "event"
-}
+// kindLabel is serve's kind column (message, echo, history, standby,
+// status, error, unknown, else "event").
+func kindLabel(k string) string { return render.KindLabel(k) }
 
 func marks(e render.Event) []string {
 	var m []string

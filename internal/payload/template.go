@@ -88,8 +88,10 @@ func (b *builder) add(sl slot, number bool) *node {
 	return strNode(fmt.Sprintf("%s%0*d", b.prefixS, placeholderDigits, idx))
 }
 
-// timeKeys hold unix times Meta fills with the time of the event.
-var timeKeys = map[string]bool{"timestamp": true, "time": true, "expiration_timestamp": true, "created_timestamp": true}
+// timeKeys hold unix times Meta fills with the time of the event, or a
+// time at a fixed distance from it (an expiry, a call's start and end).
+var timeKeys = map[string]bool{"timestamp": true, "time": true, "expiration_timestamp": true, "created_timestamp": true,
+	"updated_timestamp": true, "start_time": true, "end_time": true, "category_update_timestamp": true, "tier_update_time": true}
 
 // freshen replaces every event id and timestamp of root with slots. Times
 // keep their distance from the document's first timestamp, so the first

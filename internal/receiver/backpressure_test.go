@@ -124,3 +124,73 @@ func TestNoEventLeftBehind(t *testing.T) {
 		rc.Close()
 	}
 }
+
+// stuckWriter is a stdout nobody reads (a pager left open, a full pipe)
+// until released.
+type stuckWriter struct {
+	release chan struct{}
+	mu      sync.Mutex
+	buf     bytes.Buffer
+}
+
+func (s *stuckWriter) Write(p []byte) (int, error) {
+	<-s.release
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *stuckWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+// With stdout blocked, thousands of requests are still answered at once:
+// printing is bounded and drops rather than blocks, and says how many
+// events it did not print, on screen once stdout moves and in the summary.
+func TestBlockedStdoutNeverHoldsAnswers(t *testing.T) {
+	stdout := &stuckWriter{release: make(chan struct{})}
+	out := NewOutput(stdout, 8<<10)
+	rc, err := New(Options{Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken,
+		Sink: newPlainPretty(out, 0), Flush: func() { _ = out.Flush() }, Backlogged: out.Full})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := wireFixture(t, "messages.text")
+	const n = 3000
+	for i := 0; i < n; i++ {
+		if w := post(rc, body, signed(body)); w.Code != 200 {
+			t.Fatalf("request %d: status %d", i+1, w.Code)
+		}
+	}
+	close(stdout.release)
+	for deadline := time.Now().Add(10 * time.Second); out.Full(); {
+		if time.Now().After(deadline) {
+			t.Fatal("the output never drained")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	post(rc, body, signed(body))
+	s := rc.Close()
+	if !out.Close(5 * time.Second) {
+		t.Fatal("output not written after release")
+	}
+	if s.Requests != n+1 || s.NotPrinted == 0 || s.NotPrinted >= n {
+		t.Fatalf("requests %d, not printed %d", s.Requests, s.NotPrinted)
+	}
+	if !strings.Contains(stdout.String(), "events not printed: the output was not being read") {
+		t.Fatalf("no notice of what was not printed in %d bytes of output", len(stdout.String()))
+	}
+}
+
+// Stopping never hangs on a stdout nobody reads.
+func TestOutputCloseGivesUpOnAStuckWriter(t *testing.T) {
+	stdout := &stuckWriter{release: make(chan struct{})}
+	defer close(stdout.release)
+	out := NewOutput(stdout, 0)
+	_, _ = out.Write([]byte("line\n"))
+	if out.Close(50 * time.Millisecond) {
+		t.Fatal("Close reported the output written while the writer is stuck")
+	}
+}

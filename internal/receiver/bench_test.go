@@ -46,15 +46,47 @@ func BenchmarkHandler(b *testing.B) {
 			b.SetBytes(int64(len(body)))
 			b.ReportAllocs()
 			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
-				req.Header.Set(signature.Header, sig)
-				w := httptest.NewRecorder()
-				rc.ServeHTTP(w, req)
-				if w.Code != 200 {
-					b.Fatalf("status %d", w.Code)
-				}
-			}
+			postN(b, rc, body, sig)
 		})
+	}
+}
+
+// BenchmarkOutput compares serve's two output modes on the same 1 KiB
+// POST: the human line (colour off, as in a pipe) against the JSON line,
+// which is the reference the human line's cost is judged by.
+func BenchmarkOutput(b *testing.B) {
+	body := benchBody(b, 1<<10)
+	sig := signature.Sign(testSecret, body)
+	sinks := []struct {
+		name string
+		sink func() render.Sink
+	}{
+		{"json", func() render.Sink { return render.NewJSONLines(io.Discard, render.JSONOptions{}) }},
+		{"pretty", func() render.Sink { return newPlainPretty(io.Discard, 0) }},
+		{"pretty-80", func() render.Sink { return newPlainPretty(io.Discard, 80) }},
+	}
+	for _, s := range sinks {
+		b.Run(s.name, func(b *testing.B) {
+			rc, err := New(Options{Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken, Sink: s.sink()})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer rc.Close()
+			b.ReportAllocs()
+			postN(b, rc, body, sig)
+		})
+	}
+}
+
+// postN posts the signed body b.N times, each answer must be 200.
+func postN(b *testing.B, rc *Receiver, body []byte, sig string) {
+	for i := 0; i < b.N; i++ {
+		req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
+		req.Header.Set(signature.Header, sig)
+		w := httptest.NewRecorder()
+		rc.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
 	}
 }

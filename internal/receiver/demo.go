@@ -30,21 +30,7 @@ func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn b
 	if err != nil {
 		return err
 	}
-	all := fixtures.All()
-	sources := make([]payload.Source, len(all))
-	for i, f := range all {
-		sources[i] = payload.Source{Name: f.Name, Body: f.Body}
-		if id == "" {
-			continue
-		}
-		// --identity: the catalog as a user of that kind would send it.
-		if sources[i].Body, err = identity.Rewrite(f.Body, id); err != nil {
-			return fmt.Errorf("fixture %s: --identity %s: %v", f.Name, id, err)
-		}
-	}
-	// Fresh ids and timestamps, as if each event had just happened, so the
-	// demo shows no false STALE or DUPLICATE markers.
-	feed, err := payload.Build(sources, payload.Options{Secret: secret})
+	feed, err := demoFeed(secret, id)
 	if err != nil {
 		return err
 	}
@@ -98,6 +84,26 @@ func runDemo(ctx context.Context, ios *iostreams.IO, url, secret string, tlsOn b
 		}
 	}
 	return nil
+}
+
+// demoFeed is the whole catalog with fresh ids and timestamps, as if each
+// event had just happened, so the demo shows no false STALE or DUPLICATE
+// markers.
+func demoFeed(secret string, id identity.Identity) (*payload.Feed, error) {
+	all := fixtures.All()
+	sources := make([]payload.Source, len(all))
+	for i, f := range all {
+		sources[i] = payload.Source{Name: f.Name, Body: f.Body}
+		if id == "" {
+			continue
+		}
+		// --identity: the catalog as a user of that kind would send it.
+		var err error
+		if sources[i].Body, err = identity.Rewrite(f.Body, id); err != nil {
+			return nil, fmt.Errorf("fixture %s: --identity %s: %v", f.Name, id, err)
+		}
+	}
+	return payload.Build(sources, payload.Options{Secret: secret})
 }
 
 func sleep(ctx context.Context, d time.Duration) bool {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,14 +24,12 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/")
 // renderCatalog posts every fixture, signed in wire form, to a receiver
 // with a fixed clock and the human renderer (colour off), and returns the
 // output with a "# name" header before each fixture's lines.
-func renderCatalog(t *testing.T, redact bool) []byte {
+func renderCatalog(t *testing.T, redact bool, width int) []byte {
 	t.Helper()
 	var all bytes.Buffer
 	for _, f := range fixtures.All() {
 		out := &syncBuffer{}
-		r := lipgloss.NewRenderer(out)
-		r.SetColorProfile(termenv.Ascii)
-		sink := render.NewPretty(out, r, render.PrettyOptions{Location: time.UTC})
+		sink := newPlainPretty(out, width)
 		rc, err := New(Options{
 			Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken, StaleAfter: 24 * time.Hour,
 			Now: func() time.Time { return fixedNow }, Sink: sink, Redact: redact,
@@ -76,15 +75,42 @@ func checkGolden(t *testing.T, name string, got []byte) {
 }
 
 func TestGoldenHumanOutput(t *testing.T) {
-	got := renderCatalog(t, false)
+	got := renderCatalog(t, false, 0)
 	if bytes.Contains(got, []byte("\x1b[")) {
 		t.Fatal("colour codes with colour off")
 	}
 	checkGolden(t, "catalog.golden", got)
 }
 
+// On a terminal every event is one line that fits: the whole catalog at
+// 200, 80 and 50 columns.
+func TestGoldenScreens(t *testing.T) {
+	for _, width := range []int{200, 80, 50} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			got := renderCatalog(t, false, width)
+			events, lines := 0, 0
+			for i, line := range strings.Split(strings.TrimSuffix(string(got), "\n"), "\n") {
+				if strings.HasPrefix(line, "# ") {
+					continue
+				}
+				lines++
+				if !strings.HasPrefix(line, " ") {
+					events++
+				}
+				if w := lipgloss.Width(line); w > width {
+					t.Errorf("line %d is %d columns wide, more than %d: %s", i+1, w, width, line)
+				}
+			}
+			if events < len(fixtures.All()) {
+				t.Errorf("only %d event lines for %d fixtures", events, len(fixtures.All()))
+			}
+			checkGolden(t, fmt.Sprintf("catalog_%d.golden", width), got)
+		})
+	}
+}
+
 func TestGoldenRedacted(t *testing.T) {
-	got := renderCatalog(t, true)
+	got := renderCatalog(t, true, 0)
 	for _, leak := range []string{"Camila", "16505550187", "US.2084756193847561029", "Do you ship"} {
 		if bytes.Contains(got, []byte(leak)) {
 			t.Errorf("redacted output contains %q", leak)
@@ -110,4 +136,10 @@ func TestGoldenRawAndHeaders(t *testing.T) {
 	post(rc, body, map[string]string{"X-Hub-Signature-256": "sha256=" + strings.Repeat("0", 64)})
 	rc.Close()
 	checkGolden(t, "raw_headers.golden", []byte(out.String()))
+}
+
+// newPlainPretty is the human renderer with colour off, as serve builds it
+// for a pipe (width 0) or a terminal of the given width.
+func newPlainPretty(w io.Writer, width int) *render.Pretty {
+	return render.NewPretty(w, plainRenderer(w), render.PrettyOptions{Location: time.UTC, Width: width})
 }

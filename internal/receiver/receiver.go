@@ -24,7 +24,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -95,6 +94,10 @@ type Options struct {
 	// last one: output can be buffered under load and still appear at once
 	// when events trickle in.
 	Flush func()
+	// Backlogged, when set, reports that the output cannot take more (see
+	// Output): what would be printed is then counted as not printed, and
+	// the count is said once the output moves again.
+	Backlogged func() bool
 	// DedupSize bounds how many event keys and bodies are remembered.
 	DedupSize int
 }
@@ -128,7 +131,9 @@ type Receiver struct {
 	dedup      *dedup
 	stats      render.Summary
 	start      time.Time
-	observers  []func(Observation) // see observe.go
+	// unsaid counts what was not printed since the last notice of it.
+	unsaid    int
+	observers []func(Observation) // see observe.go
 }
 
 // job is one thing to report, in arrival order.
@@ -615,12 +620,12 @@ func (rc *Receiver) handle(j job) {
 		if !j.forward.OK() {
 			rc.stats.ForwardFailures++
 		}
-		rc.opts.Sink.Forwarded(*j.forward)
+		rc.show(1, func() { rc.opts.Sink.Forwarded(*j.forward) })
 		rc.observeJob(j)
 	case j.handshake != nil:
 		rc.count(j.req)
 		rc.stats.Handshakes++
-		rc.opts.Sink.Handshake(*j.handshake)
+		rc.show(1, func() { rc.opts.Sink.Handshake(*j.handshake) })
 		rc.observeJob(j)
 	case j.problem != nil:
 		if !j.problem.Accepted {
@@ -630,10 +635,12 @@ func (rc *Receiver) handle(j job) {
 		if j.problem.Kind == render.ProblemSignature {
 			rc.stats.SignatureFailures++
 		}
-		if j.sigHeader != nil {
-			j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
-		}
-		rc.opts.Sink.Problem(*j.problem)
+		rc.show(1, func() {
+			if j.sigHeader != nil {
+				j.problem.Message, j.problem.Hint = diagnose(rc.opts.AppSecret, j.req.Body, *j.sigHeader)
+			}
+			rc.opts.Sink.Problem(*j.problem)
+		})
 		rc.observeJob(j)
 	case j.note != nil:
 		rc.count(j.req)
@@ -706,7 +713,28 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	if len(out) == 0 && len(evs) > 0 {
 		return // everything filtered out
 	}
-	rc.opts.Sink.Received(display, out)
+	rc.show(max(1, len(out)), func() { rc.opts.Sink.Received(display, out) })
+}
+
+// notPrintedSink is a sink that can say how many events were not printed.
+type notPrintedSink interface{ NotPrinted(n int) }
+
+// show prints through print unless the output is backlogged: n events are
+// then counted as not printed, and said once the output takes lines again.
+// Answering never waits for printing, and printing never waits for stdout.
+func (rc *Receiver) show(n int, print func()) {
+	if rc.opts.Backlogged != nil && rc.opts.Backlogged() {
+		rc.stats.NotPrinted += n
+		rc.unsaid += n
+		return
+	}
+	if rc.unsaid > 0 {
+		if s, ok := rc.opts.Sink.(notPrintedSink); ok {
+			s.NotPrinted(rc.unsaid)
+		}
+		rc.unsaid = 0
+	}
+	print()
 }
 
 // countKey adds one to m[k]. A new key is copied: k points into a request
@@ -717,47 +745,4 @@ func countKey(m map[string]int, k string) {
 		k = strings.Clone(k)
 	}
 	m[k]++
-}
-
-// Filter selects events to show by field and type. Patterns are
-// path.Match globs ("status.*"); a bare prefix also matches its subtypes
-// ("interactive" matches "interactive.button_reply").
-type Filter struct {
-	Fields []string
-	Types  []string
-}
-
-// Match reports whether e passes the filter.
-func (f Filter) Match(e webhook.Event) bool {
-	return matchAny(f.Fields, e.Field) && (matchAny(f.Types, e.Type) || kindOnly(f.Types, e.Kind))
-}
-
-func kindOnly(pats []string, kind string) bool {
-	for _, p := range pats {
-		if p == kind {
-			return true
-		}
-	}
-	return false
-}
-
-func matchAny(pats []string, s string) bool {
-	if len(pats) == 0 {
-		return true
-	}
-	for _, p := range pats {
-		if globMatch(p, s) {
-			return true
-		}
-	}
-	return false
-}
-
-func globMatch(pat, s string) bool {
-	pat = strings.TrimSpace(pat)
-	if pat == s || strings.HasPrefix(s, pat+".") {
-		return true
-	}
-	ok, err := path.Match(pat, s)
-	return err == nil && ok
 }

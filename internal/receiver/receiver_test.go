@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -147,7 +148,7 @@ func TestHandshake(t *testing.T) {
 				t.Fatal("the verify token leaked into the answer")
 			}
 			ls := lines(t, out.String())
-			if len(ls) != 1 || ls[0]["kind"] != "error" || ls[0]["error"] != "handshake" {
+			if len(ls) != 1 || ls[0]["kind"] != "request_error" || ls[0]["error"] != "handshake" {
 				t.Fatalf("want one handshake error line, got %v", ls)
 			}
 			if strings.Contains(out.String(), testToken) {
@@ -207,7 +208,7 @@ func TestSignatureFailures(t *testing.T) {
 				t.Fatalf("want 1 line, got %s", out)
 			}
 			l := ls[0]
-			if l["kind"] != "error" || l["error"] != "signature" || l["signature"] != c.sig || l["status"] != float64(401) {
+			if l["kind"] != "request_error" || l["error"] != "signature" || l["signature"] != c.sig || l["status"] != float64(401) {
 				t.Fatalf("unexpected line %v", l)
 			}
 			if !strings.Contains(l["message"].(string), c.msg) {
@@ -232,7 +233,7 @@ func TestAcceptInvalid(t *testing.T) {
 		t.Fatalf("status %d, want 200 with --accept-invalid", w.Code)
 	}
 	ls := lines(t, out.String())
-	if len(ls) != 2 || ls[0]["kind"] != "error" || ls[0]["accepted"] != true || ls[1]["signature"] != "invalid" {
+	if len(ls) != 2 || ls[0]["kind"] != "request_error" || ls[0]["accepted"] != true || ls[1]["signature"] != "invalid" {
 		t.Fatalf("want a flagged error line then an invalid event, got %s", out)
 	}
 }
@@ -286,7 +287,7 @@ func TestRequestProblems(t *testing.T) {
 		t.Fatalf("want %d lines, got %s", len(want), out)
 	}
 	for i, l := range ls {
-		if l["kind"] != "error" || l["error"] != want[i] {
+		if l["kind"] != "request_error" || l["error"] != want[i] {
 			t.Errorf("line %d: want error %s, got %v", i, want[i], l)
 		}
 	}
@@ -568,5 +569,31 @@ func TestAnswersCarryContentLength(t *testing.T) {
 		if len(resp.TransferEncoding) > 0 || resp.ContentLength != int64(len(got)) {
 			t.Errorf("%s: Content-Length %d, Transfer-Encoding %v for a %d-byte answer", tc.name, resp.ContentLength, resp.TransferEncoding, len(got))
 		}
+	}
+}
+
+// The demo takes a free port when its own is in use, and says so.
+func TestDemoListensElsewhereWhenThePortIsTaken(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if _, _, err := listen(Config{Addr: busy.Addr().String()}); err == nil {
+		t.Fatal("a port in use was taken without --demo")
+	}
+	ln, moved, err := listen(Config{Addr: busy.Addr().String(), Demo: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	if ln.Addr().String() == busy.Addr().String() || !strings.Contains(moved, "in use") {
+		t.Fatalf("listening on %s, said %q", ln.Addr(), moved)
+	}
+	if reachableFromNetwork(ln.Addr()) {
+		t.Error("127.0.0.1 reported as reachable from the network")
+	}
+	if !reachableFromNetwork(&net.TCPAddr{IP: net.IPv4zero, Port: 1}) {
+		t.Error("0.0.0.0 not reported as reachable from the network")
 	}
 }

@@ -182,14 +182,28 @@ func redactEvents(evs []webhook.Event) []webhook.Event {
 	for i, e := range evs {
 		e.From = maskWho(e.From)
 		e.Recipient = maskWho(e.Recipient)
+		e.WaID = maskWho(e.WaID)
+		e.UserID = maskWho(e.UserID)
+		e.ParentUserID = maskWho(e.ParentUserID)
+		if e.Username != "" {
+			e.Username = Redacted
+		}
 		e.DisplayPhoneNumber = MaskPhone(e.DisplayPhoneNumber)
 		if e.ContactName != "" {
 			e.ContactName = Redacted
 		}
-		if e.Kind == "message" {
+		switch e.Kind {
+		case webhook.KindMessage, webhook.KindEcho, webhook.KindHistory, webhook.KindStandby, webhook.KindUnknown:
 			e.Summary = Redacted
-		} else {
+		default:
 			e.Summary = redactString(e.Summary)
+		}
+		if len(e.Problems) > 0 {
+			ps := make([]string, len(e.Problems))
+			for j, p := range e.Problems {
+				ps[j] = redactString(p)
+			}
+			e.Problems = ps
 		}
 		e.Raw = RedactBody(e.Raw)
 		out[i] = e

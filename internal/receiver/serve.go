@@ -1,7 +1,6 @@
 package receiver
 
 import (
-	"bufio"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -37,6 +36,9 @@ const (
 	// ShutdownTimeout bounds how long in-flight requests may take to finish
 	// after SIGINT/SIGTERM.
 	ShutdownTimeout = 15 * time.Second
+	// outputDrainTimeout bounds how long stopping waits for stdout to take
+	// the last lines: a pager that stopped reading must not hold serve.
+	outputDrainTimeout = 2 * time.Second
 )
 
 // Config is everything `wa-hooks serve` is asked to do.
@@ -125,6 +127,10 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		tlsConf = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
 
+	filter := Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)}
+	if err := checkConfig(cfg, filter); err != nil {
+		return err
+	}
 	var demoID identity.Identity
 	if cfg.DemoIdentity != "" {
 		if !cfg.Demo {
@@ -180,39 +186,45 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		defer rec.Close()
 	}
 
-	ln, err := net.Listen("tcp", cfg.Addr)
+	ln, moved, err := listen(cfg)
 	if err != nil {
 		return listenError(cfg.Addr, cfg.origin("addr"), err)
 	}
 	defer ln.Close()
+	if moved != "" {
+		ios.Infof("%s", ios.ErrColor().Sprint("demo: "+moved))
+	}
 	if fw != nil && PointsAt(fw.URL(), ln.Addr()) {
 		return exit.Errorf(exit.Usage, "--forward-to %s points at serve itself (listening on %s): every forwarded request would come back and be forwarded again; give your app's address, e.g. http://localhost:3000/webhook",
 			fw.URL(), ln.Addr())
 	}
 
-	// Output is buffered and flushed whenever the output queue runs empty
-	// (at most every few milliseconds under load): one write per burst
-	// under load, immediate when idle.
-	out := bufio.NewWriterSize(ios.Out, 64<<10)
+	// Output is buffered and handed to a writer of its own whenever the
+	// output queue runs empty (at most every few milliseconds under load):
+	// one write per burst under load, immediate when idle, and never a
+	// wait for stdout (see Output).
+	out := NewOutput(ios.Out, 0)
+	secrets := []string{cfg.AppSecret, cfg.VerifyToken}
 	var sink render.Sink
 	var pretty *render.Pretty
 	if cfg.JSON {
-		sink = render.NewJSONLines(out, render.JSONOptions{Headers: ios.Verbose, Body: cfg.Raw})
+		sink = render.NewJSONLines(out, render.JSONOptions{Headers: ios.Verbose, Body: cfg.Raw, Secrets: secrets})
 	} else {
 		width := 0
 		if ios.StdoutTTY {
 			width = ios.TerminalWidth()
 		}
-		pretty = render.NewPretty(out, ios.Renderer(), render.PrettyOptions{Raw: cfg.Raw, Headers: ios.Verbose, Width: width})
+		pretty = render.NewPretty(out, ios.Renderer(), render.PrettyOptions{Raw: cfg.Raw, Headers: ios.Verbose, Width: width, Secrets: secrets})
 		sink = pretty
 	}
 
 	rc, err := New(Options{
 		Path: cfg.Path, AppSecret: cfg.AppSecret, VerifyToken: cfg.VerifyToken, MaxBody: maxBody,
 		AcceptInvalid: cfg.AcceptInvalid, StaleAfter: cfg.StaleAfter, Redact: cfg.Redact,
-		Filter:   Filter{Fields: splitList(cfg.Fields), Types: splitList(cfg.Types)},
+		Filter:   filter,
 		Recorder: rec, Forwarder: fw, Sink: sink,
-		Flush: func() { _ = out.Flush() },
+		Flush:      func() { _ = out.Flush() },
+		Backlogged: out.Full,
 	})
 	if err != nil {
 		return exit.New(exit.Usage, err)
@@ -240,7 +252,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 	}
 	defer stopCompanions()
 	banner(ios, bannerInfo{cfg: cfg, local: local, generated: generated, demoSecret: demoSecret,
-		maxBody: maxBody, forward: fw, record: rec, pretty: pretty, extra: extra})
+		maxBody: maxBody, forward: fw, record: rec, pretty: pretty, extra: extra, filter: filter, network: reachableFromNetwork(ln.Addr())})
 
 	serveErr := make(chan error, 1)
 	go func() {
@@ -324,7 +336,7 @@ const shutdownGrace = 5 * time.Second
 // ShutdownTimeout, cuts off the rest, then prints what is queued and the
 // summary and closes the recording.
 func shutdown(ios *iostreams.IO, srv *http.Server, fw *Forwarder, rc *Receiver, rec *recording.Recorder,
-	sink render.Sink, out *bufio.Writer, jsonLines bool) {
+	sink render.Sink, out *Output, jsonLines bool) {
 	shutCtx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
@@ -343,9 +355,15 @@ func shutdown(ios *iostreams.IO, srv *http.Server, fw *Forwarder, rc *Receiver, 
 	if jsonLines {
 		sink.Summary(summary)
 	}
-	_ = out.Flush()
+	if !out.Close(outputDrainTimeout) {
+		ios.Warnf("stdout is not being read: gave up on the last lines of output after %s", outputDrainTimeout)
+	}
 	if !ios.Quiet {
-		render.WriteSummary(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary)
+		width := 0
+		if ios.StderrTTY {
+			width = ios.TerminalWidth()
+		}
+		render.WriteSummaryWidth(ios.ErrOut, render.NewStyles(ios.ErrRenderer()), summary, width)
 	}
 }
 
@@ -427,6 +445,8 @@ type bannerInfo struct {
 	record     *recording.Recorder
 	pretty     *render.Pretty
 	extra      []BannerLine // from companions
+	filter     Filter
+	network    bool // listening on more than loopback
 }
 
 // banner tells the user where serve listens and what it will do. The
@@ -439,8 +459,13 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 	if ios.Quiet {
 		return
 	}
+	width := 0
+	if ios.StderrTTY {
+		width = ios.TerminalWidth()
+	}
+	const valueAt = 2 + 13 + 1
 	row := func(label, value string) {
-		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-13s", label)), value)
+		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-13s", label)), render.WrapIndent(value, width, valueAt, valueAt))
 	}
 	cfg := b.cfg
 	callback := "https://<your-tunnel-host>" + cfg.Path
@@ -485,6 +510,12 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 	} else {
 		row("Forwarding", st.Dim.Render("off (--forward-to URL passes every request on to your app)"))
 	}
+	if d := b.filter.Describe(); d != "" {
+		row("Showing", "only "+d+st.Dim.Render(" (everything is still answered, counted, recorded and forwarded)"))
+	}
+	if b.network {
+		row("Reachable", st.Warn.Render("from the network, not only this machine")+st.Dim.Render(" (listening on "+cfg.Addr+"; 127.0.0.1:PORT keeps it local)"))
+	}
 	for _, l := range b.extra {
 		row(l.Label, l.Value)
 	}
@@ -494,8 +525,8 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 	if cfg.PublicURL == "" && !cfg.Demo {
 		port := b.local[strings.LastIndex(b.local, ":")+1:]
 		port = strings.TrimSuffix(port, cfg.Path)
-		fmt.Fprintf(w, "\n  %s Meta only posts to a public HTTPS URL with a valid certificate (no plain HTTP, no self-signed).\n", st.Warn.Render("Expose it:"))
-		fmt.Fprintf(w, "  %s\n", st.Dim.Render(fmt.Sprintf("any HTTPS tunnel works, e.g. `cloudflared tunnel --url http://localhost:%s` or `ngrok http %s`; then use https://<tunnel-host>%s", port, port, cfg.Path)))
+		fmt.Fprintf(w, "\n  %s\n", render.WrapIndent(st.Warn.Render("Expose it:")+" Meta only posts to a public HTTPS URL with a valid certificate (no plain HTTP, no self-signed).", width, 2, 2))
+		fmt.Fprintf(w, "  %s\n", render.WrapIndent(st.Dim.Render(fmt.Sprintf("any HTTPS tunnel works, e.g. `cloudflared tunnel --url http://localhost:%s` or `ngrok http %s`; then use https://<tunnel-host>%s", port, port, cfg.Path)), width, 2, 2))
 	}
 	fmt.Fprintln(w)
 }

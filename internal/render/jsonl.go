@@ -7,21 +7,43 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wa-hooks/wa-hooks/internal/jsonstr"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
 
+// SchemaVersion is the "v" of every JSON line serve writes (and of the
+// recording's lines). It grows only when a field changes meaning or goes
+// away; new fields and new kinds do not change it. docs/schema holds the
+// JSON Schema of each version.
+const SchemaVersion = 1
+
+// Line kinds that are not event kinds (see webhook.Kinds for those).
+const (
+	// KindRequestError is a request serve refused or could not handle
+	// (bad signature, not JSON, too large, …): never one of Meta's errors.
+	KindRequestError = "request_error"
+	KindHandshake    = "handshake"
+	KindForward      = "forward"
+	KindNotPrinted   = "not_printed"
+	KindSummary      = "summary"
+)
+
 // JSONLines writes one JSON object per line: one per event (kind message,
-// status, error or the field name), and one per request-level problem
-// (kind "error" with an "error" naming the problem), accepted handshake
-// (kind "handshake"), forward result (kind "forward") and the final summary
-// (kind "summary"). Every line carries "time" and, where there is one, the
-// "request" number that ties lines of the same request together.
+// echo, history, standby, status, error, unknown or the field name), and
+// one per request-level problem (kind "request_error" with an "error"
+// naming the problem), accepted handshake ("handshake"), forward result
+// ("forward"), events the output could not take ("not_printed") and the
+// final summary ("summary"). Every line carries "v", "time" and, where
+// there is one, the "request" number that ties lines of one request
+// together. Every line is valid UTF-8 and valid JSON, whatever came in.
 type JSONLines struct {
 	w       io.Writer
 	headers bool
 	raw     bool
+	secrets []string
 	buf     bytes.Buffer
 	line    []byte // reused for every event line
 }
@@ -32,63 +54,81 @@ type JSONOptions struct {
 	Headers bool
 	// Body adds the whole request body to problem lines (--raw).
 	Body bool
+	// Secrets are masked in what came from outside (an app's answer).
+	Secrets []string
 }
 
 // NewJSONLines returns the machine renderer writing to w.
 func NewJSONLines(w io.Writer, opts JSONOptions) *JSONLines {
-	return &JSONLines{w: w, headers: opts.Headers, raw: opts.Body}
+	return &JSONLines{w: w, headers: opts.Headers, raw: opts.Body, secrets: opts.Secrets}
 }
 
 // EventLine is the JSON form of one event.
 type EventLine struct {
-	Time               time.Time           `json:"time"`
-	Request            uint64              `json:"request"`
-	Field              string              `json:"field"`
-	Kind               string              `json:"kind"`
-	Type               string              `json:"type"`
-	ID                 string              `json:"id"`
-	From               string              `json:"from"`
-	Recipient          string              `json:"recipient"`
-	ContactName        string              `json:"contact_name,omitempty"`
-	PhoneNumberID      string              `json:"phone_number_id"`
-	DisplayPhoneNumber string              `json:"display_phone_number,omitempty"`
-	WABAID             string              `json:"waba_id"`
-	Timestamp          *time.Time          `json:"timestamp"`
-	UserID             string              `json:"user_id,omitempty"`
-	Username           string              `json:"username,omitempty"`
-	GroupID            string              `json:"group_id,omitempty"`
-	Status             string              `json:"status,omitempty"`
-	Errors             []webhook.ErrorInfo `json:"errors,omitempty"`
-	Summary            string              `json:"summary"`
-	Signature          Signature           `json:"signature"`
-	Failed             bool                `json:"failed"`
-	Duplicate          bool                `json:"duplicate"`
-	Retry              bool                `json:"retry"`
-	FirstSeen          *time.Time          `json:"first_seen,omitempty"`
-	FirstRequest       uint64              `json:"first_request,omitempty"`
-	Stale              bool                `json:"stale"`
-	AgeSeconds         int64               `json:"age_seconds,omitempty"`
-	Key                string              `json:"key"`
-	Raw                json.RawMessage     `json:"raw"`
+	V                  int       `json:"v"`
+	Time               time.Time `json:"time"`
+	Request            uint64    `json:"request"`
+	Field              string    `json:"field"`
+	Kind               string    `json:"kind"`
+	Type               string    `json:"type"`
+	ID                 string    `json:"id"`
+	From               string    `json:"from"`
+	Recipient          string    `json:"recipient"`
+	ContactName        string    `json:"contact_name,omitempty"`
+	PhoneNumberID      string    `json:"phone_number_id"`
+	DisplayPhoneNumber string    `json:"display_phone_number,omitempty"`
+	WABAID             string    `json:"waba_id"`
+	// Timestamp is RFC 3339, or the value as sent when no RFC 3339 time
+	// can carry it (past year 9999; see problems).
+	Timestamp    *string             `json:"timestamp"`
+	UserID       string              `json:"user_id,omitempty"`
+	ParentUserID string              `json:"parent_user_id,omitempty"`
+	WaID         string              `json:"wa_id,omitempty"`
+	Username     string              `json:"username,omitempty"`
+	GroupID      string              `json:"group_id,omitempty"`
+	Status       string              `json:"status,omitempty"`
+	Errors       []webhook.ErrorInfo `json:"errors,omitempty"`
+	Summary      string              `json:"summary"`
+	RawType      string              `json:"raw_type"`
+	Unknown      bool                `json:"unknown"`
+	Problems     []string            `json:"problems"`
+	Signature    Signature           `json:"signature"`
+	Failed       bool                `json:"failed"`
+	Duplicate    bool                `json:"duplicate"`
+	Retry        bool                `json:"retry"`
+	FirstSeen    *time.Time          `json:"first_seen,omitempty"`
+	FirstRequest uint64              `json:"first_request,omitempty"`
+	Stale        bool                `json:"stale"`
+	AgeSeconds   int64               `json:"age_seconds,omitempty"`
+	Key          string              `json:"key"`
+	Raw          json.RawMessage     `json:"raw"`
 }
 
 // NewEventLine builds the JSON form of e.
 func NewEventLine(e Event) EventLine {
 	l := EventLine{
-		Time: e.Received, Request: e.Request, Field: e.Field, Kind: e.Kind, Type: e.Type, ID: e.ID,
+		V: SchemaVersion, Time: e.Received, Request: e.Request, Field: e.Field, Kind: e.Kind, Type: e.Type, ID: e.ID,
 		From: e.From, Recipient: e.Recipient, ContactName: e.ContactName,
 		PhoneNumberID: e.PhoneNumberID, DisplayPhoneNumber: e.DisplayPhoneNumber, WABAID: e.WABAID,
-		UserID: e.UserID, Username: e.Username, GroupID: e.GroupID, Status: e.Status, Errors: e.Errors,
-		Summary: e.Summary, Signature: e.Signature, Failed: IsFailure(e),
+		UserID: e.UserID, ParentUserID: e.ParentUserID, WaID: e.WaID, Username: e.Username, GroupID: e.GroupID, Status: e.Status, Errors: e.Errors,
+		Summary: e.Summary, RawType: e.RawType, Unknown: e.Unknown, Problems: e.Problems,
+		Signature: e.Signature, Failed: IsFailure(e),
 		Duplicate: e.Duplicate || e.Retry, Retry: e.Retry, FirstRequest: e.FirstRequest,
 		Stale: e.Stale, Key: e.DedupKey, Raw: e.Raw,
 	}
 	if l.Key == "" {
 		l.Key = e.Key()
 	}
-	if !e.Timestamp.IsZero() {
-		ts := e.Timestamp.UTC()
+	switch {
+	case e.RawTimestamp != "":
+		ts := e.RawTimestamp
 		l.Timestamp = &ts
+	case !e.Timestamp.IsZero():
+		ts := formatTime(e.Timestamp.UTC())
+		l.Timestamp = &ts
+	}
+	if l.Problems == nil {
+		l.Problems = []string{}
 	}
 	if l.Duplicate {
 		fs := e.FirstSeen
@@ -103,11 +143,22 @@ func NewEventLine(e Event) EventLine {
 	return l
 }
 
+// formatTime is time.Time's JSON text, for any time: one a JSON time
+// cannot carry (past year 9999, an offset of a day) is given in UTC with
+// as many year digits as it needs, still a string.
+func formatTime(t time.Time) string {
+	if !jsonTime(t) {
+		t = t.UTC()
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
 // ErrorLine is the JSON form of a request-level problem.
 type ErrorLine struct {
+	V         int         `json:"v"`
 	Time      time.Time   `json:"time"`
 	Request   uint64      `json:"request"`
-	Kind      string      `json:"kind"` // always "error"
+	Kind      string      `json:"kind"` // always "request_error"
 	Error     string      `json:"error"`
 	Message   string      `json:"message"`
 	Hint      string      `json:"hint,omitempty"`
@@ -137,20 +188,16 @@ func (j *JSONLines) write(v any) {
 func (j *JSONLines) Received(req Request, events []Event) {
 	for _, e := range events {
 		l := NewEventLine(e)
-		line, ok := appendEventLine(j.line[:0], &l)
+		line := appendEventLine(j.line[:0], &l)
 		if cap(line) <= 1<<20 { // a 3 MB item's line is not worth keeping
 			j.line = line
-		}
-		if !ok {
-			if line, ok = j.encodeEventLine(l); !ok {
-				continue
-			}
 		}
 		_, _ = j.w.Write(line)
 	}
 }
 
-// encodeEventLine is the reference encoding of an event line.
+// encodeEventLine is the reference encoding of an event line (tests hold
+// appendEventLine to it).
 func (j *JSONLines) encodeEventLine(l EventLine) ([]byte, bool) {
 	raw := l.Raw
 	// The item's raw JSON is spliced in as is instead of letting
@@ -169,8 +216,14 @@ func (j *JSONLines) encodeEventLine(l EventLine) ([]byte, bool) {
 	return j.buf.Bytes(), true
 }
 
+// appendRaw writes an item's JSON on one line, as valid UTF-8: Parse
+// checked its syntax, not its bytes, and a byte that is not UTF-8 can only
+// sit inside a string, where U+FFFD replaces it as encoding/json would.
 func appendRaw(buf *bytes.Buffer, raw json.RawMessage) {
-	if bytes.ContainsAny(raw, "\r\n") {
+	if !utf8.Valid(raw) {
+		raw = bytes.ToValidUTF8(raw, []byte("\uFFFD"))
+	}
+	if bytes.IndexByte(raw, '\n') >= 0 || bytes.IndexByte(raw, '\r') >= 0 {
 		if err := json.Compact(buf, raw); err != nil {
 			buf.WriteString("null")
 		}
@@ -180,12 +233,13 @@ func appendRaw(buf *bytes.Buffer, raw json.RawMessage) {
 }
 
 // appendEventLine writes l as encodeEventLine does, without reflection:
-// one line per event is most of what serve --json spends after parsing. It
-// reports false for a time JSON cannot hold, and the reference decides.
-func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
-	ok := true
+// one line per event is most of what serve --json spends after parsing.
+// It never fails: an event is never dropped for the way it is written.
+func appendEventLine(b []byte, l *EventLine) []byte {
 	appendTime := func(key string, t time.Time) {
-		ok = ok && jsonTime(t)
+		if !jsonTime(t) {
+			t = t.UTC()
+		}
 		b = append(t.AppendFormat(append(append(b, key...), '"'), time.RFC3339Nano), '"')
 	}
 	str := func(key, v string, omitEmpty bool) {
@@ -193,7 +247,8 @@ func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
 			b = jsonstr.Append(append(b, key...), v)
 		}
 	}
-	appendTime(`{"time":`, l.Time)
+	b = strconv.AppendInt(append(b, `{"v":`...), int64(l.V), 10)
+	appendTime(`,"time":`, l.Time)
 	b = strconv.AppendUint(append(b, `,"request":`...), l.Request, 10)
 	str(`,"field":`, l.Field, false)
 	str(`,"kind":`, l.Kind, false)
@@ -208,9 +263,11 @@ func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
 	if l.Timestamp == nil {
 		b = append(b, `,"timestamp":null`...)
 	} else {
-		appendTime(`,"timestamp":`, *l.Timestamp)
+		str(`,"timestamp":`, *l.Timestamp, false)
 	}
 	str(`,"user_id":`, l.UserID, true)
+	str(`,"parent_user_id":`, l.ParentUserID, true)
+	str(`,"wa_id":`, l.WaID, true)
 	str(`,"username":`, l.Username, true)
 	str(`,"group_id":`, l.GroupID, true)
 	str(`,"status":`, l.Status, true)
@@ -228,6 +285,16 @@ func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
 		b = append(b, ']')
 	}
 	str(`,"summary":`, l.Summary, false)
+	str(`,"raw_type":`, l.RawType, false)
+	b = strconv.AppendBool(append(b, `,"unknown":`...), l.Unknown)
+	b = append(b, `,"problems":[`...)
+	for i, p := range l.Problems {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonstr.Append(b, p)
+	}
+	b = append(b, ']')
 	str(`,"signature":`, string(l.Signature), false)
 	b = strconv.AppendBool(append(b, `,"failed":`...), l.Failed)
 	b = strconv.AppendBool(append(b, `,"duplicate":`...), l.Duplicate)
@@ -245,14 +312,14 @@ func appendEventLine(b []byte, l *EventLine) ([]byte, bool) {
 	str(`,"key":`, l.Key, false)
 	b = append(b, `,"raw":`...)
 	// Two IndexByte scans (vectorised) instead of ContainsAny's byte loop.
-	if bytes.IndexByte(l.Raw, '\n') >= 0 || bytes.IndexByte(l.Raw, '\r') >= 0 {
+	if bytes.IndexByte(l.Raw, '\n') >= 0 || bytes.IndexByte(l.Raw, '\r') >= 0 || !utf8.Valid(l.Raw) {
 		buf := bytes.NewBuffer(b)
 		appendRaw(buf, l.Raw)
 		b = buf.Bytes()
 	} else {
 		b = append(b, l.Raw...)
 	}
-	return append(b, '}', '\n'), ok
+	return append(b, '}', '\n')
 }
 
 // jsonTime reports whether time.Time.MarshalJSON accepts t: a year of four
@@ -262,11 +329,12 @@ func jsonTime(t time.Time) bool {
 	return t.Year() >= 0 && t.Year() <= 9999 && off > -24*3600 && off < 24*3600
 }
 
-// Problem writes a kind "error" line.
+// Problem writes a kind "request_error" line.
 func (j *JSONLines) Problem(p Problem) {
 	r := p.Request
 	l := ErrorLine{
-		Time: r.Time, Request: r.Seq, Kind: "error", Error: p.Kind, Message: p.Message, Hint: p.Hint,
+		V: SchemaVersion, Time: r.Time, Request: r.Seq, Kind: KindRequestError, Error: p.Kind,
+		Message: j.mask(p.Message), Hint: p.Hint,
 		Status: r.Status, Accepted: p.Accepted, Method: r.Method, Path: r.Path, Query: r.Query,
 		Remote: r.Remote, Signature: r.Signature, Size: len(r.Body),
 	}
@@ -277,27 +345,37 @@ func (j *JSONLines) Problem(p Problem) {
 		l.Header = r.Header
 	}
 	if j.raw && len(r.Body) > 0 && p.Kind != ProblemTooLarge {
-		s := string(r.Body)
+		s := j.mask(string(r.Body))
 		l.Body = &s
 	}
 	j.write(l)
 }
 
+// mask hides the secrets in text that came from outside.
+func (j *JSONLines) mask(s string) string {
+	if len(j.secrets) == 0 {
+		return s
+	}
+	return termsafe.Mask(s, j.secrets...)
+}
+
 // Handshake writes a kind "handshake" line.
 func (j *JSONLines) Handshake(h Handshake) {
 	j.write(struct {
+		V         int       `json:"v"`
 		Time      time.Time `json:"time"`
 		Request   uint64    `json:"request"`
 		Kind      string    `json:"kind"`
 		Status    int       `json:"status"`
 		Challenge string    `json:"challenge"`
 		Remote    string    `json:"remote,omitempty"`
-	}{h.Request.Time, h.Request.Seq, "handshake", h.Request.Status, h.Challenge, h.Request.Remote})
+	}{SchemaVersion, h.Request.Time, h.Request.Seq, KindHandshake, h.Request.Status, j.mask(h.Challenge), h.Request.Remote})
 }
 
 // Forwarded writes a kind "forward" line.
 func (j *JSONLines) Forwarded(f Forward) {
 	l := struct {
+		V         int       `json:"v"`
 		Time      time.Time `json:"time"`
 		Request   uint64    `json:"request"`
 		Kind      string    `json:"kind"`
@@ -309,19 +387,31 @@ func (j *JSONLines) Forwarded(f Forward) {
 		Error     string    `json:"error,omitempty"`
 		Body      string    `json:"body,omitempty"`
 		Dropped   int       `json:"dropped,omitempty"`
-	}{time.Now(), f.Request, "forward", f.OK(), f.Handshake, f.URL, f.Status,
-		float64(f.Latency.Microseconds()) / 1000, f.Err, "", f.Dropped}
+	}{SchemaVersion, time.Now(), f.Request, KindForward, f.OK(), f.Handshake, f.URL, f.Status,
+		float64(f.Latency.Microseconds()) / 1000, j.mask(f.Err), "", f.Dropped}
 	if f.Status/100 != 2 {
-		l.Body = string(f.Body)
+		l.Body = j.mask(string(f.Body))
 	}
 	j.write(l)
+}
+
+// NotPrinted writes a kind "not_printed" line: n events the output could
+// not take while it was not being read.
+func (j *JSONLines) NotPrinted(n int) {
+	j.write(struct {
+		V      int       `json:"v"`
+		Time   time.Time `json:"time"`
+		Kind   string    `json:"kind"`
+		Events int       `json:"events"`
+	}{SchemaVersion, time.Now(), KindNotPrinted, n})
 }
 
 // Summary writes a kind "summary" line.
 func (j *JSONLines) Summary(s Summary) {
 	j.write(struct {
+		V    int    `json:"v"`
 		Kind string `json:"kind"`
 		Summary
 		UptimeSeconds float64 `json:"uptime_seconds"`
-	}{"summary", s, s.Uptime.Seconds()})
+	}{SchemaVersion, KindSummary, s, s.Uptime.Seconds()})
 }

@@ -42,7 +42,7 @@ func TestPrettyColourOnlyWhenAsked(t *testing.T) {
 		if got := strings.Contains(out.String(), "\x1b["); got != colour {
 			t.Errorf("colour %v: escape codes present = %v: %q", colour, got, out.String())
 		}
-		if plain := stripANSI(out.String()); !strings.Contains(plain, "09:30:00 ✓ message  text") {
+		if plain := stripANSI(out.String()); !strings.Contains(plain, "09:30:00 ✓ #7   message  text") {
 			t.Errorf("line shape: %q", out.String())
 		}
 	}
@@ -86,7 +86,7 @@ func TestForwardLines(t *testing.T) {
 	p.Forwarded(Forward{Request: 3, Err: "connection refused: is your app running?"})
 	p.Forwarded(Forward{Request: 4, Handshake: true, Status: 200, Body: []byte("nope")})
 	s := out.String()
-	for _, want := range []string{"↳ app 500 Internal Server Error in 1.5ms (request #2)", "boom stack", "↳ app failed: connection refused", "but the body is not the challenge"} {
+	for _, want := range []string{"↳ #2 app 500 Internal Server Error in 1.5ms", "boom stack", "↳ #3 app failed: connection refused", "but the body is not the challenge"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("missing %q in %q", want, s)
 		}
@@ -114,7 +114,7 @@ func TestJSONLines(t *testing.T) {
 	if ev["kind"] != "message" || ev["raw"].(map[string]any)["id"] != "x" || ev["request"] != float64(7) {
 		t.Errorf("event line %v", ev)
 	}
-	if er["kind"] != "error" || er["error"] != "signature" || er["signature"] != "missing" || er["status"] != float64(401) || er["hint"] != "sign it" {
+	if er["kind"] != "request_error" || er["error"] != "signature" || er["signature"] != "missing" || er["status"] != float64(401) || er["hint"] != "sign it" {
 		t.Errorf("error line %v", er)
 	}
 	if su["kind"] != "summary" || su["uptime_seconds"] != float64(3) {
@@ -162,4 +162,57 @@ func stripANSI(s string) string {
 		b.WriteByte(s[i])
 	}
 	return b.String()
+}
+
+// Outside text never reaches the terminal raw: message text, names, types,
+// paths and an app's answer are escaped, and secrets masked.
+func TestPrettyEscapesOutsideText(t *testing.T) {
+	var out bytes.Buffer
+	p := NewPretty(&out, renderer(false), PrettyOptions{Location: time.UTC, Secrets: []string{"tok3n"}, Headers: true, Raw: true})
+	e := sampleEvent()
+	e.Summary = "\"hi\x1b]0;pwned\x07\" tok3n"
+	e.ContactName = "Ana\x1b[2J"
+	e.Type = "unknown\u009b31m"
+	e.Problems = []string{"bad \x1b]52;c;aGk=\x07"}
+	p.Received(Request{Seq: 1, Body: []byte("{\"a\":\"\x1b[31mred tok3n\"}"), Header: map[string][]string{"X-\x1b": {"v\x07"}}}, []Event{e})
+	p.Problem(Problem{Request: Request{Seq: 2, Method: "P\x1bOST", Path: "/x\x07", Status: 404}, Kind: ProblemNotFound, Message: "no \x1b[1m"})
+	p.Forwarded(Forward{Request: 1, Status: 500, Body: []byte("error page \x1b]0;t\x07 token=tok3n")})
+	p.Handshake(Handshake{Request: Request{Seq: 3, Path: "/webhook"}, Challenge: "\x1b[5m"})
+	s := out.String()
+	if strings.ContainsAny(s, "\x1b\x07") || strings.Contains(s, "\u009b") {
+		t.Fatalf("control characters reached the terminal: %q", s)
+	}
+	if strings.Contains(s, "tok3n") {
+		t.Fatalf("secret printed: %q", s)
+	}
+	for _, want := range []string{`\x1b]0;pwned\x07`, `Ana\x1b[2J`, "token=****"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("missing %q in %q", want, s)
+		}
+	}
+}
+
+// On a narrow terminal nothing exceeds the width: problem lines and hints,
+// forward results, handshakes, notices, headers and bodies wrap or fit.
+func TestNothingExceedsTheWidth(t *testing.T) {
+	for _, width := range []int{50, 80} {
+		var out bytes.Buffer
+		p := NewPretty(&out, renderer(false), PrettyOptions{Location: time.UTC, Width: width, Headers: true, Raw: true})
+		long := strings.Repeat("word ", 40) + strings.Repeat("x", 120)
+		e := sampleEvent()
+		e.Problems = []string{long}
+		e.Duplicate, e.FirstSeen, e.FirstRequest, e.Stale, e.Age = true, at, 3, true, time.Hour
+		p.Received(Request{Seq: 123456, Header: map[string][]string{"X-Long": {long}}, Body: []byte(`{"a":"` + long + `"}`)}, []Event{e})
+		p.Problem(Problem{Request: Request{Seq: 2, Method: "POST", Path: "/webhook", Status: 401}, Kind: ProblemSignature, Message: long, Hint: long})
+		p.Forwarded(Forward{Request: 1, Status: 500, Latency: time.Second, Body: []byte(long)})
+		p.Forwarded(Forward{Request: 9, Err: long})
+		p.Handshake(Handshake{Request: Request{Seq: 3, Path: "/webhook"}, Challenge: long})
+		p.NotPrinted(1234)
+		p.Summary(Summary{ByType: map[string]int{long: 1}, ByField: map[string]int{"messages": 1}, RecordPath: long, Recorded: 1})
+		for i, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
+			if w := lipgloss.Width(line); w > width {
+				t.Errorf("width %d: line %d is %d wide: %q", width, i+1, w, line)
+			}
+		}
+	}
 }

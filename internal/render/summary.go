@@ -35,6 +35,9 @@ type Summary struct {
 	ForwardDropped int    `json:"forward_dropped"`
 	Recorded       int    `json:"recorded"`
 	RecordPath     string `json:"record_path,omitempty"`
+	// NotPrinted counts events not printed because the output was not
+	// being read (a pager, a full pipe): answering never waits for it.
+	NotPrinted int `json:"not_printed"`
 }
 
 type count struct {
@@ -69,10 +72,15 @@ func joinCounts(cs []count, limit int) string {
 }
 
 // WriteSummary prints s for people (the end-of-run block on stderr).
-func WriteSummary(w io.Writer, st Styles, s Summary) {
+func WriteSummary(w io.Writer, st Styles, s Summary) { WriteSummaryWidth(w, st, s, 0) }
+
+// WriteSummaryWidth is WriteSummary for a terminal width columns wide:
+// long values wrap under their column (0 never wraps).
+func WriteSummaryWidth(w io.Writer, st Styles, s Summary, width int) {
 	fmt.Fprintf(w, "\n%s after %s\n", st.Title.Render("Summary"), s.Uptime.Round(time.Second))
+	const valueAt = 2 + 12 + 1
 	line := func(label, value string) {
-		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-12s", label)), value)
+		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-12s", label)), WrapIndent(value, width, valueAt, valueAt))
 	}
 	statuses := sortedCounts(s.ByStatus, func(k int) string { return fmt.Sprint(k) })
 	req := fmt.Sprint(s.Requests)
@@ -81,11 +89,16 @@ func WriteSummary(w io.Writer, st Styles, s Summary) {
 	}
 	line("requests", req)
 	line("events", fmt.Sprint(s.Events))
+	// Long lists are cut on a terminal only: a file or a pipe gets all.
+	fields, types := 0, 0
+	if width > 0 {
+		fields, types = 10, 12
+	}
 	if len(s.ByField) > 0 {
-		line("by field", joinCounts(sortedCounts(s.ByField, func(k string) string { return k }), 10))
+		line("by field", joinCounts(sortedCounts(s.ByField, func(k string) string { return k }), fields))
 	}
 	if len(s.ByType) > 0 {
-		line("by type", joinCounts(sortedCounts(s.ByType, func(k string) string { return k }), 12))
+		line("by type", joinCounts(sortedCounts(s.ByType, func(k string) string { return k }), types))
 	}
 	if s.Handshakes > 0 {
 		line("handshakes", fmt.Sprint(s.Handshakes))
@@ -119,5 +132,8 @@ func WriteSummary(w io.Writer, st Styles, s Summary) {
 	}
 	if s.RecordPath != "" {
 		line("recorded", fmt.Sprintf("%d requests to %s", s.Recorded, s.RecordPath))
+	}
+	if s.NotPrinted > 0 {
+		line("not printed", st.Warn.Render(fmt.Sprintf("%d events: the output was not being read (all were answered and counted)", s.NotPrinted)))
 	}
 }

@@ -37,8 +37,8 @@ func TestCatalogParses(t *testing.T) {
 			}
 			sawUnknown := false
 			for i, e := range events {
-				if e.Problem != "" {
-					t.Errorf("event %d: decode problem: %s", i, e.Problem)
+				if len(e.Problems) > 0 {
+					t.Errorf("event %d: decode problems: %q", i, e.Problems)
 				}
 				if e.Unknown || e.Type == "unknown" {
 					sawUnknown = true
@@ -94,10 +94,22 @@ func TestCatalogGolden(t *testing.T) {
 			if e.Username != "" {
 				fmt.Fprintf(&b, " username=%s", e.Username)
 			}
+			if e.WaID != "" {
+				fmt.Fprintf(&b, " wa_id=%s", e.WaID)
+			}
+			if e.ParentUserID != "" {
+				fmt.Fprintf(&b, " parent=%s", e.ParentUserID)
+			}
+			if e.RawType != "" && e.RawType != e.Type {
+				fmt.Fprintf(&b, " raw_type=%s", e.RawType)
+			}
 			if !e.Timestamp.IsZero() {
 				fmt.Fprintf(&b, " at=%s", e.Timestamp.Format(time.RFC3339))
 			}
 			fmt.Fprintf(&b, "\n  %s\n  key=%s\n", e.Summary, e.Key())
+			for _, p := range e.Problems {
+				fmt.Fprintf(&b, "  problem: %s\n", p)
+			}
 		}
 	}
 	golden(t, filepath.Join("testdata", "catalog.golden"), b.Bytes())

@@ -318,8 +318,16 @@ func (r *reader) object(p *plan, v reflect.Value) bool {
 		}
 		fi, known := p.byName[key]
 		if !known {
-			if p.foldMatch(key) || !r.skip() {
+			if p.foldMatch(key) {
 				return false
+			}
+			r.peek()
+			start := r.i
+			if !r.skip() {
+				return false
+			}
+			if r.depth == r.strayDepth {
+				r.strays = append(r.strays, stray{key: key, raw: r.rawSpan(start, r.i)})
 			}
 			continue
 		}

@@ -10,6 +10,10 @@ type Notification struct {
 	// Object is "whatsapp_business_account" for every WhatsApp webhook.
 	Object string  `json:"object"`
 	Entry  []Entry `json:"entry"`
+
+	// UnknownKeys are top-level keys of the body other than object and
+	// entry, in body order: reported on every event, never decoded.
+	UnknownKeys []string `json:"-"`
 }
 
 // IsWhatsApp reports whether the envelope says it is a WhatsApp Business
@@ -40,6 +44,11 @@ type Change struct {
 	Decoded any `json:"-"`
 	// DecodeErr says why Value did not decode, when it did not.
 	DecodeErr string `json:"-"`
+
+	// strays are the keys of a messaging-like value that its type does not
+	// decode, with their values (see appendStrays): collected while
+	// decoding on the fast path, by a scan on the reference path.
+	strays []stray
 }
 
 // Metadata identifies the business phone number a messaging-like field is for.

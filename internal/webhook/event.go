@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -13,8 +14,12 @@ import (
 type Event struct {
 	// Field is the change's field ("messages", "account_update", …).
 	Field string `json:"field"`
-	// Kind is "message", "status", "error", or the field name for the
-	// other fields.
+	// Kind says who is talking, one meaning per kind (see the Kind*
+	// constants): an inbound user message, an echo of what the business
+	// wrote in the WhatsApp Business app, a history backfill, a standby
+	// message (another app holds the thread), a status, one of Meta's
+	// value.errors, an item the model cannot place, or the field name for
+	// the other fields.
 	Kind string `json:"kind"`
 	// Type is the message type with its subtype ("text",
 	// "interactive.button_reply", "system.user_changed_number",
@@ -22,8 +27,9 @@ type Event struct {
 	// value-level errors, "<field>.<event>" for other fields, and
 	// "unknown" for a message type this model does not know.
 	Type string `json:"type"`
-	// RawType is the type discriminator exactly as sent, when it differs
-	// from Type (an unknown message type keeps its name here).
+	// RawType is the type discriminator exactly as sent (a message's
+	// "type", a status's "status", a field's "event"), "" when the item
+	// has none; an unknown message type keeps its name here.
 	RawType string `json:"raw_type,omitempty"`
 
 	WABAID             string `json:"waba_id,omitempty"`
@@ -37,7 +43,12 @@ type Event struct {
 	// recipient_user_id) or, on echoes, the user.
 	Recipient string `json:"recipient,omitempty"`
 	// UserID is the user's business-scoped user ID (BSUID), when sent.
-	UserID      string `json:"user_id,omitempty"`
+	UserID string `json:"user_id,omitempty"`
+	// ParentUserID is the user's parent BSUID (managed businesses).
+	ParentUserID string `json:"parent_user_id,omitempty"`
+	// WaID is the user's phone number from value.contacts, when the item
+	// itself names the user by BSUID only (or names the business).
+	WaID        string `json:"wa_id,omitempty"`
 	ContactName string `json:"contact_name,omitempty"`
 	Username    string `json:"username,omitempty"`
 	GroupID     string `json:"group_id,omitempty"`
@@ -53,14 +64,19 @@ type Event struct {
 	Errors          []ErrorInfo `json:"errors,omitempty"`
 
 	Timestamp time.Time `json:"timestamp,omitzero"`
+	// RawTimestamp is the timestamp exactly as sent, for a value that is
+	// not a time JSON can carry (past year 9999).
+	RawTimestamp string `json:"raw_timestamp,omitempty"`
 	// Summary is a one-line description for humans.
 	Summary string `json:"summary"`
 
 	// Unknown is true when the type or field is not one this model knows;
 	// Raw then holds everything that was sent.
 	Unknown bool `json:"unknown,omitempty"`
-	// Problem says what part of the item had an unexpected shape.
-	Problem string `json:"problem,omitempty"`
+	// Problems say what did not decode as expected: a part of the item
+	// with an unexpected shape, a string where a number belongs, a key of
+	// the envelope the model does not know. Everything else was decoded.
+	Problems []string `json:"problems,omitempty"`
 
 	// EntryIndex, ChangeIndex and ItemIndex locate the item in the body.
 	EntryIndex  int `json:"entry_index"`
@@ -70,6 +86,60 @@ type Event struct {
 	// Raw is the item exactly as received (for management fields, the
 	// whole value).
 	Raw json.RawMessage `json:"raw"`
+}
+
+// Event kinds. Fields other than messages, smb_message_echoes, history and
+// standby use their field name as the kind.
+const (
+	// KindMessage is a message a user sent to the business (field messages).
+	KindMessage = "message"
+	// KindEcho is a message the business sent from the WhatsApp Business
+	// app (Coexistence, field smb_message_echoes).
+	KindEcho = "echo"
+	// KindHistory is a backfilled message of the chat history (field history).
+	KindHistory = "history"
+	// KindStandby is a message on a thread another app or Meta's agent
+	// controls (field standby): do not reply to it.
+	KindStandby = "standby"
+	// KindStatus is a delivery status of a message the business sent.
+	KindStatus = "status"
+	// KindError is one of Meta's own errors (value.errors).
+	KindError = "error"
+	// KindUnknown is an item the model cannot place: an array or object
+	// under a key the field's value does not document.
+	KindUnknown = "unknown"
+)
+
+// Kinds lists the kinds that are not field names, for filters and docs.
+func Kinds() []string {
+	return []string{KindMessage, KindEcho, KindHistory, KindStandby, KindStatus, KindError, KindUnknown}
+}
+
+// addProblem notes what did not decode as expected. Events built from one
+// base share its Problems, so an addition always copies.
+func (e *Event) addProblem(p string) {
+	if p != "" {
+		e.Problems = append(e.Problems[:len(e.Problems):len(e.Problems)], p)
+	}
+}
+
+// maxYear is the last year a JSON line's RFC 3339 time can carry.
+const maxYear = 9999
+
+// setTime sets the event's time from a Unix timestamp as sent; a value
+// past year 9999 is kept as its text too, with a problem, since a JSON
+// line cannot carry it as a time.
+func (e *Event) setTime(f Flex) {
+	ts := f.Time()
+	if ts.IsZero() {
+		return
+	}
+	e.Timestamp = ts
+	e.RawTimestamp = ""
+	if ts.Year() > maxYear {
+		e.RawTimestamp = string(f)
+		e.addProblem(fmt.Sprintf("timestamp %q is after year %d: kept as sent", truncate(string(f), 40), maxYear))
+	}
 }
 
 // ErrorInfo is the gist of an error object.
@@ -87,9 +157,9 @@ type ErrorInfo struct {
 // that ignores whitespace and escaping differences.
 func (e Event) Key() string {
 	switch {
-	case e.Kind == "message" && e.ID != "":
+	case (e.Kind == KindMessage || e.Kind == KindStandby) && e.ID != "":
 		return "message:" + e.ID
-	case e.Kind == "status" && e.ID != "":
+	case e.Kind == KindStatus && e.ID != "":
 		return "status:" + e.ID + ":" + e.Status
 	case e.Field == "calls" && e.ID != "":
 		return "call:" + e.ID + ":" + e.Status

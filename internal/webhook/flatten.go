@@ -3,8 +3,10 @@ package webhook
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
+	"unsafe"
 )
 
 // Events flattens the notification over every entry × change × item, in
@@ -16,6 +18,10 @@ func (n *Notification) Events() []Event {
 	// growing a slice of large structs step by step costs more than the
 	// decoding.
 	out := make([]Event, 0, n.countItems())
+	var envelope []string
+	for _, k := range n.UnknownKeys {
+		envelope = append(envelope, fmt.Sprintf("envelope: key %q is not part of a webhook envelope (ignored)", truncate(k, 40)))
+	}
 	for ei := range n.Entry {
 		entry := &n.Entry[ei]
 		for ci := range entry.Changes {
@@ -24,19 +30,116 @@ func (n *Notification) Events() []Event {
 				Field:       c.Field,
 				Kind:        c.Field,
 				WABAID:      string(entry.ID),
-				Timestamp:   entry.Time.Time(),
 				EntryIndex:  ei,
 				ChangeIndex: ci,
-				Problem:     c.DecodeErr,
+				Problems:    envelope[:len(envelope):len(envelope)],
 			}
+			base.setTime(entry.Time)
+			base.addProblem(c.DecodeErr)
 			before := len(out)
 			out = appendChange(out, base, c)
+			out = appendStrays(out, before, base, c)
 			if len(out) == before {
 				out = append(out, unknownValue(base, c))
 			}
 		}
 	}
 	return out
+}
+
+// appendStrays places what a messaging-like value holds under keys its
+// field does not document: each item of an array (a calls[] inside a
+// messages value) or an object becomes an unknown event, a scalar a
+// problem of the change's events. Nothing sent vanishes.
+func appendStrays(out []Event, before int, base Event, c *Change) []Event {
+	strays := c.strays
+	if len(strays) == 0 {
+		return out
+	}
+	item := len(out) - before
+	var notes []string
+	for _, st := range strays {
+		key := truncate(st.key, 40)
+		switch jsonKind(st.raw) {
+		case "an array":
+			var elems []json.RawMessage
+			_ = json.Unmarshal(st.raw, &elems)
+			for i, raw := range elems {
+				out = append(out, strayEvent(base, c.Field, fmt.Sprintf("%s[%d]", key, i), raw, item))
+				item++
+			}
+		case "an object":
+			out = append(out, strayEvent(base, c.Field, key, st.raw, item))
+			item++
+		default:
+			notes = append(notes, fmt.Sprintf("value: key %q is not part of the %s field (%s, ignored)", key, c.Field, truncate(string(st.raw), 40)))
+		}
+	}
+	for i := before; i < len(out); i++ {
+		for _, note := range notes {
+			out[i].addProblem(note)
+		}
+	}
+	return out
+}
+
+func strayEvent(base Event, field, where string, raw json.RawMessage, item int) Event {
+	e := base
+	e.Kind = KindUnknown
+	e.Type = "unknown"
+	e.Unknown = true
+	e.ItemIndex = item
+	e.Raw = raw
+	e.Summary = fmt.Sprintf("unknown item %s in the %s value: %s", where, field, describeKeys(raw))
+	return e
+}
+
+// messagingLike reports whether values of type t carry metadata and items
+// (messages, statuses, echoes…), so that an undocumented key may hold
+// items the model cannot place.
+func messagingLike(t reflect.Type) bool {
+	p := loadPlans().byType[t]
+	if p == nil {
+		return false
+	}
+	_, ok := p.byName["metadata"]
+	return ok
+}
+
+// stray is a key of an object and its value, unparsed.
+type stray struct {
+	key string
+	raw json.RawMessage
+}
+
+// unplacedKeys lists the keys of a messaging-like value (one with
+// metadata) that its type t does not decode. Management values are one
+// item each and keep everything in Raw, so they are not looked at.
+func unplacedKeys(value json.RawMessage, t reflect.Type) []stray {
+	if !messagingLike(t) {
+		return nil
+	}
+	p := loadPlans().byType[t]
+	r := &reader{s: unsafe.String(unsafe.SliceData(value), len(value)), raw: value}
+	if r.peek() != '{' || !r.enter() {
+		return nil
+	}
+	var out []stray
+	for i := 0; ; i++ {
+		key, _, done, ok := r.nextField(i)
+		if !ok || done {
+			return out
+		}
+		r.peek()
+		start := r.i
+		if !r.skip() {
+			return out
+		}
+		if _, known := p.byName[key]; known || p.foldMatch(key) {
+			continue
+		}
+		out = append(out, stray{key: key, raw: r.rawSpan(start, r.i)})
+	}
 }
 
 // unknownValue is the event for a change nothing else could be made of.
@@ -80,6 +183,9 @@ func appendChange(out []Event, base Event, c *Change) []Event {
 		item := 0
 		for i := range v.Messages {
 			e := messageEvent(base, &v.Messages[i], idx)
+			if c.Field == "standby" {
+				e.Kind = KindStandby
+			}
 			e.ItemIndex = item
 			item++
 			out = append(out, e)
@@ -96,17 +202,19 @@ func appendChange(out []Event, base Event, c *Change) []Event {
 		idx := newContactIndex(v.Contacts)
 		item := 0
 		for i := range v.MessageEchoes {
-			e := messageEvent(base, &v.MessageEchoes[i], idx)
-			e.Kind = c.Field
-			e.Recipient = v.MessageEchoes[i].Recipient()
-			e.Summary = "echo: " + e.Summary
+			m := &v.MessageEchoes[i]
+			e := messageEvent(base, m, idx)
+			e.Kind = KindEcho
+			e.Recipient = m.Recipient()
+			e.UserID, e.ParentUserID = m.ToUserID, m.ToParentUserID
+			e.applyContact(idx.lookup(string(m.To), m.ToUserID))
 			e.ItemIndex = item
 			item++
 			out = append(out, e)
 		}
 		return appendErrors(out, base, v.Errors, &item)
 	case *HistoryValue:
-		return appendHistory(out, base, v)
+		return appendHistory(out, base, v, c.Value)
 	case *CallsValue:
 		return appendCalls(out, base, v)
 	case *UserPreferencesValue:
@@ -141,7 +249,7 @@ func appendErrors(out []Event, base Event, errs []Error, item *int) []Event {
 
 func errorEvent(base Event, er Error, item int) Event {
 	e := base
-	e.Kind = "error"
+	e.Kind = KindError
 	e.Type = "error"
 	e.ItemIndex = item
 	e.Errors = errorInfos([]Error{er})
@@ -163,9 +271,7 @@ func appendItems[T any](out []Event, base Event, mb MessagingBase, items []Item[
 		e := base
 		e.Raw = items[i].Raw
 		e.ItemIndex = item
-		if items[i].DecodeErr != "" {
-			e.Problem = items[i].DecodeErr
-		}
+		e.addProblem(items[i].DecodeErr)
 		build(&e, &items[i].V, idx)
 		item++
 		out = append(out, e)
@@ -193,16 +299,29 @@ func (ci contactIndex) lookup(waID, userID string) *Contact {
 	return nil
 }
 
+// applyContact adds what value.contacts says about the user: profile
+// name and username, BSUID and parent BSUID, and the phone number when the
+// item names the user by BSUID only.
 func (e *Event) applyContact(c *Contact) {
 	if c == nil {
 		return
 	}
 	if c.Profile != nil {
-		e.ContactName = c.Profile.Name
-		e.Username = c.Profile.Username
+		if c.Profile.Name != "" {
+			e.ContactName = c.Profile.Name
+		}
+		if c.Profile.Username != "" {
+			e.Username = c.Profile.Username
+		}
 	}
 	if e.UserID == "" {
 		e.UserID = c.UserID
+	}
+	if e.ParentUserID == "" {
+		e.ParentUserID = c.ParentUserID
+	}
+	if wa := string(c.WaID); wa != "" && wa != e.From && wa != e.Recipient {
+		e.WaID = wa
 	}
 }
 

@@ -73,7 +73,7 @@ func TestLargestHistoryBody(t *testing.T) {
 		t.Fatalf("got %d events, want %d", len(events), count)
 	}
 	last := events[len(events)-1]
-	if last.Kind != "history" || last.Type != "text" || last.Problem != "" || last.Status != "READ" {
+	if last.Kind != "history" || last.Type != "text" || len(last.Problems) > 0 || last.Status != "READ" {
 		t.Errorf("last event: %+v", last)
 	}
 	seen := make(map[string]bool, len(events))

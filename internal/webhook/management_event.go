@@ -123,9 +123,7 @@ func managementEvent(e *Event, decoded any) {
 	case *PaymentConfigurationUpdate:
 		sub = v.Status
 		e.Summary = fmt.Sprintf("payment configuration %s (%s): %s", quote(v.ConfigurationName), v.ProviderName, v.Status)
-		if t := v.UpdatedTimestamp.Time(); !t.IsZero() {
-			e.Timestamp = t
-		}
+		e.setTime(v.UpdatedTimestamp)
 	case *AccountSettingsUpdate:
 		sub = accountSettingsEvent(e, v)
 	case *MessagingHandover:
@@ -137,6 +135,7 @@ func managementEvent(e *Event, decoded any) {
 		e.Summary = fmt.Sprintf("business username @%s %s", v.Username, v.Status)
 	}
 	e.Status = firstNonEmpty(e.Status, sub)
+	e.RawType = sub
 	e.Type = e.Field
 	if sub != "" {
 		e.Type = e.Field + "." + strings.ToLower(strings.ReplaceAll(sub, " ", "_"))

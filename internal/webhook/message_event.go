@@ -32,19 +32,20 @@ func knownInteractive(t string) bool {
 
 func messageEvent(base Event, m *Message, idx contactIndex) Event {
 	e := base
-	e.Kind = "message"
+	e.Kind = KindMessage
 	e.ID = m.ID
 	e.From = m.Sender()
 	e.UserID = m.FromUserID
+	e.ParentUserID = m.FromParentUserID
 	e.GroupID = m.GroupID
 	e.Raw = m.Raw
-	if m.DecodeErr != "" {
-		e.Problem = m.DecodeErr
+	e.addProblem(m.DecodeErr)
+	e.setTime(m.Timestamp)
+	if m.Timestamp.IsComposite() && m.DecodeErr == "" {
+		e.addProblem("timestamp: expected a string or a number, got " + jsonKind([]byte(m.Timestamp)))
 	}
-	if ts := m.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	} else if m.Timestamp.IsComposite() && e.Problem == "" {
-		e.Problem = "timestamp: expected a string or a number, got " + jsonKind([]byte(m.Timestamp))
+	if m.Type == "location" {
+		e.addProblem(coordinateProblems(m.Raw))
 	}
 	if m.Context != nil {
 		e.ReplyTo = m.Context.ID
@@ -52,9 +53,7 @@ func messageEvent(base Event, m *Message, idx contactIndex) Event {
 	e.applyContact(idx.lookup(string(m.From), m.FromUserID))
 	e.Errors = errorInfos(m.Errors)
 	e.Type, e.Unknown = messageType(m)
-	if e.Type != m.Type {
-		e.RawType = m.Type
-	}
+	e.RawType = m.Type
 	e.Summary = messageSummary(m) + contextNotes(m)
 	return e
 }
@@ -206,11 +205,39 @@ func mediaSummary(kind string, md *Media) string {
 	return label
 }
 
+// coordinateProblems says which of a location's coordinates were not the
+// JSON numbers Meta documents (a string latitude decodes quietly, or
+// not at all); "" when both are numbers.
+func coordinateProblems(raw json.RawMessage) string {
+	var m struct {
+		Location *struct {
+			Latitude  json.RawMessage `json:"latitude"`
+			Longitude json.RawMessage `json:"longitude"`
+		} `json:"location"`
+	}
+	if json.Unmarshal(raw, &m) != nil || m.Location == nil {
+		return ""
+	}
+	var bad []string
+	for _, c := range []struct {
+		name string
+		v    json.RawMessage
+	}{{"latitude", m.Location.Latitude}, {"longitude", m.Location.Longitude}} {
+		switch k := jsonKind(c.v); {
+		case len(c.v) == 0:
+			bad = append(bad, "location."+c.name+": missing")
+		case k != "a number":
+			bad = append(bad, fmt.Sprintf("location.%s: expected a number, got %s %s", c.name, k, truncate(string(c.v), 40)))
+		}
+	}
+	return strings.Join(bad, "; ")
+}
+
 func locationSummary(l *Location) string {
 	if l == nil {
 		return "location without coordinates"
 	}
-	coords := fmt.Sprintf("(%s, %s)", l.Latitude, l.Longitude)
+	coords := fmt.Sprintf("(%s, %s)", orDash(Flex(l.Latitude)), orDash(Flex(l.Longitude)))
 	var place []string
 	for _, s := range []string{l.Name, l.Address} {
 		if s != "" {
@@ -296,7 +323,7 @@ func compactJSONString(s string) string {
 			s = string(b)
 		}
 	}
-	return truncate(s, 80)
+	return s
 }
 
 func orderSummary(o *Order) string {
@@ -386,55 +413,75 @@ func contextNotes(m *Message) string {
 	return b.String()
 }
 
-// quoteMax is how many runes of user text a summary shows.
-const quoteMax = 80
-
-// quote renders user text on one line, shortened, in double quotes: runs
-// of white space become one space. Only the first quoteMax+1 runes of the
-// collapsed text are ever built, so a 3 MB message costs no more than a
-// short one.
+// quote renders user text on one line in double quotes: runs of white
+// space become one space, as strings.Fields and Join would make them, in
+// one pass without the list of words (a 3 MB text has a hundred thousand).
+// Nothing is cut: the model's summary is whole (JSON lines and files keep
+// it), and only a terminal's renderer shortens it to the width it has.
 func quote(s string) string {
-	if len(s) <= quoteMax && plainLine(s) {
+	if plainLine(s) {
 		return `"` + s + `"`
 	}
 	var b strings.Builder
-	b.Grow(min(len(s), 4*quoteMax)) // room for what is kept, not for all of a long text
-	n := 0                          // runes written
-	for i := 0; i < len(s) && n <= quoteMax; {
-		// A word: everything up to the next white space.
-		j := i
-		for j < len(s) && n <= quoteMax {
-			if c := s[j]; c < utf8.RuneSelf {
-				if asciiSpace(c) {
-					break
-				}
-				j++
-			} else {
-				r, size := utf8.DecodeRuneInString(s[j:])
-				if unicode.IsSpace(r) {
-					break
-				}
-				j += size // invalid bytes kept, as strings.Fields does
-			}
-			n++
+	b.Grow(len(s) + 2)
+	b.WriteByte('"')
+	i := skipSpace(s, 0)
+	start := i // text from start to i is copied as it is
+	for i < len(s) {
+		c := s[i]
+		switch {
+		case c > ' ' && c < utf8.RuneSelf:
+			i++ // most bytes
+			continue
+		case c == ' ' && i+1 < len(s) && s[i+1] > ' ' && s[i+1] < utf8.RuneSelf:
+			i += 2 // one space between words stays
+			continue
 		}
-		if j > i {
-			if b.Len() > 0 {
-				b.WriteByte(' ')
-				n++
-			}
-			b.WriteString(s[i:j])
+		if spaceAt(s, i) == 0 {
+			i++ // part of a word: a control character, a non-space rune
+			continue
 		}
-		// The white space after it.
-		for i = j; i < len(s); {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			i += size
+		b.WriteString(s[start:i])
+		if i = skipSpace(s, i); i < len(s) {
+			b.WriteByte(' ')
 		}
+		start = i
 	}
-	return `"` + truncate(b.String(), quoteMax) + `"`
+	b.WriteString(s[start:])
+	b.WriteByte('"')
+	return b.String()
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) {
+		n := spaceAt(s, i)
+		if n == 0 {
+			break
+		}
+		i += n
+	}
+	return i
+}
+
+// spaceAt is the length of the white space rune at s[i], or 0. Only the
+// lead bytes of Unicode's white space above ASCII (U+0085, U+00A0, U+1680,
+// U+2000…U+3000) are decoded; every other byte, continuation bytes and
+// invalid UTF-8 included, is part of a word, as strings.Fields has it.
+func spaceAt(s string, i int) int {
+	switch c := s[i]; {
+	case c < utf8.RuneSelf:
+		if asciiSpace(c) {
+			return 1
+		}
+		return 0
+	case c != 0xc2 && c != 0xe1 && c != 0xe2 && c != 0xe3:
+		return 0
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if unicode.IsSpace(r) {
+		return size
+	}
+	return 0
 }
 
 func asciiSpace(c byte) bool {
@@ -483,5 +530,5 @@ func errorSummary(e ErrorInfo) string {
 	if e.Details != "" && e.Details != e.Title {
 		s += ": " + e.Details
 	}
-	return truncate(s, 160)
+	return s
 }

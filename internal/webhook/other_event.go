@@ -1,6 +1,7 @@
 package webhook
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 )
@@ -16,13 +17,11 @@ func statusEvent(base Event, s *Status, idx contactIndex) Event {
 	}
 	e.Recipient = s.Recipient()
 	e.UserID = s.RecipientUserID
+	e.RawType = s.Status
+	e.ParentUserID = s.RecipientParentUserID
 	e.Raw = s.Raw
-	if s.DecodeErr != "" {
-		e.Problem = s.DecodeErr
-	}
-	if ts := s.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	}
+	e.addProblem(s.DecodeErr)
+	e.setTime(s.Timestamp)
 	if s.RecipientType == "group" {
 		e.GroupID = string(s.RecipientID)
 	} else {
@@ -96,12 +95,12 @@ func statusSummary(s *Status, errs []ErrorInfo) string {
 	return strings.Join(parts, " · ")
 }
 
-func appendHistory(out []Event, base Event, v *HistoryValue) []Event {
+func appendHistory(out []Event, base Event, v *HistoryValue, value json.RawMessage) []Event {
 	base.PhoneNumberID, base.DisplayPhoneNumber = string(v.Metadata.PhoneNumberID), string(v.Metadata.DisplayPhoneNumber)
 	idx := newContactIndex(v.Contacts)
 	item := 0
 	add := func(e Event) {
-		e.Kind = "history"
+		e.Kind = KindHistory
 		e.ItemIndex = item
 		item++
 		out = append(out, e)
@@ -136,6 +135,7 @@ func appendHistory(out []Event, base Event, v *HistoryValue) []Event {
 		if len(chunk.Threads) == 0 && len(chunk.Errors) == 0 {
 			e := base
 			e.Type = "history.chunk"
+			e.Raw = historyChunkRaw(value, ci)
 			e.Summary = where + ": no threads"
 			add(e)
 		}
@@ -155,6 +155,18 @@ func appendHistory(out []Event, base Event, v *HistoryValue) []Event {
 	return out
 }
 
+// historyChunkRaw is chunk i of a history value as sent: the model keeps
+// no bytes of a chunk, and an empty one is rare enough to look it up again.
+func historyChunkRaw(value json.RawMessage, i int) json.RawMessage {
+	var v struct {
+		History []json.RawMessage `json:"history"`
+	}
+	if json.Unmarshal(value, &v) != nil || i >= len(v.History) {
+		return nil
+	}
+	return v.History[i]
+}
+
 func orDash(f Flex) string {
 	if f == "" {
 		return "-"
@@ -170,7 +182,8 @@ func appendCalls(out []Event, base Event, v *CallsValue) []Event {
 		c := &v.Calls[i].V
 		e := base
 		e.Raw = v.Calls[i].Raw
-		e.Problem = v.Calls[i].DecodeErr
+		e.addProblem(v.Calls[i].DecodeErr)
+		e.RawType = c.Event
 		e.ItemIndex = item
 		item++
 		e.ID = c.ID
@@ -185,10 +198,14 @@ func appendCalls(out []Event, base Event, v *CallsValue) []Event {
 			e.Recipient = c.ToUserID
 		}
 		e.UserID = c.FromUserID
-		if ts := c.Timestamp.Time(); !ts.IsZero() {
-			e.Timestamp = ts
+		e.setTime(c.Timestamp)
+		if c.Direction == "BUSINESS_INITIATED" || (e.From != "" && e.From == base.DisplayPhoneNumber) {
+			// The business called: the user is the callee.
+			e.UserID = c.ToUserID
+			e.applyContact(idx.lookup(string(c.To), c.ToUserID))
+		} else {
+			e.applyContact(idx.lookup(string(c.From), c.FromUserID))
 		}
-		e.applyContact(idx.lookup(string(c.From), c.FromUserID))
 		e.Errors = errorInfos(c.Errors)
 		e.Summary = callSummary(c, e.Errors)
 		if !knownCallEvent(c.Event) {
@@ -235,15 +252,15 @@ func callSummary(c *Call, errs []ErrorInfo) string {
 
 func userPreferenceEvent(e *Event, p *UserPreference, idx contactIndex) {
 	e.Type = "user_preferences." + strings.ToLower(p.Value)
+	e.RawType = p.Value
+	e.ParentUserID = p.ParentUserID
 	e.From = string(p.WaID)
 	if e.From == "" {
 		e.From = p.UserID
 	}
 	e.UserID = p.UserID
 	e.Status = p.Value
-	if ts := p.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	}
+	e.setTime(p.Timestamp)
 	e.applyContact(idx.lookup(string(p.WaID), p.UserID))
 	e.Summary = fmt.Sprintf("%s: %s", p.Category, p.Value)
 	if p.SignupID != "" {
@@ -256,12 +273,11 @@ func userPreferenceEvent(e *Event, p *UserPreference, idx contactIndex) {
 
 func stateSyncEvent(e *Event, s *StateSync, _ contactIndex) {
 	e.Type = "smb_app_state_sync." + s.Type + "." + s.Action
+	e.RawType = s.Type
 	e.From = string(s.Contact.PhoneNumber)
 	e.ContactName = s.Contact.FullName
 	e.Status = s.Action
-	if ts := s.Metadata.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	}
+	e.setTime(s.Metadata.Timestamp)
 	name := s.Contact.FullName
 	if name == "" {
 		name = "(name omitted)"
@@ -271,17 +287,16 @@ func stateSyncEvent(e *Event, s *StateSync, _ contactIndex) {
 
 func automaticEvent(e *Event, a *AutomaticEvent, _ contactIndex) {
 	e.Type = "automatic_events." + strings.ToLower(a.EventName)
+	e.RawType = a.EventName
 	e.ID = a.ID
 	e.Status = a.EventName
-	if ts := a.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	}
+	e.setTime(a.Timestamp)
 	s := a.EventName
 	if d := a.CustomData; d != nil && d.Value != "" {
 		s += " " + milliAmount(string(d.Value)) + " " + d.Currency
 	}
 	if a.CtwaClid != "" {
-		s += " · from ad click " + truncate(a.CtwaClid, 16)
+		s += " · from ad click " + a.CtwaClid
 	}
 	e.Summary = s
 }
@@ -305,14 +320,13 @@ func abs(n int64) int64 {
 
 func groupEvent(e *Event, g *GroupEvent, _ contactIndex) {
 	e.Type = e.Field
+	e.RawType = g.Type
 	if g.Type != "" {
 		e.Type = e.Field + "." + g.Type
 	}
 	e.GroupID = g.GroupID
 	e.Status = g.Type
-	if ts := g.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	}
+	e.setTime(g.Timestamp)
 	e.Errors = errorInfos(g.Errors)
 	var parts []string
 	parts = append(parts, strings.ReplaceAll(g.Type, "_", " "))
@@ -344,9 +358,7 @@ func userIDUpdateEvent(e *Event, u *UserIDUpdate, idx contactIndex) {
 		e.From = u.UserID.Previous
 	}
 	e.UserID = u.UserID.Current
-	if ts := u.Timestamp.Time(); !ts.IsZero() {
-		e.Timestamp = ts
-	}
+	e.setTime(u.Timestamp)
 	e.applyContact(idx.lookup(string(u.WaID), u.UserID.Current))
 	e.Summary = fmt.Sprintf("user ID %s → %s", orDash(Flex(u.UserID.Previous)), orDash(Flex(u.UserID.Current)))
 	if u.ParentUserID.Current != "" || u.ParentUserID.Previous != "" {

@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 )
 
 // ParseError says where in the body the envelope broke and what was expected.
@@ -88,7 +89,7 @@ func parseReference(body []byte) (*Notification, error) {
 	if env.Entry == nil {
 		return nil, &ParseError{Path: "$.entry", Msg: "missing: expected an array of entries"}
 	}
-	n := &Notification{Object: *env.Object, Entry: make([]Entry, len(env.Entry))}
+	n := &Notification{Object: *env.Object, Entry: make([]Entry, len(env.Entry)), UnknownKeys: envelopeKeys(body)}
 	for i, e := range env.Entry {
 		out := Entry{ID: Flex(e.ID), Time: Flex(e.Time), Changes: make([]Change, len(e.Changes))}
 		for j, c := range e.Changes {
@@ -97,6 +98,28 @@ func parseReference(body []byte) (*Notification, error) {
 		n.Entry[i] = out
 	}
 	return n, nil
+}
+
+// envelopeKeys lists the top-level keys of a valid JSON object that are not
+// (case-insensitively, as encoding/json matches them) object or entry.
+func envelopeKeys(body []byte) []string {
+	r := &reader{s: string(body), raw: body}
+	if r.peek() != '{' || !r.enter() {
+		return nil
+	}
+	var out []string
+	for i := 0; ; i++ {
+		key, plain, done, ok := r.nextField(i)
+		if !ok || done || !r.skip() {
+			return out
+		}
+		if !plain {
+			key = unescape(key)
+		}
+		if !foldsTo(key, "object") && !foldsTo(key, "entry") {
+			out = append(out, key)
+		}
+	}
 }
 
 // decodeChange types a change's value when the field is known. A value that
@@ -115,6 +138,7 @@ func decodeChange(field string, value json.RawMessage) Change {
 		c.DecodeErr = err.Error()
 	}
 	c.Decoded = v
+	c.strays = unplacedKeys(value, reflect.TypeOf(v).Elem())
 	return c
 }
 

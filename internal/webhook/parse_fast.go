@@ -60,6 +60,7 @@ func parseFast(body []byte, shared bool) (*Notification, bool) {
 			if !r.skip() {
 				return nil, false
 			}
+			n.UnknownKeys = append(n.UnknownKeys, key)
 		}
 	}
 }
@@ -186,6 +187,7 @@ func (r *reader) change() (Change, bool) {
 	}
 	var field, guess string
 	var decoded any
+	var strays []stray
 	valueStart, valueEnd := -1, -1
 	var haveField bool
 	for i := 0; ; i++ {
@@ -199,7 +201,7 @@ func (r *reader) change() (Change, bool) {
 				value = r.rawSpan(valueStart, valueEnd)
 			}
 			if decoded != nil && (field == guess || reflect.TypeOf(newValue(field)) == reflect.TypeOf(decoded)) {
-				return Change{Field: field, Value: value, Decoded: decoded}, true
+				return Change{Field: field, Value: value, Decoded: decoded, strays: messagingStrays(decoded, strays)}, true
 			}
 			return r.decodeChange(field, value, valueStart), true
 		}
@@ -214,7 +216,7 @@ func (r *reader) change() (Change, bool) {
 			if haveField {
 				guess = field
 			}
-			if decoded = r.tryDecode(guess); decoded == nil {
+			if decoded, strays = r.tryDecode(guess); decoded == nil {
 				ok = r.skip()
 			}
 			valueEnd = r.i
@@ -251,20 +253,34 @@ func lastField(s string) string {
 }
 
 // tryDecode decodes the value at the reader's position as the value of
-// field with the planned decoder. On failure it returns nil with the
-// reader back where it was.
-func (r *reader) tryDecode(field string) any {
+// field with the planned decoder, and returns it with the keys its type
+// does not decode. On failure it returns nil with the reader back where
+// it was.
+func (r *reader) tryDecode(field string) (any, []stray) {
 	start, depth := r.i, r.depth
 	v := newValue(field)
 	if v == nil || r.i >= len(r.s) || r.s[r.i] != '{' {
-		return nil
+		return nil, nil
 	}
 	p := loadPlans().byType[reflect.TypeOf(v).Elem()]
-	if p == nil || !r.decode(p, reflect.ValueOf(v).Elem()) {
+	r.strayDepth, r.strays = depth+1, nil
+	ok := p != nil && r.decode(p, reflect.ValueOf(v).Elem())
+	strays := r.strays
+	r.strayDepth, r.strays = 0, nil
+	if !ok {
 		r.i, r.depth = start, depth
+		return nil, nil
+	}
+	return v, strays
+}
+
+// messagingStrays keeps the strays of a messaging-like value only, as
+// unplacedKeys does.
+func messagingStrays(decoded any, strays []stray) []stray {
+	if len(strays) == 0 || !messagingLike(reflect.TypeOf(decoded).Elem()) {
 		return nil
 	}
-	return v
+	return strays
 }
 
 // decodeChange is the reference decodeChange with the planned decoder in
@@ -278,9 +294,9 @@ func (r *reader) decodeChange(field string, value json.RawMessage, start int) Ch
 	if p == nil {
 		return decodeChange(field, value)
 	}
-	sub := reader{s: r.s[:start+len(value)], raw: r.raw, i: start}
+	sub := reader{s: r.s[:start+len(value)], raw: r.raw, i: start, strayDepth: 1}
 	if !sub.decode(p, reflect.ValueOf(v).Elem()) || sub.i != start+len(value) {
 		return decodeChange(field, value)
 	}
-	return Change{Field: field, Value: value, Decoded: v}
+	return Change{Field: field, Value: value, Decoded: v, strays: messagingStrays(v, sub.strays)}
 }

@@ -72,7 +72,7 @@ func TestParseKeepsUnknownContent(t *testing.T) {
 	if string(e.Raw) != item {
 		t.Errorf("Raw = %s, want the item verbatim", e.Raw)
 	}
-	if e.Type != "text" || e.Summary != `"hi"` || e.Unknown || e.Problem != "" {
+	if e.Type != "text" || e.Summary != `"hi"` || e.Unknown || len(e.Problems) > 0 {
 		t.Errorf("event = %+v", e)
 	}
 
@@ -98,20 +98,20 @@ func TestParseKeepsUnknownContent(t *testing.T) {
 	// A known field whose value has an odd shape still yields its raw value.
 	body = `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messages":"surprise"}}]}]}`
 	e = parseOne(t, body)
-	if !e.Unknown || e.Problem == "" || string(e.Raw) != `{"messages":"surprise"}` {
+	if !e.Unknown || len(e.Problems) == 0 || string(e.Raw) != `{"messages":"surprise"}` {
 		t.Errorf("odd value: %+v", e)
 	}
 
 	// A value that is not an object at all.
 	body = `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"security","value":[1]}]}]}`
 	e = parseOne(t, body)
-	if !e.Unknown || !strings.Contains(e.Problem, "expected an object, got an array") {
+	if !e.Unknown || !strings.Contains(strings.Join(e.Problems, "; "), "expected an object, got an array") {
 		t.Errorf("array value: %+v", e)
 	}
 
 	// One malformed part of a message does not hide the rest of it.
 	e = parseOne(t, messagesBody(`"messages":[{"from":"16505551234","id":"wamid.D","timestamp":{"oops":1},"type":"text","text":{"body":"still here"}}]`))
-	if e.Summary != `"still here"` || e.Problem == "" || e.ID != "wamid.D" {
+	if e.Summary != `"still here"` || len(e.Problems) == 0 || e.ID != "wamid.D" {
 		t.Errorf("partial message: %+v", e)
 	}
 }
@@ -140,7 +140,7 @@ func TestIsWhatsApp(t *testing.T) {
 func TestStringsOrNumbers(t *testing.T) {
 	// Timestamps and IDs as numbers, order values as strings.
 	e := parseOne(t, messagesBody(`"messages":[{"from":16505551234,"id":"wamid.E","timestamp":1749416383,"type":"order","order":{"catalog_id":194836987003835,"product_items":[{"product_retailer_id":"a","quantity":"2","item_price":"30.50","currency":"USD"},{"product_retailer_id":"b","quantity":1,"item_price":7.99,"currency":"USD"}]}}]`))
-	if e.From != "16505551234" || e.Timestamp.Unix() != 1749416383 || e.Problem != "" {
+	if e.From != "16505551234" || e.Timestamp.Unix() != 1749416383 || len(e.Problems) > 0 {
 		t.Errorf("numbers as strings: %+v", e)
 	}
 	if want := "order of 2 items (3 units), 68.99 USD"; e.Summary != want {
@@ -168,7 +168,7 @@ func TestStringsOrNumbers(t *testing.T) {
 	for _, v := range []string{`"TIER_2K"`, `2000`} {
 		body := `{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"business_capability_update","value":{"max_daily_conversations_per_business":` + v + `}}]}]}`
 		e := parseOne(t, body)
-		if e.Problem != "" || !strings.Contains(e.Summary, strings.Trim(v, `"`)) {
+		if len(e.Problems) > 0 || !strings.Contains(e.Summary, strings.Trim(v, `"`)) {
 			t.Errorf("capability %s: %+v", v, e)
 		}
 	}

@@ -7,9 +7,10 @@ import (
 )
 
 // quoteAll and truncateAll are the plain definitions quote and truncate
-// must match: collapse all white space, then cut the whole text.
+// must match: collapse all white space, never cut (summaries are whole;
+// only a terminal shortens them).
 func quoteAll(s string) string {
-	return `"` + truncateAll(strings.Join(strings.Fields(s), " "), quoteMax) + `"`
+	return `"` + strings.Join(strings.Fields(s), " ") + `"`
 }
 
 func truncateAll(s string, max int) string {

@@ -22,6 +22,11 @@ type reader struct {
 	depth int
 	// guess is the field to read a value as when it comes first.
 	guess string
+	// strayDepth, when not 0, is the depth of the keys of the value being
+	// decoded: keys there that its type does not decode are collected in
+	// strays (see Change.strays), which saves a second pass over the value.
+	strayDepth int
+	strays     []stray
 }
 
 // maxDepth is far deeper than any webhook; deeper bodies take the
