@@ -569,3 +569,38 @@ func TestForgedSignatureThroughTheControlAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestFixtureAsAUserKeepsMetaOrderAndRealMedia(t *testing.T) {
+	a := newApp(t)
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	var d Delivery
+	if st := control(t, hs.URL, "POST", "users/chen/send", map[string]any{"fixture": "messages.image", "set": []string{"messages[0].image.caption=hola"}}, &d); st != 200 || d.Status != 200 {
+		t.Fatalf("send fixture: %d %+v", st, d)
+	}
+	a.mu.Lock()
+	body := a.bodies[len(a.bodies)-1]
+	a.mu.Unlock()
+	if !bytes.HasPrefix(body, []byte(`{"object":"whatsapp_business_account","entry":[{"id":"104729385610274","changes":[{"value":{"messaging_product":"whatsapp","metadata":`)) {
+		t.Errorf("key order is not Meta's: %s", body)
+	}
+	if !bytes.Contains(body, []byte(`"messages":[{"from_user_id":"US.13491208655302741918","id":"wamid.`)) || bytes.Contains(body, []byte(`"from":"1`)) {
+		t.Errorf("a username user's message: %s", body)
+	}
+	if !bytes.Contains(body, []byte(`"caption":"hola"`)) {
+		t.Errorf("--set did not apply: %s", body)
+	}
+	var env struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Messages []struct{ Image struct{ ID string } }
+				}
+			}
+		}
+	}
+	json.Unmarshal(body, &env)
+	id := env.Entry[0].Changes[0].Value.Messages[0].Image.ID
+	if st, meta := graphCall(t, "GET", hs.URL+"/v21.0/"+id, testToken, ""); st != 200 || meta["mime_type"] != "image/png" {
+		t.Errorf("the inbound image %s is not fetchable: %d %v", id, st, meta)
+	}
+}
