@@ -70,7 +70,8 @@ type Options struct {
 	// RetryScale compresses Meta's retry schedule (sender.DefaultRetryScale: 7 days in ~6 s).
 	RetryScale float64
 	// TemplateReview is how long a new template stays PENDING before its
-	// status webhook (0 in deterministic mode unless set); TemplateDecision
+	// status webhook (0: 5 s, or at once in deterministic mode; negative: at
+	// once); TemplateDecision
 	// is APPROVED (default) or REJECTED.
 	TemplateReview   time.Duration
 	TemplateDecision string
