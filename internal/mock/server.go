@@ -139,6 +139,7 @@ type Server struct {
 	dirty     bool
 	closed    bool
 
+	fetches  chan struct{} // bounds concurrent media link fetches
 	stopSave chan struct{}
 	saveDone chan struct{}
 }
@@ -192,7 +193,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("no App Secret to sign webhooks with: set app_secret or WA_HOOKS_APP_SECRET")
 	}
 	s := &Server{opts: opts, now: opts.Now, dice: simnet.NewDice(opts.Seed), webhook: opts.Webhook,
-		stopSave: make(chan struct{}), saveDone: make(chan struct{})}
+		stopSave: make(chan struct{}), saveDone: make(chan struct{}), fetches: make(chan struct{}, 16)}
 	switch {
 	case opts.Habits != nil:
 		s.habits = *opts.Habits
