@@ -22,6 +22,7 @@ func TestScriptMock(t *testing.T) {
 	runScripts(t, "mock", map[string]func(*testscript.TestScript, bool, []string){
 		"mockapp": mockApp,
 		"appsaw":  mockAppSaw,
+		"sleep":   mockSleep,
 	})
 }
 
@@ -158,4 +159,14 @@ func mockAppSaw(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// sleep DURATION: pause (to let a background follower print).
+func mockSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }

@@ -215,17 +215,18 @@ func (s *Server) reviewLater(t *graph.Template) {
 		waba := s.biz.WABAID
 		status, id, name, lang, cat := t.Status, t.ID, t.Name, t.Language, t.Category
 		s.mu.Unlock()
-		v := map[string]any{"event": status, "message_template_id": json.Number(id),
-			"message_template_name": name, "message_template_language": lang,
-			"reason": "NONE", "message_template_category": cat}
+		// Meta's key order for this field (webhooks-reference §5.1).
+		v := obj{{"event", status}, {"message_template_id", json.Number(id)},
+			{"message_template_name", name}, {"message_template_language", lang},
+			{"reason", "NONE"}, {"message_template_category", cat}}
 		if status == "REJECTED" {
-			v["reason"] = "INVALID_FORMAT"
-			v["rejection_info"] = map[string]string{"reason": "The mock was started with --template-decision REJECTED.",
-				"recommendation": "Start the mock with --template-decision APPROVED to have templates approved."}
+			v.set("reason", "INVALID_FORMAT")
+			v = append(v, kv{"rejection_info", obj{{"reason", "The mock was started with --template-decision REJECTED."},
+				{"recommendation", "Start the mock with --template-decision APPROVED to have templates approved."}}})
 		}
-		body, _ := json.Marshal(map[string]any{"entry": []any{map[string]any{"id": waba, "time": s.now().Unix(),
-			"changes": []any{map[string]any{"value": v, "field": "message_template_status_update"}}}},
-			"object": "whatsapp_business_account"})
+		body, _ := json.Marshal(obj{{"entry", []any{obj{{"id", waba}, {"time", s.now().Unix()},
+			{"changes", []any{obj{{"value", v}, {"field", "message_template_status_update"}}}}}}},
+			{"object", "whatsapp_business_account"}})
 		s.out.push("", 0, &job{kind: jobEnvelope, body: body, sig: sigValid, field: "message_template_status_update",
 			summary: "template " + name + " " + status})
 	}

@@ -569,3 +569,90 @@ func TestForgedSignatureThroughTheControlAPI(t *testing.T) {
 		}
 	}
 }
+
+func TestFixtureAsAUserKeepsMetaOrderAndRealMedia(t *testing.T) {
+	a := newApp(t)
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	var d Delivery
+	if st := control(t, hs.URL, "POST", "users/chen/send", map[string]any{"fixture": "messages.image", "set": []string{"messages[0].image.caption=hola"}}, &d); st != 200 || d.Status != 200 {
+		t.Fatalf("send fixture: %d %+v", st, d)
+	}
+	a.mu.Lock()
+	body := a.bodies[len(a.bodies)-1]
+	a.mu.Unlock()
+	if !bytes.HasPrefix(body, []byte(`{"object":"whatsapp_business_account","entry":[{"id":"104729385610274","changes":[{"value":{"messaging_product":"whatsapp","metadata":`)) {
+		t.Errorf("key order is not Meta's: %s", body)
+	}
+	if !bytes.Contains(body, []byte(`"messages":[{"from_user_id":"US.13491208655302741918","id":"wamid.`)) || bytes.Contains(body, []byte(`"from":"1`)) {
+		t.Errorf("a username user's message: %s", body)
+	}
+	if !bytes.Contains(body, []byte(`"caption":"hola"`)) {
+		t.Errorf("--set did not apply: %s", body)
+	}
+	var env struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Messages []struct{ Image struct{ ID string } }
+				}
+			}
+		}
+	}
+	json.Unmarshal(body, &env)
+	id := env.Entry[0].Changes[0].Value.Messages[0].Image.ID
+	if st, meta := graphCall(t, "GET", hs.URL+"/v21.0/"+id, testToken, ""); st != 200 || meta["mime_type"] != "image/png" {
+		t.Errorf("the inbound image %s is not fetchable: %d %v", id, st, meta)
+	}
+}
+
+func TestReactFlowBlockAndNumberChange(t *testing.T) {
+	a := newApp(t)
+	_, hs := startMock(t, a, Options{Deterministic: true})
+	a.graph = ""
+	control(t, hs.URL, "POST", "users/bruno/say", map[string]string{"text": "hi"}, nil)
+	st, out := graphCall(t, "POST", hs.URL+"/v21.0/109283746501928/messages", testToken,
+		`{"messaging_product":"whatsapp","to":"5511955500002","type":"interactive","interactive":{"type":"flow","body":{"text":"Book"},"action":{"name":"flow","parameters":{"flow_message_version":"3","flow_token":"tok-1","flow_id":"135","flow_cta":"Book now"}}}}`)
+	if st != 200 {
+		t.Fatalf("flow send: %d %v", st, out)
+	}
+	last := func() []byte {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		for i := len(a.bodies) - 1; i >= 0; i-- {
+			if bytes.Contains(a.bodies[i], []byte(`"messages":[`)) {
+				return a.bodies[i]
+			}
+		}
+		return nil
+	}
+	var d Delivery
+	control(t, hs.URL, "POST", "users/bruno/flow", map[string]any{"response": map[string]string{"date": "2026-12-24"}}, &d)
+	if b := last(); !bytes.Contains(b, []byte(`"type":"nfm_reply","nfm_reply":{"response_json":"{\"date\":\"2026-12-24\",\"flow_token\":\"tok-1\"}"`)) {
+		t.Errorf("flow completion: %s", b)
+	}
+	control(t, hs.URL, "POST", "users/bruno/react", map[string]string{"emoji": "🎉"}, &d)
+	if b := last(); !bytes.Contains(b, []byte(`"type":"reaction","reaction":{"message_id":"wamid.`)) || !bytes.Contains(b, []byte(`\ud83c\udf89`)) {
+		t.Errorf("reaction (in wire form): %s", b)
+	}
+	control(t, hs.URL, "POST", "users/bruno/change-number", map[string]string{"wa_id": "5511955500099"}, &d)
+	b := last()
+	if !bytes.Contains(b, []byte(`"from":"5511955500002"`)) || !bytes.Contains(b, []byte(`"type":"user_changed_number"`)) || bytes.Contains(b, []byte(`"contacts"`)) {
+		t.Errorf("number change from the old number, without contacts: %s", b)
+	}
+	var u UserView
+	control(t, hs.URL, "GET", "users/5511955500099", nil, &u)
+	if u.Name != "bruno" || u.UserID == "BR.20847561938475610293" {
+		t.Errorf("after the change: %+v (want the new number and a new BSUID)", u)
+	}
+	control(t, hs.URL, "POST", "users/bruno/block", map[string]bool{"blocked": true}, nil)
+	graphCall(t, "POST", hs.URL+"/v21.0/109283746501928/messages", testToken, `{"messaging_product":"whatsapp","to":"5511955500099","type":"text","text":{"body":"x"}}`)
+	// a blocked user: the send is accepted, then fails 131026
+	waitLog(t, hs.URL, func(es []Entry) bool {
+		for _, e := range es {
+			if e.ErrorCode == 131026 {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -313,7 +313,9 @@ func (s *Server) sendMessage(c *call) {
 	if link != "" {
 		// Meta fetches a link after answering; so does the mock.
 		go func() {
+			s.fetches <- struct{}{} // at most cap(s.fetches) links are fetched at once
 			ok := s.linkFetchable(link)
+			<-s.fetches
 			s.mu.Lock()
 			defer s.mu.Unlock()
 			if m := s.hist.get(seq); m != nil && !s.closed {

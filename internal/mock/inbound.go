@@ -255,56 +255,67 @@ func (s *Server) fixtureLocked(u *simnet.User, name string, sets []string) ([]by
 		}
 		return nil, "", &controlError{Code: "unknown_fixture", Message: msg, Status: 404}
 	}
-	var doc map[string]any
 	dec := json.NewDecoder(bytes.NewReader(f.Body))
 	dec.UseNumber()
-	if err := dec.Decode(&doc); err != nil {
+	parsed, err := decodeOrdered(dec)
+	if err != nil {
 		return nil, "", err
+	}
+	doc, _ := parsed.(*obj)
+	if doc == nil {
+		return nil, "", fmt.Errorf("fixture %s is not a JSON object", name)
 	}
 	now := s.now()
 	var kinds []string
-	for _, e := range asList(doc["entry"]) {
-		em, _ := e.(map[string]any)
+	for _, e := range asList(doc.get("entry")) {
+		em, _ := e.(*obj)
 		if em == nil {
 			continue
 		}
-		em["id"] = s.biz.WABAID
-		for _, c := range asList(em["changes"]) {
-			cm, _ := c.(map[string]any)
-			v, _ := cm["value"].(map[string]any)
+		em.set("id", s.biz.WABAID)
+		for _, c := range asList(em.get("changes")) {
+			cm, _ := c.(*obj)
+			if cm == nil {
+				continue
+			}
+			v, _ := cm.get("value").(*obj)
 			if v == nil {
 				continue
 			}
-			if _, ok := v["metadata"]; ok {
-				v["metadata"] = s.metadata()
+			if v.get("metadata") != nil {
+				v.set("metadata", s.metadata())
 			}
-			if _, ok := v["contacts"]; ok {
-				v["contacts"] = []contact{contactOf(u, true)}
+			if v.get("contacts") != nil {
+				v.set("contacts", []contact{contactOf(u, true)})
 			}
-			for _, m := range asList(v["messages"]) {
-				mm, _ := m.(map[string]any)
+			msgs := asList(v.get("messages"))
+			for i, m := range msgs {
+				mm, _ := m.(*obj)
 				if mm == nil {
 					continue
 				}
-				delete(mm, "from")
-				delete(mm, "from_user_id")
-				delete(mm, "from_parent_user_id")
+				// The sender's ids lead, as in Meta's bodies.
+				lead := obj{}
 				if u.WaID != "" {
-					mm["from"] = u.WaID
+					lead = append(lead, kv{"from", u.WaID})
 				}
 				if u.UserID != "" {
-					mm["from_user_id"] = u.UserID
+					lead = append(lead, kv{"from_user_id", u.UserID})
 				}
+				rest := mm.without("from", "from_user_id", "from_parent_user_id")
+				nm := append(lead, rest...)
 				seq := s.nextSeq()
-				mm["id"] = s.wamid(seq, u.Address(), false)
-				mm["timestamp"] = strconv.FormatInt(now.Unix(), 10)
-				typ, _ := mm["type"].(string)
-				if ctx, ok := mm["context"].(map[string]any); ok && ctx["id"] != nil && u.LastBusiness != "" {
-					ctx["id"], ctx["from"] = u.LastBusiness, s.biz.digits()
+				nm.set("id", s.wamid(seq, u.Address(), false))
+				nm.set("timestamp", strconv.FormatInt(now.Unix(), 10))
+				typ, _ := nm.get("type").(string)
+				if ctx, ok := nm.get("context").(*obj); ok && ctx.get("id") != nil && u.LastBusiness != "" {
+					ctx.set("from", s.biz.digits())
+					ctx.set("id", u.LastBusiness)
 				}
-				if obj, ok := mm[typ].(map[string]any); ok {
-					s.inboundMediaLocked(obj, typ)
+				if o, ok := nm.get(typ).(*obj); ok {
+					s.inboundMediaLocked(o, typ)
 				}
+				msgs[i] = &nm
 				s.hist.add(message{seq: seq, user: u, at: now.UnixNano(), state: stReceived, typ: typeCode(typ), text: "fixture " + name})
 				kinds = append(kinds, typ)
 				if typ != "system" {
@@ -344,13 +355,13 @@ func asList(v any) []any {
 
 // inboundMediaLocked gives a media object of a user's message a real
 // media id, sha256 and url the app can download with its token.
-func (s *Server) inboundMediaLocked(obj map[string]any, typ string) {
+func (s *Server) inboundMediaLocked(o *obj, typ string) {
 	switch typ {
 	case "image", "audio", "video", "document", "sticker":
 	default:
 		return
 	}
-	mt, _ := obj["mime_type"].(string)
+	mt, _ := o.get("mime_type").(string)
 	if mt == "" {
 		mt = "image/jpeg"
 	}
@@ -364,10 +375,10 @@ func (s *Server) inboundMediaLocked(obj map[string]any, typ string) {
 	if s.media.put(it) != nil {
 		return
 	}
-	obj["id"] = id
-	obj["sha256"] = base64.StdEncoding.EncodeToString(sum[:])
-	obj["mime_type"] = mt
-	obj["url"] = s.mediaURL(it)
+	o.set("mime_type", mt)
+	o.set("sha256", base64.StdEncoding.EncodeToString(sum[:]))
+	o.set("id", id)
+	o.set("url", s.mediaURL(it))
 }
 
 // placeholderMedia is a small file of type mt: a real PNG for images, a
@@ -413,4 +424,82 @@ func (o obj) MarshalJSON() ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+func (o obj) get(k string) any {
+	for _, f := range o {
+		if f.k == k {
+			return f.v
+		}
+	}
+	return nil
+}
+
+// set replaces k's value where it is, or adds k at the end.
+func (o *obj) set(k string, v any) {
+	for i := range *o {
+		if (*o)[i].k == k {
+			(*o)[i].v = v
+			return
+		}
+	}
+	*o = append(*o, kv{k, v})
+}
+
+func (o obj) without(keys ...string) obj {
+	out := make(obj, 0, len(o))
+next:
+	for _, f := range o {
+		for _, k := range keys {
+			if f.k == k {
+				continue next
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// decodeOrdered reads one JSON value keeping the order of object keys
+// (objects as *obj, numbers as json.Number), so a fixture changed by the
+// mock keeps Meta's key order.
+func decodeOrdered(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	switch d {
+	case '{':
+		o := obj{}
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			k, _ := kt.(string)
+			v, err := decodeOrdered(dec)
+			if err != nil {
+				return nil, err
+			}
+			o = append(o, kv{k, v})
+		}
+		_, err := dec.Token()
+		return &o, err
+	case '[':
+		a := []any{}
+		for dec.More() {
+			v, err := decodeOrdered(dec)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		_, err := dec.Token()
+		return a, err
+	}
+	return nil, fmt.Errorf("unexpected %v", d)
 }

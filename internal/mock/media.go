@@ -5,10 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"strconv"
 	"strings"
@@ -90,7 +92,7 @@ func (s *Server) uploadMedia(c *call) {
 		c.fail(graph.Param("file", "Upload media as multipart/form-data with the fields file, type and messaging_product."))
 		return
 	}
-	reader := newMultipart(http.MaxBytesReader(c.w, r.Body, graph.MaxMediaSize+1<<20), params["boundary"])
+	reader := multipart.NewReader(http.MaxBytesReader(c.w, r.Body, graph.MaxMediaSize+1<<20), params["boundary"])
 	var typ, product, fileType string
 	var data []byte
 	for {
@@ -120,7 +122,7 @@ func (s *Server) uploadMedia(c *call) {
 			_, _ = io.Copy(io.Discard, io.LimitReader(part, 1<<20))
 		}
 	}
-	c.logReq, _ = jsonBytes(map[string]any{"type": typ, "messaging_product": product, "file_type": fileType, "file_size": len(data)})
+	c.logReq, _ = json.Marshal(map[string]any{"type": typ, "messaging_product": product, "file_type": fileType, "file_size": len(data)})
 	switch {
 	case product == "":
 		c.fail(graph.Missing("messaging_product"))

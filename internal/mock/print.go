@@ -8,6 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/mattn/go-runewidth"
+
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/termsafe"
@@ -59,10 +62,17 @@ func (p *printer) graph(e Entry) {
 		style.Render(fmt.Sprintf("%-8s", "graph")),
 		fmt.Sprintf("%-7s %d", e.Method, e.Status),
 		termsafe.Line(e.Path))
+	lat := fmt.Sprintf("  %.1fms", e.LatencyMS)
 	if e.Summary != "" {
-		line += "  " + termsafe.Line(truncate(e.Summary, 160))
+		sum := termsafe.Line(e.Summary)
+		// Fit the terminal like serve's lines do (no limit when not a terminal).
+		if w := p.ios.TerminalWidth(); w > 0 && p.ios.StdoutTTY {
+			room := w - lipgloss.Width(line) - 2 - len(lat)
+			sum = runewidth.Truncate(sum, max(room, 24), "…")
+		}
+		line += "  " + sum
 	}
-	line += st.Dim.Render(fmt.Sprintf("  %.1fms", e.LatencyMS))
+	line += st.Dim.Render(lat)
 	fmt.Fprintln(p.w, line)
 }
 

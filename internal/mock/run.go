@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -32,6 +33,12 @@ type RunOptions struct {
 func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 	if o.Addr == "" {
 		o.Addr = DefaultAddr
+	}
+	if o.Webhook != "" {
+		u, err := url.Parse(o.Webhook)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return exit.Errorf(exit.Usage, "--webhook %q: give your app's absolute http(s) URL, e.g. http://127.0.0.1:3000/webhook", o.Webhook)
+		}
 	}
 	ln, err := net.Listen("tcp", o.Addr)
 	if err != nil {

@@ -70,7 +70,8 @@ type Options struct {
 	// RetryScale compresses Meta's retry schedule (sender.DefaultRetryScale: 7 days in ~6 s).
 	RetryScale float64
 	// TemplateReview is how long a new template stays PENDING before its
-	// status webhook (0 in deterministic mode unless set); TemplateDecision
+	// status webhook (0: 5 s, or at once in deterministic mode; negative: at
+	// once); TemplateDecision
 	// is APPROVED (default) or REJECTED.
 	TemplateReview   time.Duration
 	TemplateDecision string
@@ -138,6 +139,7 @@ type Server struct {
 	dirty     bool
 	closed    bool
 
+	fetches  chan struct{} // bounds concurrent media link fetches
 	stopSave chan struct{}
 	saveDone chan struct{}
 }
@@ -191,7 +193,7 @@ func New(opts Options) (*Server, error) {
 		return nil, errors.New("no App Secret to sign webhooks with: set app_secret or WA_HOOKS_APP_SECRET")
 	}
 	s := &Server{opts: opts, now: opts.Now, dice: simnet.NewDice(opts.Seed), webhook: opts.Webhook,
-		stopSave: make(chan struct{}), saveDone: make(chan struct{})}
+		stopSave: make(chan struct{}), saveDone: make(chan struct{}), fetches: make(chan struct{}, 16)}
 	switch {
 	case opts.Habits != nil:
 		s.habits = *opts.Habits

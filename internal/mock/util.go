@@ -1,17 +1,6 @@
 package mock
 
-import (
-	"encoding/json"
-	"io"
-	"mime/multipart"
-	"net/url"
-)
-
-func newMultipart(r io.Reader, boundary string) *multipart.Reader {
-	return multipart.NewReader(r, boundary)
-}
-
-func jsonBytes(v any) ([]byte, error) { return json.Marshal(v) }
+import "net/url"
 
 // formValue reads one value of a form-encoded body (bounded by the caller).
 func formValue(body []byte, key string) string {
