@@ -272,9 +272,16 @@ func TestReplayExactAndAsIs(t *testing.T) {
 	if got := r.capture.last(t).Header.Get(signature.Header); got != "sha256="+strings.Repeat("a", 64) {
 		t.Errorf("as is: signature %q", got)
 	}
-	// The forward result reached the detail.
+	// The forward result reached the detail (it is reported once the app
+	// has answered, after serve answered: wait for it, bounded).
 	var d Detail
-	r.getJSON("/api/requests/1", &d)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		d = Detail{}
+		r.getJSON("/api/requests/1", &d)
+		if d.Forward != nil || time.Now().After(deadline) {
+			break
+		}
+	}
 	if d.Forward == nil || d.Forward.Status != 200 || d.Forward.Body != "ok " {
 		t.Errorf("forward result: %+v", d.Forward)
 	}
