@@ -91,7 +91,7 @@ func TestBrowser(t *testing.T) {
 	t.Log("live events appear after a send")
 	ios, _, _, errOut := iostreams.Test()
 	if err := send.Run(context.Background(), ios, send.Options{To: r.hooks.URL + "/webhook", AppSecret: testSecret, KeepIDs: true,
-		Sources: []string{"messages.text", "statuses.read", "statuses.delivered"}, Concurrency: 1, Duplicates: 1, RetryScale: 1,
+		Sources: []string{"messages.text", "statuses.read", "statuses.delivered"}, Concurrency: 1, RetryScale: 1,
 		ExpectStatus: []string{"200"}, Timeout: 10 * time.Second}); err != nil {
 		t.Fatalf("send: %v\n%s", err, errOut)
 	}

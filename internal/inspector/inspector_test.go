@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/receiver"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
+	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
@@ -505,21 +508,89 @@ func TestBeyondLoopbackNeedsTheToken(t *testing.T) {
 }
 
 func TestStreamBurstsInAFlood(t *testing.T) {
-	rows := make([]Row, floodRows+30)
+	rows := make([]Row, floodRows)
 	for i := range rows {
-		rows[i].Row = uint64(i + 1)
+		rows[i].Row = uint64(i + 31)
 	}
 	matched := func() int { return 1234 }
-	evs := burst(rows[:3], nil, matched)
+	evs := burst(rows[:3], nil, 0, matched)
 	if len(evs) != 1 || evs[0].name != "rows" || len(evs[0].data.([]Row)) != 3 {
 		t.Fatalf("a small burst: %+v", evs)
 	}
-	evs = burst(rows, rows[:2], matched)
+	evs = burst(rows, rows[:2], 30, matched)
 	if len(evs) != 2 || evs[0].name != "gap" || evs[1].name != "update" {
 		t.Fatalf("a flood: %+v", evs)
 	}
 	g := evs[0].data.(Gap)
-	if g.Skipped != 30 || g.Matched != 1234 || len(g.Rows) != floodRows || g.Rows[len(g.Rows)-1].Row != uint64(len(rows)) {
-		t.Errorf("gap: skipped %d, %d rows, newest %d", g.Skipped, len(g.Rows), g.Rows[len(g.Rows)-1].Row)
+	if g.Skipped != 30 || g.Matched != 1234 || len(g.Rows) != floodRows {
+		t.Errorf("gap: skipped %d, %d rows", g.Skipped, len(g.Rows))
+	}
+}
+
+// observation is a live request of one event of fixture kind, as serve
+// hands it over.
+func observation(t testing.TB, seq uint64, kind string) receiver.Observation {
+	body := wireFixture(t, kind)
+	note, err := webhook.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := note.Events()
+	re := []render.Event{{Event: evs[0], Request: seq, Received: time.Now(), Signature: render.SigValid}}
+	return receiver.Observation{Request: render.Request{Seq: seq, Time: time.Now(), Method: "POST", Path: "/webhook",
+		Body: body, Status: 200, Signature: render.SigValid}, Events: re}
+}
+
+// A flood between two writes of a stream leaves the subscriber with the
+// newest floodRows matching rows and a count of the rest, however many
+// arrived; the history keeps every one.
+func TestSubscriberCoalescesAFlood(t *testing.T) {
+	s := newStore(0, 0, false, testSecret, testToken)
+	// Requests before any page is open get numbers, not rows.
+	s.add(observation(t, 1, "messages.text"), false)
+	if e := s.entries[0]; e.rows != nil || len(e.rowNo) != 1 {
+		t.Fatalf("rows built with no page open: %+v", e.rows)
+	}
+	sub := s.subscribe(Filter{Kind: "message"})
+	const n = 1000
+	for i := uint64(2); i <= n; i++ {
+		kind := "messages.text"
+		if i%4 == 0 {
+			kind = "statuses.delivered" // not for this stream
+		}
+		s.add(observation(t, i, kind), false)
+	}
+	s.add(receiver.Observation{Request: render.Request{Seq: n - 1}, Forward: &render.Forward{Request: n - 1, Status: 200}}, false)
+	s.add(receiver.Observation{Request: render.Request{Seq: 3}, Forward: &render.Forward{Request: 3, Status: 500}}, false)
+	rows, updates, skipped := sub.take()
+	want := n - 1 - (n / 4) // the messages that arrived while subscribed
+	if len(rows) != floodRows || skipped != want-floodRows {
+		t.Fatalf("%d rows, %d skipped; want %d and %d", len(rows), skipped, floodRows, want-floodRows)
+	}
+	if rows[len(rows)-1].Seq != n-1 || rows[len(rows)-1].Forward != "→ app 200" {
+		t.Errorf("newest row %+v: want request %d with its forward result", rows[len(rows)-1], n-1)
+	}
+	for i := 1; i < len(rows); i++ {
+		if rows[i].Row <= rows[i-1].Row || rows[i].Kind != "message" {
+			t.Fatalf("rows out of order or unfiltered at %d: %+v", i, rows[i])
+		}
+	}
+	if len(updates) != 1 || updates[0].Seq != 3 || updates[0].Forward != "→ app 500" {
+		t.Errorf("updates %+v: want request 3's forward result", updates)
+	}
+	evs := burst(rows, updates, skipped, func() int { return s.count(Filter{Kind: "message"}) })
+	if g, ok := evs[0].data.(Gap); !ok || g.Matched != want+1 {
+		t.Errorf("first event %+v: want a gap with %d matched", evs[0], want+1)
+	}
+	if r, u, k := sub.take(); len(r)+len(u)+k != 0 {
+		t.Errorf("taken twice: %d rows, %d updates, %d skipped", len(r), len(u), k)
+	}
+	// Nothing left out of the stream is lost from the history.
+	p := s.page(Filter{Kind: "message"}, 0, 1000)
+	if p.Matched != want+1 || p.Rows[0].Seq != n-1 || p.Rows[len(p.Rows)-1].Seq != 1 {
+		t.Errorf("history: %d matched, newest %d, oldest %d", p.Matched, p.Rows[0].Seq, p.Rows[len(p.Rows)-1].Seq)
+	}
+	if _, ok := s.snapshot(p.Rows[len(p.Rows)/2].Request); !ok {
+		t.Error("a skipped request's detail is gone")
 	}
 }

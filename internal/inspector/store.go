@@ -31,8 +31,13 @@ type entry struct {
 	shake    bool
 	forward  *render.Forward
 	handled  time.Time
-	rows     []Row
-	size     int64
+	// rowNo are the numbers of the request's rows, given when it arrives;
+	// rows themselves are built when a page or a stream first needs them
+	// (and again after a change), so with no page open a request costs
+	// serve little more than keeping its values.
+	rowNo []uint64
+	rows  []Row
+	size  int64
 }
 
 // Row is one line of the live list: what serve's terminal line shows.
@@ -135,12 +140,39 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		s.mu.Unlock()
 		return
 	}
-	s.buildRows(changed)
+	s.number(changed)
+	changed.rows = nil // built again when asked for
 	s.evict()
-	rows := changed.rows
+	if len(s.subs) > 0 {
+		s.publish(s.rowsOf(changed), !isNew)
+	}
 	s.mu.Unlock()
-	s.publish(rows, !isNew)
 }
+
+// number gives e's rows their numbers. A request keeps its numbers when a
+// later part changes it, so the page can update its rows in place; rows it
+// gains (the events after an --accept-invalid problem) get new ones.
+// Called with s.mu held.
+func (s *store) number(e *entry) {
+	n := max(1, len(e.events))
+	for len(e.rowNo) < n {
+		s.nextRow++
+		e.rowNo = append(e.rowNo, s.nextRow)
+	}
+	e.rowNo = e.rowNo[:n]
+}
+
+// rowsOf returns e's rows, building them when they are not built. Called
+// with s.mu held for writing.
+func (s *store) rowsOf(e *entry) []Row {
+	if e.rows == nil {
+		s.buildRows(e)
+	}
+	return e.rows
+}
+
+// newestRow is the number of e's newest row.
+func (e *entry) newestRow() uint64 { return e.rowNo[len(e.rowNo)-1] }
 
 // evict forgets the oldest requests beyond the bounds. Called with s.mu held.
 func (s *store) evict() {
@@ -163,12 +195,6 @@ func (s *store) evict() {
 
 // buildRows works out the list rows of e. Called with s.mu held.
 func (s *store) buildRows(e *entry) {
-	// A request keeps its row numbers when a later part (the forward
-	// result) changes it, so the page can update the row in place.
-	first := uint64(0)
-	if len(e.rows) > 0 {
-		first = e.rows[0].Row
-	}
 	base := Row{Request: e.id, Seq: e.req.Seq, Time: e.req.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Sig: string(e.req.Signature), Status: e.req.Status, Restore: e.restored}
 	if f := e.forward; f != nil {
@@ -218,12 +244,7 @@ func (s *store) buildRows(e *entry) {
 		rows = append(rows, r)
 	}
 	for i := range rows {
-		if first != 0 && i < len(e.rows) {
-			rows[i].Row = first + uint64(i)
-			continue
-		}
-		s.nextRow++
-		rows[i].Row = s.nextRow
+		rows[i].Row = e.rowNo[i]
 	}
 	e.rows = rows
 }
@@ -362,11 +383,11 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock() // rows are built on the first read
+	defer s.mu.Unlock()
 	p := Page{Rows: []Row{}, Stats: s.statsLocked(), Newest: s.nextRow}
 	for i := len(s.entries) - 1; i >= 0; i-- {
-		rows := s.entries[i].rows
+		rows := s.rowsOf(s.entries[i])
 		for j := len(rows) - 1; j >= 0; j-- {
 			r := &rows[j]
 			if !f.match(r) {
@@ -388,12 +409,13 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 
 // count is how many rows of the history match f.
 func (s *store) count(f Filter) int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
 	for _, e := range s.entries {
-		for i := range e.rows {
-			if f.match(&e.rows[i]) {
+		rows := s.rowsOf(e)
+		for i := range rows {
+			if f.match(&rows[i]) {
 				n++
 			}
 		}
@@ -404,14 +426,14 @@ func (s *store) count(f Filter) int {
 // since returns the rows matching f newer than row after, oldest first, and
 // false when there are more than limit of them.
 func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []Row
 	for i := len(s.entries) - 1; i >= 0; i-- {
-		rows := s.entries[i].rows
-		if len(rows) == 0 || rows[len(rows)-1].Row <= after {
+		if s.entries[i].newestRow() <= after {
 			break
 		}
+		rows := s.rowsOf(s.entries[i])
 		for j := len(rows) - 1; j >= 0; j-- {
 			if r := &rows[j]; r.Row > after && f.match(r) {
 				if len(out) == limit {
@@ -450,20 +472,20 @@ func (s *store) entriesByID(ids []uint64) []entry {
 	return out
 }
 
-// subscriber is one open live stream. Rows gather in a bounded list that
-// the stream takes whole when it writes, so a burst of events costs one
-// wake-up, not one per event; a stream that falls behind by more than
-// subscriberRows is told to reload instead of holding the store.
+// subscriber is one open live stream. Rows gather until the stream writes
+// its next burst, which takes them whole: a burst of events costs one
+// wake-up, not one per event. Only the newest floodRows rows are kept, the
+// older ones counted: however many requests a second serve takes, a page
+// following gets at most floodRows rows a burst (the rest stay in the
+// history, and come with the pages the list fetches when scrolled to).
 type subscriber struct {
-	filter Filter
-	notify chan struct{} // a token: rows are waiting
-	mu     sync.Mutex
-	rows   []Row
-	upd    []Row
-	lagged bool
+	filter  Filter
+	notify  chan struct{} // a token: rows are waiting
+	mu      sync.Mutex
+	rows    []Row // the newest rows, oldest first, at most floodRows
+	skipped int   // older new rows left out of rows
+	upd     []Row // changed rows the page may show, at most floodRows
 }
-
-const subscriberRows = 20_000
 
 func (s *store) subscribe(f Filter) *subscriber {
 	sub := &subscriber{filter: f, notify: make(chan struct{}, 1)}
@@ -479,19 +501,39 @@ func (s *store) unsubscribe(sub *subscriber) {
 	s.mu.Unlock()
 }
 
-// take returns the rows and updates waiting, and whether the stream fell
-// behind.
-func (sub *subscriber) take() (rows, updates []Row, lagged bool) {
+// take returns the rows and updates waiting, and how many rows older than
+// them were left out.
+func (sub *subscriber) take() (rows, updates []Row, skipped int) {
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	rows, updates, lagged = sub.rows, sub.upd, sub.lagged
-	sub.rows, sub.upd = nil, nil
-	return rows, updates, lagged
+	rows, updates, skipped = sub.rows, sub.upd, sub.skipped
+	if n := len(rows) - floodRows; n > 0 {
+		rows, skipped = rows[n:], skipped+n
+	}
+	if n := len(updates) - floodRows; n > 0 {
+		updates = updates[n:] // the page re-reads a request it shows anyway
+	}
+	sub.rows, sub.upd, sub.skipped = nil, nil, 0
+	return rows, updates, skipped
 }
 
+// keepNewest appends r to list and, past twice floodRows, drops the older
+// half (so a flood costs a copy every floodRows rows, not one per row); it
+// returns how many rows it dropped.
+func keepNewest(list *[]Row, r Row) int {
+	l := append(*list, r)
+	dropped := 0
+	if len(l) >= 2*floodRows {
+		dropped = copy(l, l[len(l)-floodRows:])
+		l = l[:floodRows]
+	}
+	*list = l
+	return dropped
+}
+
+// publish hands rows to the streams whose filter they match. Called with
+// s.mu held.
 func (s *store) publish(rows []Row, update bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
 	for sub := range s.subs {
 		sub.mu.Lock()
 		n := 0
@@ -500,14 +542,19 @@ func (s *store) publish(rows []Row, update bool) {
 				continue
 			}
 			n++
-			if update {
-				sub.upd = append(sub.upd, rows[i])
-			} else {
-				sub.rows = append(sub.rows, rows[i])
+			if !update {
+				sub.skipped += keepNewest(&sub.rows, rows[i])
+				continue
 			}
-		}
-		if len(sub.rows)+len(sub.upd) > subscriberRows {
-			sub.rows, sub.upd, sub.lagged = nil, nil, true
+			// A row not sent yet is sent as it is now; one changed twice
+			// is sent once.
+			if j := slices.IndexFunc(sub.rows, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
+				sub.rows[j] = rows[i]
+			} else if j := slices.IndexFunc(sub.upd, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
+				sub.upd[j] = rows[i]
+			} else {
+				keepNewest(&sub.upd, rows[i])
+			}
 		}
 		sub.mu.Unlock()
 		if n > 0 {
