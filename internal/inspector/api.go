@@ -317,7 +317,7 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			rows, updates, skipped := sub.take()
+			rows, updates, skipped := in.store.take(sub)
 			for _, ev := range burst(rows, updates, skipped, func() int { return in.store.count(f) }) {
 				if !send(ev.name, ev.data) {
 					return

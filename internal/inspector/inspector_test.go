@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -545,52 +547,76 @@ func observation(t testing.TB, seq uint64, kind string) receiver.Observation {
 // newest floodRows matching rows and a count of the rest, however many
 // arrived; the history keeps every one.
 func TestSubscriberCoalescesAFlood(t *testing.T) {
+	for _, f := range []Filter{{Kind: "message"}, {}} {
+		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) { testCoalesce(t, f) })
+	}
+}
+
+func testCoalesce(t *testing.T, f Filter) {
 	s := newStore(0, 0, false, testSecret, testToken)
 	// Requests before any page is open get numbers, not rows.
 	s.add(observation(t, 1, "messages.text"), false)
 	if e := s.entries[0]; e.rows != nil || len(e.rowNo) != 1 {
 		t.Fatalf("rows built with no page open: %+v", e.rows)
 	}
-	sub := s.subscribe(Filter{Kind: "message"})
+	sub := s.subscribe(f)
 	const n = 1000
 	for i := uint64(2); i <= n; i++ {
 		kind := "messages.text"
 		if i%4 == 0 {
-			kind = "statuses.delivered" // not for this stream
+			kind = "statuses.delivered"
 		}
 		s.add(observation(t, i, kind), false)
 	}
 	s.add(receiver.Observation{Request: render.Request{Seq: n - 1}, Forward: &render.Forward{Request: n - 1, Status: 200}}, false)
 	s.add(receiver.Observation{Request: render.Request{Seq: 3}, Forward: &render.Forward{Request: 3, Status: 500}}, false)
-	rows, updates, skipped := sub.take()
-	want := n - 1 - (n / 4) // the messages that arrived while subscribed
+	if f == (Filter{}) && s.entries[10].rows != nil {
+		t.Error("rows built for a request the stream left out")
+	}
+	rows, updates, skipped := s.take(sub)
+	want := n - 1 // the requests that arrived while subscribed
+	if f.Kind != "" {
+		want -= n / 4 // the statuses
+	}
 	if len(rows) != floodRows || skipped != want-floodRows {
 		t.Fatalf("%d rows, %d skipped; want %d and %d", len(rows), skipped, floodRows, want-floodRows)
 	}
-	if rows[len(rows)-1].Seq != n-1 || rows[len(rows)-1].Forward != "→ app 200" {
-		t.Errorf("newest row %+v: want request %d with its forward result", rows[len(rows)-1], n-1)
+	newest := uint64(n)
+	if f.Kind != "" {
+		newest = n - 1
+	}
+	if rows[len(rows)-1].Seq != newest {
+		t.Errorf("newest row %+v: want request %d", rows[len(rows)-1], newest)
+	}
+	if i := slices.IndexFunc(rows, func(r Row) bool { return r.Seq == n-1 }); i < 0 || rows[i].Forward != "→ app 200" {
+		t.Errorf("request %d without its forward result: %+v", n-1, rows)
 	}
 	for i := 1; i < len(rows); i++ {
-		if rows[i].Row <= rows[i-1].Row || rows[i].Kind != "message" {
+		if rows[i].Row <= rows[i-1].Row || !f.match(&rows[i]) {
 			t.Fatalf("rows out of order or unfiltered at %d: %+v", i, rows[i])
 		}
 	}
 	if len(updates) != 1 || updates[0].Seq != 3 || updates[0].Forward != "→ app 500" {
 		t.Errorf("updates %+v: want request 3's forward result", updates)
 	}
-	evs := burst(rows, updates, skipped, func() int { return s.count(Filter{Kind: "message"}) })
+	evs := burst(rows, updates, skipped, func() int { return s.count(f) })
 	if g, ok := evs[0].data.(Gap); !ok || g.Matched != want+1 {
 		t.Errorf("first event %+v: want a gap with %d matched", evs[0], want+1)
 	}
-	if r, u, k := sub.take(); len(r)+len(u)+k != 0 {
+	if r, u, k := s.take(sub); len(r)+len(u)+k != 0 {
 		t.Errorf("taken twice: %d rows, %d updates, %d skipped", len(r), len(u), k)
 	}
 	// Nothing left out of the stream is lost from the history.
-	p := s.page(Filter{Kind: "message"}, 0, 1000)
-	if p.Matched != want+1 || p.Rows[0].Seq != n-1 || p.Rows[len(p.Rows)-1].Seq != 1 {
+	p := s.page(f, 0, 1000)
+	if p.Matched != want+1 || p.Rows[0].Seq != newest || p.Rows[len(p.Rows)-1].Seq != 1 {
 		t.Errorf("history: %d matched, newest %d, oldest %d", p.Matched, p.Rows[0].Seq, p.Rows[len(p.Rows)-1].Seq)
 	}
 	if _, ok := s.snapshot(p.Rows[len(p.Rows)/2].Request); !ok {
 		t.Error("a skipped request's detail is gone")
+	}
+	// A quiet spell after the flood: one row, sent whole.
+	s.add(observation(t, n+1, "messages.text"), false)
+	if rows, _, skipped := s.take(sub); len(rows) != 1 || skipped != 0 || rows[0].Seq != n+1 {
+		t.Errorf("after the flood: %d rows, %d skipped", len(rows), skipped)
 	}
 }

@@ -143,9 +143,7 @@ func (s *store) add(o receiver.Observation, restored bool) {
 	s.number(changed)
 	changed.rows = nil // built again when asked for
 	s.evict()
-	if len(s.subs) > 0 {
-		s.publish(s.rowsOf(changed), !isNew)
-	}
+	s.publish(changed, !isNew)
 	s.mu.Unlock()
 }
 
@@ -478,17 +476,24 @@ func (s *store) entriesByID(ids []uint64) []entry {
 // older ones counted: however many requests a second serve takes, a page
 // following gets at most floodRows rows a burst (the rest stay in the
 // history, and come with the pages the list fetches when scrolled to).
+//
+// A stream without a filter keeps the requests rather than their rows, and
+// rows are built only for those still among the newest when it writes: in
+// a flood most requests are never drawn, so serve does not build rows for
+// them.
 type subscriber struct {
 	filter  Filter
+	all     bool          // no filter: every row matches
 	notify  chan struct{} // a token: rows are waiting
 	mu      sync.Mutex
-	rows    []Row // the newest rows, oldest first, at most floodRows
-	skipped int   // older new rows left out of rows
-	upd     []Row // changed rows the page may show, at most floodRows
+	reqs    []*entry // with all: the newest requests, oldest first
+	rows    []Row    // with a filter: the newest matching rows, oldest first
+	skipped int      // older new rows left out
+	upd     []Row    // changed rows the page may show
 }
 
 func (s *store) subscribe(f Filter) *subscriber {
-	sub := &subscriber{filter: f, notify: make(chan struct{}, 1)}
+	sub := &subscriber{filter: f, all: f == Filter{}, notify: make(chan struct{}, 1)}
 	s.mu.Lock()
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()
@@ -501,59 +506,78 @@ func (s *store) unsubscribe(sub *subscriber) {
 	s.mu.Unlock()
 }
 
-// take returns the rows and updates waiting, and how many rows older than
-// them were left out.
-func (sub *subscriber) take() (rows, updates []Row, skipped int) {
+// take returns the rows and updates waiting for sub, oldest first, and how
+// many rows older than them were left out.
+func (s *store) take(sub *subscriber) (rows, updates []Row, skipped int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
 	rows, updates, skipped = sub.rows, sub.upd, sub.skipped
+	for _, e := range sub.reqs {
+		rows = append(rows, s.rowsOf(e)...) // as they are now, forward result and all
+	}
 	if n := len(rows) - floodRows; n > 0 {
 		rows, skipped = rows[n:], skipped+n
 	}
 	if n := len(updates) - floodRows; n > 0 {
 		updates = updates[n:] // the page re-reads a request it shows anyway
 	}
-	sub.rows, sub.upd, sub.skipped = nil, nil, 0
+	sub.reqs, sub.rows, sub.upd, sub.skipped = nil, nil, nil, 0
 	return rows, updates, skipped
 }
 
-// keepNewest appends r to list and, past twice floodRows, drops the older
-// half (so a flood costs a copy every floodRows rows, not one per row); it
-// returns how many rows it dropped.
-func keepNewest(list *[]Row, r Row) int {
-	l := append(*list, r)
+// keepNewest appends v to list and, past twice floodRows, drops the older
+// half (so a flood costs a copy every floodRows values, not one per value);
+// it returns how many rows it dropped (size tells a value's rows).
+func keepNewest[T any](list *[]T, v T, size func(T) int) int {
+	l := append(*list, v)
 	dropped := 0
 	if len(l) >= 2*floodRows {
-		dropped = copy(l, l[len(l)-floodRows:])
+		n := len(l) - floodRows
+		for _, d := range l[:n] {
+			dropped += size(d)
+		}
+		copy(l, l[n:])
+		clear(l[floodRows:])
 		l = l[:floodRows]
 	}
 	*list = l
 	return dropped
 }
 
-// publish hands rows to the streams whose filter they match. Called with
-// s.mu held.
-func (s *store) publish(rows []Row, update bool) {
+func oneRow(Row) int           { return 1 }
+func rowsOfEntry(e *entry) int { return len(e.rowNo) }
+
+// publish hands e's rows to the streams they are for (update: e changed,
+// it is not new). Called with s.mu held.
+func (s *store) publish(e *entry, update bool) {
 	for sub := range s.subs {
 		sub.mu.Lock()
 		n := 0
-		for i := range rows {
-			if !sub.filter.match(&rows[i]) {
-				continue
-			}
-			n++
-			if !update {
-				sub.skipped += keepNewest(&sub.rows, rows[i])
-				continue
-			}
-			// A row not sent yet is sent as it is now; one changed twice
-			// is sent once.
-			if j := slices.IndexFunc(sub.rows, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
-				sub.rows[j] = rows[i]
-			} else if j := slices.IndexFunc(sub.upd, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
-				sub.upd[j] = rows[i]
-			} else {
-				keepNewest(&sub.upd, rows[i])
+		if sub.all && !update {
+			n = len(e.rowNo)
+			sub.skipped += keepNewest(&sub.reqs, e, rowsOfEntry)
+		} else if !sub.all || !slices.Contains(sub.reqs, e) { // a request waiting is built as it is when taken
+			rows := s.rowsOf(e)
+			for i := range rows {
+				if !sub.filter.match(&rows[i]) {
+					continue
+				}
+				n++
+				if !update {
+					sub.skipped += keepNewest(&sub.rows, rows[i], oneRow)
+					continue
+				}
+				// A row not sent yet is sent as it is now; one changed
+				// twice is sent once.
+				if j := slices.IndexFunc(sub.rows, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
+					sub.rows[j] = rows[i]
+				} else if j := slices.IndexFunc(sub.upd, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
+					sub.upd[j] = rows[i]
+				} else {
+					keepNewest(&sub.upd, rows[i], oneRow)
+				}
 			}
 		}
 		sub.mu.Unlock()
