@@ -620,3 +620,27 @@ func testCoalesce(t *testing.T, f Filter) {
 		t.Errorf("after the flood: %d rows, %d skipped", len(rows), skipped)
 	}
 }
+
+// Without a filter, a page and a count build rows only for what they show.
+func TestUnfilteredReadsBuildOnlyShownRows(t *testing.T) {
+	s := newStore(0, 0, false, testSecret, testToken)
+	for i := uint64(1); i <= 50; i++ {
+		s.add(observation(t, i, "messages.text"), false)
+	}
+	p := s.page(Filter{}, 0, 10)
+	if len(p.Rows) != 10 || !p.More || p.Matched != 50 || p.Rows[0].Seq != 50 || p.Rows[9].Seq != 41 {
+		t.Fatalf("page: %d rows, more %v, %d matched, newest %d", len(p.Rows), p.More, p.Matched, p.Rows[0].Seq)
+	}
+	older := s.page(Filter{}, p.Rows[9].Row, 10)
+	if len(older.Rows) != 10 || older.Rows[0].Seq != 40 || older.Matched != 50 {
+		t.Fatalf("older page: %d rows, newest %d, %d matched", len(older.Rows), older.Rows[0].Seq, older.Matched)
+	}
+	if n := s.count(Filter{}); n != 50 {
+		t.Errorf("count %d, want 50", n)
+	}
+	for _, e := range s.entries[:30] {
+		if e.rows != nil {
+			t.Fatalf("rows of request %d built, but no page showed it", e.req.Seq)
+		}
+	}
+}

@@ -384,8 +384,17 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 	s.mu.Lock() // rows are built on the first read
 	defer s.mu.Unlock()
 	p := Page{Rows: []Row{}, Stats: s.statsLocked(), Newest: s.nextRow}
+	all := f == Filter{}
 	for i := len(s.entries) - 1; i >= 0; i-- {
-		rows := s.rowsOf(s.entries[i])
+		e := s.entries[i]
+		// Without a filter every row matches: rows outside the page are
+		// counted, not built.
+		if all && (len(p.Rows) >= limit || (before != 0 && e.rowNo[0] >= before)) {
+			p.Matched += len(e.rowNo)
+			p.More = p.More || len(p.Rows) >= limit
+			continue
+		}
+		rows := s.rowsOf(e)
 		for j := len(rows) - 1; j >= 0; j-- {
 			r := &rows[j]
 			if !f.match(r) {
@@ -411,6 +420,10 @@ func (s *store) count(f Filter) int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, e := range s.entries {
+		if f == (Filter{}) {
+			n += len(e.rowNo) // every row matches: no need to build them
+			continue
+		}
 		rows := s.rowsOf(e)
 		for i := range rows {
 			if f.match(&rows[i]) {
