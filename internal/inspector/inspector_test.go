@@ -644,3 +644,20 @@ func TestUnfilteredReadsBuildOnlyShownRows(t *testing.T) {
 		}
 	}
 }
+
+func TestHeaderPackedRoundTrip(t *testing.T) {
+	h := http.Header{"Content-Type": {"application/json"}, "X-Many": {"a", "", "c\x00d"}, "": {"empty name"}}
+	h.Set("X-Long", strings.Repeat("v", 300))
+	got := unpackHeader(packHeader(h))
+	if len(got) != len(h) {
+		t.Fatalf("got %d names, want %d: %q", len(got), len(h), got)
+	}
+	for k, vs := range h {
+		if !slices.Equal(got[k], vs) {
+			t.Errorf("%q: got %q, want %q", k, got[k], vs)
+		}
+	}
+	if h := unpackHeader(packHeader(h)[:7]); len(h) > 1 {
+		t.Errorf("a torn header gave %q", h)
+	}
+}

@@ -1,6 +1,7 @@
 package inspector
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"slices"
@@ -38,6 +39,11 @@ type entry struct {
 	rowNo []uint64
 	rows  []Row
 	size  int64
+	// header is req.Header packed into one string while the request is
+	// kept (req.Header is nil then): thousands of header maps are most of
+	// the pointers the garbage collector would walk in the history, on
+	// serve's time. snapshot unpacks it.
+	header string
 }
 
 // Row is one line of the live list: what serve's terminal line shows.
@@ -112,7 +118,8 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		e := s.live[o.Request.Seq]
 		if restored || e == nil || e.req.Seq != o.Request.Seq {
 			s.nextID++
-			e = &entry{id: s.nextID, restored: restored, req: o.Request}
+			e = &entry{id: s.nextID, restored: restored, req: o.Request, header: packHeader(o.Request.Header)}
+			e.req.Header = nil
 			s.entries = append(s.entries, e)
 			s.byID[e.id] = e
 			if !restored {
@@ -125,6 +132,7 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		switch {
 		case o.Problem != nil:
 			p := *o.Problem
+			p.Request = render.Request{} // e.req has it (and its header packed)
 			e.problem = &p
 		case o.Handshake != nil:
 			e.shake = true
@@ -466,7 +474,51 @@ func (s *store) snapshot(id uint64) (entry, bool) {
 	if !ok {
 		return entry{}, false
 	}
-	return *e, true
+	return e.copy(), true
+}
+
+// copy is e for a detail or an action, its header unpacked.
+func (e *entry) copy() entry {
+	c := *e
+	c.req.Header = unpackHeader(e.header)
+	return c
+}
+
+// packHeader packs h into one string: a uvarint length before each name
+// and each value.
+func packHeader(h http.Header) string {
+	var b []byte
+	for k, vs := range h {
+		for _, v := range vs {
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	return string(b)
+}
+
+func unpackHeader(p string) http.Header {
+	h := http.Header{}
+	next := func() (string, bool) {
+		n, w := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
+		if w <= 0 || uint64(len(p)-w) < n {
+			return "", false
+		}
+		v := p[w : w+int(n)]
+		p = p[w+int(n):]
+		return v, true
+	}
+	for len(p) > 0 {
+		k, ok := next()
+		v, ok2 := next()
+		if !ok || !ok2 {
+			break
+		}
+		h[k] = append(h[k], v)
+	}
+	return h
 }
 
 // entriesByID returns the requests with these ids, oldest first.
@@ -476,7 +528,7 @@ func (s *store) entriesByID(ids []uint64) []entry {
 	var out []entry
 	for _, id := range ids {
 		if e, ok := s.byID[id]; ok {
-			out = append(out, *e)
+			out = append(out, e.copy())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
