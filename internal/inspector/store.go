@@ -487,7 +487,13 @@ func (e *entry) copy() entry {
 // packHeader packs h into one string: a uvarint length before each name
 // and each value.
 func packHeader(h http.Header) string {
-	var b []byte
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 2*binary.MaxVarintLen32
+		}
+	}
+	b := make([]byte, 0, n)
 	for k, vs := range h {
 		for _, v := range vs {
 			b = binary.AppendUvarint(b, uint64(len(k)))
