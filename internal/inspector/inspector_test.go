@@ -661,3 +661,31 @@ func TestHeaderPackedRoundTrip(t *testing.T) {
 		t.Errorf("a torn header gave %q", h)
 	}
 }
+
+// An --accept-invalid request arrives as its problem, then its events: the
+// stream updates the row it sent and sends the rows the request gained.
+func TestStreamSendsRowsARequestGains(t *testing.T) {
+	for _, f := range []Filter{{}, {Sig: "invalid"}} {
+		s := newStore(0, 0, false, testSecret, testToken)
+		sub := s.subscribe(f)
+		o := observation(t, 7, "messages.text")
+		o.Request.Signature = render.SigInvalid
+		events := append(o.Events, o.Events[0])
+		o.Events = nil
+		o.Problem = &render.Problem{Request: o.Request, Kind: render.ProblemSignature, Message: "signature invalid", Accepted: true}
+		s.add(o, false)
+		first, _, _ := s.take(sub)
+		if len(first) != 1 || first[0].Kind != "error" {
+			t.Fatalf("%+v: problem rows %+v", f, first)
+		}
+		o.Problem, o.Events = nil, events
+		s.add(o, false)
+		rows, updates, skipped := s.take(sub)
+		if len(updates) != 1 || updates[0].Row != first[0].Row || updates[0].Kind != "message" {
+			t.Errorf("%+v: updates %+v, want row %d as a message", f, updates, first[0].Row)
+		}
+		if len(rows) != 1 || rows[0].Row <= first[0].Row || skipped != 0 || !slices.Contains(rows[0].Marks, "BAD SIGNATURE") {
+			t.Errorf("%+v: new rows %+v (skipped %d), want the second event", f, rows, skipped)
+		}
+	}
+}

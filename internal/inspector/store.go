@@ -1,6 +1,7 @@
 package inspector
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"net/http"
@@ -148,10 +149,14 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		s.mu.Unlock()
 		return
 	}
+	had := len(changed.rowNo)
+	if isNew {
+		had = 0
+	}
 	s.number(changed)
 	changed.rows = nil // built again when asked for
 	s.evict()
-	s.publish(changed, !isNew)
+	s.publish(changed, had)
 	s.mu.Unlock()
 }
 
@@ -588,6 +593,9 @@ func (s *store) take(sub *subscriber) (rows, updates []Row, skipped int) {
 	for _, e := range sub.reqs {
 		rows = append(rows, s.rowsOf(e)...) // as they are now, forward result and all
 	}
+	if len(sub.reqs) > 0 && len(sub.rows) > 0 { // rows an older request gained
+		slices.SortFunc(rows, func(a, b Row) int { return cmp.Compare(a.Row, b.Row) })
+	}
 	if n := len(rows) - floodRows; n > 0 {
 		rows, skipped = rows[n:], skipped+n
 	}
@@ -620,13 +628,14 @@ func keepNewest[T any](list *[]T, v T, size func(T) int) int {
 func oneRow(Row) int           { return 1 }
 func rowsOfEntry(e *entry) int { return len(e.rowNo) }
 
-// publish hands e's rows to the streams they are for (update: e changed,
-// it is not new). Called with s.mu held.
-func (s *store) publish(e *entry, update bool) {
+// publish hands e's rows to the streams they are for: its first had rows
+// were sent before (they are updates), the others are new. Called with s.mu
+// held.
+func (s *store) publish(e *entry, had int) {
 	for sub := range s.subs {
 		sub.mu.Lock()
 		n := 0
-		if sub.all && !update {
+		if sub.all && had == 0 {
 			n = len(e.rowNo)
 			sub.skipped += keepNewest(&sub.reqs, e, rowsOfEntry)
 		} else if !sub.all || !slices.Contains(sub.reqs, e) { // a request waiting is built as it is when taken
@@ -636,7 +645,7 @@ func (s *store) publish(e *entry, update bool) {
 					continue
 				}
 				n++
-				if !update {
+				if i >= had {
 					sub.skipped += keepNewest(&sub.rows, rows[i], oneRow)
 					continue
 				}
