@@ -222,17 +222,14 @@ type Gap struct {
 }
 
 // burst is what one write of a live stream sends for the rows and updates
-// taken from its subscriber.
-func burst(rows, updates []Row, matched func() int) []sseEvent {
+// taken from its subscriber (skipped: older new rows left out).
+func burst(rows, updates []Row, skipped int, matched func() int) []sseEvent {
 	var out []sseEvent
 	switch {
-	case len(rows) > floodRows:
-		out = append(out, sseEvent{"gap", Gap{Rows: rows[len(rows)-floodRows:], Skipped: len(rows) - floodRows, Matched: matched()}})
+	case skipped > 0:
+		out = append(out, sseEvent{"gap", Gap{Rows: rows, Skipped: skipped, Matched: matched()}})
 	case len(rows) > 0:
 		out = append(out, sseEvent{"rows", rows})
-	}
-	if len(updates) > floodRows {
-		updates = updates[len(updates)-floodRows:] // the page re-reads a request it shows anyway
 	}
 	if len(updates) > 0 {
 		out = append(out, sseEvent{"update", updates})
@@ -240,8 +237,15 @@ func burst(rows, updates []Row, matched func() int) []sseEvent {
 	return out
 }
 
-// streamEvery is the shortest time between two writes to a live stream.
-const streamEvery = 25 * time.Millisecond
+// A live stream writes an event after a quiet spell at once (a new event
+// shows in the page well within 100 ms), then at most every streamEvery,
+// and every floodEvery while bursts are full: a page following thousands
+// of requests a second gets a handful of messages a second, each at most
+// floodRows rows, and the browser's work stays bounded whatever the rate.
+const (
+	streamEvery = 100 * time.Millisecond
+	floodEvery  = 250 * time.Millisecond
+)
 
 // maxStreams bounds open live streams; each is one goroutine and a queue.
 const maxStreams = 32
@@ -300,14 +304,11 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-sub.notify:
-			// Under load, rows are sent in bursts at most every
-			// streamEvery (four times that during a flood): a page
-			// following thousands of events a second then costs a few
-			// dozen writes and redraws a second, not thousands. An event
-			// after a quiet spell goes out at once.
+			// Rows gather in the subscriber while the stream waits
+			// (see streamEvery).
 			every := streamEvery
-			if lastBurst > 50 {
-				every = 4 * streamEvery
+			if lastBurst >= floodRows {
+				every = floodEvery
 			}
 			if wait := every - time.Since(last); wait > 0 {
 				select {
@@ -316,17 +317,13 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			rows, updates, lagged := sub.take()
-			if lagged {
-				send("reset", in.stats())
-				return
-			}
-			for _, ev := range burst(rows, updates, func() int { return in.store.count(f) }) {
+			rows, updates, skipped := in.store.take(sub)
+			for _, ev := range burst(rows, updates, skipped, func() int { return in.store.count(f) }) {
 				if !send(ev.name, ev.data) {
 					return
 				}
 			}
-			last, lastBurst = time.Now(), len(rows)+len(updates)
+			last, lastBurst = time.Now(), len(rows)+skipped
 		case <-ping.C:
 			if !send("stats", in.stats()) {
 				return

@@ -4,19 +4,24 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/receiver"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
+	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
@@ -512,21 +517,182 @@ func TestBeyondLoopbackNeedsTheToken(t *testing.T) {
 }
 
 func TestStreamBurstsInAFlood(t *testing.T) {
-	rows := make([]Row, floodRows+30)
+	rows := make([]Row, floodRows)
 	for i := range rows {
-		rows[i].Row = uint64(i + 1)
+		rows[i].Row = uint64(i + 31)
 	}
 	matched := func() int { return 1234 }
-	evs := burst(rows[:3], nil, matched)
+	evs := burst(rows[:3], nil, 0, matched)
 	if len(evs) != 1 || evs[0].name != "rows" || len(evs[0].data.([]Row)) != 3 {
 		t.Fatalf("a small burst: %+v", evs)
 	}
-	evs = burst(rows, rows[:2], matched)
+	evs = burst(rows, rows[:2], 30, matched)
 	if len(evs) != 2 || evs[0].name != "gap" || evs[1].name != "update" {
 		t.Fatalf("a flood: %+v", evs)
 	}
 	g := evs[0].data.(Gap)
-	if g.Skipped != 30 || g.Matched != 1234 || len(g.Rows) != floodRows || g.Rows[len(g.Rows)-1].Row != uint64(len(rows)) {
-		t.Errorf("gap: skipped %d, %d rows, newest %d", g.Skipped, len(g.Rows), g.Rows[len(g.Rows)-1].Row)
+	if g.Skipped != 30 || g.Matched != 1234 || len(g.Rows) != floodRows {
+		t.Errorf("gap: skipped %d, %d rows", g.Skipped, len(g.Rows))
+	}
+}
+
+// observation is a live request of one event of fixture kind, as serve
+// hands it over.
+func observation(t testing.TB, seq uint64, kind string) receiver.Observation {
+	body := wireFixture(t, kind)
+	note, err := webhook.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := note.Events()
+	re := []render.Event{{Event: evs[0], Request: seq, Received: time.Now(), Signature: render.SigValid}}
+	return receiver.Observation{Request: render.Request{Seq: seq, Time: time.Now(), Method: "POST", Path: "/webhook",
+		Body: body, Status: 200, Signature: render.SigValid}, Events: re}
+}
+
+// A flood between two writes of a stream leaves the subscriber with the
+// newest floodRows matching rows and a count of the rest, however many
+// arrived; the history keeps every one.
+func TestSubscriberCoalescesAFlood(t *testing.T) {
+	for _, f := range []Filter{{Kind: "message"}, {}} {
+		t.Run(fmt.Sprintf("%+v", f), func(t *testing.T) { testCoalesce(t, f) })
+	}
+}
+
+func testCoalesce(t *testing.T, f Filter) {
+	s := newStore(0, 0, false, testSecret, testToken)
+	// Requests before any page is open get numbers, not rows.
+	s.add(observation(t, 1, "messages.text"), false)
+	if e := s.entries[0]; e.rows != nil || len(e.rowNo) != 1 {
+		t.Fatalf("rows built with no page open: %+v", e.rows)
+	}
+	sub := s.subscribe(f)
+	const n = 1000
+	for i := uint64(2); i <= n; i++ {
+		kind := "messages.text"
+		if i%4 == 0 {
+			kind = "statuses.delivered"
+		}
+		s.add(observation(t, i, kind), false)
+	}
+	s.add(receiver.Observation{Request: render.Request{Seq: n - 1}, Forward: &render.Forward{Request: n - 1, Status: 200}}, false)
+	s.add(receiver.Observation{Request: render.Request{Seq: 3}, Forward: &render.Forward{Request: 3, Status: 500}}, false)
+	if f == (Filter{}) && s.entries[10].rows != nil {
+		t.Error("rows built for a request the stream left out")
+	}
+	rows, updates, skipped := s.take(sub)
+	want := n - 1 // the requests that arrived while subscribed
+	if f.Kind != "" {
+		want -= n / 4 // the statuses
+	}
+	if len(rows) != floodRows || skipped != want-floodRows {
+		t.Fatalf("%d rows, %d skipped; want %d and %d", len(rows), skipped, floodRows, want-floodRows)
+	}
+	newest := uint64(n)
+	if f.Kind != "" {
+		newest = n - 1
+	}
+	if rows[len(rows)-1].Seq != newest {
+		t.Errorf("newest row %+v: want request %d", rows[len(rows)-1], newest)
+	}
+	if i := slices.IndexFunc(rows, func(r Row) bool { return r.Seq == n-1 }); i < 0 || rows[i].Forward != "→ app 200" {
+		t.Errorf("request %d without its forward result: %+v", n-1, rows)
+	}
+	for i := 1; i < len(rows); i++ {
+		if rows[i].Row <= rows[i-1].Row || !f.match(&rows[i]) {
+			t.Fatalf("rows out of order or unfiltered at %d: %+v", i, rows[i])
+		}
+	}
+	if len(updates) != 1 || updates[0].Seq != 3 || updates[0].Forward != "→ app 500" {
+		t.Errorf("updates %+v: want request 3's forward result", updates)
+	}
+	evs := burst(rows, updates, skipped, func() int { return s.count(f) })
+	if g, ok := evs[0].data.(Gap); !ok || g.Matched != want+1 {
+		t.Errorf("first event %+v: want a gap with %d matched", evs[0], want+1)
+	}
+	if r, u, k := s.take(sub); len(r)+len(u)+k != 0 {
+		t.Errorf("taken twice: %d rows, %d updates, %d skipped", len(r), len(u), k)
+	}
+	// Nothing left out of the stream is lost from the history.
+	p := s.page(f, 0, 1000)
+	if p.Matched != want+1 || p.Rows[0].Seq != newest || p.Rows[len(p.Rows)-1].Seq != 1 {
+		t.Errorf("history: %d matched, newest %d, oldest %d", p.Matched, p.Rows[0].Seq, p.Rows[len(p.Rows)-1].Seq)
+	}
+	if _, ok := s.snapshot(p.Rows[len(p.Rows)/2].Request); !ok {
+		t.Error("a skipped request's detail is gone")
+	}
+	// A quiet spell after the flood: one row, sent whole.
+	s.add(observation(t, n+1, "messages.text"), false)
+	if rows, _, skipped := s.take(sub); len(rows) != 1 || skipped != 0 || rows[0].Seq != n+1 {
+		t.Errorf("after the flood: %d rows, %d skipped", len(rows), skipped)
+	}
+}
+
+// Without a filter, a page and a count build rows only for what they show.
+func TestUnfilteredReadsBuildOnlyShownRows(t *testing.T) {
+	s := newStore(0, 0, false, testSecret, testToken)
+	for i := uint64(1); i <= 50; i++ {
+		s.add(observation(t, i, "messages.text"), false)
+	}
+	p := s.page(Filter{}, 0, 10)
+	if len(p.Rows) != 10 || !p.More || p.Matched != 50 || p.Rows[0].Seq != 50 || p.Rows[9].Seq != 41 {
+		t.Fatalf("page: %d rows, more %v, %d matched, newest %d", len(p.Rows), p.More, p.Matched, p.Rows[0].Seq)
+	}
+	older := s.page(Filter{}, p.Rows[9].Row, 10)
+	if len(older.Rows) != 10 || older.Rows[0].Seq != 40 || older.Matched != 50 {
+		t.Fatalf("older page: %d rows, newest %d, %d matched", len(older.Rows), older.Rows[0].Seq, older.Matched)
+	}
+	if n := s.count(Filter{}); n != 50 {
+		t.Errorf("count %d, want 50", n)
+	}
+	for _, e := range s.entries[:30] {
+		if e.rows != nil {
+			t.Fatalf("rows of request %d built, but no page showed it", e.req.Seq)
+		}
+	}
+}
+
+func TestHeaderPackedRoundTrip(t *testing.T) {
+	h := http.Header{"Content-Type": {"application/json"}, "X-Many": {"a", "", "c\x00d"}, "": {"empty name"}}
+	h.Set("X-Long", strings.Repeat("v", 300))
+	got := unpackHeader(packHeader(h))
+	if len(got) != len(h) {
+		t.Fatalf("got %d names, want %d: %q", len(got), len(h), got)
+	}
+	for k, vs := range h {
+		if !slices.Equal(got[k], vs) {
+			t.Errorf("%q: got %q, want %q", k, got[k], vs)
+		}
+	}
+	if h := unpackHeader(packHeader(h)[:7]); len(h) > 1 {
+		t.Errorf("a torn header gave %q", h)
+	}
+}
+
+// An --accept-invalid request arrives as its problem, then its events: the
+// stream updates the row it sent and sends the rows the request gained.
+func TestStreamSendsRowsARequestGains(t *testing.T) {
+	for _, f := range []Filter{{}, {Sig: "invalid"}} {
+		s := newStore(0, 0, false, testSecret, testToken)
+		sub := s.subscribe(f)
+		o := observation(t, 7, "messages.text")
+		o.Request.Signature = render.SigInvalid
+		events := append(o.Events, o.Events[0])
+		o.Events = nil
+		o.Problem = &render.Problem{Request: o.Request, Kind: render.ProblemSignature, Message: "signature invalid", Accepted: true}
+		s.add(o, false)
+		first, _, _ := s.take(sub)
+		if len(first) != 1 || first[0].Kind != "error" {
+			t.Fatalf("%+v: problem rows %+v", f, first)
+		}
+		o.Problem, o.Events = nil, events
+		s.add(o, false)
+		rows, updates, skipped := s.take(sub)
+		if len(updates) != 1 || updates[0].Row != first[0].Row || updates[0].Kind != "message" {
+			t.Errorf("%+v: updates %+v, want row %d as a message", f, updates, first[0].Row)
+		}
+		if len(rows) != 1 || rows[0].Row <= first[0].Row || skipped != 0 || !slices.Contains(rows[0].Marks, "BAD SIGNATURE") {
+			t.Errorf("%+v: new rows %+v (skipped %d), want the second event", f, rows, skipped)
+		}
 	}
 }

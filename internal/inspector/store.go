@@ -1,6 +1,8 @@
 package inspector
 
 import (
+	"cmp"
+	"encoding/binary"
 	"fmt"
 	"net/http"
 	"slices"
@@ -31,8 +33,18 @@ type entry struct {
 	shake    bool
 	forward  *render.Forward
 	handled  time.Time
-	rows     []Row
-	size     int64
+	// rowNo are the numbers of the request's rows, given when it arrives;
+	// rows themselves are built when a page or a stream first needs them
+	// (and again after a change), so with no page open a request costs
+	// serve little more than keeping its values.
+	rowNo []uint64
+	rows  []Row
+	size  int64
+	// header is req.Header packed into one string while the request is
+	// kept (req.Header is nil then): thousands of header maps are most of
+	// the pointers the garbage collector would walk in the history, on
+	// serve's time. snapshot unpacks it.
+	header string
 }
 
 // Row is one line of the live list: what serve's terminal line shows.
@@ -107,7 +119,8 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		e := s.live[o.Request.Seq]
 		if restored || e == nil || e.req.Seq != o.Request.Seq {
 			s.nextID++
-			e = &entry{id: s.nextID, restored: restored, req: o.Request}
+			e = &entry{id: s.nextID, restored: restored, req: o.Request, header: packHeader(o.Request.Header)}
+			e.req.Header = nil
 			s.entries = append(s.entries, e)
 			s.byID[e.id] = e
 			if !restored {
@@ -120,6 +133,7 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		switch {
 		case o.Problem != nil:
 			p := *o.Problem
+			p.Request = render.Request{} // e.req has it (and its header packed)
 			e.problem = &p
 		case o.Handshake != nil:
 			e.shake = true
@@ -135,12 +149,41 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		s.mu.Unlock()
 		return
 	}
-	s.buildRows(changed)
+	had := len(changed.rowNo)
+	if isNew {
+		had = 0
+	}
+	s.number(changed)
+	changed.rows = nil // built again when asked for
 	s.evict()
-	rows := changed.rows
+	s.publish(changed, had)
 	s.mu.Unlock()
-	s.publish(rows, !isNew)
 }
+
+// number gives e's rows their numbers. A request keeps its numbers when a
+// later part changes it, so the page can update its rows in place; rows it
+// gains (the events after an --accept-invalid problem) get new ones.
+// Called with s.mu held.
+func (s *store) number(e *entry) {
+	n := max(1, len(e.events))
+	for len(e.rowNo) < n {
+		s.nextRow++
+		e.rowNo = append(e.rowNo, s.nextRow)
+	}
+	e.rowNo = e.rowNo[:n]
+}
+
+// rowsOf returns e's rows, building them when they are not built. Called
+// with s.mu held for writing.
+func (s *store) rowsOf(e *entry) []Row {
+	if e.rows == nil {
+		s.buildRows(e)
+	}
+	return e.rows
+}
+
+// newestRow is the number of e's newest row.
+func (e *entry) newestRow() uint64 { return e.rowNo[len(e.rowNo)-1] }
 
 // evict forgets the oldest requests beyond the bounds. Called with s.mu held.
 func (s *store) evict() {
@@ -163,12 +206,6 @@ func (s *store) evict() {
 
 // buildRows works out the list rows of e. Called with s.mu held.
 func (s *store) buildRows(e *entry) {
-	// A request keeps its row numbers when a later part (the forward
-	// result) changes it, so the page can update the row in place.
-	first := uint64(0)
-	if len(e.rows) > 0 {
-		first = e.rows[0].Row
-	}
 	base := Row{Request: e.id, Seq: e.req.Seq, Time: e.req.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Sig: string(e.req.Signature), Status: e.req.Status, Restore: e.restored}
 	if f := e.forward; f != nil {
@@ -218,12 +255,7 @@ func (s *store) buildRows(e *entry) {
 		rows = append(rows, r)
 	}
 	for i := range rows {
-		if first != 0 && i < len(e.rows) {
-			rows[i].Row = first + uint64(i)
-			continue
-		}
-		s.nextRow++
-		rows[i].Row = s.nextRow
+		rows[i].Row = e.rowNo[i]
 	}
 	e.rows = rows
 }
@@ -357,11 +389,20 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock() // rows are built on the first read
+	defer s.mu.Unlock()
 	p := Page{Rows: []Row{}, Stats: s.statsLocked(), Newest: s.nextRow}
+	all := f == Filter{}
 	for i := len(s.entries) - 1; i >= 0; i-- {
-		rows := s.entries[i].rows
+		e := s.entries[i]
+		// Without a filter every row matches: rows outside the page are
+		// counted, not built.
+		if all && (len(p.Rows) >= limit || (before != 0 && e.rowNo[0] >= before)) {
+			p.Matched += len(e.rowNo)
+			p.More = p.More || len(p.Rows) >= limit
+			continue
+		}
+		rows := s.rowsOf(e)
 		for j := len(rows) - 1; j >= 0; j-- {
 			r := &rows[j]
 			if !f.match(r) {
@@ -383,12 +424,17 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 
 // count is how many rows of the history match f.
 func (s *store) count(f Filter) int {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
 	for _, e := range s.entries {
-		for i := range e.rows {
-			if f.match(&e.rows[i]) {
+		if f == (Filter{}) {
+			n += len(e.rowNo) // every row matches: no need to build them
+			continue
+		}
+		rows := s.rowsOf(e)
+		for i := range rows {
+			if f.match(&rows[i]) {
 				n++
 			}
 		}
@@ -399,14 +445,14 @@ func (s *store) count(f Filter) int {
 // since returns the rows matching f newer than row after, oldest first, and
 // false when there are more than limit of them.
 func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	var out []Row
 	for i := len(s.entries) - 1; i >= 0; i-- {
-		rows := s.entries[i].rows
-		if len(rows) == 0 || rows[len(rows)-1].Row <= after {
+		if s.entries[i].newestRow() <= after {
 			break
 		}
+		rows := s.rowsOf(s.entries[i])
 		for j := len(rows) - 1; j >= 0; j-- {
 			if r := &rows[j]; r.Row > after && f.match(r) {
 				if len(out) == limit {
@@ -428,7 +474,57 @@ func (s *store) snapshot(id uint64) (entry, bool) {
 	if !ok {
 		return entry{}, false
 	}
-	return *e, true
+	return e.copy(), true
+}
+
+// copy is e for a detail or an action, its header unpacked.
+func (e *entry) copy() entry {
+	c := *e
+	c.req.Header = unpackHeader(e.header)
+	return c
+}
+
+// packHeader packs h into one string: a uvarint length before each name
+// and each value.
+func packHeader(h http.Header) string {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 2*binary.MaxVarintLen32
+		}
+	}
+	b := make([]byte, 0, n)
+	for k, vs := range h {
+		for _, v := range vs {
+			b = binary.AppendUvarint(b, uint64(len(k)))
+			b = append(b, k...)
+			b = binary.AppendUvarint(b, uint64(len(v)))
+			b = append(b, v...)
+		}
+	}
+	return string(b)
+}
+
+func unpackHeader(p string) http.Header {
+	h := http.Header{}
+	next := func() (string, bool) {
+		n, w := binary.Uvarint([]byte(p[:min(len(p), binary.MaxVarintLen64)]))
+		if w <= 0 || uint64(len(p)-w) < n {
+			return "", false
+		}
+		v := p[w : w+int(n)]
+		p = p[w+int(n):]
+		return v, true
+	}
+	for len(p) > 0 {
+		k, ok := next()
+		v, ok2 := next()
+		if !ok || !ok2 {
+			break
+		}
+		h[k] = append(h[k], v)
+	}
+	return h
 }
 
 // entriesByID returns the requests with these ids, oldest first.
@@ -438,30 +534,37 @@ func (s *store) entriesByID(ids []uint64) []entry {
 	var out []entry
 	for _, id := range ids {
 		if e, ok := s.byID[id]; ok {
-			out = append(out, *e)
+			out = append(out, e.copy())
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
 	return out
 }
 
-// subscriber is one open live stream. Rows gather in a bounded list that
-// the stream takes whole when it writes, so a burst of events costs one
-// wake-up, not one per event; a stream that falls behind by more than
-// subscriberRows is told to reload instead of holding the store.
+// subscriber is one open live stream. Rows gather until the stream writes
+// its next burst, which takes them whole: a burst of events costs one
+// wake-up, not one per event. Only the newest floodRows rows are kept, the
+// older ones counted: however many requests a second serve takes, a page
+// following gets at most floodRows rows a burst (the rest stay in the
+// history, and come with the pages the list fetches when scrolled to).
+//
+// A stream without a filter keeps the requests rather than their rows, and
+// rows are built only for those still among the newest when it writes: in
+// a flood most requests are never drawn, so serve does not build rows for
+// them.
 type subscriber struct {
-	filter Filter
-	notify chan struct{} // a token: rows are waiting
-	mu     sync.Mutex
-	rows   []Row
-	upd    []Row
-	lagged bool
+	filter  Filter
+	all     bool          // no filter: every row matches
+	notify  chan struct{} // a token: rows are waiting
+	mu      sync.Mutex
+	reqs    []*entry // with all: the newest requests, oldest first
+	rows    []Row    // with a filter: the newest matching rows, oldest first
+	skipped int      // older new rows left out
+	upd     []Row    // changed rows the page may show
 }
 
-const subscriberRows = 20_000
-
 func (s *store) subscribe(f Filter) *subscriber {
-	sub := &subscriber{filter: f, notify: make(chan struct{}, 1)}
+	sub := &subscriber{filter: f, all: f == Filter{}, notify: make(chan struct{}, 1)}
 	s.mu.Lock()
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()
@@ -474,35 +577,83 @@ func (s *store) unsubscribe(sub *subscriber) {
 	s.mu.Unlock()
 }
 
-// take returns the rows and updates waiting, and whether the stream fell
-// behind.
-func (sub *subscriber) take() (rows, updates []Row, lagged bool) {
+// take returns the rows and updates waiting for sub, oldest first, and how
+// many rows older than them were left out.
+func (s *store) take(sub *subscriber) (rows, updates []Row, skipped int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	sub.mu.Lock()
 	defer sub.mu.Unlock()
-	rows, updates, lagged = sub.rows, sub.upd, sub.lagged
-	sub.rows, sub.upd = nil, nil
-	return rows, updates, lagged
+	rows, updates, skipped = sub.rows, sub.upd, sub.skipped
+	for _, e := range sub.reqs {
+		rows = append(rows, s.rowsOf(e)...) // as they are now, forward result and all
+	}
+	if len(sub.reqs) > 0 && len(sub.rows) > 0 { // rows an older request gained
+		slices.SortFunc(rows, func(a, b Row) int { return cmp.Compare(a.Row, b.Row) })
+	}
+	if n := len(rows) - floodRows; n > 0 {
+		rows, skipped = rows[n:], skipped+n
+	}
+	if n := len(updates) - floodRows; n > 0 {
+		updates = updates[n:] // the page re-reads a request it shows anyway
+	}
+	sub.reqs, sub.rows, sub.upd, sub.skipped = nil, nil, nil, 0
+	return rows, updates, skipped
 }
 
-func (s *store) publish(rows []Row, update bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+// keepNewest appends v to list and, past twice floodRows, drops the older
+// half (so a flood costs a copy every floodRows values, not one per value);
+// it returns how many rows it dropped (size tells a value's rows).
+func keepNewest[T any](list *[]T, v T, size func(T) int) int {
+	l := append(*list, v)
+	dropped := 0
+	if len(l) >= 2*floodRows {
+		n := len(l) - floodRows
+		for _, d := range l[:n] {
+			dropped += size(d)
+		}
+		copy(l, l[n:])
+		clear(l[floodRows:])
+		l = l[:floodRows]
+	}
+	*list = l
+	return dropped
+}
+
+func oneRow(Row) int           { return 1 }
+func rowsOfEntry(e *entry) int { return len(e.rowNo) }
+
+// publish hands e's rows to the streams they are for: its first had rows
+// were sent before (they are updates), the others are new. Called with s.mu
+// held.
+func (s *store) publish(e *entry, had int) {
 	for sub := range s.subs {
 		sub.mu.Lock()
 		n := 0
-		for i := range rows {
-			if !sub.filter.match(&rows[i]) {
-				continue
+		if sub.all && had == 0 {
+			n = len(e.rowNo)
+			sub.skipped += keepNewest(&sub.reqs, e, rowsOfEntry)
+		} else if !sub.all || !slices.Contains(sub.reqs, e) { // a request waiting is built as it is when taken
+			rows := s.rowsOf(e)
+			for i := range rows {
+				if !sub.filter.match(&rows[i]) {
+					continue
+				}
+				n++
+				if i >= had {
+					sub.skipped += keepNewest(&sub.rows, rows[i], oneRow)
+					continue
+				}
+				// A row not sent yet is sent as it is now; one changed
+				// twice is sent once.
+				if j := slices.IndexFunc(sub.rows, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
+					sub.rows[j] = rows[i]
+				} else if j := slices.IndexFunc(sub.upd, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
+					sub.upd[j] = rows[i]
+				} else {
+					keepNewest(&sub.upd, rows[i], oneRow)
+				}
 			}
-			n++
-			if update {
-				sub.upd = append(sub.upd, rows[i])
-			} else {
-				sub.rows = append(sub.rows, rows[i])
-			}
-		}
-		if len(sub.rows)+len(sub.upd) > subscriberRows {
-			sub.rows, sub.upd, sub.lagged = nil, nil, true
 		}
 		sub.mu.Unlock()
 		if n > 0 {
