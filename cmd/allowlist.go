@@ -70,7 +70,7 @@ behind a proxy make sure the real client address is what gets matched.`,
   wa-hooks allowlist --format nginx --output /etc/nginx/meta.conf --dry-run --diff
 
   # Is this address one of Meta's?
-  wa-hooks allowlist check 157.240.22.35 --from /etc/nginx/meta-webhooks.conf`,
+  wa-hooks allowlist check 157.240.22.35 --list /etc/nginx/meta-webhooks.conf`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.AnchorsSet = cmd.Flags().Changed("anchor")
@@ -158,13 +158,13 @@ func newAllowlistCheckCmd(app *App, src *allowlist.Source) *cobra.Command {
 		Use:   "check IP",
 		Short: "Say whether an address is covered by the allowlist, and by which prefix",
 		Long: `Say whether an address is covered (exit 0) or not (exit 1), and by which
-prefix. With --from, read the prefixes from an allowlist file in any format
+prefix. With --list, read the prefixes from an allowlist file in any format
 (plain, nginx, nftables, JSON, …); otherwise fetch them from the IRR with the
 same settings as 'wa-hooks allowlist' and also show the registrations behind
 the match. Handy when Meta's deliveries do not reach your endpoint: compare the
 address in your proxy's log with the list.`,
 		Example: `  wa-hooks allowlist check 157.240.22.35
-  wa-hooks allowlist check 2a03:2880:f20c::1 --from /etc/nginx/meta-webhooks.conf`,
+  wa-hooks allowlist check 2a03:2880:f20c::1 --list /etc/nginx/meta-webhooks.conf`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("give exactly one IP address to check")
@@ -177,7 +177,11 @@ address in your proxy's log with the list.`,
 			return allowlist.Check(cmd.Context(), app.IO, opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.From, "from", "", "read the prefixes from this allowlist file instead of the IRR")
+	cmd.Flags().StringVar(&opts.From, "list", "", "read the prefixes from this allowlist `FILE` (any format allowlist writes, or a plain list) instead of the IRR")
+	// --from was this flag's name; send's --from is the user's phone number,
+	// so the old name is kept only as a hidden alias.
+	cmd.Flags().StringVar(&opts.From, "from", "", "same as --list")
+	_ = cmd.Flags().MarkHidden("from")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the result as JSON")
 	return cmd
 }

@@ -55,7 +55,7 @@ func Check(ctx context.Context, ios *iostreams.IO, o CheckOptions) error {
 	if o.From != "" {
 		data, err := os.ReadFile(o.From)
 		if err != nil {
-			return exit.Errorf(exit.Usage, "cannot read --from: %v", err)
+			return exit.Errorf(exit.Usage, "cannot read --list: %v", err)
 		}
 		prefixes = prefixset.Extract(data)
 		if len(prefixes) == 0 {

@@ -9,7 +9,7 @@ import (
 // Extract reads back the prefixes of a file written in any output format
 // (plain, nginx, apache, nftables, json, …): every CIDR-looking token outside
 // comment lines. It is deliberately format-blind so that the shrink guard and
-// `allowlist check --from` work on whatever file the user has, including one
+// `allowlist check --list` work on whatever file the user has, including one
 // written by another tool. Tokens without a "/" are ignored: every format
 // writes full CIDR notation.
 func Extract(data []byte) []netip.Prefix {
