@@ -73,7 +73,7 @@ func builtins() []checkDef {
 			Must:  "refuse both with 401 or 403 and not act on them (a 5xx is a warning: it crashed instead of refusing)",
 			run:   (*suite).checkForged},
 		{ID: "burst", Group: GroupLoad, Title: fmt.Sprintf("Answers in time under a burst of %d", Burst),
-			Sends: fmt.Sprintf("%d text messages at once from 10 users (posted by wa-hooks test itself, signed, so that they really overlap)", Burst),
+			Sends: fmt.Sprintf("%d text messages at once from 10 users (each posted by the mock at once, beside its ordered queue, so that they really overlap)", Burst),
 			Must:  "answer every one with 200 within the budget (--budget)",
 			run:   (*suite).checkBurst},
 	}
