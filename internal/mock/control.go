@@ -406,7 +406,7 @@ func (s *Server) controlWebhooks(w http.ResponseWriter, r *http.Request) {
 		done := make(chan Delivery, 1)
 		j := &job{kind: jobEnvelope, body: bb, raw: raw, sig: sig, field: field, userID: user, summary: summary,
 			noRetry: body.Retry != nil && !*body.Retry, done: done}
-		queued := false
+		var queued bool
 		if body.Concurrent {
 			queued = s.out.postNow(j)
 		} else {
