@@ -28,6 +28,8 @@ type CommandOptions struct {
 	// Addr is where the mock runs, or is started.
 	Addr        string
 	AccessToken string
+	// AppSecret signs the webhooks of a mock the command starts.
+	AppSecret string
 	// Files are scenario files to run after the built-in checks.
 	Files []string
 	JSON  bool

@@ -174,11 +174,6 @@ func (c *mockClient) closeWindow(ctx context.Context, user string, lastInbound t
 	return c.call(ctx, http.MethodPost, userPath(user, "window"), map[string]string{"last_inbound": lastInbound.UTC().Format(time.RFC3339)}, nil)
 }
 
-// openWindow opens a user's 24-hour window, as a message from them would.
-func (c *mockClient) openWindow(ctx context.Context, user string) error {
-	return c.call(ctx, http.MethodPost, userPath(user, "window"), map[string]bool{"open": true}, nil)
-}
-
 // webhook has the mock sign and post raw bytes to the app once, without
 // Meta's retries, so the suite judges the app's first answer.
 func (c *mockClient) webhook(ctx context.Context, raw []byte, sig string) (Delivery, error) {

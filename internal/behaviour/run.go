@@ -42,10 +42,6 @@ type Options struct {
 	App string
 	// Mock is the base URL of the mock's control API.
 	Mock string
-	// AppSecret, when known, lets the burst check sign and post its
-	// webhooks itself, all at once (the mock's own queue posts them in
-	// order in deterministic mode).
-	AppSecret string
 	// Scenarios are parsed scenario files, run after the built-in checks.
 	Scenarios []*Scenario
 	// Menu is a text that makes the app answer with buttons or a list,

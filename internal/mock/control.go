@@ -362,6 +362,9 @@ func (s *Server) controlWebhooks(w http.ResponseWriter, r *http.Request) {
 		Signature string          `json:"signature"`
 		Repeat    int             `json:"repeat"`
 		SameBytes *bool           `json:"same_bytes"`
+		Retry     *bool           `json:"retry"`
+		// Concurrent posts at once, beside the queue (a burst).
+		Concurrent bool `json:"concurrent"`
 	}
 	if err := decodeBody(r, &body); err != nil {
 		controlFail(w, err)
@@ -401,7 +404,15 @@ func (s *Server) controlWebhooks(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		done := make(chan Delivery, 1)
-		if !s.out.push(user, 0, &job{kind: jobEnvelope, body: bb, raw: raw, sig: sig, field: field, userID: user, summary: summary, done: done}) {
+		j := &job{kind: jobEnvelope, body: bb, raw: raw, sig: sig, field: field, userID: user, summary: summary,
+			noRetry: body.Retry != nil && !*body.Retry, done: done}
+		var queued bool
+		if body.Concurrent {
+			queued = s.out.postNow(j)
+		} else {
+			queued = s.out.push(user, 0, j)
+		}
+		if !queued {
 			controlFail(w, &controlError{Code: "queue_full", Status: 503, Message: "too many webhooks are waiting"})
 			return
 		}
@@ -443,8 +454,16 @@ func (s *Server) noteWebhook(b []byte) (field, user, summary string) {
 					user = u.Name
 				}
 				if !strings.HasPrefix(e.Type, "system") {
-					u.LastInbound = s.now()
-					s.dirty = true
+					// The window opens at the message's own time: a
+					// late retry of an old message leaves it closed.
+					at := s.now()
+					if !e.Timestamp.IsZero() && e.Timestamp.Before(at) {
+						at = e.Timestamp
+					}
+					if at.After(u.LastInbound) {
+						u.LastInbound = at
+						s.dirty = true
+					}
 				}
 			}
 		}

@@ -51,6 +51,7 @@ type job struct {
 	sig     string
 	field   string
 	summary string
+	noRetry bool // one attempt, whatever the mock's retry schedule
 
 	// jobRetry
 	delivery *sender.Delivery
@@ -89,6 +90,7 @@ type outbox struct {
 	mu     sync.Mutex
 	order  uint64
 	queued int
+	closed bool // no more postNow goroutines
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
@@ -164,6 +166,32 @@ func (o *outbox) pushAll(user string, jobs []*job) bool {
 	return true
 }
 
+// postNow posts j at once on its own goroutine, beside the shards' order
+// (a burst must reach the app all at once, also in deterministic mode).
+// It counts against the same bound as the queue; false when that is full.
+func (o *outbox) postNow(j *job) bool {
+	o.mu.Lock()
+	if o.queued+1 > maxQueue {
+		o.mu.Unlock()
+		return false
+	}
+	if o.closed {
+		o.mu.Unlock()
+		j.done <- Delivery{Error: "the mock is shutting down"}
+		return true
+	}
+	o.queued++
+	o.order++
+	j.order = o.order
+	o.wg.Add(1) // under o.mu, so never after close's Wait began
+	o.mu.Unlock()
+	go func() {
+		defer o.wg.Done()
+		o.post([]*job{j})
+	}()
+	return true
+}
+
 func (o *outbox) finish(j *job, d Delivery) {
 	o.mu.Lock()
 	o.queued--
@@ -226,6 +254,9 @@ func (o *outbox) run(sh *shard) {
 }
 
 func (o *outbox) close() {
+	o.mu.Lock()
+	o.closed = true
+	o.mu.Unlock()
 	for _, sh := range o.shards {
 		sh.mu.Lock()
 		sh.closed = true
@@ -291,7 +322,7 @@ func (o *outbox) post(batch []*job) {
 
 	ok := res.Status == 200
 	schedule := sender.MetaSchedule()
-	if !ok && !s.opts.NoRetry && target != "" && attempt <= len(schedule) {
+	if !ok && !s.opts.NoRetry && !first.noRetry && target != "" && attempt <= len(schedule) {
 		gap := time.Duration(float64(schedule[attempt-1]) * s.opts.RetryScale)
 		again := entry
 		again.Delivery = nil
