@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 )
 
 func parseRPSLReference(data []byte, keep func(name string) bool) (*RPSLAnswer, error) {
@@ -134,7 +136,7 @@ func readRPSLReference(data []byte, o Options, q string) (*Answer, error) {
 	}
 	ans.Messages = parsed.Messages
 	if parsed.ServerError != "" {
-		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, parsed.ServerError)}
+		return nil, &Error{Kind: ServerError, Msg: fmt.Sprintf("%s rejected the query %q: %s", o.Server, q, termsafe.Line(clipS(parsed.ServerError)))}
 	}
 	ans.Routes = make([]Route, 0, len(parsed.Objects))
 	for _, obj := range parsed.Objects {
