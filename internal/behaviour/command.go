@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/wa-hooks/wa-hooks/internal/conformance"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/mock"
@@ -99,34 +98,11 @@ func Command(ctx context.Context, ios *iostreams.IO, o CommandOptions) error {
 		return err
 	}
 	if o.JUnit != "" {
-		if err := writeJUnit(o.JUnit, rep); err != nil {
+		if err := render.WriteJUnitFile(o.JUnit, "wa-hooks test", rep); err != nil {
 			return exit.Errorf(exit.Failure, "--junit %s: %v", o.JUnit, err)
 		}
 	}
 	return exitFor(ctx, rep)
-}
-
-// writeJUnit writes the report next to its final name and renames it, so
-// a CI step never reads half a file.
-func writeJUnit(path string, rep *conformance.Report) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".junit-*.xml")
-	if err != nil {
-		return unwrapPath(err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := render.JUnit(tmp, "wa-hooks test", rep); err != nil {
-		tmp.Close()
-		return err
-	}
-	// A report, not a secret: readable like any file the user writes.
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return unwrapPath(os.Rename(tmp.Name(), path))
 }
 
 func unwrapPath(err error) error {

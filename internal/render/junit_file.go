@@ -50,14 +50,20 @@ func (j JUnitFile) Check(c conformance.Check) { j.Next.Check(c) }
 // Finish finishes Next, then writes the file.
 func (j JUnitFile) Finish(r *conformance.Report) error {
 	err := j.Next.Finish(r)
-	var buf bytes.Buffer
-	if jerr := JUnit(&buf, j.Name, r); jerr != nil {
-		return jerr
-	}
-	if werr := writeReplace(j.Path, buf.Bytes()); werr != nil && err == nil {
+	if werr := WriteJUnitFile(j.Path, j.Name, r); werr != nil && err == nil {
 		err = fmt.Errorf("--junit %s: %v", j.Path, werr)
 	}
 	return err
+}
+
+// WriteJUnitFile writes r as JUnit XML to path, replacing it whole, so a CI
+// step never reads half a file.
+func WriteJUnitFile(path, name string, r *conformance.Report) error {
+	var buf bytes.Buffer
+	if err := JUnit(&buf, name, r); err != nil {
+		return err
+	}
+	return writeReplace(path, buf.Bytes())
 }
 
 // writeReplace writes data to a temporary file beside path and renames it
