@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/payload"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
@@ -391,21 +392,11 @@ func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
 	switch sig {
 	case sigMissing:
 	case sigForged:
-		h[signature.Header] = []string{forge(signature.Sign(secret, body))}
+		h[signature.Header] = []string{payload.Spoil(signature.Sign(secret, body))}
 	default:
 		h[signature.Header] = []string{signature.Sign(secret, body)}
 	}
 	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
-}
-
-// forge changes a signature's last hex digit: well-formed, never valid.
-func forge(sig string) string {
-	last := sig[len(sig)-1]
-	repl := byte('0')
-	if last == '0' {
-		repl = '1'
-	}
-	return sig[:len(sig)-1] + string(repl)
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

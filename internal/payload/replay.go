@@ -30,7 +30,7 @@ func ReplayHeader(body []byte, recorded http.Header, o Options, resign bool) htt
 		}
 	}
 	if o.BadSignature {
-		sig256, sig1 = spoil(sig256), spoil(sig1)
+		sig256, sig1 = Spoil(sig256), Spoil(sig1)
 	}
 	setOne(h, signature.Header, sig256)
 	setOne(h, signature.LegacyHeader, sig1)

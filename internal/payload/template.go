@@ -452,8 +452,8 @@ func (s *stream) sign(h http.Header, t *template, body []byte) {
 		}
 	}
 	if o.BadSignature {
-		sig256 = spoil(sig256)
-		sig1 = spoil(sig1)
+		sig256 = Spoil(sig256)
+		sig1 = Spoil(sig1)
 	}
 	setOne(h, "X-Hub-Signature-256", sig256)
 	if o.LegacySHA1 || (o.Secret == "" && sig1 != "") {
@@ -481,8 +481,9 @@ func (s *stream) hmacHex(prefix string, h hash.Hash, body []byte) string {
 	return string(out)
 }
 
-// spoil changes the last hex digit: still well-formed, never valid.
-func spoil(sig string) string {
+// Spoil changes the last hex digit: still well-formed, never valid (a
+// forged signature, for receivers that must refuse one).
+func Spoil(sig string) string {
 	if sig == "" {
 		return ""
 	}
