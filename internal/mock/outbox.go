@@ -4,7 +4,6 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
-	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -388,7 +387,7 @@ func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
 		}
 		body = enc
 	}
-	h := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"facebookexternalua"}}
+	h := payload.MetaHeader(nil)
 	switch sig {
 	case sigMissing:
 	case sigForged:

@@ -139,7 +139,7 @@ func Build(sources []Source, o Options) (*Feed, error) {
 		return nil, err
 	}
 
-	f := &Feed{opts: o, now: o.Now, seed: o.Seed, base: baseHeader(o.Headers), lifecycle: map[string]int{}}
+	f := &Feed{opts: o, now: o.Now, seed: o.Seed, base: MetaHeader(o.Headers), lifecycle: map[string]int{}}
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed^0x9e3779b97f4a7c15))
 
 	type parsed struct {
@@ -289,7 +289,9 @@ func checkSecret(o Options, sources []Source) error {
 	return nil
 }
 
-func baseHeader(extra http.Header) http.Header {
+// MetaHeader is the headers Meta sends with every webhook POST (before the
+// signature), plus extra.
+func MetaHeader(extra http.Header) http.Header {
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	h.Set("User-Agent", "facebookexternalua")

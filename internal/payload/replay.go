@@ -13,7 +13,7 @@ import (
 // signed afresh with o.Secret. --no-signature, --bad-signature,
 // --legacy-sha1 and a signature given with -H apply as for any body.
 func ReplayHeader(body []byte, recorded http.Header, o Options, resign bool) http.Header {
-	h := baseHeader(o.Headers)
+	h := MetaHeader(o.Headers)
 	if o.Headers.Get(signature.Header) != "" {
 		return h // the user fixed it with -H
 	}
