@@ -51,6 +51,9 @@ func (in *Inspector) Handler() http.Handler {
 	mux.HandleFunc("POST /api/requests/{id}/send-command", in.action(in.sendCommand))
 	mux.HandleFunc("POST /api/requests/{id}/fixture", in.action(in.fixture))
 	mux.HandleFunc("POST /api/recording", in.action(in.recording))
+	if in.routes != nil {
+		in.routes(mux)
+	}
 	return in.guard(mux)
 }
 
@@ -172,6 +175,7 @@ type pageData struct {
 	ForwardTo string
 	Local     string
 	Redact    bool
+	Mock      bool // beside `wa-hooks mock`: the conversations view
 	Initial   Page
 }
 
@@ -185,7 +189,7 @@ func (in *Inspector) index(w http.ResponseWriter, r *http.Request) {
 	// sooner than the page could fetch it.
 	first := in.store.page(FilterFrom(r.URL.Query()), 0, firstPage)
 	_ = indexTmpl.Execute(w, pageData{Token: in.token, CanSign: in.env.AppSecret != "",
-		ForwardTo: in.env.ForwardTo, Local: in.env.Local, Redact: in.env.Redact, Initial: first})
+		ForwardTo: in.env.ForwardTo, Local: in.env.Local, Redact: in.env.Redact, Mock: in.routes != nil, Initial: first})
 }
 
 func (in *Inspector) rows(w http.ResponseWriter, r *http.Request) {
