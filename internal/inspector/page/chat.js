@@ -278,7 +278,8 @@
     switch (e.key) {
       case 'j': case 'ArrowDown': if (users[i + 1]) open(users[i + 1].name); break;
       case 'k': case 'ArrowUp': if (i > 0) open(users[i - 1].name); break;
-      case 'c': case '/': if (!say.disabled) say.focus(); break;
+      // Focused after this key's own event, so the key is not typed into the box.
+      case 'c': case '/': if (!say.disabled) setTimeout(() => say.focus(), 0); break;
       case 'R': $('read-all').click(); break;
       default:
         if (e.key >= '1' && e.key <= '9') tap(+e.key);
