@@ -78,22 +78,22 @@ var statusRank = map[string]int{"accepted": 1, "sent": 2, "delivered": 3, "read"
 // conversations keeps the bubbles of every simulated user, bounded, and
 // tells subscribers (live streams) which changed.
 type conversations struct {
-	mu       sync.Mutex
-	max      int
-	next     uint64
-	order    []*Bubble // insertion order, for eviction (oldest first)
-	start    int       // order[start:] are live
-	byUser   map[string][]*Bubble
-	byWAMID  map[string]*Bubble
+	mu      sync.Mutex
+	max     int
+	next    uint64
+	order   []*Bubble // insertion order, for eviction (oldest first)
+	start   int       // order[start:] are live
+	byUser  map[string][]*Bubble
+	byWAMID map[string]*Bubble
 	// pending holds what arrived for a wamid before its message's entry.
 	pending      map[string]*Bubble
 	pendingOrder []string
 	live         int // bubbles in conversations
-	evicted  int
-	dropped  int // entries missed because the queue was full
-	subs     map[*convSub]struct{}
-	secrets  []string
-	resolver func(id string) string // a wa_id, BSUID or username → the user's name ("" unknown)
+	evicted      int
+	dropped      int // entries missed because the queue was full
+	subs         map[*convSub]struct{}
+	secrets      []string
+	resolver     func(id string) string // a wa_id, BSUID or username → the user's name ("" unknown)
 }
 
 func newConversations(max int, secrets ...string) *conversations {
@@ -533,8 +533,8 @@ func (c *conversations) graphError(e mock.Entry) *BubbleError {
 	if be.Code == 0 {
 		be.Code = e.ErrorCode
 	}
-	if d := resp.Error.Data.Details; d != "" {
-		be.Title += " — " + c.clean(d)
+	if d := c.clean(resp.Error.Data.Details); d != "" && !strings.Contains(be.Title, strings.TrimSuffix(d, ".")) {
+		be.Title += " — " + d
 	}
 	return be
 }

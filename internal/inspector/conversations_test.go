@@ -341,3 +341,11 @@ func TestConversationOutOfOrderStatuses(t *testing.T) {
 		t.Fatalf("%+v", b)
 	}
 }
+
+func TestConversationsForgetAMockReset(t *testing.T) {
+	r := newMockRig(t)
+	r.do(http.MethodPost, "/api/mock/users/alice/say", map[string]string{"text": "before"}, nil)
+	r.waitFor("alice", "the message", func(c Conversation) bool { return find(c, "in", "before") != nil })
+	r.srv.Handler().ServeHTTP(discardWriter{}, mustReq(t, http.MethodPost, "/_mock/reset", ""))
+	r.waitFor("alice", "an empty chat after the reset", func(c Conversation) bool { return len(c.Bubbles) == 0 })
+}

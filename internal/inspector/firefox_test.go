@@ -209,7 +209,7 @@ func (f *firefox) Eval(expr string) json.RawMessage {
 	res := f.call("script.evaluate", map[string]any{"expression": "JSON.stringify((() => (" + expr + "))()) ?? 'null'",
 		"target": map[string]string{"context": f.top}, "awaitPromise": true, "resultOwnership": "none"})
 	var r struct {
-		Type    string `json:"type"`
+		Type    string                 `json:"type"`
 		Result  struct{ Value string } `json:"result"`
 		Details struct {
 			Text string `json:"text"`

@@ -55,8 +55,9 @@ type Mock struct {
 }
 
 type mockEntry struct {
-	e    mock.Entry
-	body []byte
+	e     mock.Entry
+	body  []byte
+	reset bool
 }
 
 // mockQueue bounds the log entries waiting for the inspector; past it they
@@ -94,9 +95,19 @@ func (m *Mock) Start(ctx context.Context, ios *iostreams.IO, s *mock.Server) (st
 // Entry implements mock.Companion: it never blocks the mock.
 func (m *Mock) Entry(e mock.Entry, body []byte) {
 	select {
-	case m.queue <- mockEntry{e, body}:
+	case m.queue <- mockEntry{e: e, body: body}:
 	default:
 		m.missed.Add(1)
+	}
+}
+
+// Reset forgets the conversations: the mock was reset (POST /_mock/reset).
+// It goes through the entry queue, so entries logged before the reset
+// cannot land after it.
+func (m *Mock) Reset() {
+	select {
+	case m.queue <- mockEntry{reset: true}:
+	case <-m.done:
 	}
 }
 
@@ -112,12 +123,12 @@ func (m *Mock) run() {
 	for {
 		select {
 		case me := <-m.queue:
-			m.take(me.e, me.body)
+			m.take(me)
 		case <-m.done:
 			for {
 				select {
 				case me := <-m.queue:
-					m.take(me.e, me.body)
+					m.take(me)
 				default:
 					return
 				}
@@ -128,7 +139,12 @@ func (m *Mock) run() {
 
 // take files one log entry: in the conversations and, for a webhook, in
 // the request list as the request the app received.
-func (m *Mock) take(e mock.Entry, body []byte) {
+func (m *Mock) take(me mockEntry) {
+	if me.reset {
+		m.conv.reset()
+		return
+	}
+	e, body := me.e, me.body
 	var id uint64
 	if e.Kind == "webhook" && len(body) > 0 {
 		id = m.observeWebhook(e, body)

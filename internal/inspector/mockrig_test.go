@@ -50,7 +50,7 @@ func newMockRig(t testing.TB) *mockRig {
 	r.insp = NewMock(MockOptions{Options: Options{Addr: "127.0.0.1:0", AddrGiven: true, Token: mockInspTk},
 		AppSecret: mockSecret, AccessToken: mockAccess})
 	srv, err := mock.New(mock.Options{Webhook: r.app.URL + "/webhook", AppSecret: mockSecret, AccessToken: mockAccess,
-		Deterministic: true, WebhookTimeout: 5 * time.Second, OnEntry: r.insp.Entry})
+		Deterministic: true, WebhookTimeout: 5 * time.Second, OnEntry: r.insp.Entry, OnReset: r.insp.Reset})
 	if err != nil {
 		t.Fatal(err)
 	}

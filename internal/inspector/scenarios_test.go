@@ -50,6 +50,7 @@ func (c chromeDriver) Eval(expr string) json.RawMessage {
 	c.t.Helper()
 	return json.RawMessage(get(c.t, c.ctx, "evaluate "+expr, chromedp.Evaluate[string](`JSON.stringify((() => (`+expr+`))()) ?? 'null'`)))
 }
+
 // Key sends a key as a keyboard does: one keyDown that carries the text
 // (chromedp.KeyEvent sends the text as a separate char event, which a
 // page's preventDefault on keydown cannot stop), then keyUp.

@@ -194,6 +194,9 @@ func (s *Server) Reset() {
 	s.fresh()
 	s.mu.Unlock()
 	s.log.reset()
+	if s.opts.OnReset != nil {
+		s.opts.OnReset()
+	}
 }
 
 // userAction answers POST /_mock/users/USER/ACTION.

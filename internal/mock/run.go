@@ -39,6 +39,7 @@ type Companion interface {
 	// Entry sees every log entry in order, with its body; it must not block.
 	Entry(e Entry, body []byte)
 	Stop()
+	// A companion with a Reset() method is told when the mock was reset.
 }
 
 // Run serves the mock on o.Addr until ctx ends.
@@ -65,6 +66,17 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 			p.entry(e, body)
 			for _, c := range cs {
 				c.Entry(e, body)
+			}
+		}
+	}
+	for _, c := range o.Companions {
+		if r, ok := c.(interface{ Reset() }); ok {
+			prev := o.OnReset
+			o.OnReset = func() {
+				if prev != nil {
+					prev()
+				}
+				r.Reset()
 			}
 		}
 	}

@@ -88,6 +88,9 @@ type Options struct {
 	// OnEntry is called for every log entry, in order, with the webhook
 	// body or Graph request it describes (for the terminal).
 	OnEntry func(e Entry, body []byte)
+	// OnReset is called after POST /_mock/reset put the mock back to a
+	// fresh one's (the inspector forgets its conversations).
+	OnReset func()
 	// Now is the clock (tests).
 	Now func() time.Time
 }

@@ -147,7 +147,12 @@
     const li = el('li', { class: 'bubble ' + b.dir + ' st-' + b.status, 'data-id': b.id, 'data-status': b.status });
     if (b.dir === 'note') { li.append(el('span', { text: b.text || b.type })); return li; }
     if (b.title) li.append(el('p', { class: 'btitle', text: b.title }));
-    if (b.reply_to) li.append(el('p', { class: 'quote dim', text: (b.type === 'reaction' ? 'reacted to ' : '↩ reply to ') + b.reply_to.slice(-12) }));
+    if (b.reply_to) {
+      // Quote the message it answers when the chat has it.
+      const q = [...bubbles.values()].find((x) => x.wamid === b.reply_to);
+      const what = q ? '“' + (q.text || q.title || q.type).slice(0, 80) + '”' : b.reply_to.slice(-12);
+      li.append(el('p', { class: 'quote dim', text: (b.type === 'reaction' ? 'reacted to ' : '↩ ') + what }));
+    }
     if (b.text) li.append(el('p', { class: 'btext', text: b.text }));
     if (!b.text && !b.title) li.append(el('p', { class: 'btext dim', text: b.type }));
     if (b.footer) li.append(el('p', { class: 'bfoot dim', text: b.footer }));
