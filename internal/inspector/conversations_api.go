@@ -172,6 +172,13 @@ func (m *Mock) userAction(action string) func(w http.ResponseWriter, r *http.Req
 // every streamEvery; "reset" when more changed than a stream queues (the
 // page fetches again).
 func (m *Mock) convStream(w http.ResponseWriter, r *http.Request) {
+	m.conv.mu.Lock()
+	n := len(m.conv.subs)
+	m.conv.mu.Unlock()
+	if n >= maxStreams {
+		apiError(w, http.StatusServiceUnavailable, "too many open inspector pages: close some tabs")
+		return
+	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")

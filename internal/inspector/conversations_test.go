@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
 
 func TestConversationLoop(t *testing.T) {
@@ -329,7 +330,11 @@ func TestConversationOutOfOrderStatuses(t *testing.T) {
 	at := time.Now()
 	status := func(seq uint64, st string) {
 		body := fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"1"},"statuses":[{"id":"wamid.A","status":%q,"timestamp":"1700000000","recipient_id":"15550100001"}]}}]}]}`, st)
-		c.entry(mock.Entry{Seq: seq, Kind: "webhook", Time: at.Add(time.Duration(seq)), Delivery: &mock.Delivery{Status: 200}}, []byte(body), 0)
+		n, err := webhook.Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.entry(mock.Entry{Seq: seq, Kind: "webhook", Time: at.Add(time.Duration(seq)), Delivery: &mock.Delivery{Status: 200}}, n.Events(), 0)
 	}
 	status(1, "sent") // before the send's own entry
 	c.entry(mock.Entry{Seq: 2, Kind: "graph", Method: "POST", Path: "/v21.0/1/messages", Status: 200, User: "alice", Time: at,

@@ -146,17 +146,21 @@ func (m *Mock) take(me mockEntry) {
 	}
 	e, body := me.e, me.body
 	var id uint64
+	var events []webhook.Event
 	if e.Kind == "webhook" && len(body) > 0 {
-		id = m.observeWebhook(e, body)
+		if n, err := webhook.Parse(body); err == nil {
+			events = n.Events()
+		}
+		id = m.observeWebhook(e, body, events)
 	}
-	m.conv.entry(e, body, id)
+	m.conv.entry(e, events, id)
 }
 
 // observeWebhook turns a webhook the mock posted into the observations
 // serve's receiver would have made of it, with the app's answer as the
 // forward result: the request list, detail and replays then work on it
 // as on a request serve received. It returns the request's id.
-func (m *Mock) observeWebhook(e mock.Entry, body []byte) uint64 {
+func (m *Mock) observeWebhook(e mock.Entry, body []byte, parsed []webhook.Event) uint64 {
 	secret := m.env.AppSecret
 	h := payload.MetaHeader(nil)
 	sig := render.SigValid
@@ -183,12 +187,10 @@ func (m *Mock) observeWebhook(e mock.Entry, body []byte) uint64 {
 	if e.Delivery != nil {
 		req.Status = e.Delivery.Status
 	}
-	var events []render.Event
-	if n, err := webhook.Parse(body); err == nil {
-		for _, ev := range n.Events() {
-			events = append(events, render.Event{Event: ev, Request: e.Seq, Received: posted, Signature: sig,
-				Retry: e.Attempt > 1 || e.Duplicate, Copy: e.Attempt})
-		}
+	events := make([]render.Event, 0, len(parsed))
+	for _, ev := range parsed {
+		events = append(events, render.Event{Event: ev, Request: e.Seq, Received: posted, Signature: sig,
+			Retry: e.Attempt > 1 || e.Duplicate, Copy: e.Attempt})
 	}
 	m.store.add(receiver.Observation{Request: req, Events: events, Handled: e.Time}, false)
 	if d := e.Delivery; d != nil {

@@ -294,6 +294,8 @@
     e.stopImmediatePropagation(); // the request list's keys do not reach the hidden list
   }, true);
 
+  // The request list here shows the webhooks the mock posted.
+  $('empty').textContent = 'No webhooks posted yet: write as a user in Conversations (v), or run wa-hooks mock say alice hi.';
   showView();
   loadUsers();
   connect();
