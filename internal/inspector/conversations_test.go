@@ -65,6 +65,21 @@ func TestConversationLoop(t *testing.T) {
 		t.Errorf("detail: sig %+v forward %+v events %d", det.Signature, det.Forward, len(det.Events))
 	}
 
+	// Replayed from the list to the app (the mock's webhook URL), signed
+	// with the mock's App Secret: the app takes it as the mock's own.
+	if code, b := r.do(http.MethodPost, fmt.Sprintf("/api/requests/%d/replay", in.Request), map[string]string{"target": "forward", "mode": "exact"}, nil); code != 200 {
+		t.Fatalf("replay: %d %s", code, b)
+	}
+	if got := r.texts(); len(got) != 2 || got[1] != "Do you ship to Lima?" {
+		t.Errorf("after the replay the app received %q", got)
+	}
+	r.mu.Lock()
+	bad := r.badSig
+	r.mu.Unlock()
+	if bad != 0 {
+		t.Errorf("%d webhooks with a bad signature", bad)
+	}
+
 	// The users list knows alice's window and her last message.
 	var us ChatUsers
 	_, b = r.do(http.MethodGet, "/api/mock/users", nil, nil)

@@ -9,6 +9,7 @@
   const FORWARD = meta('forward');
   const LOCAL = meta('local');
   const REDACT = meta('redact') === 'yes';
+  const MOCK = meta('mock') === 'yes'; // beside wa-hooks mock: the list holds the webhooks it posted
   const ROW_H = 28;
   const PAGE = 300;
   const FILTER_KEYS = ['field', 'kind', 'type', 'user', 'sig', 'q'];
@@ -212,7 +213,7 @@
     es.addEventListener('reset', () => { if (my === gen) reload(); });
     es.onerror = () => {
       if (my !== gen) return;
-      setConn('down', 'disconnected: retrying… (is serve still running?)');
+      setConn('down', 'disconnected: retrying… (is ' + (MOCK ? 'the mock' : 'serve') + ' still running?)');
       // EventSource reconnects by itself, from where this page is.
       const newest = head.length ? head[head.length - 1].row : tail.length ? tail[0].row : after;
       if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (my === gen) connect(my, newest); }, 2000);
@@ -411,7 +412,7 @@
       el('span', { class: 'badge ' + (d.status === 200 ? 'b-ok' : 'b-fail'), text: 'answered ' + d.status }),
       d.restored ? el('span', { class: 'badge b-dim', text: 'earlier run' }) : null);
     const when = new Date(d.time);
-    const req = kv([['received', when.toLocaleString() + ' (' + d.time + ')'], ['request', '#' + d.seq + ' of its serve run'],
+    const req = kv([['received', when.toLocaleString() + ' (' + d.time + ')'], ['request', '#' + d.seq + (MOCK ? ' of the mock\'s log' : ' of its serve run')],
       ['from', d.remote], ['handled in', ms(d.handled_ms)], ['body', num(d.size) + ' bytes' + (d.redacted ? ', shown redacted (--redact)' : '')]]);
 
     const parts = [head, req];
@@ -514,9 +515,9 @@
     }
     const tgt = el('select', { 'aria-label': 'where to send', id: 'target' },
       FORWARD ? el('option', { value: 'forward', text: 'your app (' + FORWARD + ')' }) : null,
-      el('option', { value: 'serve', text: 'serve itself (' + LOCAL + ')' }),
+      MOCK ? null : el('option', { value: 'serve', text: 'serve itself (' + LOCAL + ')' }),
       el('option', { value: 'url', text: 'another URL…' }));
-    const url = el('input', { type: 'url', id: 'target-url', placeholder: 'http://localhost:3000/webhook', 'aria-label': 'URL to send to', hidden: true });
+    const url = el('input', { type: 'url', id: 'target-url', placeholder: 'http://localhost:3000/webhook', 'aria-label': 'URL to send to', hidden: tgt.value !== 'url' });
     tgt.addEventListener('change', () => { url.hidden = tgt.value !== 'url'; if (!url.hidden) url.focus(); });
     const mode = el('select', { id: 'mode', 'aria-label': 'signature' },
       el('option', { value: 'exact', text: 'signed with the App Secret', disabled: !CAN_SIGN }),
