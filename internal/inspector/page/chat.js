@@ -13,18 +13,7 @@
   let users = [], current = '', bubbles = new Map(), usersTimer = 0, es = null;
   const MAX_SHOWN = 1000; // the server keeps at most this many per user
 
-  function el(tag, attrs, ...kids) {
-    const e = document.createElement(tag);
-    if (attrs) for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = v;
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? '' : v);
-    }
-    for (const k of kids) if (k !== null && k !== undefined) e.append(k);
-    return e;
-  }
+  const el = window.waInspector.el;
 
   async function api(path, body) {
     const o = { credentials: 'same-origin', headers: {} };
