@@ -2,10 +2,12 @@ package inspector
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -368,4 +370,29 @@ func TestConversationsForgetAMockReset(t *testing.T) {
 	r.waitFor("alice", "the message", func(c Conversation) bool { return find(c, "in", "before") != nil })
 	r.srv.Handler().ServeHTTP(discardWriter{}, mustReq(t, http.MethodPost, "/_mock/reset", ""))
 	r.waitFor("alice", "an empty chat after the reset", func(c Conversation) bool { return len(c.Bubbles) == 0 })
+}
+
+// BenchmarkMockTake is the inspector's cost per log entry of the mock (on
+// its own goroutine, off the mock's path): a send's Graph entry and its
+// status webhook, filed in the conversations and the request list.
+//
+//	go test ./internal/inspector -run XXX -bench MockTake -benchmem
+func BenchmarkMockTake(b *testing.B) {
+	m := NewMock(MockOptions{AppSecret: mockSecret, AccessToken: mockAccess})
+	m.conv = newConversations(0, mockSecret, mockAccess)
+	m.Inspector.store = newStore(0, 0, false, mockSecret, mockAccess)
+	m.env.AppSecret = mockSecret
+	status := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"104729385610274","changes":[{"value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550142233","phone_number_id":"109283746501928"},"statuses":[{"id":"wamid.X","status":"delivered","timestamp":"1764636000","recipient_id":"15550100001","pricing":{"billable":false,"pricing_model":"PMP","category":"service","type":"free_customer_service"}}]},"field":"messages"}]}]}`)
+	at := time.Now()
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		seq := uint64(2 * i)
+		wamid := "wamid.B" + strconv.Itoa(i)
+		m.take(mockEntry{e: mock.Entry{Seq: seq + 1, Kind: "graph", Method: "POST", Path: "/v21.0/109283746501928/messages", Status: 200, User: "alice", Time: at,
+			Request:  json.RawMessage(`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"Yes! Delivery to Lima takes 3–5 working days."}}`),
+			Response: json.RawMessage(`{"messaging_product":"whatsapp","contacts":[{"input":"15550100001","wa_id":"15550100001"}],"messages":[{"id":"` + wamid + `"}]}`)}})
+		body := bytes.Replace(status, []byte("wamid.X"), []byte(wamid), 1)
+		m.take(mockEntry{e: mock.Entry{Seq: seq + 2, Kind: "webhook", Method: "POST", Path: "/webhook", Status: 200, User: "alice", Time: at, Signature: "valid",
+			Delivery: &mock.Delivery{Status: 200, LatencyMS: 1, Attempts: 1}}, body: body})
+	}
 }
