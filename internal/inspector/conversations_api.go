@@ -50,18 +50,18 @@ type ChatUsers struct {
 const maxListedUsers = 500
 
 func (m *Mock) usersAPI(w http.ResponseWriter, r *http.Request) {
-	users := m.users(r.Context())
 	last := m.conv.lastOf()
 	out := ChatUsers{Users: []ChatUser{}, Business: m.srv.Info().Business, Stats: m.conv.stats(), Missed: m.missed.Load()}
 	seen := map[string]bool{}
-	for _, u := range users {
-		cu := ChatUser{Name: m.conv.clean(u.Name), WaID: u.WaID, UserID: u.UserID, Username: m.conv.clean(u.Username),
-			ProfileName: m.conv.clean(u.ProfileName), WindowOpen: u.WindowOpen, WindowExpires: u.WindowExpires,
-			Blocked: u.Blocked, Simulated: true}
-		if b, ok := last[u.Name]; ok {
+	for _, cu := range m.users() {
+		seen[cu.Name] = true
+		if b, ok := last[cu.Name]; ok {
 			cu.Last = &b
 		}
-		seen[u.Name] = true
+		// Users made through the control API carry names and profile
+		// names from outside.
+		cu.Name, cu.ProfileName, cu.Username = m.conv.clean(cu.Name), m.conv.clean(cu.ProfileName), m.conv.clean(cu.Username)
+		cu.WaID, cu.UserID = m.conv.clean(cu.WaID), m.conv.clean(cu.UserID)
 		out.Users = append(out.Users, cu)
 	}
 	for name, b := range last {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
@@ -394,5 +395,34 @@ func BenchmarkMockTake(b *testing.B) {
 		body := bytes.Replace(status, []byte("wamid.X"), []byte(wamid), 1)
 		m.take(mockEntry{e: mock.Entry{Seq: seq + 2, Kind: "webhook", Method: "POST", Path: "/webhook", Status: 200, User: "alice", Time: at, Signature: "valid",
 			Delivery: &mock.Delivery{Status: 200, LatencyMS: 1, Attempts: 1}}, body: body})
+	}
+}
+
+func TestConversationsBeyondLoopbackNeedTheToken(t *testing.T) {
+	r := newMockRig(t)
+	r.insp.loopback = false // as when listening on 0.0.0.0; the test itself stays on loopback
+	h := r.insp.Handler()
+	for _, target := range []string{"/api/mock/users", "/api/mock/users/alice/conversation", "/api/mock/stream"} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, target, nil))
+		if w.Code != http.StatusUnauthorized {
+			t.Errorf("%s without the token: %d", target, w.Code)
+		}
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/mock/users?token="+mockInspTk, nil))
+	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"alice"`) {
+		t.Errorf("with the token: %d %s", w.Code, w.Body)
+	}
+	// The page's own say (token header, JSON) still works; nothing else does.
+	req := httptest.NewRequest(http.MethodPost, "/api/mock/users/alice/say?token="+mockInspTk, strings.NewReader(`{"text":"query token only"}`))
+	req.Header.Set("Content-Type", "application/json")
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusForbidden {
+		t.Errorf("say with the token only in the query: %d", w.Code)
+	}
+	if got := r.texts(); len(got) != 0 {
+		t.Errorf("the app received %q", got)
 	}
 }

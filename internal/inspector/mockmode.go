@@ -222,28 +222,31 @@ func (m *Mock) call(ctx context.Context, method, path string, in any) (int, []by
 	return w.Code, w.Body.Bytes()
 }
 
-// users is GET /_mock/users.
-func (m *Mock) users(ctx context.Context) []mock.UserView {
-	var out []mock.UserView
-	if code, b := m.call(ctx, http.MethodGet, "/_mock/users", nil); code == http.StatusOK {
-		_ = json.Unmarshal(b, &out)
-	}
-	m.idMu.Lock()
-	m.ids, m.idsAt = indexUsers(out), time.Now()
-	m.idMu.Unlock()
-	return out
-}
-
-func indexUsers(us []mock.UserView) map[string]string {
+// users are the mock's users (copies, taken under its lock) as the page
+// shows them; the id index for resolve is rebuilt on the way.
+func (m *Mock) users() []ChatUser {
+	now := time.Now()
+	us := m.srv.Users()
+	out := make([]ChatUser, 0, len(us))
 	ids := make(map[string]string, 3*len(us))
-	for _, u := range us {
+	for i := range us {
+		u := &us[i]
+		cu := ChatUser{Name: u.Name, WaID: u.WaID, UserID: u.UserID, Username: u.Username, ProfileName: u.ProfileName,
+			WindowOpen: u.WindowOpen(now), Blocked: u.Blocked, Simulated: true}
+		if cu.WindowOpen {
+			cu.WindowExpires = u.WindowExpires(now).UTC().Format(time.RFC3339)
+		}
 		for _, id := range []string{u.WaID, u.UserID, u.Username, u.Name} {
 			if id != "" {
 				ids[id] = u.Name
 			}
 		}
+		out = append(out, cu)
 	}
-	return ids
+	m.idMu.Lock()
+	m.ids, m.idsAt = ids, now
+	m.idMu.Unlock()
+	return out
 }
 
 // resolve finds a user's name from a wa_id, BSUID or username; an unknown
@@ -256,7 +259,7 @@ func (m *Mock) resolve(id string) string {
 	if name != "" || !stale {
 		return name
 	}
-	m.users(m.ctx)
+	m.users()
 	m.idMu.Lock()
 	defer m.idMu.Unlock()
 	return m.ids[id]
