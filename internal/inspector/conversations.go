@@ -658,7 +658,14 @@ func (c *conversations) statusLocked(e mock.Entry, ev webhook.Event) {
 		b = c.pendingLocked(wamid)
 	}
 	st := c.clean(ev.Status)
-	if len(b.Statuses) < maxStatusTrail {
+	seen := false
+	for _, s := range b.Statuses {
+		seen = seen || s.Status == st
+	}
+	if seen && b.Dir != "pending" {
+		return // Meta's duplicate: nothing new to show
+	}
+	if !seen && len(b.Statuses) < maxStatusTrail {
 		b.Statuses = append(b.Statuses, StatusAt{Status: st, Time: e.Time})
 	}
 	if statusRank[st] > statusRank[b.Status] || b.Status == "" {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock"
+	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
 
@@ -424,5 +425,39 @@ func TestConversationsBeyondLoopbackNeedTheToken(t *testing.T) {
 	}
 	if got := r.texts(); len(got) != 0 {
 		t.Errorf("the app received %q", got)
+	}
+}
+
+// TestConversationWithMetaHabits: batches, read before delivered and
+// duplicated webhooks (every one of them here) still give one bubble per
+// message, each reply's ticks end at read.
+func TestConversationWithMetaHabits(t *testing.T) {
+	r := newMockRigWith(t, func(o *mock.Options) {
+		o.Deterministic, o.Seed = false, 7
+		o.Habits = &simnet.Habits{Batch: 1, OutOfOrder: 1, Duplicate: 1, SentDelay: time.Millisecond, DeliveredDelay: 3 * time.Millisecond, ReadDelay: 5 * time.Millisecond}
+	})
+	texts := []string{"one", "two", "three"}
+	for _, text := range texts {
+		if code, b := r.do(http.MethodPost, "/api/mock/users/bruno/say", map[string]string{"text": text}, nil); code != 200 {
+			t.Fatalf("say: %d %s", code, b)
+		}
+	}
+	c := r.waitFor("bruno", "every reply read", func(c Conversation) bool {
+		for _, text := range texts {
+			if b := find(c, "out", "echo: "+text); b == nil || b.Status != "read" {
+				return false
+			}
+		}
+		return true
+	})
+	in := 0
+	for _, b := range c.Bubbles {
+		if b.Dir == "in" {
+			in++
+		}
+	}
+	if in != len(texts) || len(c.Bubbles) != 2*len(texts) {
+		b, _ := json.MarshalIndent(c.Bubbles, "", " ")
+		t.Errorf("%d of the user's messages and %d bubbles, want %d and %d:\n%s", in, len(c.Bubbles), len(texts), 2*len(texts), b)
 	}
 }

@@ -38,19 +38,27 @@ type mockRig struct {
 
 	mu       sync.Mutex
 	received []webhook.Event // inbound messages the app got, signature checked
+	answered map[string]bool // wamids the app replied to
 	badSig   int
 	echo     func(text string) string // what the app answers a text with (default "echo: TEXT")
 }
 
-func newMockRig(t testing.TB) *mockRig {
+func newMockRig(t testing.TB) *mockRig { return newMockRigWith(t, nil) }
+
+// newMockRigWith lets a test change the mock's options (habits).
+func newMockRigWith(t testing.TB, change func(*mock.Options)) *mockRig {
 	t.Helper()
 	r := &mockRig{t: t}
 	r.app = httptest.NewServer(http.HandlerFunc(r.serveApp))
 	t.Cleanup(r.app.Close)
 	r.insp = NewMock(MockOptions{Options: Options{Addr: "127.0.0.1:0", AddrGiven: true, Token: mockInspTk},
 		AppSecret: mockSecret, AccessToken: mockAccess})
-	srv, err := mock.New(mock.Options{Webhook: r.app.URL + "/webhook", AppSecret: mockSecret, AccessToken: mockAccess,
-		Deterministic: true, WebhookTimeout: 5 * time.Second, OnEntry: r.insp.Entry, OnReset: r.insp.Reset})
+	o := mock.Options{Webhook: r.app.URL + "/webhook", AppSecret: mockSecret, AccessToken: mockAccess,
+		Deterministic: true, WebhookTimeout: 5 * time.Second, OnEntry: r.insp.Entry, OnReset: r.insp.Reset}
+	if change != nil {
+		change(&o)
+	}
+	srv, err := mock.New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,8 +100,15 @@ func (r *mockRig) serveApp(w http.ResponseWriter, req *http.Request) {
 		}
 		r.mu.Lock()
 		r.received = append(r.received, ev)
-		echo := r.echo
+		echo, again := r.echo, r.answered[ev.ID]
+		if r.answered == nil {
+			r.answered = map[string]bool{}
+		}
+		r.answered[ev.ID] = true
 		r.mu.Unlock()
+		if again {
+			continue // Meta's duplicate or a replay: answered once, as an app should
+		}
 		to := ev.From
 		text := inboundText(ev)
 		switch {
