@@ -91,30 +91,36 @@ func (m *Mock) usersAPI(w http.ResponseWriter, r *http.Request) {
 type Conversation struct {
 	User    string   `json:"user"`
 	Bubbles []Bubble `json:"bubbles"`
-	// Options are the buttons or rows of the app's last interactive
-	// message to the user, which tap picks from (1-based).
-	Options []string          `json:"options,omitempty"`
-	Stats   ConversationStats `json:"stats"`
+	// Options are what tap picks from (1-based): the buttons or rows of the
+	// app's last interactive message to the user, a template's quick-reply
+	// buttons, or a flow to complete — the mock's own record, what
+	// `mock tap` answers. TapMessage is that message's wamid.
+	Options    []string          `json:"options,omitempty"`
+	TapMessage string            `json:"tap_message,omitempty"`
+	TapType    string            `json:"tap_type,omitempty"`
+	Stats      ConversationStats `json:"stats"`
 }
 
 func (m *Mock) conversationAPI(w http.ResponseWriter, r *http.Request) {
 	user := r.PathValue("user")
-	bs := m.conv.of(user)
-	c := Conversation{User: user, Bubbles: bs, Stats: m.conv.stats()}
-	c.Options = tapOptions(bs)
-	writeJSON(w, http.StatusOK, c)
-}
-
-// tapOptions are the options of the app's last interactive message that
-// the mock accepted (what `mock tap` answers).
-func tapOptions(bs []Bubble) []string {
-	for i := len(bs) - 1; i >= 0; i-- {
-		b := bs[i]
-		if b.Dir == "out" && strings.HasPrefix(b.Type, "interactive.") && b.Status != "refused" {
-			return b.Options
+	c := Conversation{User: user, Bubbles: m.conv.of(user), Stats: m.conv.stats()}
+	for _, u := range m.srv.Users() {
+		if u.Name != user || u.LastInteractive == nil {
+			continue
+		}
+		li := u.LastInteractive
+		c.TapMessage, c.TapType = m.conv.clean(li.MessageID), m.conv.clean(li.Type)
+		for _, o := range li.Options {
+			c.Options = append(c.Options, m.conv.clean(o.Title))
+		}
+		if li.Type == "flow" {
+			c.Options = []string{"complete the flow"}
+		}
+		if len(c.Options) > maxOptions {
+			c.Options = c.Options[:maxOptions]
 		}
 	}
-	return nil
+	writeJSON(w, http.StatusOK, c)
 }
 
 // userAction writes, taps or reads as the user through the mock's own

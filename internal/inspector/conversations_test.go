@@ -99,8 +99,11 @@ func TestConversationTapAndFailures(t *testing.T) {
 	r := newMockRig(t)
 	r.do(http.MethodPost, "/api/mock/users/bruno/say", map[string]string{"text": "menu"}, nil)
 	c := r.waitFor("bruno", "the app's buttons", func(c Conversation) bool { return len(c.Options) == 2 })
-	if c.Options[0] != "Yes please" || c.Options[1] != "No thanks" {
-		t.Fatalf("options %q", c.Options)
+	if c.Options[0] != "Yes please" || c.Options[1] != "No thanks" || c.TapType != "button" {
+		t.Fatalf("options %q (%s)", c.Options, c.TapType)
+	}
+	if b := find(c, "out", "Pick one"); b == nil || b.WAMID != c.TapMessage || b.Type != "interactive.button" || len(b.Options) != 2 {
+		t.Errorf("the interactive message %+v is not the one tap answers (%s)", b, c.TapMessage)
 	}
 	if code, b := r.do(http.MethodPost, "/api/mock/users/bruno/tap", map[string]int{"n": 2}, nil); code != 200 {
 		t.Fatalf("tap: %d %s", code, b)

@@ -11,6 +11,9 @@
   const chat = $('chat'), userlist = $('userlist'), bubblesEl = $('bubbles'), say = $('say');
 
   let users = [], current = '', bubbles = new Map(), usersTimer = 0, es = null;
+  // What tap answers: the mock's record of the app's last interactive
+  // message (or template with buttons, or flow) to the current user.
+  let tapping = { options: [], message: '', type: '' };
   const MAX_SHOWN = 1000; // the server keeps at most this many per user
 
   const el = window.waInspector.el;
@@ -120,6 +123,7 @@
       if (my !== openGen) return;
       bubbles = new Map();
       for (const b of c.bubbles) bubbles.set(b.id, b);
+      tapping = { options: c.options || [], message: c.tap_message || '', type: c.tap_type || '' };
       drawBubbles(true);
     } catch (e) {
       bubblesEl.replaceChildren(el('li', { class: 'note', text: 'could not load the conversation: ' + e.message }));
@@ -176,29 +180,19 @@
   function sorted() {
     return [...bubbles.values()].sort((a, b) => (a.time < b.time ? -1 : a.time > b.time ? 1 : a.id - b.id));
   }
-  function lastInteractive(list) {
-    for (let i = list.length - 1; i >= 0; i--) {
-      const b = list[i];
-      if (b.dir === 'out' && b.type.startsWith('interactive.') && b.status !== 'refused') return b;
-    }
-    return null;
-  }
 
   function drawBubbles(scroll) {
     const list = sorted();
     while (list.length > MAX_SHOWN) bubbles.delete(list.shift().id);
     const atEnd = bubblesEl.scrollHeight - bubblesEl.scrollTop - bubblesEl.clientHeight < 40;
-    const li = lastInteractive(list);
     const frag = document.createDocumentFragment();
     if (!list.length) frag.append(el('li', { class: 'note', text: 'No messages yet: write as ' + current + ' below.' }));
-    for (const b of list) frag.append(bubbleNode(b, li === b));
+    for (const b of list) frag.append(bubbleNode(b, !!tapping.message && b.wamid === tapping.message));
     bubblesEl.replaceChildren(frag);
     const taps = $('taps');
-    taps.replaceChildren(el('span', { class: 'dim', text: 'Tap as ' + current + ':' }));
-    if (li && li.options && li.options.length) {
-      li.options.forEach((o, i) => taps.append(el('button', { type: 'button', class: 'opt', text: (i + 1) + ' ' + o, onclick: () => tap(i + 1) })));
-      taps.hidden = false;
-    } else taps.hidden = true;
+    taps.replaceChildren(el('span', { class: 'dim', text: 'Tap as ' + current + (tapping.type === 'template' ? ' (the template’s buttons):' : ':') }));
+    tapping.options.forEach((o, i) => taps.append(el('button', { type: 'button', class: 'opt', text: (i + 1) + ' ' + o, onclick: () => tap(i + 1) })));
+    taps.hidden = !tapping.options.length;
     if (scroll || atEnd) bubblesEl.scrollTop = bubblesEl.scrollHeight;
   }
 
@@ -243,8 +237,15 @@
     es.addEventListener('hello', () => { if (chatActive()) { const c = $('conn'); c.className = 'conn live'; c.textContent = 'live'; } });
     es.addEventListener('bubbles', (e) => {
       let mine = false;
-      for (const b of JSON.parse(e.data)) if (b.user === current) { bubbles.set(b.id, b); mine = true; }
-      if (mine) drawBubbles(false);
+      let refetch = false;
+      for (const b of JSON.parse(e.data)) {
+        if (b.user !== current) continue;
+        // A new message of the app may change what tap answers: ask again.
+        if (b.dir === 'out' && !bubbles.has(b.id) && (b.type.startsWith('interactive.') || b.type === 'template')) refetch = true;
+        bubbles.set(b.id, b); mine = true;
+      }
+      if (refetch) open(current, true);
+      else if (mine) drawBubbles(false);
       loadUsersSoon();
     });
     es.addEventListener('reset', () => { loadUsers(); if (current) open(current, true); });
