@@ -38,8 +38,9 @@ type Companion interface {
 	Start(ctx context.Context, ios *iostreams.IO, s *Server) (label, value string, err error)
 	// Entry sees every log entry in order, with its body; it must not block.
 	Entry(e Entry, body []byte)
+	// Reset is called when the mock was reset (POST /_mock/reset).
+	Reset()
 	Stop()
-	// A companion with a Reset() method is told when the mock was reset.
 }
 
 // Run serves the mock on o.Addr until ctx ends.
@@ -68,15 +69,9 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 				c.Entry(e, body)
 			}
 		}
-	}
-	for _, c := range o.Companions {
-		if r, ok := c.(interface{ Reset() }); ok {
-			prev := o.OnReset
-			o.OnReset = func() {
-				if prev != nil {
-					prev()
-				}
-				r.Reset()
+		o.OnReset = func() {
+			for _, c := range cs {
+				c.Reset()
 			}
 		}
 	}
@@ -86,12 +81,10 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 		return exit.New(exit.Usage, err)
 	}
 	var rows [][2]string
-	for i, c := range o.Companions {
+	for _, c := range o.Companions {
 		label, value, err := c.Start(ctx, ios, srv)
 		if err != nil {
-			for _, started := range o.Companions[:i] {
-				started.Stop()
-			}
+			c.Stop() // those started before stop by their defer
 			_ = srv.Close()
 			ln.Close()
 			return err
