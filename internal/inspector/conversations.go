@@ -313,6 +313,18 @@ func (c *conversations) entry(e mock.Entry, events []webhook.Event, request uint
 	}
 }
 
+// resolve is the name of the user an id (wa_id, BSUID, username) names,
+// else fallback, cleaned. Called without c.mu: the resolver takes the
+// mock's lock.
+func (c *conversations) resolve(id, fallback string) string {
+	if c.resolver != nil && id != "" {
+		if name := c.resolver(id); name != "" {
+			return name
+		}
+	}
+	return c.clean(fallback)
+}
+
 // sendRequest is the part of an app's send the chat shows.
 type sendRequest struct {
 	To        string `json:"to"`
@@ -388,6 +400,19 @@ var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "d
 func (c *conversations) graphSend(e mock.Entry) {
 	var req sendRequest
 	_ = json.Unmarshal(e.Request, &req)
+	user := e.User
+	if user == "" && req.Status != "read" {
+		// Not a simulated user (the mock names those): the number or
+		// BSUID gets a conversation of its own.
+		switch {
+		case req.To != "":
+			user = c.resolve(req.To, "+"+strings.TrimPrefix(req.To, "+"))
+		case req.Recipient != "":
+			user = c.resolve(req.Recipient, req.Recipient)
+		default:
+			return // a call to nobody: nothing for a chat
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if req.Status == "read" && req.MessageID != "" {
@@ -405,25 +430,8 @@ func (c *conversations) graphSend(e mock.Entry) {
 		}
 		return
 	}
-	user := e.User
 	if user == "" {
-		to := req.To
-		if to == "" {
-			to = req.Recipient
-		}
-		if c.resolver != nil {
-			user = c.resolver(to)
-		}
-		if user == "" {
-			if to == "" {
-				return // not a message to anyone: nothing to show in a chat
-			}
-			user = "+" + strings.TrimPrefix(to, "+") // not a simulated user: a conversation of its own
-			if req.To == "" {
-				user = req.Recipient
-			}
-			user = c.clean(user)
-		}
+		return
 	}
 	b := &Bubble{User: user, Dir: "out", Time: e.Time, Type: req.Type, Seq: e.Seq, HTTP: e.Status}
 	if b.Type == "" {
@@ -544,19 +552,38 @@ func (c *conversations) webhook(e mock.Entry, events []webhook.Event, request ui
 		// posted before the app's reply to it.
 		posted = posted.Add(-time.Duration(e.Delivery.LatencyMS * float64(time.Millisecond)))
 	}
+	// Who wrote each message, worked out before taking the lock.
+	who := make([]string, len(events))
+	for i, ev := range events {
+		if ev.Kind != webhook.KindMessage {
+			continue
+		}
+		if len(events) == 1 && e.User != "" {
+			who[i] = e.User
+			continue
+		}
+		for _, id := range []string{ev.From, ev.UserID, ev.WaID, ev.Username} {
+			if who[i] == "" && id != "" && c.resolver != nil {
+				who[i] = c.resolver(id)
+			}
+		}
+		if who[i] == "" {
+			who[i] = c.clean(ev.From)
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, ev := range events {
+	for i, ev := range events {
 		switch ev.Kind {
 		case webhook.KindMessage:
-			c.inboundLocked(e, ev, posted, request, len(events) == 1)
+			c.inboundLocked(e, ev, who[i], posted, request)
 		case webhook.KindStatus:
 			c.statusLocked(e, ev)
 		}
 	}
 }
 
-func (c *conversations) inboundLocked(e mock.Entry, ev webhook.Event, posted time.Time, request uint64, only bool) {
+func (c *conversations) inboundLocked(e mock.Entry, ev webhook.Event, user string, posted time.Time, request uint64) {
 	wamid := c.clean(ev.ID)
 	if b := c.byWAMID[wamid]; wamid != "" && b != nil {
 		// A retry or Meta's duplicate of a message already shown: its
@@ -567,18 +594,6 @@ func (c *conversations) inboundLocked(e mock.Entry, ev webhook.Event, posted tim
 		}
 		c.publishLocked(b)
 		return
-	}
-	user := ""
-	if only {
-		user = e.User
-	}
-	for _, id := range []string{ev.From, ev.UserID, ev.WaID, ev.Username} {
-		if user == "" && id != "" && c.resolver != nil {
-			user = c.resolver(id)
-		}
-	}
-	if user == "" {
-		user = c.clean(ev.From)
 	}
 	b := &Bubble{User: user, Dir: "in", Time: posted, Type: ev.Type, WAMID: wamid, ReplyTo: c.clean(ev.ReplyTo),
 		Delivery: e.Delivery, Status: deliveryStatus(e), Signature: e.Signature, Request: request, Seq: e.Seq}

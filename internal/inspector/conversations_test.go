@@ -131,6 +131,16 @@ func TestConversationTapAndFailures(t *testing.T) {
 		b := find(c, "out", "late")
 		return b != nil && b.Status == "failed" && b.Error != nil && b.Error.Code == 131047
 	})
+	// A number no simulated user has: a conversation of its own, read only.
+	r.graph(`{"messaging_product":"whatsapp","to":"19995550123","type":"text","text":{"body":"anyone there?"}}`)
+	r.waitFor("+19995550123", "a stranger's chat", func(c Conversation) bool { return find(c, "out", "anyone there?") != nil })
+	var us ChatUsers
+	_, b = r.do(http.MethodGet, "/api/mock/users", nil, nil)
+	_ = json.Unmarshal(b, &us)
+	if u := us.Users[0]; u.Name != "+19995550123" || u.Simulated {
+		t.Errorf("the stranger in the users list: %+v", u)
+	}
+
 	// A refused call: the Graph error's code and title.
 	r.graph(`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{}}`)
 	c = r.waitFor("alice", "refused", func(c Conversation) bool {
