@@ -83,6 +83,9 @@
   function loadUsersSoon() { if (!usersTimer) usersTimer = setTimeout(() => { usersTimer = 0; loadUsers(); }, 400); }
 
   function drawUsers() {
+    // Redrawn as messages come: keep the keyboard's place in the list.
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('#userlist .user');
+    const keep = focused ? focused.dataset.user : null;
     const frag = document.createDocumentFragment();
     for (const u of users) {
       const last = u.last;
@@ -97,6 +100,10 @@
       frag.append(el('li', null, a));
     }
     userlist.replaceChildren(frag);
+    if (keep !== null) {
+      const again = [...userlist.querySelectorAll('.user')].find((a) => a.dataset.user === keep);
+      if (again) again.focus();
+    }
   }
 
   function drawHead() {
@@ -151,7 +158,7 @@
     if (b.footer) li.append(el('p', { class: 'bfoot dim', text: b.footer }));
     if (b.options && b.options.length) {
       const opts = el('div', { class: 'bopts' });
-      b.options.forEach((o, i) => opts.append(el('button', { type: 'button', class: 'opt', disabled: !tappable,
+      b.options.forEach((o, i) => opts.append(el('button', { type: 'button', class: 'opt', disabled: !tappable, 'data-key': 'b' + b.id + '-' + i,
         text: o, title: tappable ? 'tap as the user (' + (i + 1) + ')' : 'only the last interactive message can be tapped',
         onclick: () => tap(i + 1) })));
       li.append(opts);
@@ -182,6 +189,8 @@
   }
 
   function drawBubbles(scroll) {
+    // Redrawn as statuses come: a focused button keeps the focus.
+    const keep = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.key : '';
     const list = sorted();
     while (list.length > MAX_SHOWN) bubbles.delete(list.shift().id);
     const atEnd = bubblesEl.scrollHeight - bubblesEl.scrollTop - bubblesEl.clientHeight < 40;
@@ -191,8 +200,9 @@
     bubblesEl.replaceChildren(frag);
     const taps = $('taps');
     taps.replaceChildren(el('span', { class: 'dim', text: 'Tap as ' + current + (tapping.type === 'template' ? ' (the template’s buttons):' : ':') }));
-    tapping.options.forEach((o, i) => taps.append(el('button', { type: 'button', class: 'opt', text: (i + 1) + ' ' + o, onclick: () => tap(i + 1) })));
+    tapping.options.forEach((o, i) => taps.append(el('button', { type: 'button', class: 'opt', 'data-key': 't' + i, text: (i + 1) + ' ' + o, onclick: () => tap(i + 1) })));
     taps.hidden = !tapping.options.length;
+    if (keep) { const again = chat.querySelector('[data-key="' + keep + '"]'); if (again) again.focus(); }
     if (scroll || atEnd) bubblesEl.scrollTop = bubblesEl.scrollHeight;
   }
 
