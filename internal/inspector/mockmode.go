@@ -193,17 +193,17 @@ func (m *Mock) observeWebhook(e mock.Entry, body []byte, parsed []webhook.Event)
 			Retry: e.Attempt > 1 || e.Duplicate, Copy: e.Attempt})
 	}
 	m.store.add(receiver.Observation{Request: req, Events: events, Handled: e.Time}, false)
+	// Only this goroutine adds requests: the newest row is this one's.
+	var id uint64
+	if p := m.store.page(Filter{}, 0, 1); len(p.Rows) == 1 && p.Rows[0].Seq == e.Seq {
+		id = p.Rows[0].Request
+	}
 	if d := e.Delivery; d != nil {
 		f := &render.Forward{Request: e.Seq, Method: http.MethodPost, URL: m.env.ForwardTo, Status: d.Status,
 			Latency: time.Duration(d.LatencyMS * float64(time.Millisecond)), Err: d.Error}
 		m.store.add(receiver.Observation{Request: render.Request{Seq: e.Seq}, Forward: f, Handled: e.Time}, false)
 	}
-	m.store.mu.RLock()
-	defer m.store.mu.RUnlock()
-	if en := m.store.live[e.Seq]; en != nil {
-		return en.id
-	}
-	return 0
+	return id
 }
 
 // control calls the mock's own control API in-process (the path the CLI
