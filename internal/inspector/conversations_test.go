@@ -474,3 +474,55 @@ func TestConversationWithMetaHabits(t *testing.T) {
 		t.Errorf("%d of the user's messages and %d bubbles, want %d and %d:\n%s", in, len(c.Bubbles), len(texts), 2*len(texts), b)
 	}
 }
+
+// TestConversationTemplateQuickReply: a template with a quick-reply
+// button shows by name, and tap answers its button, as `mock tap` does.
+func TestConversationTemplateQuickReply(t *testing.T) {
+	r := newMockRig(t)
+	post := func(path, body string) int {
+		req, _ := http.NewRequest(http.MethodPost, r.api.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+mockAccess)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	biz := r.srv.Info().Business
+	if st := post("/v21.0/"+biz.WABAID+"/message_templates", `{"name":"promo","language":"en_US","category":"MARKETING","components":[{"type":"BODY","text":"Sale for {{1}}"},{"type":"BUTTONS","buttons":[{"type":"QUICK_REPLY","text":"Stop promos"}]}]}`); st != 200 {
+		t.Fatalf("template: %d", st)
+	}
+	send := `{"messaging_product":"whatsapp","to":"15550100001","type":"template","template":{"name":"promo","language":{"code":"en_US"},"components":[{"type":"body","parameters":[{"type":"text","text":"Ana"}]},{"type":"button","sub_type":"quick_reply","index":"0","parameters":[{"type":"payload","payload":"STOP_PROMO"}]}]}}`
+	deadline := time.Now().Add(10 * time.Second)
+	for post("/v21.0/"+biz.PhoneNumberID+"/messages", send) != 200 { // until approved
+		if time.Now().After(deadline) {
+			t.Fatal("the template was never approved")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	c := r.waitFor("alice", "the template's button", func(c Conversation) bool { return c.TapType == "template" && len(c.Options) == 1 })
+	if c.Options[0] != "Stop promos" {
+		t.Errorf("options %q", c.Options)
+	}
+	var tpl *Bubble
+	for i := range c.Bubbles {
+		if c.Bubbles[i].Dir == "out" && c.Bubbles[i].HTTP == 200 {
+			tpl = &c.Bubbles[i]
+		}
+	}
+	if tpl == nil || tpl.Type != "template" || tpl.Title != "promo (en_US)" || tpl.WAMID != c.TapMessage {
+		t.Errorf("the template in the chat: %+v (tap message %s)", tpl, c.TapMessage)
+	}
+	if code, b := r.do(http.MethodPost, "/api/mock/users/alice/tap", map[string]int{"n": 1}, nil); code != 200 {
+		t.Fatalf("tap: %d %s", code, b)
+	}
+	if got := r.texts(); len(got) != 1 || got[0] != "Stop promos" {
+		t.Errorf("the app received %q", got)
+	}
+	r.waitFor("alice", "the tap in the chat", func(c Conversation) bool {
+		b := find(c, "in", "Stop promos")
+		return b != nil && b.Type == "button"
+	})
+}

@@ -213,8 +213,9 @@ func scenarioChat(t *testing.T, d browserDriver, r *mockRig) {
 	until(t, d, "the app's reply, delivered", `[...document.querySelectorAll('`+bubbleSel+`.out')].some((e) => e.querySelector('.btext').textContent === 'echo: Hi there' && e.dataset.status === 'delivered')`)
 	until(t, d, "read by the app", `!!document.querySelector('`+bubbleSel+`.in .ticks.read')`)
 
-	// The user reads: the reply's ticks turn to read.
-	run(d, `document.getElementById('read-all').click()`)
+	// The user reads (R, the "Read all" button's key): the reply's ticks turn to read.
+	run(d, `document.activeElement && document.activeElement.blur()`)
+	d.Key("R")
 	until(t, d, "ticks read", `[...document.querySelectorAll('`+bubbleSel+`.out')].some((e) => e.dataset.status === 'read' && e.querySelector('.ticks.read'))`)
 
 	// The app's buttons, tapped with the keyboard.
