@@ -34,7 +34,11 @@ type browserDriver interface {
 	Key(k string)
 }
 
-const keyEnter = "\uE007"
+// WebDriver key values (the Chromium driver maps them to chromedp's).
+const (
+	keyEnter  = "\uE007"
+	keyEscape = "\uE00C"
+)
 
 type chromeDriver struct {
 	t   testing.TB
@@ -56,8 +60,11 @@ func (c chromeDriver) Eval(expr string) json.RawMessage {
 // page's preventDefault on keydown cannot stop), then keyUp.
 func (c chromeDriver) Key(k string) {
 	c.t.Helper()
-	if k == keyEnter {
+	switch k {
+	case keyEnter:
 		k = "\r"
+	case keyEscape:
+		k = "\u001b"
 	}
 	do(c.t, c.ctx, "key", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		for _, r := range k {
@@ -210,6 +217,8 @@ func scenarioChat(t *testing.T, d browserDriver, r *mockRig) {
 	if got := r.texts(); !slices.Contains(got, "Hi there") {
 		t.Fatalf("%s: the app received %q (signed webhooks only)", d.Name(), got)
 	}
+	d.Key(keyEscape)
+	until(t, d, "Esc leaves the box", `document.activeElement === document.getElementById('bubbles')`)
 	until(t, d, "the app's reply, delivered", `[...document.querySelectorAll('`+bubbleSel+`.out')].some((e) => e.querySelector('.btext').textContent === 'echo: Hi there' && e.dataset.status === 'delivered')`)
 	until(t, d, "read by the app", `!!document.querySelector('`+bubbleSel+`.in .ticks.read')`)
 
