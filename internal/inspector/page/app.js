@@ -586,7 +586,9 @@
     const t = e.target;
     const typing = t.closest && t.closest('input, textarea, select, [contenteditable]');
     if (e.key === 'Escape') {
-      if (typing) { t.blur(); list.focus(); focusCurrent(); return; }
+      // Escape leaves a box with what was typed kept: a search field's own
+      // Escape would clear the filter the user meant to browse with j/k.
+      if (typing) { e.preventDefault(); t.blur(); list.focus(); focusCurrent(); return; }
       const ed = $('editor'); if (ed && !ed.hidden) { ed.hidden = true; return; }
     }
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -603,7 +605,7 @@
         break;
       case 'x': if (rowAt(current)) { const id = rowAt(current).id; toggleSelect(id, !selected.has(id)); } break;
       case 'a': $('selall').click(); break;
-      case '/': e.preventDefault(); $('q').focus(); break;
+      case '/': e.preventDefault(); $('q').focus(); $('q').select(); break; // typing replaces the old search
       case 'r': if ($('replay')) $('replay').click(); break;
       case 'e': if ($('edit')) { e.preventDefault(); $('edit').click(); } break;
       case '?': $('help').showModal(); break;
