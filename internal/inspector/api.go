@@ -456,22 +456,43 @@ func (in *Inspector) describe(e entry) Detail {
 	if p := e.problem; p != nil {
 		d.Problem = &ProblemDetail{Kind: p.Kind, Message: s.mask(p.Message), Hint: s.mask(p.Hint), Accepted: p.Accepted}
 	}
-	for _, ev := range e.events {
-		ed := EventDetail{Event: ev.Event, Marks: marks(ev), FirstRequest: ev.FirstRequest, Key: ev.DedupKey}
-		if ev.Duplicate || ev.Retry {
-			fs := ev.FirstSeen
-			ed.FirstSeen = &fs
-		}
-		if ed.Key == "" {
-			ed.Key = ev.Key()
-		}
-		d.Events = append(d.Events, ed)
-	}
+	d.Events = in.eventDetails(e)
 	if f := e.forward; f != nil {
 		d.Forward = &ForwardDetail{Method: f.Method, Answer: Answer{URL: f.URL, Status: f.Status, OK: f.OK(),
 			LatencyMS: millis(f.Latency), Error: s.mask(f.Err), Body: s.mask(string(f.Body)), Headers: s.maskHeaders(f.Header)}}
 	}
 	return d
+}
+
+// eventDetails are e's events with every field of the model: the body is
+// parsed again as serve parsed it (the history keeps only what the list
+// needs), with the markers serve gave them.
+func (in *Inspector) eventDetails(e entry) []EventDetail {
+	out := []EventDetail{}
+	if len(e.evs) == 0 {
+		return out
+	}
+	full, err := receiver.EventsOf(e.req.Body, in.env.Redact)
+	if err != nil || len(full) != len(e.evs) {
+		full = nil // cannot happen for a body serve parsed; the kept fields then
+	}
+	for i := range e.evs {
+		m := &e.evs[i]
+		var ev webhook.Event
+		if full != nil {
+			ev = full[i]
+		} else {
+			ev = e.event(i)
+			ev.Raw = e.raw(i)
+		}
+		ed := EventDetail{Event: ev, Marks: m.marks(), FirstRequest: m.firstRequest, Key: ev.Key()}
+		if m.dup || m.retry {
+			fs := m.firstSeenAt(e.req.Time)
+			ed.FirstSeen = &fs
+		}
+		out = append(out, ed)
+	}
+	return out
 }
 
 // shownBody is the body as the page may see it: redacted with --redact.

@@ -187,6 +187,9 @@ func (in *Inspector) listen() (net.Listener, error) {
 // Observe implements receiver.Observer.
 func (in *Inspector) Observe(o receiver.Observation) { in.store.add(o, false) }
 
+// ObserveBatch implements receiver.BatchObserver: a burst under one lock.
+func (in *Inspector) ObserveBatch(os []receiver.Observation) { in.store.addAll(os) }
+
 // Stop implements receiver.Companion: called after the receiver closed.
 func (in *Inspector) Stop() {
 	if in.obs != nil {
