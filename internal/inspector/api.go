@@ -237,15 +237,30 @@ func burst(rows, updates []Row, skipped int, matched func() int) []sseEvent {
 	return out
 }
 
-// A live stream writes an event after a quiet spell at once (a new event
-// shows in the page well within 100 ms), then at most every streamEvery,
+// A live stream writes an isolated event at once: when its last write
+// carried at most one row and was at least quickEvery ago (a new event
+// shows in the page well within 100 ms, and one-row writes are at most
+// 1/quickEvery a second). Otherwise it writes at most every streamEvery,
 // and every floodEvery while bursts are full: a page following thousands
 // of requests a second gets a handful of messages a second, each at most
 // floodRows rows, and the browser's work stays bounded whatever the rate.
 const (
+	quickEvery  = 20 * time.Millisecond
 	streamEvery = 100 * time.Millisecond
 	floodEvery  = 250 * time.Millisecond
 )
+
+// streamWait is how long a stream waits before its next write, since is
+// the time since its last write and lastBurst how many rows that carried.
+func streamWait(since time.Duration, lastBurst int) time.Duration {
+	switch {
+	case lastBurst <= 1 && since >= quickEvery:
+		return 0
+	case lastBurst >= floodRows:
+		return floodEvery - since
+	}
+	return streamEvery - since
+}
 
 // maxStreams bounds open live streams; each is one goroutine and a queue.
 const maxStreams = 32
@@ -305,12 +320,8 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-sub.notify:
 			// Rows gather in the subscriber while the stream waits
-			// (see streamEvery).
-			every := streamEvery
-			if lastBurst >= floodRows {
-				every = floodEvery
-			}
-			if wait := every - time.Since(last); wait > 0 {
+			// (see streamWait).
+			if wait := streamWait(time.Since(last), lastBurst); wait > 0 {
 				select {
 				case <-time.After(wait):
 				case <-r.Context().Done():

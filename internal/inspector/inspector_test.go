@@ -694,3 +694,24 @@ func TestStreamSendsRowsARequestGains(t *testing.T) {
 		}
 	}
 }
+
+// An isolated event is written at once; anything busier waits for the
+// next batch, and a flood for the slower one.
+func TestStreamWritesAnIsolatedEventAtOnce(t *testing.T) {
+	for _, c := range []struct {
+		since time.Duration
+		last  int
+		want  time.Duration
+	}{
+		{time.Second, 0, 0}, // the first event
+		{quickEvery, 1, 0},  // one row a while ago
+		{quickEvery / 2, 1, streamEvery - quickEvery/2}, // events close together
+		{quickEvery, 2, streamEvery - quickEvery},       // the last write was a batch
+		{0, floodRows, floodEvery},                      // a flood
+		{time.Second, floodRows, floodEvery - time.Second},
+	} {
+		if got := streamWait(c.since, c.last); got != c.want {
+			t.Errorf("since %v, last %d rows: wait %v, want %v", c.since, c.last, got, c.want)
+		}
+	}
+}
