@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -41,6 +42,7 @@ func runInspector(args []string) error {
 	conc := fs.Int("c", 16, "concurrent clients for the throughput rounds")
 	dur := fs.Duration("d", 5*time.Second, "duration of one throughput round")
 	rounds := fs.Int("rounds", 3, "throughput rounds; each runs every setup once, starting with a different one")
+	only := fs.String("setups", "off,blank,on,page", "throughput setups to run, comma-separated (off: --no-inspect; blank: off with Chromium on about:blank; on: inspector, no page; page: inspector with the page following)")
 	generator := fs.String("generator", "wrk", "load generator for the throughput rounds: wrk (independent, lightweight) or go (in-process Go client)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -195,7 +197,13 @@ func runInspector(args []string) error {
 		return drive(url, bodies, *conc, d), nil
 	}
 	fmt.Printf("  throughput: %s, %d connections, %s per run, %d rounds rotating the order of the setups\n", genName, *conc, *dur, *rounds)
-	setups := []string{"off", "blank", "on", "page"}
+	var setups []string
+	for _, s := range strings.Split(*only, ",") {
+		if setupLabel[s] == "" {
+			return fmt.Errorf("-setups: %q is none of off, blank, on, page", s)
+		}
+		setups = append(setups, s)
+	}
 	res := map[string][]loadResult{}
 	browserUse := map[string][]float64{}
 	for r := 0; r < *rounds; r++ {
@@ -263,7 +271,7 @@ func runInspector(args []string) error {
 	}
 	ratios := func(a, b string, f func(x, y loadResult) float64) []float64 {
 		var out []float64
-		for i := range res[a] {
+		for i := range min(len(res[a]), len(res[b])) {
 			out = append(out, f(res[a][i], res[b][i]))
 		}
 		return out

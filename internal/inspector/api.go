@@ -242,12 +242,13 @@ func burst(rows, updates []Row, skipped int, matched func() int) []sseEvent {
 // shows in the page well within 100 ms, and one-row writes are at most
 // 1/quickEvery a second). Otherwise it writes at most every streamEvery,
 // and every floodEvery while bursts are full: a page following thousands
-// of requests a second gets a handful of messages a second, each at most
-// floodRows rows, and the browser's work stays bounded whatever the rate.
+// of requests a second gets two messages a second, each at most floodRows
+// rows, and the browser's work stays bounded whatever the rate (the page
+// redraws once a second in a flood).
 const (
 	quickEvery  = 20 * time.Millisecond
 	streamEvery = 100 * time.Millisecond
-	floodEvery  = 250 * time.Millisecond
+	floodEvery  = 500 * time.Millisecond
 )
 
 // streamWait is how long a stream waits before its next write, since is
