@@ -21,6 +21,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
@@ -437,6 +438,11 @@ func TestRedactAppliesToThePage(t *testing.T) {
 	if !d.Redacted || strings.Contains(*d.Body, "16505550187") || strings.Contains(*d.Body, "Guadalajara") {
 		t.Errorf("body not redacted: %s", *d.Body)
 	}
+	// The detail parses the kept body again: its events are redacted too.
+	evs, _ := json.Marshal(d.Events)
+	if len(d.Events) != 1 || d.Events[0].From == "" || bytes.Contains(evs, []byte("16505550187")) || bytes.Contains(evs, []byte("Guadalajara")) {
+		t.Errorf("events of the detail not redacted: %s", evs)
+	}
 	_, out := r.action("/api/requests/"+itoa(row.Request)+"/curl", ActionRequest{Target: "url", URL: r.capture.url}, nil)
 	if bytes.Contains(out, []byte("16505550187")) {
 		t.Errorf("copy as curl carries the real body: %s", out)
@@ -712,6 +718,50 @@ func TestStreamWritesAnIsolatedEventAtOnce(t *testing.T) {
 	} {
 		if got := streamWait(c.since, c.last); got != c.want {
 			t.Errorf("since %v, last %d rows: wait %v, want %v", c.since, c.last, got, c.want)
+		}
+	}
+}
+
+// The history keeps bodies, not parsed events: a detail parses the body
+// again and must show exactly the events serve parsed, with the markers
+// serve gave them (here a retry of a body of three events).
+func TestDetailEventsAreServesEvents(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	body := wireFixture(t, "messages.batch.three_messages")
+	r.postSigned(body)
+	r.postSigned(body)
+	rows := r.waitRows("", 6).Rows
+	first, retry := rows[5], rows[0]
+	if first.Seq == retry.Seq || !slices.ContainsFunc(retry.Marks, func(m string) bool { return strings.HasPrefix(m, "RETRY") }) {
+		t.Fatalf("rows %+v: want the newest a retry of the oldest", rows)
+	}
+	note, err := webhook.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := note.Events()
+	var d Detail
+	r.getJSON("/api/requests/"+itoa(retry.Request), &d)
+	if len(d.Events) != len(want) {
+		t.Fatalf("%d events in the detail, want %d", len(d.Events), len(want))
+	}
+	for i, ev := range d.Events {
+		got, _ := json.Marshal(ev.Event)
+		exp, _ := json.Marshal(want[i])
+		if !bytes.Equal(got, exp) {
+			t.Errorf("event %d:\n got %s\nwant %s", i, got, exp)
+		}
+		if ev.Key != want[i].Key() || ev.FirstRequest != first.Seq || ev.FirstSeen == nil || ev.FirstSeen.IsZero() ||
+			!slices.ContainsFunc(ev.Marks, func(m string) bool { return strings.HasPrefix(m, "RETRY #") }) {
+			t.Errorf("event %d markers: key %q, first request %d (want %d), first seen %v, marks %v", i, ev.Key, ev.FirstRequest, first.Seq, ev.FirstSeen, ev.Marks)
+		}
+	}
+	// The rows come from what the history keeps of each event.
+	for i := range 3 {
+		r := rows[2-i] // the retry's rows, newest first
+		if r.Event != i || r.Field != want[i].Field || r.Type != want[i].Type || r.ID != render.ShortID(want[i].ID) ||
+			r.Who != termsafe.Line(render.Counterpart(want[i])) || r.Summary != termsafe.Line(want[i].Summary) {
+			t.Errorf("row of event %d: %+v", i, r)
 		}
 	}
 }

@@ -116,7 +116,7 @@ func (ob *Observing) run(o Observer) {
 		clear(batch) // the observer keeps what it needs; the bodies may go
 		ob.mu.Lock()
 		ob.busy = 0
-		if ob.spare == nil && cap(batch) <= ob.queue+1 {
+		if ob.spare == nil && cap(batch) <= 256 { // a flood's large buffer goes
 			ob.spare = batch
 		}
 		ob.mu.Unlock()
