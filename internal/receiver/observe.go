@@ -46,7 +46,8 @@ type Observer interface {
 }
 
 // BatchObserver is an Observer that can take the observations waiting for
-// it at once, in order (one lock for many, in a burst).
+// it at once, in order (one lock for many, in a burst). The slice is reused
+// afterwards: ObserveBatch must not keep it (the values in it it may).
 type BatchObserver interface {
 	Observer
 	ObserveBatch([]Observation)
