@@ -48,15 +48,9 @@ func runInspector(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *generator != "wrk" && *generator != "go" {
-		return fmt.Errorf("-generator %q: use wrk or go", *generator)
-	}
-	wrkBin := ""
-	if *generator == "wrk" {
-		var err error
-		if wrkBin, err = ensureWrk(); err != nil {
-			return err
-		}
+	wrkBin, err := loadGenerator(*generator)
+	if err != nil {
+		return err
 	}
 	browserPath := ""
 	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
