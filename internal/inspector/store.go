@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
@@ -96,19 +97,24 @@ func (e *entry) keepEvents(evs []render.Event) {
 			n += len(ev.Raw)
 		}
 	}
+	keep := uint64(n) <= math.MaxUint32 // offsets are 32 bits: fields of a body past 4 GiB (--max-body) are not kept
 	var b strings.Builder
-	b.Grow(n)
+	if keep {
+		b.Grow(n)
+	}
 	marks := make([]eventMarks, len(evs))
 	for i := range evs {
 		ev, m := &evs[i], &marks[i]
 		m.start = uint32(b.Len())
 		for k, v := range eventFields(ev) {
-			b.WriteString(v)
+			if keep {
+				b.WriteString(v)
+			}
 			m.ends[k] = uint32(b.Len())
 		}
 		if a, z, ok := within(e.req.Body, ev.Raw); ok {
 			m.rawInBody, m.raw0, m.raw1 = true, a, z
-		} else {
+		} else if keep {
 			b.Write(ev.Raw)
 		}
 		m.ends[fRaw] = uint32(b.Len())
@@ -133,7 +139,7 @@ func within(body, part []byte) (uint32, uint32, bool) {
 		return 0, 0, true
 	}
 	off := cap(body) - cap(part)
-	if off < 0 || off+len(part) > len(body) || &body[off] != &part[0] {
+	if uint64(len(body)) > math.MaxUint32 || off < 0 || off+len(part) > len(body) || &body[off] != &part[0] {
 		return 0, 0, false
 	}
 	return uint32(off), uint32(off + len(part)), true
