@@ -765,3 +765,34 @@ func TestDetailEventsAreServesEvents(t *testing.T) {
 		}
 	}
 }
+
+// The history is a ring whose ids follow each other: after it has wrapped
+// round several times, ids still find their request, later parts reach a
+// kept request and not an evicted one, and nothing evicted is remembered.
+func TestHistoryRingKeepsIDs(t *testing.T) {
+	s := newStore(5, 0, false, testSecret, testToken)
+	for i := uint64(1); i <= 23; i++ {
+		s.add(observation(t, i, "messages.text"), false)
+	}
+	s.add(receiver.Observation{Forward: &render.Forward{Request: 22, Status: 202}}, false)
+	s.add(receiver.Observation{Forward: &render.Forward{Request: 3, Status: 500}}, false) // long evicted
+	p := s.page(Filter{}, 0, 100)
+	if p.Requests != 5 || p.Evicted != 18 || len(p.Rows) != 5 || p.Rows[0].Seq != 23 || p.Rows[4].Seq != 19 {
+		t.Fatalf("kept %d, evicted %d, rows %+v", p.Requests, p.Evicted, p.Rows)
+	}
+	if p.Rows[1].Seq != 22 || p.Rows[1].Forward != "→ app 202" {
+		t.Errorf("forward result of request 22: %+v", p.Rows[1])
+	}
+	for _, r := range p.Rows {
+		e, ok := s.snapshot(r.Request)
+		if !ok || e.req.Seq != r.Seq {
+			t.Errorf("request id %d: found %v, seq %d, want %d", r.Request, ok, e.req.Seq, r.Seq)
+		}
+	}
+	if _, ok := s.snapshot(p.Rows[4].Request - 1); ok {
+		t.Error("an evicted request is still found")
+	}
+	if len(s.live) != 5 {
+		t.Errorf("%d requests remembered for later parts, want the 5 kept", len(s.live))
+	}
+}
