@@ -98,6 +98,7 @@ func (in *Inspector) Start(ctx context.Context, env receiver.CompanionEnv) ([]re
 		in.token = hex.EncodeToString(b)
 	}
 	in.store = newStore(in.opts.MaxRequests, in.opts.MaxBytes, env.Redact, env.AppSecret, env.VerifyToken)
+	in.store.forwarding = env.ForwardTo != ""
 	in.actions = make(chan struct{}, 4)
 	in.ctx, in.cancel = context.WithCancel(context.Background())
 	var err error

@@ -676,8 +676,9 @@ func TestHeaderPackedRoundTrip(t *testing.T) {
 // An --accept-invalid request arrives as its problem, then its events: the
 // stream updates the row it sent and sends the rows the request gained.
 func TestStreamSendsRowsARequestGains(t *testing.T) {
-	for _, f := range []Filter{{}, {Sig: "invalid"}} {
+	for _, f := range []Filter{{}, {Sig: "invalid"}, {}} {
 		s := newStore(0, 0, false, testSecret, testToken)
+		s.forwarding = f.Sig != "" // the last: serve does not forward, the events still find their request
 		sub := s.subscribe(f)
 		o := observation(t, 7, "messages.text")
 		o.Request.Signature = render.SigInvalid
@@ -697,6 +698,13 @@ func TestStreamSendsRowsARequestGains(t *testing.T) {
 		}
 		if len(rows) != 1 || rows[0].Row <= first[0].Row || skipped != 0 || !slices.Contains(rows[0].Marks, "BAD SIGNATURE") {
 			t.Errorf("%+v: new rows %+v (skipped %d), want the second event", f, rows, skipped)
+		}
+		if !s.forwarding && len(s.live) != 0 {
+			t.Errorf("not forwarding, %d requests still wait for later parts", len(s.live))
+		}
+		s.add(observation(t, 8, "messages.text"), false)
+		if !s.forwarding && len(s.live) != 0 {
+			t.Errorf("not forwarding, a plain request waits for later parts")
 		}
 	}
 }

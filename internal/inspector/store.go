@@ -237,6 +237,12 @@ type store struct {
 	ring     []entry
 	start, n int
 	live     map[uint64]uint64 // serve's seq → id, for the later parts of a request
+	// forwarding: serve forwards, so every request may get a later part
+	// (the app's answer). Without it only an --accept-invalid problem
+	// does (its events), and live stays nearly empty: a map of 10,000
+	// requests looked up and changed for each is a cost serve would pay
+	// for nothing.
+	forwarding bool
 	nextID   uint64
 	nextRow  uint64
 	bytes    int64
@@ -256,7 +262,7 @@ func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *stor
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	return &store{live: map[uint64]uint64{}, maxReqs: maxReqs, maxBytes: maxBytes,
+	return &store{live: map[uint64]uint64{}, forwarding: true, maxReqs: maxReqs, maxBytes: maxBytes,
 		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}}
 }
 
@@ -328,15 +334,17 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 		f := *o.Forward
 		e.forward = &f
 	} else {
-		if id, ok := s.live[o.Request.Seq]; ok && !restored {
-			e = s.byID(id)
+		if len(s.live) > 0 && !restored {
+			if id, ok := s.live[o.Request.Seq]; ok {
+				e = s.byID(id)
+			}
 		}
 		if e == nil {
 			s.nextID++
 			e = s.push()
 			*e = entry{id: s.nextID, restored: restored, req: o.Request, header: packHeader(o.Request.Header)}
 			e.req.Header = nil
-			if !restored {
+			if !restored && (s.forwarding || o.Problem != nil && o.Problem.Accepted) {
 				s.live[o.Request.Seq] = e.id
 			}
 			e.size = int64(len(o.Request.Body)) + 1024
@@ -352,6 +360,9 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 			e.shake = true
 		default:
 			e.keepEvents(o.Events)
+			if !isNew && !s.forwarding {
+				delete(s.live, o.Request.Seq) // its last part
+			}
 		}
 		if !o.Handled.IsZero() {
 			e.handled = o.Handled
@@ -390,8 +401,10 @@ func (s *store) evict() {
 	for s.n > s.maxReqs || (s.bytes > s.maxBytes && s.n > 1) {
 		e := s.at(0)
 		s.bytes -= e.size
-		if id, ok := s.live[e.req.Seq]; ok && id == e.id {
-			delete(s.live, e.req.Seq)
+		if len(s.live) > 0 {
+			if id, ok := s.live[e.req.Seq]; ok && id == e.id {
+				delete(s.live, e.req.Seq)
+			}
 		}
 		*e = entry{} // the body may go
 		s.start = (s.start + 1) % len(s.ring)
