@@ -243,16 +243,16 @@ type store struct {
 	// requests looked up and changed for each is a cost serve would pay
 	// for nothing.
 	forwarding bool
-	nextID   uint64
-	nextRow  uint64
-	bytes    int64
-	evicted  int
-	maxReqs  int
-	maxBytes int64
-	secrets  []string
-	redact   bool
-	subs     map[*subscriber]struct{}
-	built    atomic.Int64 // rows built so far (tests: rows are built only when shown)
+	nextID     uint64
+	nextRow    uint64
+	bytes      int64
+	evicted    int
+	maxReqs    int
+	maxBytes   int64
+	secrets    []string
+	redact     bool
+	subs       map[*subscriber]struct{}
+	built      atomic.Int64 // rows built so far (tests: rows are built only when shown)
 }
 
 func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *store {
