@@ -289,22 +289,7 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 	f := FilterFrom(r.URL.Query())
 	sub := in.store.subscribe(f)
 	defer in.store.unsubscribe(sub)
-	rc := http.NewResponseController(w)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(event string, v any) bool {
-		var buf bytes.Buffer
-		buf.WriteString("event: " + event + "\ndata: ")
-		_ = json.NewEncoder(&buf).Encode(v) // ends with the newline of the data line
-		buf.WriteString("\n")
-		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		if _, err := w.Write(buf.Bytes()); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
+	send := openEventStream(w)
 	if !send("hello", in.stats()) {
 		return
 	}
@@ -549,4 +534,26 @@ func (in *Inspector) signatureDetail(req render.Request) SigDetail {
 		sd.Notes[i] = in.store.mask(sd.Notes[i])
 	}
 	return sd
+}
+
+// openEventStream answers with a server-sent event stream and returns the
+// function that writes one event (JSON data) to it; false once the page is
+// gone or has not read for 10 s, so a stalled tab never holds the writer.
+func openEventStream(w http.ResponseWriter) func(event string, v any) bool {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return func(event string, v any) bool {
+		var buf bytes.Buffer
+		buf.WriteString("event: " + event + "\ndata: ")
+		_ = json.NewEncoder(&buf).Encode(v) // ends with the newline of the data line
+		buf.WriteString("\n")
+		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 }
