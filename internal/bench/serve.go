@@ -42,15 +42,23 @@ import (
 // serve runs twice, with --json and with its default human output (both
 // recording, output to a file). Every round starts with a different server,
 // so a machine that slows down over a run does not favour one of them, and
-// each ratio is the median of the rounds' ratios. 1 KB and 3 MB bodies are
-// measured alike; serve's peak RSS comes from the 3 MB rounds.
+// each ratio is the median of the rounds' ratios. serve's peak RSS comes
+// from the 3 MB rounds.
+//
+// 1 KB runs last a fixed time: thousands of requests complete, so the few
+// in flight when a run ends hardly count. A 3 MB run sends a fixed number
+// of requests instead and ends when the last is answered, with the server's
+// CPU taken from idle to idle: with a few dozen answers per run, the 16
+// bodies in flight at the end of a timed run (and those left over from the
+// warm-up at its start) were charged to the completed ones, which
+// overstated a slower server's cost several times.
 func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	conc := fs.Int("c", 16, "concurrent connections")
-	dur := fs.Duration("d", 8*time.Second, "measured duration of one run (1 KB bodies)")
+	dur := fs.Duration("d", 8*time.Second, "measured duration of one run with 1 KB bodies (0 skips them)")
 	rounds := fs.Int("rounds", 5, "rounds; each runs every server once, starting with a different one")
 	generator := fs.String("generator", "wrk", "load generator: wrk (independent, lightweight) or go (in-process Go client)")
-	bigDur := fs.Duration("big-d", 6*time.Second, "measured duration of one run with 3 MB bodies (0 skips them)")
+	bigN := fs.Int("big-n", 160, "requests per run with 3 MB bodies, every one unique (0 skips them)")
 	bigConc := fs.Int("big-c", 16, "concurrent connections posting 3 MB bodies")
 	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
@@ -112,29 +120,56 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	sizes := []benchSize{{name: "1 KB", src: small, pool: 110_000, conc: *conc, d: *dur}}
-	if *bigDur > 0 {
+	var sizes []benchSize
+	if *dur > 0 {
+		sizes = append(sizes, benchSize{name: "1 KB", src: small, pool: 110_000, conc: *conc, d: *dur})
+	}
+	if *bigN > 0 {
 		big, err := bigBodies(serveSecret)
 		if err != nil {
 			return err
 		}
-		sizes = append(sizes, benchSize{name: "3 MB", src: big, pool: 8, conc: *bigConc, d: *bigDur, big: true})
+		sizes = append(sizes, benchSize{name: "3 MB", src: big, pool: *bigN, conc: *bigConc, n: *bigN, big: true})
 	}
 	for _, size := range sizes {
-		pool := filepath.Join(dir, "pool")
+		pool, warmPool := filepath.Join(dir, "pool"), filepath.Join(dir, "pool.warm")
 		if *generator == "wrk" {
 			fmt.Fprintf(os.Stderr, "signing %d requests of %s for wrk…\n", size.pool, size.name)
 			if err := writePool(pool, size.src, size.pool, "/webhook"); err != nil {
 				return err
 			}
-		}
-		load := func(url string, d time.Duration) (loadResult, error) {
-			if *generator == "wrk" {
-				return wrkRun(wrkBin, dir, pool, url, size.conc, d)
+			if size.n > 0 { // the warm-up's bodies are new to the server too
+				if err := writePool(warmPool, size.src, size.conc, "/webhook"); err != nil {
+					return err
+				}
 			}
-			return drive(url, size.src, size.conc, d), nil
 		}
-		fmt.Printf("\n%s bodies (%d bytes), %d connections, %s per run\n", size.name, size.src.size(), size.conc, size.d)
+		// run is one measured run after a warm-up; the server's CPU is
+		// counted over it.
+		run := func(p *proc) (loadResult, error) {
+			pid := p.cmd.Process.Pid
+			if size.n == 0 {
+				if _, err := timedLoad(*generator, wrkBin, dir, pool, p.url, size, time.Second); err != nil {
+					return loadResult{}, err
+				}
+				cpu0 := procCPU(pid)
+				res, err := timedLoad(*generator, wrkBin, dir, pool, p.url, size, size.d)
+				res.serverCPU = procCPU(pid) - cpu0
+				return res, err
+			}
+			if _, err := countedLoad(*generator, wrkBin, dir, warmPool, p.url, size, size.conc); err != nil {
+				return loadResult{}, err
+			}
+			cpu0 := settle(pid)
+			res, err := countedLoad(*generator, wrkBin, dir, pool, p.url, size, size.n)
+			res.serverCPU = settle(pid) - cpu0
+			return res, err
+		}
+		per := fmt.Sprint(size.d, " per run")
+		if size.n > 0 {
+			per = fmt.Sprintf("%d unique requests per run (after %d to warm up), CPU from idle to idle", size.n, size.conc)
+		}
+		fmt.Printf("\n%s bodies (%d bytes), %d connections, %s\n", size.name, size.src.size(), size.conc, per)
 		results := make(map[string][]loadResult)
 		var peakKB int64
 		for r := 0; r < *rounds; r++ {
@@ -144,17 +179,11 @@ func runServe(args []string) error {
 				if err != nil {
 					return err
 				}
-				if _, err := load(p.url, time.Second); err != nil { // warm-up
-					_ = p.stop()
-					return err
-				}
-				cpu0 := procCPU(p.cmd.Process.Pid)
-				res, err := load(p.url, size.d)
+				res, err := run(p)
 				if err != nil {
 					_ = p.stop()
 					return err
 				}
-				res.serverCPU = procCPU(p.cmd.Process.Pid) - cpu0
 				if strings.HasPrefix(s.name, "serve") {
 					peakKB = max(peakKB, procRSS(p.cmd.Process.Pid, "VmHWM"))
 				}
@@ -184,8 +213,40 @@ type benchSize struct {
 	src  bodySource
 	pool int
 	conc int
-	d    time.Duration
+	d    time.Duration // a run's length, or
+	n    int           // a run's number of requests
 	big  bool
+}
+
+// timedLoad drives url for d; countedLoad sends exactly n requests.
+func timedLoad(generator, wrkBin, dir, pool, url string, size benchSize, d time.Duration) (loadResult, error) {
+	if generator == "wrk" {
+		return wrkRun(wrkBin, dir, pool, url, size.conc, d)
+	}
+	return drive(url, size.src, size.conc, d), nil
+}
+
+func countedLoad(generator, wrkBin, dir, pool, url string, size benchSize, n int) (loadResult, error) {
+	if generator == "wrk" {
+		return wrkCount(wrkBin, dir, pool, url, size.conc, n)
+	}
+	return driveFor(url, size.src, size.conc, 0, n), nil
+}
+
+// settle waits until the process has used no CPU for two samples in a row
+// (what it does after answering, such as printing, is done), for at most
+// 10s, and returns its CPU time.
+func settle(pid int) time.Duration {
+	last, still := procCPU(pid), 0
+	for deadline := time.Now().Add(10 * time.Second); still < 2 && time.Now().Before(deadline); {
+		time.Sleep(150 * time.Millisecond)
+		if now := procCPU(pid); now == last {
+			still++
+		} else {
+			last, still = now, 0
+		}
+	}
+	return last
 }
 
 // reportServeSize prints the medians and the per-round ratios the goals
@@ -369,6 +430,11 @@ const (
 // drive posts bodies from conc keep-alive clients for d and reports
 // throughput and latency percentiles.
 func drive(url string, bodies bodySource, conc int, d time.Duration) loadResult {
+	return driveFor(url, bodies, conc, d, 0)
+}
+
+// driveFor is drive, or with n > 0 a run of exactly n requests.
+func driveFor(url string, bodies bodySource, conc int, d time.Duration, n int) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -376,6 +442,10 @@ func drive(url string, bodies bodySource, conc int, d time.Duration) loadResult 
 	var lat []time.Duration
 	errs := 0
 	deadline := time.Now().Add(d)
+	if n > 0 {
+		deadline = time.Now().Add(countTimeout)
+	}
+	var issued atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := 0; c < conc; c++ {
@@ -384,7 +454,7 @@ func drive(url string, bodies bodySource, conc int, d time.Duration) loadResult 
 			defer wg.Done()
 			local := make([]time.Duration, 0, 1<<14)
 			bad := 0
-			for time.Now().Before(deadline) {
+			for time.Now().Before(deadline) && (n == 0 || issued.Add(1) <= int64(n)) {
 				body, sig := bodies.next()
 				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
