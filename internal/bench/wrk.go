@@ -199,9 +199,23 @@ func wrkCount(wrkBin, dir, pool, url string, conc, n int) (loadResult, error) {
 	if err := cmd.Start(); err != nil {
 		return loadResult{}, fmt.Errorf("wrk: %v", err)
 	}
-	// A request whose connection failed is never answered: give up on the
-	// rest after countTimeout and count them as errors.
-	giveUp := time.AfterFunc(countTimeout, func() { _ = cmd.Process.Signal(os.Interrupt) })
+	// wrk stops and prints its summary on SIGINT, but only once its main
+	// thread gets one (a signal its worker thread takes ends the worker
+	// only): interrupt it until it is gone. A request whose connection
+	// failed is never answered: give up on the rest after countTimeout and
+	// count them as errors.
+	exited := make(chan struct{})
+	stop := func() {
+		for {
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-exited:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+		}
+	}
+	giveUp := time.AfterFunc(countTimeout, stop)
 	defer giveUp.Stop()
 	sc := bufio.NewScanner(stdout)
 	var started, answered time.Time
@@ -212,12 +226,14 @@ func wrkCount(wrkBin, dir, pool, url string, conc, n int) (loadResult, error) {
 			started = time.Now()
 		case "answered":
 			answered = time.Now()
-			_ = cmd.Process.Signal(os.Interrupt) // wrk stops and prints its summary
+			go stop()
 		default:
 			last = line
 		}
 	}
-	if err := cmd.Wait(); err != nil {
+	err = cmd.Wait()
+	close(exited)
+	if err != nil {
 		return loadResult{}, fmt.Errorf("wrk: %v: %s", err, stderr.String())
 	}
 	res, err := parseWrkDone(last)
