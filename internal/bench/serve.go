@@ -60,7 +60,7 @@ func runServe(args []string) error {
 	generator := fs.String("generator", "wrk", "load generator: wrk (independent, lightweight) or go (in-process Go client)")
 	bigN := fs.Int("big-n", 160, "requests per run with 3 MB bodies, every one unique (0 skips them)")
 	bigConc := fs.Int("big-c", 16, "concurrent connections posting 3 MB bodies")
-	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated")
+	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated (also serve-noinspect: serve --json without the web inspector)")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	floor := fs.String("floor-server", "", "internal: run the floor server, recording to this file")
 	if err := fs.Parse(args); err != nil {
@@ -100,6 +100,9 @@ func runServe(args []string) error {
 		{name: "floor", bin: self, args: []string{"serve", "--floor-server", recPath}},
 		{name: "serve", bin: bin, args: append(append([]string{}, serveArgs...), "--json")},
 		{name: "serve-human", bin: bin, args: serveArgs},
+		// The web inspector is on by default and keeps recent requests
+		// (bodies included): this one shows serve without it.
+		{name: "serve-noinspect", bin: bin, args: append(append([]string{}, serveArgs...), "--json", "--no-inspect")},
 	}
 	var servers []benchServer
 	for _, s := range all {
@@ -108,7 +111,7 @@ func runServe(args []string) error {
 		}
 	}
 	if len(servers) == 0 {
-		return fmt.Errorf("-servers %q names none of bare, floor, serve, serve-human", *only)
+		return fmt.Errorf("-servers %q names none of bare, floor, serve, serve-human, serve-noinspect", *only)
 	}
 	genName := "wrk (1 thread, signed requests from a pool larger than serve's dedup memory)"
 	if *generator == "go" {
@@ -171,7 +174,7 @@ func runServe(args []string) error {
 		}
 		fmt.Printf("\n%s bodies (%d bytes), %d connections, %s\n", size.name, size.src.size(), size.conc, per)
 		results := make(map[string][]loadResult)
-		var peakKB int64
+		peakKB := map[string]int64{}
 		for r := 0; r < *rounds; r++ {
 			for k := range servers {
 				s := servers[(r+k)%len(servers)]
@@ -185,7 +188,7 @@ func runServe(args []string) error {
 					return err
 				}
 				if strings.HasPrefix(s.name, "serve") {
-					peakKB = max(peakKB, procRSS(p.cmd.Process.Pid, "VmHWM"))
+					peakKB[s.name] = max(peakKB[s.name], procRSS(p.cmd.Process.Pid, "VmHWM"))
 				}
 				if err := p.stop(); err != nil {
 					return fmt.Errorf("%s: %v", s.name, err)
@@ -251,8 +254,8 @@ func settle(pid int) time.Duration {
 
 // reportServeSize prints the medians and the per-round ratios the goals
 // are stated in.
-func reportServeSize(size benchSize, results map[string][]loadResult, peakKB int64) {
-	order := []string{"bare", "floor", "serve", "serve-human"}
+func reportServeSize(size benchSize, results map[string][]loadResult, peakKB map[string]int64) {
+	order := []string{"bare", "floor", "serve", "serve-human", "serve-noinspect"}
 	fmt.Println()
 	for _, name := range order {
 		rs := results[name]
@@ -298,14 +301,23 @@ func reportServeSize(size benchSize, results map[string][]loadResult, peakKB int
 	ratio("CPU per request bare / serve --json", "serve", "bare", cpu, 0, true)
 	ratio("throughput floor / bare net/http", "floor", "bare", rps, 0, true)
 	ratio("throughput human output / --json", "serve-human", "serve", rps, 0.90, true)
+	ratio("throughput serve --no-inspect / floor", "serve-noinspect", "floor", rps, 0, true)
+	ratio("CPU per request floor / serve --no-inspect", "serve-noinspect", "floor", cpu, 0, true)
 	if size.big {
 		ratio("p99 serve --json / floor", "serve", "floor", p99, 1.5, false)
-		verdict := "meets"
-		if float64(peakKB)/1024 >= 100 {
-			verdict = "MISSES"
+		ratio("p99 serve --no-inspect / floor", "serve-noinspect", "floor", p99, 0, false)
+		for _, name := range order[2:] {
+			kb, ok := peakKB[name]
+			if !ok {
+				continue
+			}
+			verdict := "meets"
+			if float64(kb)/1024 >= 100 {
+				verdict = "MISSES"
+			}
+			fmt.Printf("  peak RSS of %s: %.0f MB with %d connections posting %s bodies (goal < 100 MB: %s)\n",
+				name, float64(kb)/1024, size.conc, size.name, verdict)
 		}
-		fmt.Printf("  peak RSS of serve: %.0f MB with %d connections posting %s bodies (goal < 100 MB: %s)\n",
-			float64(peakKB)/1024, size.conc, size.name, verdict)
 	}
 }
 
