@@ -150,22 +150,27 @@ func runServe(args []string) error {
 		// run is one measured run after a warm-up; the server's CPU is
 		// counted over it.
 		run := func(p *proc) (loadResult, error) {
-			pid := p.cmd.Process.Pid
-			if size.n == 0 {
-				if _, err := timedLoad(*generator, wrkBin, dir, pool, p.url, size, time.Second); err != nil {
-					return loadResult{}, err
-				}
-				cpu0 := procCPU(pid)
-				res, err := timedLoad(*generator, wrkBin, dir, pool, p.url, size, size.d)
-				res.serverCPU = procCPU(pid) - cpu0
-				return res, err
+			warm := func() error {
+				_, err := timedLoad(*generator, wrkBin, dir, pool, p.url, size, time.Second)
+				return err
 			}
-			if _, err := countedLoad(*generator, wrkBin, dir, warmPool, p.url, size, size.conc); err != nil {
+			measure := func() (loadResult, error) { return timedLoad(*generator, wrkBin, dir, pool, p.url, size, size.d) }
+			cpuNow := procCPU
+			if size.n > 0 {
+				warm = func() error {
+					_, err := countedLoad(*generator, wrkBin, dir, warmPool, p.url, size, size.conc)
+					return err
+				}
+				measure = func() (loadResult, error) { return countedLoad(*generator, wrkBin, dir, pool, p.url, size, size.n) }
+				cpuNow = settle
+			}
+			if err := warm(); err != nil {
 				return loadResult{}, err
 			}
-			cpu0 := settle(pid)
-			res, err := countedLoad(*generator, wrkBin, dir, pool, p.url, size, size.n)
-			res.serverCPU = settle(pid) - cpu0
+			pid := p.cmd.Process.Pid
+			cpu0 := cpuNow(pid)
+			res, err := measure()
+			res.serverCPU = cpuNow(pid) - cpu0
 			return res, err
 		}
 		per := fmt.Sprint(size.d, " per run")
