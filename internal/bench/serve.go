@@ -199,7 +199,7 @@ func runServe(args []string) error {
 					return fmt.Errorf("%s: %v", s.name, err)
 				}
 				_ = os.Remove(recPath)
-				fmt.Printf("  round %d %-12s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request  (%d requests, %d errors)\n",
+				fmt.Printf("  round %d %-15s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request  (%d requests, %d errors)\n",
 					r+1, s.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond),
 					res.cpuPerRequest(), res.n, res.errors)
 				results[s.name] = append(results[s.name], res)
@@ -267,7 +267,7 @@ func reportServeSize(size benchSize, results map[string][]loadResult, peakKB map
 		if len(rs) == 0 {
 			continue
 		}
-		fmt.Printf("  median %-12s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request\n", name,
+		fmt.Printf("  median %-15s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request\n", name,
 			medianOf(rs, func(r loadResult) float64 { return r.rps }),
 			time.Duration(medianOf(rs, func(r loadResult) float64 { return float64(r.p50) })).Round(time.Microsecond),
 			time.Duration(medianOf(rs, func(r loadResult) float64 { return float64(r.p99) })).Round(time.Microsecond),
