@@ -195,16 +195,20 @@ func TestOutputCloseGivesUpOnAStuckWriter(t *testing.T) {
 	}
 }
 
-// Large writes, kept as chunks of their own, come out in order with the
-// small ones around them, count toward the backlog, and leave no
+// Large writes, kept as chunks of their own (copied, or as they are with
+// WriteOwned), come out in order with the small ones around them, count toward the backlog, and leave no
 // multi-megabyte buffer behind.
 func TestOutputKeepsOrderAcrossLargeWrites(t *testing.T) {
 	stdout := &stuckWriter{release: make(chan struct{})}
 	out := NewOutput(stdout, 2<<20)
 	big := bytes.Repeat([]byte("x"), 3<<20)
 	var want bytes.Buffer
-	for i, p := range [][]byte{[]byte("head "), big, []byte(" tail\n"), big[:bigWrite], []byte("end\n")} {
-		_, _ = out.Write(p)
+	for i, p := range [][]byte{[]byte("head "), big, []byte(" tail\n"), big[:bigWrite], []byte("end\n"), []byte("x"), big[1:]} {
+		if i >= 5 {
+			out.WriteOwned(p) // kept, not copied: in order all the same
+		} else {
+			_, _ = out.Write(p)
+		}
 		want.Write(p)
 		if i == 2 {
 			_ = out.Flush()

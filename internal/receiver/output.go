@@ -63,6 +63,16 @@ func (o *Output) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// WriteOwned buffers p without copying it (see render.OwnedWriter).
+func (o *Output) WriteOwned(p []byte) {
+	if len(p) < bigWrite {
+		_, _ = o.cur.Write(p)
+		return
+	}
+	o.takeCur()
+	o.ready = append(o.ready, p)
+}
+
 // takeCur moves what cur holds to ready.
 func (o *Output) takeCur() {
 	if o.cur.Len() > 0 {

@@ -214,7 +214,11 @@ func (j *JSONLines) Received(req Request, events []Event) {
 			// A multi-megabyte item goes out as it is, not copied into
 			// a line first.
 			_, _ = j.w.Write(line)
-			_, _ = j.w.Write(l.Raw)
+			if o, ok := j.w.(OwnedWriter); ok {
+				o.WriteOwned(l.Raw) // it points into the body, which nothing changes
+			} else {
+				_, _ = j.w.Write(l.Raw)
+			}
 			_, _ = j.w.Write([]byte("}\n"))
 		} else {
 			line = append(appendRawValue(line, l.Raw), '}', '\n')
@@ -228,6 +232,13 @@ func (j *JSONLines) Received(req Request, events []Event) {
 
 // bigRaw is the size from which an item's JSON is written on its own.
 const bigRaw = 64 << 10
+
+// An OwnedWriter can keep what it is given instead of copying it: the
+// caller never changes those bytes afterwards (a request body, which serve
+// records and forwards as received, is never changed).
+type OwnedWriter interface {
+	WriteOwned(p []byte)
+}
 
 // encodeEventLine is the reference encoding of an event line (tests hold
 // appendEventLine to it).
