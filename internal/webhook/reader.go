@@ -453,20 +453,23 @@ func hex4(s string) rune {
 	if len(s) < 4 {
 		return -1
 	}
-	var r rune
-	for i := 0; i < 4; i++ {
-		c := s[i]
-		switch {
-		case '0' <= c && c <= '9':
-			c -= '0'
-		case 'a' <= c && c <= 'f':
-			c = c - 'a' + 10
-		case 'A' <= c && c <= 'F':
-			c = c - 'A' + 10
-		default:
-			return -1
-		}
-		r = r<<4 | rune(c)
+	a, b, c, d := hexValue[s[0]], hexValue[s[1]], hexValue[s[2]], hexValue[s[3]]
+	if a|b|c|d < 0 {
+		return -1
 	}
-	return r
+	return rune(a)<<12 | rune(b)<<8 | rune(c)<<4 | rune(d)
 }
+
+// hexValue is the value of a hex digit, -1 for other bytes.
+var hexValue = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
+	}
+	for c := byte(0); c < 10; c++ {
+		t['0'+c] = int8(c)
+	}
+	for c := byte(0); c < 6; c++ {
+		t['a'+c], t['A'+c] = int8(10+c), int8(10+c)
+	}
+	return t
+}()
