@@ -197,8 +197,11 @@ func (r *reader) str() (string, bool) {
 		return "", false
 	}
 	seg := r.s[start:end]
-	if !esc && (!high || utf8.ValidString(seg)) {
+	switch {
+	case !esc && (!high || utf8.ValidString(seg)):
 		return seg, true
+	case !high: // ASCII: valid UTF-8 without a look
+		return unescapeValid(seg), true
 	}
 	return unescape(seg), true
 }
@@ -311,12 +314,14 @@ func (r *reader) skip() bool {
 func (r *reader) flex() (string, bool) {
 	switch r.peek() {
 	case '"':
-		start, end, esc, _, ok := r.scanString()
-		if !ok {
+		start, end, esc, high, ok := r.scanString()
+		switch {
+		case !ok:
 			return "", false
-		}
-		if !esc {
+		case !esc:
 			return r.s[start:end], true
+		case !high:
+			return unescapeValid(r.s[start:end]), true
 		}
 		return unescape(r.s[start:end]), true
 	case 'n':
