@@ -419,7 +419,8 @@ func contextNotes(m *Message) string {
 // summary of such an item was a 3 MB copy of the text: quoted once more in
 // every line on stdout and kept by the web inspector beside the body. The
 // recording and an event's raw JSON keep every byte. It is above
-// render.MaxSummaryBytes, so a cut here is always marked in --json lines.
+// render.MaxSummaryBytes, so a cut here is marked in --json lines too
+// (unless runs of white space made the quoted part shorter than that).
 const MaxQuotedText = 64 << 10
 
 // quote renders user text on one line in double quotes: runs of white
