@@ -42,17 +42,25 @@ import (
 // serve runs twice, with --json and with its default human output (both
 // recording, output to a file). Every round starts with a different server,
 // so a machine that slows down over a run does not favour one of them, and
-// each ratio is the median of the rounds' ratios. 1 KB and 3 MB bodies are
-// measured alike; serve's peak RSS comes from the 3 MB rounds.
+// each ratio is the median of the rounds' ratios. serve's peak RSS comes
+// from the 3 MB rounds.
+//
+// 1 KB runs last a fixed time: thousands of requests complete, so the few
+// in flight when a run ends hardly count. A 3 MB run sends a fixed number
+// of requests instead and ends when the last is answered, with the server's
+// CPU taken from idle to idle: with a few dozen answers per run, the 16
+// bodies in flight at the end of a timed run (and those left over from the
+// warm-up at its start) were charged to the completed ones, which
+// overstated a slower server's cost several times.
 func runServe(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	conc := fs.Int("c", 16, "concurrent connections")
-	dur := fs.Duration("d", 8*time.Second, "measured duration of one run (1 KB bodies)")
+	dur := fs.Duration("d", 8*time.Second, "measured duration of one run with 1 KB bodies (0 skips them)")
 	rounds := fs.Int("rounds", 5, "rounds; each runs every server once, starting with a different one")
 	generator := fs.String("generator", "wrk", "load generator: wrk (independent, lightweight) or go (in-process Go client)")
-	bigDur := fs.Duration("big-d", 6*time.Second, "measured duration of one run with 3 MB bodies (0 skips them)")
+	bigN := fs.Int("big-n", 160, "requests per run with 3 MB bodies, every one unique (0 skips them)")
 	bigConc := fs.Int("big-c", 16, "concurrent connections posting 3 MB bodies")
-	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated")
+	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated (also serve-noinspect: serve --json without the web inspector)")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	floor := fs.String("floor-server", "", "internal: run the floor server, recording to this file")
 	if err := fs.Parse(args); err != nil {
@@ -86,6 +94,9 @@ func runServe(args []string) error {
 		{name: "floor", bin: self, args: []string{"serve", "--floor-server", recPath}},
 		{name: "serve", bin: bin, args: append(append([]string{}, serveArgs...), "--json")},
 		{name: "serve-human", bin: bin, args: serveArgs},
+		// The web inspector is on by default and keeps recent requests
+		// (bodies included): this one shows serve without it.
+		{name: "serve-noinspect", bin: bin, args: append(append([]string{}, serveArgs...), "--json", "--no-inspect")},
 	}
 	var servers []benchServer
 	for _, s := range all {
@@ -94,7 +105,7 @@ func runServe(args []string) error {
 		}
 	}
 	if len(servers) == 0 {
-		return fmt.Errorf("-servers %q names none of bare, floor, serve, serve-human", *only)
+		return fmt.Errorf("-servers %q names none of bare, floor, serve, serve-human, serve-noinspect", *only)
 	}
 	genName := "wrk (1 thread, signed requests from a pool larger than serve's dedup memory)"
 	if *generator == "go" {
@@ -106,31 +117,63 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	sizes := []benchSize{{name: "1 KB", src: small, pool: 110_000, conc: *conc, d: *dur}}
-	if *bigDur > 0 {
+	var sizes []benchSize
+	if *dur > 0 {
+		sizes = append(sizes, benchSize{name: "1 KB", src: small, pool: 110_000, conc: *conc, d: *dur})
+	}
+	if *bigN > 0 {
 		big, err := bigBodies(serveSecret)
 		if err != nil {
 			return err
 		}
-		sizes = append(sizes, benchSize{name: "3 MB", src: big, pool: 8, conc: *bigConc, d: *bigDur, big: true})
+		sizes = append(sizes, benchSize{name: "3 MB", src: big, pool: *bigN, conc: *bigConc, n: *bigN, big: true})
 	}
 	for _, size := range sizes {
-		pool := filepath.Join(dir, "pool")
+		pool, warmPool := filepath.Join(dir, "pool"), filepath.Join(dir, "pool.warm")
 		if *generator == "wrk" {
 			fmt.Fprintf(os.Stderr, "signing %d requests of %s for wrk…\n", size.pool, size.name)
 			if err := writePool(pool, size.src, size.pool, "/webhook"); err != nil {
 				return err
 			}
-		}
-		load := func(url string, d time.Duration) (loadResult, error) {
-			if *generator == "wrk" {
-				return wrkRun(wrkBin, dir, pool, url, size.conc, d)
+			if size.n > 0 { // the warm-up's bodies are new to the server too
+				if err := writePool(warmPool, size.src, size.conc, "/webhook"); err != nil {
+					return err
+				}
 			}
-			return drive(url, size.src, size.conc, d), nil
 		}
-		fmt.Printf("\n%s bodies (%d bytes), %d connections, %s per run\n", size.name, size.src.size(), size.conc, size.d)
+		// run is one measured run after a warm-up; the server's CPU is
+		// counted over it.
+		run := func(p *proc) (loadResult, error) {
+			warm := func() error {
+				_, err := timedLoad(*generator, wrkBin, dir, pool, p.url, size, time.Second)
+				return err
+			}
+			measure := func() (loadResult, error) { return timedLoad(*generator, wrkBin, dir, pool, p.url, size, size.d) }
+			cpuNow := procCPU
+			if size.n > 0 {
+				warm = func() error {
+					_, err := countedLoad(*generator, wrkBin, dir, warmPool, p.url, size, size.conc)
+					return err
+				}
+				measure = func() (loadResult, error) { return countedLoad(*generator, wrkBin, dir, pool, p.url, size, size.n) }
+				cpuNow = settle
+			}
+			if err := warm(); err != nil {
+				return loadResult{}, err
+			}
+			pid := p.cmd.Process.Pid
+			cpu0 := cpuNow(pid)
+			res, err := measure()
+			res.serverCPU = cpuNow(pid) - cpu0
+			return res, err
+		}
+		per := fmt.Sprint(size.d, " per run")
+		if size.n > 0 {
+			per = fmt.Sprintf("%d unique requests per run (after %d to warm up), CPU from idle to idle", size.n, size.conc)
+		}
+		fmt.Printf("\n%s bodies (%d bytes), %d connections, %s\n", size.name, size.src.size(), size.conc, per)
 		results := make(map[string][]loadResult)
-		var peakKB int64
+		peakKB := map[string]int64{}
 		for r := 0; r < *rounds; r++ {
 			for k := range servers {
 				s := servers[(r+k)%len(servers)]
@@ -138,25 +181,19 @@ func runServe(args []string) error {
 				if err != nil {
 					return err
 				}
-				if _, err := load(p.url, time.Second); err != nil { // warm-up
-					_ = p.stop()
-					return err
-				}
-				cpu0 := procCPU(p.cmd.Process.Pid)
-				res, err := load(p.url, size.d)
+				res, err := run(p)
 				if err != nil {
 					_ = p.stop()
 					return err
 				}
-				res.serverCPU = procCPU(p.cmd.Process.Pid) - cpu0
 				if strings.HasPrefix(s.name, "serve") {
-					peakKB = max(peakKB, procRSS(p.cmd.Process.Pid, "VmHWM"))
+					peakKB[s.name] = max(peakKB[s.name], procRSS(p.cmd.Process.Pid, "VmHWM"))
 				}
 				if err := p.stop(); err != nil {
 					return fmt.Errorf("%s: %v", s.name, err)
 				}
 				_ = os.Remove(recPath)
-				fmt.Printf("  round %d %-12s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request  (%d requests, %d errors)\n",
+				fmt.Printf("  round %d %-15s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request  (%d requests, %d errors)\n",
 					r+1, s.name, res.rps, res.p50.Round(time.Microsecond), res.p99.Round(time.Microsecond),
 					res.cpuPerRequest(), res.n, res.errors)
 				results[s.name] = append(results[s.name], res)
@@ -178,21 +215,53 @@ type benchSize struct {
 	src  bodySource
 	pool int
 	conc int
-	d    time.Duration
+	d    time.Duration // a run's length, or
+	n    int           // a run's number of requests
 	big  bool
+}
+
+// timedLoad drives url for d; countedLoad sends exactly n requests.
+func timedLoad(generator, wrkBin, dir, pool, url string, size benchSize, d time.Duration) (loadResult, error) {
+	if generator == "wrk" {
+		return wrkRun(wrkBin, dir, pool, url, size.conc, d)
+	}
+	return drive(url, size.src, size.conc, d), nil
+}
+
+func countedLoad(generator, wrkBin, dir, pool, url string, size benchSize, n int) (loadResult, error) {
+	if generator == "wrk" {
+		return wrkCount(wrkBin, dir, pool, url, size.conc, n)
+	}
+	return driveFor(url, size.src, size.conc, 0, n), nil
+}
+
+// settle waits until the process has used no CPU for two samples in a row
+// (what it does after answering, such as printing, is done), for at most
+// 10s, and returns its CPU time.
+func settle(pid int) time.Duration {
+	last, still := procCPU(pid), 0
+	for deadline := time.Now().Add(10 * time.Second); still < 2 && time.Now().Before(deadline); {
+		time.Sleep(150 * time.Millisecond)
+		if now := procCPU(pid); now == last {
+			still++
+		} else {
+			last, still = now, 0
+		}
+	}
+	return last
 }
 
 // reportServeSize prints the medians and the per-round ratios the goals
 // are stated in.
-func reportServeSize(size benchSize, results map[string][]loadResult, peakKB int64) {
-	order := []string{"bare", "floor", "serve", "serve-human"}
+func reportServeSize(size benchSize, results map[string][]loadResult, peakKB map[string]int64) {
+	order := []string{"bare", "floor", "serve", "serve-human", "serve-noinspect"}
 	fmt.Println()
 	for _, name := range order {
 		rs := results[name]
 		if len(rs) == 0 {
 			continue
 		}
-		fmt.Printf("  median %-12s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request\n", name,
+		fmt.Printf("  median %-15s %9.0f req/s  p50 %9s  p99 %9s  server CPU %8.1f µs/request\n", name,
 			medianOf(rs, func(r loadResult) float64 { return r.rps }),
 			time.Duration(medianOf(rs, func(r loadResult) float64 { return float64(r.p50) })).Round(time.Microsecond),
 			time.Duration(medianOf(rs, func(r loadResult) float64 { return float64(r.p99) })).Round(time.Microsecond),
@@ -234,14 +303,23 @@ func reportServeSize(size benchSize, results map[string][]loadResult, peakKB int
 	// The same goal judged by CPU: on a shared machine throughput swings
 	// with the neighbours, the CPU each request costs much less.
 	ratio("CPU per request --json / human output", "serve-human", "serve", cpu, 0.90, true)
+	ratio("throughput serve --no-inspect / floor", "serve-noinspect", "floor", rps, 0, true)
+	ratio("CPU per request floor / serve --no-inspect", "serve-noinspect", "floor", cpu, 0, true)
 	if size.big {
 		ratio("p99 serve --json / floor", "serve", "floor", p99, 1.5, false)
-		verdict := "meets"
-		if float64(peakKB)/1024 >= 100 {
-			verdict = "MISSES"
+		ratio("p99 serve --no-inspect / floor", "serve-noinspect", "floor", p99, 0, false)
+		for _, name := range order[2:] {
+			kb, ok := peakKB[name]
+			if !ok {
+				continue
+			}
+			verdict := "meets"
+			if float64(kb)/1024 >= 100 {
+				verdict = "MISSES"
+			}
+			fmt.Printf("  peak RSS of %s: %.0f MB with %d connections posting %s bodies (goal < 100 MB: %s)\n",
+				name, float64(kb)/1024, size.conc, size.name, verdict)
 		}
-		fmt.Printf("  peak RSS of serve: %.0f MB with %d connections posting %s bodies (goal < 100 MB: %s)\n",
-			float64(peakKB)/1024, size.conc, size.name, verdict)
 	}
 }
 
@@ -366,6 +444,11 @@ const (
 // drive posts bodies from conc keep-alive clients for d and reports
 // throughput and latency percentiles.
 func drive(url string, bodies bodySource, conc int, d time.Duration) loadResult {
+	return driveFor(url, bodies, conc, d, 0)
+}
+
+// driveFor is drive, or with n > 0 a run of exactly n requests.
+func driveFor(url string, bodies bodySource, conc int, d time.Duration, n int) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 60 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -373,6 +456,10 @@ func drive(url string, bodies bodySource, conc int, d time.Duration) loadResult 
 	var lat []time.Duration
 	errs := 0
 	deadline := time.Now().Add(d)
+	if n > 0 {
+		deadline = time.Now().Add(countTimeout)
+	}
+	var issued atomic.Int64
 	start := time.Now()
 	var wg sync.WaitGroup
 	for c := 0; c < conc; c++ {
@@ -381,7 +468,7 @@ func drive(url string, bodies bodySource, conc int, d time.Duration) loadResult 
 			defer wg.Done()
 			local := make([]time.Duration, 0, 1<<14)
 			bad := 0
-			for time.Now().Before(deadline) {
+			for time.Now().Before(deadline) && (n == 0 || issued.Add(1) <= int64(n)) {
 				body, sig := bodies.next()
 				req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")

@@ -194,3 +194,37 @@ func TestOutputCloseGivesUpOnAStuckWriter(t *testing.T) {
 		t.Fatal("Close reported the output written while the writer is stuck")
 	}
 }
+
+// Large writes, kept as chunks of their own (copied, or as they are with
+// WriteOwned), come out in order with the small ones around them, count toward the backlog, and leave no
+// multi-megabyte buffer behind.
+func TestOutputKeepsOrderAcrossLargeWrites(t *testing.T) {
+	stdout := &stuckWriter{release: make(chan struct{})}
+	out := NewOutput(stdout, 2<<20)
+	big := bytes.Repeat([]byte("x"), 3<<20)
+	var want bytes.Buffer
+	for i, p := range [][]byte{[]byte("head "), big, []byte(" tail\n"), big[:bigWrite], []byte("end\n"), []byte("x"), big[1:]} {
+		if i >= 5 {
+			out.WriteOwned(p) // kept, not copied: in order all the same
+		} else {
+			_, _ = out.Write(p)
+		}
+		want.Write(p)
+		if i == 2 {
+			_ = out.Flush()
+			if !out.Full() {
+				t.Fatal("3 MB waiting for a stuck writer is not counted in the backlog")
+			}
+		}
+	}
+	if out.cur.Cap() > bigWrite {
+		t.Fatalf("the buffer grew to %d bytes", out.cur.Cap())
+	}
+	close(stdout.release)
+	if !out.Close(5 * time.Second) {
+		t.Fatal("output not written")
+	}
+	if stdout.String() != want.String() {
+		t.Fatalf("got %d bytes, want %d, or out of order", len(stdout.String()), want.Len())
+	}
+}

@@ -39,6 +39,9 @@ const (
 	// has been idle longest (for at least evictIdle) instead of waiting.
 	DefaultReadsPerClient = 16
 	evictIdle             = 250 * time.Millisecond
+	// fastUpload (bytes per second) is the rate from which a body's buffer
+	// grows in larger steps.
+	fastUpload = 1 << 20
 )
 
 // Why a body read stopped early; they decide the answer.
@@ -234,7 +237,13 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request) (body []byt
 			}
 			// Grow by doubling: a client that sends fast soon reads in
 			// large steps, one that trickles never holds more than it sent.
-			next := min(max(2*int64(cap(buf)), freeBodyBytes), bound)
+			// A body arriving at fastUpload grows fourfold instead: a 3 MB
+			// body is then copied 1.4 MB on the way instead of 4 MB.
+			factor := int64(2)
+			if elapsed := time.Since(start); float64(len(buf)) >= fastUpload*elapsed.Seconds() {
+				factor = 4
+			}
+			next := min(max(factor*int64(cap(buf)), freeBodyBytes), bound)
 			need := next - max(int64(cap(buf)), freeBodyBytes)
 			ctx := gateCtx.get()
 			if !admitted && need > 0 {

@@ -24,7 +24,8 @@ type Output struct {
 	w     io.Writer
 	limit int
 
-	cur bytes.Buffer // being written, not yet handed over
+	cur   bytes.Buffer // being written, not yet handed over
+	ready [][]byte     // written before cur, not yet handed over
 
 	mu      sync.Mutex
 	pending [][]byte // handed over, not yet written
@@ -47,23 +48,56 @@ func NewOutput(w io.Writer, limit int) *Output {
 	return o
 }
 
+// bigWrite is the size from which a write is kept as a chunk of its own
+// instead of joining cur: a 3 MB item is copied once, and cur does not
+// grow to (and keep) the size of the largest line ever printed.
+const bigWrite = 64 << 10
+
 // Write buffers p; it never blocks on the real writer.
-func (o *Output) Write(p []byte) (int, error) { return o.cur.Write(p) }
+func (o *Output) Write(p []byte) (int, error) {
+	if len(p) < bigWrite {
+		return o.cur.Write(p)
+	}
+	o.takeCur()
+	o.ready = append(o.ready, bytes.Clone(p))
+	return len(p), nil
+}
+
+// WriteOwned buffers p without copying it (see render.OwnedWriter).
+func (o *Output) WriteOwned(p []byte) {
+	if len(p) < bigWrite {
+		_, _ = o.cur.Write(p)
+		return
+	}
+	o.takeCur()
+	o.ready = append(o.ready, p)
+}
+
+// takeCur moves what cur holds to ready.
+func (o *Output) takeCur() {
+	if o.cur.Len() > 0 {
+		o.ready = append(o.ready, bytes.Clone(o.cur.Bytes()))
+		o.cur.Reset()
+	}
+}
 
 // Flush hands what was written to the writing goroutine.
 func (o *Output) Flush() error {
-	if o.cur.Len() == 0 {
+	o.takeCur()
+	if len(o.ready) == 0 {
 		return nil
 	}
-	chunk := bytes.Clone(o.cur.Bytes())
-	o.cur.Reset()
+	chunks := o.ready
+	o.ready = nil
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
 		return o.err
 	}
-	o.pending = append(o.pending, chunk)
-	o.backlog += len(chunk)
+	o.pending = append(o.pending, chunks...)
+	for _, c := range chunks {
+		o.backlog += len(c)
+	}
 	select {
 	case o.wake <- struct{}{}:
 	default:

@@ -89,6 +89,7 @@ type EventLine struct {
 	Status       string              `json:"status,omitempty"`
 	Errors       []webhook.ErrorInfo `json:"errors,omitempty"`
 	Summary      string              `json:"summary"`
+	SummaryCut   bool                `json:"summary_cut,omitempty"`
 	RawType      string              `json:"raw_type"`
 	Unknown      bool                `json:"unknown"`
 	Problems     []string            `json:"problems"`
@@ -111,7 +112,7 @@ func NewEventLine(e Event) EventLine {
 		From: e.From, Recipient: e.Recipient, ContactName: e.ContactName,
 		PhoneNumberID: e.PhoneNumberID, DisplayPhoneNumber: e.DisplayPhoneNumber, WABAID: e.WABAID,
 		UserID: e.UserID, ParentUserID: e.ParentUserID, WaID: e.WaID, Username: e.Username, GroupID: e.GroupID, Status: e.Status, Errors: e.Errors,
-		Summary: e.Summary, RawType: e.RawType, Unknown: e.Unknown, Problems: e.Problems,
+		RawType: e.RawType, Unknown: e.Unknown, Problems: e.Problems,
 		Signature: e.Signature, Failed: IsFailure(e),
 		Duplicate: e.Duplicate || e.Retry, Retry: e.Retry, FirstRequest: e.FirstRequest,
 		Stale: e.Stale, Key: e.DedupKey, Raw: e.Raw,
@@ -119,6 +120,7 @@ func NewEventLine(e Event) EventLine {
 	if l.Key == "" {
 		l.Key = e.Key()
 	}
+	l.Summary, l.SummaryCut = cutSummary(e.Summary)
 	switch {
 	case e.RawTimestamp != "":
 		ts := e.RawTimestamp
@@ -141,6 +143,25 @@ func NewEventLine(e Event) EventLine {
 		l.Raw = json.RawMessage("null")
 	}
 	return l
+}
+
+// MaxSummaryBytes bounds an event line's summary. Every text WhatsApp
+// lets a user send (4,096 characters) fits whole; a longer one, such as a
+// multi-megabyte history item's, would otherwise repeat the item beside
+// "raw", which carries it exactly anyway.
+const MaxSummaryBytes = 16 << 10
+
+// cutSummary shortens s to at most MaxSummaryBytes, "…" included, at the
+// start of a rune, and reports whether it did.
+func cutSummary(s string) (string, bool) {
+	if len(s) <= MaxSummaryBytes {
+		return s, false
+	}
+	cut := MaxSummaryBytes - len("…")
+	for k := 0; k < utf8.UTFMax && cut > 0 && !utf8.RuneStart(s[cut]); k++ {
+		cut--
+	}
+	return s[:cut] + "…", true
 }
 
 // formatTime is time.Time's JSON text, for any time: one a JSON time
@@ -188,12 +209,35 @@ func (j *JSONLines) write(v any) {
 func (j *JSONLines) Received(req Request, events []Event) {
 	for _, e := range events {
 		l := NewEventLine(e)
-		line := appendEventLine(j.line[:0], &l)
+		line := appendEventHead(j.line[:0], &l)
+		if len(l.Raw) >= bigRaw && plainRaw(l.Raw) {
+			// A multi-megabyte item goes out as it is, not copied into
+			// a line first.
+			_, _ = j.w.Write(line)
+			if o, ok := j.w.(OwnedWriter); ok {
+				o.WriteOwned(l.Raw) // it points into the body, which nothing changes
+			} else {
+				_, _ = j.w.Write(l.Raw)
+			}
+			_, _ = j.w.Write([]byte("}\n"))
+		} else {
+			line = append(appendRawValue(line, l.Raw), '}', '\n')
+			_, _ = j.w.Write(line)
+		}
 		if cap(line) <= 1<<20 { // a 3 MB item's line is not worth keeping
 			j.line = line
 		}
-		_, _ = j.w.Write(line)
 	}
+}
+
+// bigRaw is the size from which an item's JSON is written on its own.
+const bigRaw = 64 << 10
+
+// An OwnedWriter can keep what it is given instead of copying it: the
+// caller never changes those bytes afterwards (a request body, which serve
+// records and forwards as received, is never changed).
+type OwnedWriter interface {
+	WriteOwned(p []byte)
 }
 
 // encodeEventLine is the reference encoding of an event line (tests hold
@@ -236,6 +280,12 @@ func appendRaw(buf *bytes.Buffer, raw json.RawMessage) {
 // one line per event is most of what serve --json spends after parsing.
 // It never fails: an event is never dropped for the way it is written.
 func appendEventLine(b []byte, l *EventLine) []byte {
+	return append(appendRawValue(appendEventHead(b, l), l.Raw), '}', '\n')
+}
+
+// appendEventHead writes the line up to its last value, raw's: up to and
+// including `,"raw":`.
+func appendEventHead(b []byte, l *EventLine) []byte {
 	appendTime := func(key string, t time.Time) {
 		if !jsonTime(t) {
 			t = t.UTC()
@@ -285,6 +335,9 @@ func appendEventLine(b []byte, l *EventLine) []byte {
 		b = append(b, ']')
 	}
 	str(`,"summary":`, l.Summary, false)
+	if l.SummaryCut {
+		b = append(b, `,"summary_cut":true`...)
+	}
 	str(`,"raw_type":`, l.RawType, false)
 	b = strconv.AppendBool(append(b, `,"unknown":`...), l.Unknown)
 	b = append(b, `,"problems":[`...)
@@ -310,16 +363,24 @@ func appendEventLine(b []byte, l *EventLine) []byte {
 		b = strconv.AppendInt(append(b, `,"age_seconds":`...), l.AgeSeconds, 10)
 	}
 	str(`,"key":`, l.Key, false)
-	b = append(b, `,"raw":`...)
-	// Two IndexByte scans (vectorised) instead of ContainsAny's byte loop.
-	if bytes.IndexByte(l.Raw, '\n') >= 0 || bytes.IndexByte(l.Raw, '\r') >= 0 || !utf8.Valid(l.Raw) {
+	return append(b, `,"raw":`...)
+}
+
+// appendRawValue appends an item's JSON as appendRaw does.
+func appendRawValue(b []byte, raw json.RawMessage) []byte {
+	if !plainRaw(raw) {
 		buf := bytes.NewBuffer(b)
-		appendRaw(buf, l.Raw)
-		b = buf.Bytes()
-	} else {
-		b = append(b, l.Raw...)
+		appendRaw(buf, raw)
+		return buf.Bytes()
 	}
-	return append(b, '}', '\n')
+	return append(b, raw...)
+}
+
+// plainRaw reports whether raw can be written as it is: on one line and
+// valid UTF-8. Two IndexByte scans (vectorised) instead of ContainsAny's
+// byte loop.
+func plainRaw(raw []byte) bool {
+	return bytes.IndexByte(raw, '\n') < 0 && bytes.IndexByte(raw, '\r') < 0 && utf8.Valid(raw)
 }
 
 // jsonTime reports whether time.Time.MarshalJSON accepts t: a year of four

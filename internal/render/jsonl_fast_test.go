@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -94,5 +95,46 @@ func TestEventLineIsAlwaysValidJSON(t *testing.T) {
 		if l["timestamp"] != "0270000000000000" || l["problems"].([]any)[0] == nil {
 			t.Fatalf("raw timestamp lost: %v", l)
 		}
+	}
+}
+
+// A summary longer than MaxSummaryBytes is cut at a rune and marked; the
+// item's raw JSON stays whole, and a large one written on its own gives
+// the same line as the one built whole.
+func TestLongSummaryIsCutAndRawKept(t *testing.T) {
+	text := strings.Repeat("a", MaxSummaryBytes-6) + strings.Repeat("é", 100)
+	raw := `{"text":{"body":"` + strings.Repeat(`caf\u00e9 \/ `, bigRaw/10) + `"}}`
+	e := Event{Event: webhook.Event{Field: "messages", Kind: "message", Type: "text", Summary: `"` + text + `"`, Raw: json.RawMessage(raw)}}
+	var out bytes.Buffer
+	NewJSONLines(&out, JSONOptions{}).Received(Request{}, []Event{e})
+	l := NewEventLine(e)
+	if got := appendEventLine(nil, &l); !bytes.Equal(out.Bytes(), got) {
+		t.Fatal("the line written in parts differs from the line built whole")
+	}
+	sameLine(t, NewJSONLines(io.Discard, JSONOptions{}), "long", e)
+	var line struct {
+		Summary    string          `json:"summary"`
+		SummaryCut bool            `json:"summary_cut"`
+		Raw        json.RawMessage `json:"raw"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatal(err)
+	}
+	if !line.SummaryCut || len(line.Summary) > MaxSummaryBytes || !utf8.ValidString(line.Summary) ||
+		!strings.HasSuffix(line.Summary, "é…") || !strings.HasPrefix(line.Summary, `"aaa`) {
+		t.Fatalf("summary of %d bytes, cut %v, ends %q", len(line.Summary), line.SummaryCut, line.Summary[len(line.Summary)-8:])
+	}
+	if string(line.Raw) != raw {
+		t.Fatal("raw was not kept whole")
+	}
+	for pad := 4; pad <= 8; pad++ { // the cut lands on each byte of a rune in turn
+		s, cut := cutSummary(`"` + strings.Repeat("a", MaxSummaryBytes-pad) + strings.Repeat("🌵", 10))
+		if !cut || len(s) > MaxSummaryBytes || len(s) < MaxSummaryBytes-3 || !utf8.ValidString(s) || !strings.HasSuffix(s, "…") {
+			t.Fatalf("pad %d: cut to %d bytes %q", pad, len(s), s[len(s)-8:])
+		}
+	}
+	short := Event{Event: webhook.Event{Summary: `"` + strings.Repeat("a", MaxSummaryBytes-2) + `"`}}
+	if l := NewEventLine(short); l.SummaryCut || len(l.Summary) != MaxSummaryBytes {
+		t.Fatalf("a summary of exactly MaxSummaryBytes was cut to %d", len(l.Summary))
 	}
 }

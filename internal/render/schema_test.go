@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -33,6 +34,9 @@ func TestJSONLinesMatchTheSchema(t *testing.T) {
 		Timestamp: time.Date(10525, 1, 1, 0, 0, 0, 0, time.UTC), Problems: []string{"timestamp after year 9999"},
 		Raw: json.RawMessage("{\"body\":\"\xff\"}")}
 	j.Received(Request{}, []Event{{Event: odd, Received: received, Signature: SigMissing}})
+	big := webhook.Event{Field: "messages", Kind: "message", Type: "text", Summary: `"` + strings.Repeat("é", MaxSummaryBytes) + `"`,
+		Raw: json.RawMessage(`{"text":{"body":"` + strings.Repeat(`\u00e9`, MaxSummaryBytes) + `"}}`)}
+	j.Received(Request{}, []Event{{Event: big, Received: received, Signature: SigValid}})
 	for _, kind := range []string{ProblemSignature, ProblemJSON, ProblemTooLarge, ProblemMethod, ProblemNotFound, ProblemHandshake, ProblemBody, ProblemRecord} {
 		j.Problem(Problem{Request: Request{Seq: 3, Time: received, Method: "POST", Path: "/webhook", Status: 400,
 			Signature: SigInvalid, Body: []byte("{\xff}"), Header: map[string][]string{"X-A": {"b"}}}, Kind: kind, Message: "m", Hint: "h"})

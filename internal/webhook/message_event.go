@@ -413,12 +413,30 @@ func contextNotes(m *Message) string {
 	return b.String()
 }
 
+// MaxQuotedText bounds the user text a summary quotes. Every text a user
+// can send (4,096 characters) is far below it; a longer one (a 3 MB history
+// item) is quoted up to it and ends in "…". Without the bound every
+// summary of such an item was a 3 MB copy of the text: quoted once more in
+// every line on stdout and kept by the web inspector beside the body. The
+// recording and an event's raw JSON keep every byte. It is above
+// render.MaxSummaryBytes, so a cut here is marked in --json lines too
+// (unless runs of white space made the quoted part shorter than that).
+const MaxQuotedText = 64 << 10
+
 // quote renders user text on one line in double quotes: runs of white
 // space become one space, as strings.Fields and Join would make them, in
 // one pass without the list of words (a 3 MB text has a hundred thousand).
-// Nothing is cut: the model's summary is whole (JSON lines and files keep
-// it), and only a terminal's renderer shortens it to the width it has.
+// Up to MaxQuotedText nothing is cut: only a terminal's renderer shortens
+// the summary, to the width it has.
 func quote(s string) string {
+	if len(s) > MaxQuotedText {
+		cut := MaxQuotedText
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		q := quote(s[:cut])
+		return q[:len(q)-1] + `…"`
+	}
 	if plainLine(s) {
 		return `"` + s + `"`
 	}

@@ -7,8 +7,8 @@ import (
 )
 
 // quoteAll and truncateAll are the plain definitions quote and truncate
-// must match: collapse all white space, never cut (summaries are whole;
-// only a terminal shortens them).
+// must match: collapse all white space, never cut (summaries are whole up
+// to MaxQuotedText; only a terminal shortens them).
 func quoteAll(s string) string {
 	return `"` + strings.Join(strings.Fields(s), " ") + `"`
 }
@@ -56,4 +56,18 @@ func FuzzQuote(f *testing.F) {
 			t.Fatalf("truncate(%q, 16) = %q, want %q", s, got, want)
 		}
 	})
+}
+
+// A text longer than MaxQuotedText is quoted up to it, at a rune, and
+// marked; a shorter one is whole.
+func TestQuoteBoundsLongText(t *testing.T) {
+	long := strings.Repeat("café lorem  ipsum ", (3<<20)/19)
+	q := quote(long)
+	if len(q) > MaxQuotedText+len(`"…"`) || !strings.HasSuffix(q, `…"`) || !strings.HasPrefix(q, `"café lorem ipsum café`) || !utf8.ValidString(q) {
+		t.Fatalf("quoted %d bytes of %d: %q…%q", len(q), len(long), q[:24], q[len(q)-24:])
+	}
+	whole := strings.Repeat("é", MaxQuotedText/2)
+	if got := quote(whole); got != `"`+whole+`"` {
+		t.Fatalf("a text of exactly MaxQuotedText bytes was cut to %d", len(got))
+	}
 }

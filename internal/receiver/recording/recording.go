@@ -12,6 +12,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,12 +122,13 @@ func (r Record) encode(buf *bytes.Buffer) error {
 			return err
 		}
 	}
-	buf.Grow(len(head) + len(r.Body) + escapedExtra(r.Body) + 32)
+	extra := escapedExtra(r.Body)
+	buf.Grow(len(head) + len(r.Body) + extra + 32)
 	buf.Write(head[:len(head)-1]) // drop the closing brace
 	if r.Body != nil {
 		if utf8.Valid(r.Body) {
 			buf.WriteString(`,"body":`)
-			writeJSONString(buf, r.Body)
+			writeJSONString(buf, r.Body, extra)
 		} else {
 			buf.WriteString(`,"body_base64":"`)
 			enc := base64.NewEncoder(base64.StdEncoding, buf)
@@ -250,36 +252,85 @@ func escapedExtra(b []byte) int {
 
 // writeJSONString writes s as a JSON string. Valid UTF-8 is copied through
 // (decoding gives back the same bytes); only what JSON requires is escaped.
-// It appends into the buffer's spare room (encode sized it for the body),
-// as a body has a quote to escape every few bytes.
-func writeJSONString(buf *bytes.Buffer, s []byte) {
-	b := append(buf.AvailableBuffer(), '"')
-	start := 0
-	for i := 0; i < len(s); i++ {
+// extra is escapedExtra(s).
+func writeJSONString(buf *bytes.Buffer, s []byte, extra int) {
+	buf.Write(appendJSONString(buf.AvailableBuffer(), s, extra))
+}
+
+// appendJSONString appends s quoted, as writeJSONString. A body has a
+// quote to escape every few bytes, so the bytes are stored by index into
+// room made once, eight at a time where no byte needs escaping, instead of
+// an append call for every run between two escapes.
+func appendJSONString(b, s []byte, extra int) []byte {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	b = slices.Grow(b, len(s)+extra+2)
+	n := len(b)
+	b = b[:cap(b)]
+	b[n] = '"'
+	n++
+	// left is the room still planned for the rest of s: its bytes and
+	// their counted escapes, and the closing quote. A control character
+	// other than \n, \r and \t takes 5 bytes more than planned.
+	left := len(s) + extra + 1
+	i := 0
+	for i < len(s) {
+		for ; i+8 <= len(s); i += 8 {
+			w := binary.LittleEndian.Uint64(s[i:])
+			// A byte of w below 0x20, or equal to '"', '\\' or DEL, sets
+			// its high bit here (the has-zero-byte test; a byte above one
+			// that matches may be flagged too, which costs only a look).
+			q, bs, del := w^('"'*ones), w^('\\'*ones), w^(0x7f*ones)
+			if ((w-0x20*ones)&^w|(q-ones)&^q|(bs-ones)&^bs|(del-ones)&^del)&highs != 0 {
+				break
+			}
+			binary.LittleEndian.PutUint64(b[n:], w)
+			n += 8
+		}
+		for ; i < len(s) && !mustEscape[s[i]]; i++ {
+			b[n] = s[i]
+			n++
+		}
+		left -= i
+		if i == len(s) {
+			break
+		}
 		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c != 0x7f {
+		s = s[i+1:]
+		i = 0
+		switch c {
+		case '"', '\\':
+			b[n], b[n+1] = '\\', c
+		case '\n':
+			b[n], b[n+1] = '\\', 'n'
+		case '\r':
+			b[n], b[n+1] = '\\', 'r'
+		case '\t':
+			b[n], b[n+1] = '\\', 't'
+		default:
+			if cap(b)-n < left+5 {
+				b = slices.Grow(b[:n], left+5)
+				b = b[:cap(b)]
+			}
+			copy(b[n:], []byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]})
+			n += 6
+			left--
 			continue
 		}
-		b = append(b, s[start:i]...)
-		switch c {
-		case '"':
-			b = append(b, '\\', '"')
-		case '\\':
-			b = append(b, '\\', '\\')
-		case '\n':
-			b = append(b, '\\', 'n')
-		case '\r':
-			b = append(b, '\\', 'r')
-		case '\t':
-			b = append(b, '\\', 't')
-		default:
-			b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-		}
-		start = i + 1
+		n += 2
+		left -= 2
 	}
-	b = append(append(b, s[start:]...), '"')
-	buf.Write(b)
+	b[n] = '"'
+	return b[:n+1]
 }
+
+// mustEscape marks the bytes writeJSONString escapes.
+var mustEscape = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = true
+	}
+	t['"'], t['\\'], t[0x7f] = true, true, true
+	return t
+}()
 
 // Recorder appends records to a file. It is safe for concurrent use.
 //

@@ -2,6 +2,7 @@ package recording
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -227,8 +228,49 @@ func BenchmarkEncodeLarge(b *testing.B) {
 func TestEscapedExtraSizesTheLineExactly(t *testing.T) {
 	body := []byte("{\"a\":\"x\\\"y\",\n\t\"b\":\"\\\\\"}\r\n")
 	var plain bytes.Buffer
-	writeJSONString(&plain, body)
+	writeJSONString(&plain, body, escapedExtra(body))
 	if got, want := plain.Len(), len(body)+escapedExtra(body)+2; got != want {
 		t.Fatalf("escaped body is %d bytes, escapedExtra predicted %d", got, want)
+	}
+}
+
+// The escaped body decodes to the exact bytes, whatever runs of plain
+// bytes, escapes and control characters it is made of, wherever they fall
+// in the eight-byte words the encoder tests, and however little room the
+// buffer had.
+func TestJSONStringGivesBackTheExactBytes(t *testing.T) {
+	pieces := []string{"", "a", "abcdefg", "abcdefgh", "abcdefghijklmnopq", "\"", "\\", "\n", "\r", "\t",
+		"\x00", "\x01", "\x1f", "\x7f", " ", "é", "🌵", "\u2028", "\\u00e9", "\\/", "<&>", "~\x7f\u0080"}
+	for _, a := range pieces {
+		for _, b := range pieces {
+			for _, c := range pieces {
+				for pad := 0; pad < 9; pad++ {
+					in := []byte(strings.Repeat("x", pad) + a + b + strings.Repeat("y", 9-pad) + c + a)
+					roundTrip(t, in)
+				}
+			}
+		}
+	}
+	all := make([]byte, 0, 4*128)
+	for k := 0; k < 4; k++ {
+		for c := byte(0); c < 0x80; c++ {
+			all = append(all, c)
+		}
+	}
+	roundTrip(t, all)
+	roundTrip(t, bytes.Repeat([]byte("\x01"), 100)) // five bytes more than planned, a hundred times
+}
+
+func roundTrip(t *testing.T, in []byte) {
+	t.Helper()
+	for _, prefix := range [][]byte{nil, []byte(`{"body":`), make([]byte, 3, 3)} {
+		out := appendJSONString(prefix, in, escapedExtra(in))
+		if !bytes.Equal(out[:len(prefix)], prefix) {
+			t.Fatalf("%q: the prefix changed", in)
+		}
+		var got string
+		if err := json.Unmarshal(out[len(prefix):], &got); err != nil || got != string(in) {
+			t.Fatalf("%q: encoded as %q, decoded %q (%v)", in, out[len(prefix):], got, err)
+		}
 	}
 }
