@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -12,11 +13,14 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock"
@@ -27,95 +31,188 @@ const (
 	mockToken  = "EAAbenchtoken"
 	mockSecret = "bench-secret"
 	mockPath   = "/v21.0/109283746501928/messages"
+	mockUsers  = 1000
+	// mockCanned is the bare reference's answer: a real send answer's size and shape.
+	mockCanned = `{"messaging_product":"whatsapp","contacts":[{"input":"447700900001","wa_id":"447700900001"}],"messages":[{"id":"wamid.HBgMNDQ3NzAwOTAwMDAxFQIAERgUOUUzNzlFMzc3OUI5N0Y0QTdDMTEA"}]}`
 )
 
-// runMock measures the Cloud API twin: Graph send calls per second and
-// p99 answer latency against a bare net/http handler returning a canned
-// answer (same load generator, same process, alternating rounds), the p99
-// at a fixed 1,000 sends/s with the lag from each send to its delivered
-// webhook (delays zero), and — in a fresh process — the RSS of a mock
-// holding 10,000 users and 1,000,000 messages of history.
+// runMock measures the Cloud API twin, as a user runs it: the real binary
+// (human output to a file, Meta's habits off, zero delays) with its
+// webhook pointing at the app under test, a bare loopback server in this
+// process that answers 200 to every webhook, counts the statuses and
+// replies through the Graph API to every inbound message. The reference
+// is a bare net/http handler returning a canned send answer, in its own
+// process. Both are driven by the same independent load generator (wrk,
+// one thread, a pool of send requests to 1,000 users whose windows are
+// open), each round starting with a different server; the ratios are the
+// medians of the rounds' ratios.
+//
+// Per server and round: a saturated run (answers per second, p50/p99,
+// and for the mock the time its statuses took to drain, so the sustained
+// rate — sends whose sent and delivered webhooks both reached the app, per
+// second of run plus drain — is reported beside the answer rate), CPU per
+// send of the server process (the mock's includes building, signing and
+// posting both statuses) and of the app, and a paced run at -rate sends/s
+// (answer latency only; wrk measures from request to answer). Then a
+// lag run (Go client, paced) for send → delivered webhook, and — in a
+// fresh process — the RSS of a mock holding 10,000 users and 1,000,000
+// messages of history.
 func runMock(args []string) error {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	conc := fs.Int("c", 16, "concurrent clients")
+	conc := fs.Int("c", 16, "concurrent connections of the saturated runs")
 	dur := fs.Duration("d", 5*time.Second, "measured duration of one run")
-	rounds := fs.Int("rounds", 2, "runs per server, alternating")
+	rounds := fs.Int("rounds", 3, "rounds; each runs every server once, starting with a different one")
+	rate := fs.Int("rate", 1000, "sends per second of the paced runs")
 	users := fs.Int("users", 10000, "simulated users for the memory run")
 	messages := fs.Int("messages", 1000000, "messages of history for the memory run")
+	memory := fs.Bool("memory", true, "run the memory run (several minutes)")
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
+	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *memOnly {
 		return mockMemory(*users, *messages)
 	}
-	app, lagOf := benchApp()
-	defer app.Close()
-	_, base, stop, err := startBenchMock(app.URL, 1000)
+	if *reference {
+		return serveUntilSignal(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+			_, _ = w.Write([]byte(mockCanned))
+		}), "")
+	}
+	wrkBin, err := ensureWrk()
 	if err != nil {
 		return err
 	}
-	ref := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-		_, _ = w.Write([]byte(`{"messaging_product":"whatsapp","contacts":[{"input":"15550100001","wa_id":"15550100001"}],"messages":[{"id":"wamid.HBgLMTU1NTAxMDAwMDEVAgARGBQ5RTM3OUUzNzc5Qjk3RjRBN0MxMQA="}]}`))
-	}))
-	defer ref.Close()
-	fmt.Fprintf(os.Stderr, "%d users write once each to open their windows…\n", 1000)
-	for i := range 1000 {
-		if err := ctl(base, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": fmt.Sprintf("4477009%05d", i)}); err != nil {
-			return err
-		}
-		if err := ctl(base, "POST", fmt.Sprintf("users/u%d/say", i), map[string]string{"text": "hi"}); err != nil {
-			return err
-		}
-	}
-	_, bare, stopBare, err := startBenchMock("", 1000)
+	bin, dir, cleanup, err := buildWaHooks("mock")
 	if err != nil {
 		return err
 	}
-	for i := range 1000 {
-		_ = ctl(bare, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": fmt.Sprintf("4477009%05d", i)})
-		_ = ctl(bare, "POST", fmt.Sprintf("users/u%d/window", i), map[string]bool{"open": true})
-	}
-	var refR, mockR, bareR []benchResult
-	for r := range *rounds {
-		fmt.Fprintf(os.Stderr, "round %d/%d…\n", r+1, *rounds)
-		refR = append(refR, driveGraph(ref.URL+mockPath, *conc, *dur, 0))
-		mockR = append(mockR, driveGraph(base+mockPath, *conc, *dur, 0))
-		bareR = append(bareR, driveGraph(bare+mockPath, *conc, *dur, 0))
-	}
-	stopBare()
-	fmt.Fprintf(os.Stderr, "1,000 sends/s for %s…\n", *dur)
-	fixed := driveGraph(base+mockPath, *conc, *dur, 1000)
-	time.Sleep(time.Second)
-	lags := lagOf()
-	stop()
-
-	best := func(rs []benchResult) benchResult {
-		b := rs[0]
-		for _, r := range rs[1:] {
-			if r.rps > b.rps {
-				b = r
-			}
-		}
-		return b
-	}
-	br, bm, bb := best(refR), best(mockR), best(bareR)
-	fmt.Printf("Graph send calls (POST %s, %d clients, %s runs, best of %d)\n", mockPath, *conc, *dur, *rounds)
-	fmt.Printf("  bare net/http canned answer  %8.0f calls/s  p50 %.2f ms  p99 %.2f ms\n", br.rps, ms(br.p50), ms(br.p99))
-	fmt.Printf("  wa-hooks mock                %8.0f calls/s  p50 %.2f ms  p99 %.2f ms  (%d refused)\n", bm.rps, ms(bm.p50), ms(bm.p99), bm.errors)
-	fmt.Printf("  ratio                        %8.2f×  (goal ≥ 0.5×; each send also posts its sent and delivered webhooks to the app, in this process)\n", bm.rps/br.rps)
-	fmt.Printf("  mock without a webhook URL   %8.0f calls/s  p50 %.2f ms  p99 %.2f ms  ratio %.2f×  (statuses built and signed, not posted)\n", bb.rps, ms(bb.p50), ms(bb.p99), bb.rps/br.rps)
-	fmt.Printf("At 1,000 sends/s: %0.f calls/s answered, p50 %.2f ms, p99 %.2f ms (goal < 2 ms), %d refused\n", fixed.rps, ms(fixed.p50), ms(fixed.p99), fixed.errors)
-	if len(lags) > 0 {
-		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
-		fmt.Printf("Send (request start) → delivered webhook arrival lag (zero delays, %d messages): p50 %.2f ms, p99 %.2f ms\n", len(lags), ms(lags[len(lags)/2]), ms(lags[len(lags)*99/100]))
-	}
-
+	defer cleanup()
 	self, err := os.Executable()
 	if err != nil {
 		return err
+	}
+	app := newBenchApp()
+	defer app.srv.Close()
+	pool := filepath.Join(dir, "pool")
+	if err := writeGraphPool(pool); err != nil {
+		return err
+	}
+	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+mockSecret, "WA_HOOKS_ACCESS_TOKEN="+mockToken, "NO_COLOR=1")
+	servers := []benchServer{
+		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
+		{name: "mock", bin: bin, args: mockArgs(app.srv.URL)},
+	}
+	pause := time.Duration(20*1000/max(*rate, 1)) * time.Millisecond // 20 connections
+	fmt.Printf("mock benchmark: wrk (1 thread, %d send requests to %d users), %d rounds rotating the order, median of per-round ratios\n", mockUsers, mockUsers, *rounds)
+	fmt.Printf("saturated: %d connections, %s per run; paced: 20 connections each pausing %s (≈ %d sends/s)\n\n", *conc, *dur, pause, *rate)
+	type roundResult struct{ sat, paced loadResult }
+	results := map[string][]roundResult{}
+	var drains []mockDrain
+	for r := range *rounds {
+		for k := range servers {
+			s := servers[(r+k)%len(servers)]
+			p, err := startProc(s.bin, s.args, env, dir, s.name)
+			if err != nil {
+				return err
+			}
+			isMock := s.name == "mock"
+			if isMock {
+				if err := app.prepare(p.url); err != nil {
+					_ = p.stop()
+					return err
+				}
+			}
+			url := strings.TrimRight(p.url, "/") + mockPath
+			if _, err := wrkRun(wrkBin, dir, pool, url, *conc, time.Second); err != nil { // warm-up
+				_ = p.stop()
+				return err
+			}
+			if isMock {
+				app.drain(0)
+			}
+			pid := p.cmd.Process.Pid
+			cpu0, app0, del0 := procCPU(pid), selfCPU(), app.delivered.Load()
+			sat, err := wrkRun(wrkBin, dir, pool, url, *conc, *dur)
+			if err != nil {
+				_ = p.stop()
+				return err
+			}
+			var dr mockDrain
+			if isMock {
+				dr = app.drain(del0 + int64(sat.n))
+				drains = append(drains, dr)
+			}
+			sat.serverCPU = procCPU(pid) - cpu0
+			appCPU := selfCPU() - app0
+			paced, err := wrkRunPaced(wrkBin, dir, pool, url, 20, *dur, pause)
+			if err != nil {
+				_ = p.stop()
+				return err
+			}
+			if err := p.stop(); err != nil {
+				return fmt.Errorf("%s: %v", s.name, err)
+			}
+			results[s.name] = append(results[s.name], roundResult{sat, paced})
+			line := fmt.Sprintf("  round %d %-5s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
+				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest())
+			if isMock {
+				line += fmt.Sprintf("  app CPU %5.1f µs/send  statuses drained %s after the run (sustained %.0f sends/s)",
+					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
+				if dr.missing > 0 {
+					line += fmt.Sprintf(", %d delivered statuses MISSING", dr.missing)
+				}
+			}
+			fmt.Println(line)
+			fmt.Printf("          paced %5.0f sends/s  p50 %8s  p99 %8s  (%d errors)\n", paced.rps,
+				paced.p50.Round(time.Microsecond), paced.p99.Round(time.Microsecond), sat.errors+paced.errors)
+		}
+	}
+
+	med := func(name string, f func(roundResult) float64) float64 {
+		var xs []float64
+		for _, rr := range results[name] {
+			xs = append(xs, f(rr))
+		}
+		return median(xs)
+	}
+	ratio := func(f func(roundResult) float64) ([]float64, float64) {
+		var xs []float64
+		for i := range results["mock"] {
+			xs = append(xs, f(results["mock"][i])/f(results["bare"][i]))
+		}
+		return xs, median(xs)
+	}
+	fmt.Println()
+	for _, name := range []string{"bare", "mock"} {
+		fmt.Printf("  %-5s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s\n", name,
+			med(name, func(r roundResult) float64 { return r.sat.rps }),
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.sat.p99) })).Round(time.Microsecond),
+			med(name, func(r roundResult) float64 { return r.sat.cpuPerRequest() }),
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p50) })).Round(time.Microsecond),
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
+	}
+	rs, rm := ratio(func(r roundResult) float64 { return r.sat.rps })
+	fmt.Printf("  answered sends/s, mock ÷ bare: %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
+	var sust []float64
+	for i, d := range drains {
+		m, b := results["mock"][i].sat, results["bare"][i].sat
+		sust = append(sust, float64(m.n)/(dur.Seconds()+d.after.Seconds())/b.rps)
+	}
+	fmt.Printf("  sustained (statuses drained), mock ÷ bare: %.2f× %s\n", median(sust), formatRatios(sust))
+	cs, cm := ratio(func(r roundResult) float64 { return 1 / r.sat.cpuPerRequest() })
+	fmt.Printf("  CPU efficiency, bare µs ÷ mock µs per send: %.2f× %s\n", cm, formatRatios(cs))
+	fmt.Printf("  paced p99: mock %s (goal < 2 ms), bare %s\n",
+		time.Duration(med("mock", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond),
+		time.Duration(med("bare", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
+
+	if err := mockLag(bin, env, dir, app, *rate, *dur); err != nil {
+		return err
+	}
+	if !*memory {
+		return nil
 	}
 	fmt.Fprintf(os.Stderr, "memory run: %d users, %d messages…\n", *users, *messages)
 	cmd := exec.Command(self, "mock", "-memory-run", fmt.Sprintf("-users=%d", *users), fmt.Sprintf("-messages=%d", *messages))
@@ -123,31 +220,243 @@ func runMock(args []string) error {
 	return cmd.Run()
 }
 
-type benchResult struct {
-	rps      float64
-	p50, p99 time.Duration
-	errors   int
+// mockArgs runs the mock as a user would for a load test: its default
+// output (to a file here), Meta's habits and limits off, zero delays, every
+// webhook posted once.
+func mockArgs(webhook string) []string {
+	return []string{"mock", "--addr", "127.0.0.1:0", "--webhook", webhook, "--no-retry",
+		"--batch-rate", "0", "--out-of-order-rate", "0", "--skip-delivered-rate", "0", "--duplicate-rate", "0",
+		"--status-delay", "0", "--read-after", "0", "--mps", "0", "--pair-burst", "0", "--max-history", "1000000"}
 }
 
-// startBenchMock runs a mock in this process on a loopback port with
-// Meta's habits off and zero delays.
-func startBenchMock(webhook string, maxHistory int) (*mock.Server, string, func(), error) {
-	h := simnet.Habits{}
-	l := simnet.Limits{}
-	m, err := mock.New(mock.Options{Webhook: webhook, AccessToken: mockToken, AppSecret: mockSecret, Habits: &h, Limits: &l,
-		MaxHistory: max(maxHistory, 1000000), NoRetry: true})
+// mockLag runs a fresh mock at rate sends/s from a Go client that notes
+// when each send started, and joins those times with the arrival of each
+// message's delivered webhook at the app.
+func mockLag(bin string, env []string, dir string, app *benchApp, rate int, d time.Duration) error {
+	p, err := startProc(bin, mockArgs(app.srv.URL), env, dir, "mock-lag")
 	if err != nil {
-		return nil, "", nil, err
+		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	defer p.stop()
+	if err := app.prepare(p.url); err != nil {
+		return err
+	}
+	app.record(true)
+	fixed := driveGraph(strings.TrimRight(p.url, "/")+mockPath, 16, d, rate)
+	app.drain(app.delivered.Load())
+	app.record(false)
+	lags := app.lags()
+	fmt.Printf("\nLag run (Go client, %d sends/s, %s): answers p50 %.2f ms, p99 %.2f ms, %d refused\n", rate, d, ms(fixed.p50), ms(fixed.p99), fixed.errors)
+	if len(lags) > 0 {
+		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+		fmt.Printf("Send (request start) → delivered webhook at the app (zero delays, %d messages): p50 %.2f ms, p99 %.2f ms\n",
+			len(lags), ms(lags[len(lags)/2]), ms(lags[len(lags)*99/100]))
+	}
+	return nil
+}
+
+// writeGraphPool writes wrk's pool: one text send to each bench user.
+func writeGraphPool(path string) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, "", nil, err
+		return err
 	}
-	base := "http://" + ln.Addr().String()
-	m.SetBaseURL(base)
-	srv := &http.Server{Handler: m.Handler()}
-	go srv.Serve(ln)
-	return m, base, func() { srv.Close(); m.Close() }, nil
+	w := bufio.NewWriter(f)
+	for i := range mockUsers {
+		body := `{"messaging_product":"whatsapp","to":"` + benchPhone(i) + `","type":"text","text":{"body":"bench"}}`
+		head := "POST " + mockPath + " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n" +
+			"Authorization: Bearer " + mockToken + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+		fmt.Fprintf(w, "%d\n%s%s", len(head)+len(body), head, body)
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func benchPhone(i int) string { return fmt.Sprintf("4477009%05d", i) }
+
+// benchApp is the app under test: a bare loopback server that answers 200
+// to every webhook at once, counts the statuses, and replies (through the
+// mock's Graph API) to every inbound message.
+type benchApp struct {
+	srv       *httptest.Server
+	client    *http.Client
+	graph     atomic.Value // the mock's base URL
+	delivered atomic.Int64
+	replies   atomic.Int64
+	recording atomic.Bool
+
+	mu      sync.Mutex
+	arrived map[string]time.Time
+	sentAt  map[string]time.Time
+}
+
+var deliveredMark = []byte(`"status":"delivered"`)
+
+func newBenchApp() *benchApp {
+	a := &benchApp{client: &http.Client{Timeout: 30 * time.Second}, arrived: map[string]time.Time{}, sentAt: map[string]time.Time{}}
+	benchSent = func(id string, at time.Time) {
+		a.mu.Lock()
+		a.sentAt[id] = at
+		a.mu.Unlock()
+	}
+	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
+	return a
+}
+
+func (a *benchApp) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	w.WriteHeader(http.StatusOK)
+	if n := bytes.Count(body, deliveredMark); n > 0 {
+		if a.recording.Load() {
+			a.noteDelivered(body)
+		}
+		a.delivered.Add(int64(n))
+	}
+	if bytes.Contains(body, []byte(`"messages":[`)) {
+		go a.reply(body)
+	}
+}
+
+// reply answers each inbound text as an app would: one text back to its sender.
+func (a *benchApp) reply(body []byte) {
+	var env struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Messages []struct{ From string }
+				}
+			}
+		}
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return
+	}
+	base, _ := a.graph.Load().(string)
+	for _, e := range env.Entry {
+		for _, c := range e.Changes {
+			for _, m := range c.Value.Messages {
+				b := `{"messaging_product":"whatsapp","to":"` + m.From + `","type":"text","text":{"body":"thanks!"}}`
+				req, _ := http.NewRequest(http.MethodPost, strings.TrimRight(base, "/")+mockPath, strings.NewReader(b))
+				req.Header.Set("Authorization", "Bearer "+mockToken)
+				req.Header.Set("Content-Type", "application/json")
+				if resp, err := a.client.Do(req); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusOK {
+						a.replies.Add(1)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (a *benchApp) noteDelivered(body []byte) {
+	now := time.Now()
+	var env struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Statuses []struct{ ID, Status string }
+				}
+			}
+		}
+	}
+	_ = json.Unmarshal(body, &env)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range env.Entry {
+		for _, c := range e.Changes {
+			for _, s := range c.Value.Statuses {
+				if s.Status == "delivered" {
+					a.arrived[s.ID] = now
+				}
+			}
+		}
+	}
+}
+
+func (a *benchApp) record(on bool) {
+	a.mu.Lock()
+	clear(a.arrived)
+	clear(a.sentAt)
+	a.mu.Unlock()
+	a.recording.Store(on)
+}
+
+// lags joins send start times with delivered arrivals (a delivered can
+// arrive before the client has read the send's answer).
+func (a *benchApp) lags() []time.Duration {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var lags []time.Duration
+	for id, at := range a.arrived {
+		if sent, ok := a.sentAt[id]; ok {
+			lags = append(lags, max(at.Sub(sent), 0))
+		}
+	}
+	return lags
+}
+
+// prepare adds the bench users to the mock at base; each writes "hi",
+// which opens their window, and the app replies to each.
+func (a *benchApp) prepare(base string) error {
+	base = strings.TrimRight(base, "/")
+	a.graph.Store(base)
+	replies := a.replies.Load()
+	fmt.Fprintf(os.Stderr, "%d users write once each; the app replies…\n", mockUsers)
+	for i := range mockUsers {
+		if err := ctl(base, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": benchPhone(i)}); err != nil {
+			return err
+		}
+		if err := ctl(base, "POST", fmt.Sprintf("users/u%d/say", i), map[string]string{"text": "hi"}); err != nil {
+			return err
+		}
+	}
+	for deadline := time.Now().Add(time.Minute); a.replies.Load()-replies < mockUsers; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the app replied to %d of %d inbound messages within a minute", a.replies.Load()-replies, mockUsers)
+		}
+	}
+	a.drain(0)
+	return nil
+}
+
+type mockDrain struct {
+	after   time.Duration // from the call until the last expected status arrived
+	missing int64
+}
+
+// drain waits until the app has seen want delivered statuses (0: until
+// none arrives for half a second), at most a minute.
+func (a *benchApp) drain(want int64) mockDrain {
+	start := time.Now()
+	last, lastAt := a.delivered.Load(), start
+	for {
+		n := a.delivered.Load()
+		if n != last {
+			last, lastAt = n, time.Now()
+		}
+		if want > 0 && n >= want {
+			return mockDrain{after: time.Since(start)}
+		}
+		if want == 0 && time.Since(lastAt) > 500*time.Millisecond {
+			return mockDrain{after: lastAt.Sub(start)}
+		}
+		if time.Since(start) > time.Minute {
+			return mockDrain{after: time.Since(start), missing: max(want-n, 0)}
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ctl(base, method, path string, body any) error {
@@ -165,65 +474,14 @@ func ctl(base, method, path string, body any) error {
 	return nil
 }
 
-// benchApp is the app under test: a bare loopback server that answers 200
-// to every webhook and notes when each delivered status arrives. A
-// delivered can arrive before the client has read the send's answer, so
-// answers and arrivals are joined at the end.
-func benchApp() (*httptest.Server, func() []time.Duration) {
-	var mu sync.Mutex
-	sentAt := map[string]time.Time{}
-	arrived := map[string]time.Time{}
-	benchSent = func(id string, at time.Time) {
-		mu.Lock()
-		sentAt[id] = at
-		mu.Unlock()
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.WriteHeader(200)
-		if !recordSends.Load() || !bytes.Contains(body, []byte(`"delivered"`)) {
-			return
-		}
-		now := time.Now()
-		var env struct {
-			Entry []struct {
-				Changes []struct {
-					Value struct {
-						Statuses []struct{ ID, Status string }
-					}
-				}
-			}
-		}
-		_ = json.Unmarshal(body, &env)
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range env.Entry {
-			for _, c := range e.Changes {
-				for _, s := range c.Value.Statuses {
-					if s.Status == "delivered" {
-						arrived[s.ID] = now
-					}
-				}
-			}
-		}
-	}))
-	return srv, func() []time.Duration {
-		mu.Lock()
-		defer mu.Unlock()
-		var lags []time.Duration
-		for id, at := range arrived {
-			if sent, ok := sentAt[id]; ok {
-				lags = append(lags, max(at.Sub(sent), 0))
-			}
-		}
-		return lags
-	}
-}
-
-// benchSent records a send's answer time by wamid (only during the fixed-rate run).
+// benchSent records a send's start time by wamid (only while the app records).
 var benchSent func(id string, at time.Time)
 
-var recordSends atomic.Bool
+type benchResult struct {
+	rps      float64
+	p50, p99 time.Duration
+	errors   int
+}
 
 // driveGraph posts text sends to url from conc clients for d; rate > 0
 // paces the whole run at rate calls per second.
@@ -231,7 +489,6 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	defer tr.CloseIdleConnections()
-	recordSends.Store(rate > 0)
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
@@ -245,7 +502,7 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 			defer wg.Done()
 			var local []time.Duration
 			bad := 0
-			for i := 0; time.Now().Before(deadline); i++ {
+			for time.Now().Before(deadline) {
 				n := next.Add(1)
 				if rate > 0 {
 					due := start.Add(time.Duration(n) * time.Second / time.Duration(rate))
@@ -253,8 +510,7 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 						time.Sleep(wait)
 					}
 				}
-				to := fmt.Sprintf("4477009%05d", (int(n)*7+c)%1000)
-				body := `{"messaging_product":"whatsapp","to":"` + to + `","type":"text","text":{"body":"bench"}}`
+				body := `{"messaging_product":"whatsapp","to":"` + benchPhone((int(n)*7+c)%mockUsers) + `","type":"text","text":{"body":"bench"}}`
 				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+mockToken)
@@ -272,12 +528,10 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 					continue
 				}
 				local = append(local, el)
-				if recordSends.Load() && benchSent != nil {
-					if i := bytes.Index(answer, []byte(`"id":"`)); i >= 0 {
-						rest := answer[i+6:]
-						if j := bytes.IndexByte(rest, '"'); j > 0 {
-							benchSent(string(rest[:j]), t0)
-						}
+				if i := bytes.Index(answer, []byte(`"id":"`)); i >= 0 && benchSent != nil {
+					rest := answer[i+6:]
+					if j := bytes.IndexByte(rest, '"'); j > 0 {
+						benchSent(string(rest[:j]), t0)
 					}
 				}
 			}
@@ -297,23 +551,32 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 	return r
 }
 
-// mockMemory fills a fresh mock with users and history through its own
-// handler and reports the process's RSS.
+// mockMemory fills a fresh in-process mock with users and history through
+// its own handler and reports the process's RSS.
 func mockMemory(users, messages int) error {
 	// No webhook URL: the statuses are still built, signed and logged, but
 	// not posted, so the run measures the mock's memory, not an app's speed.
-	m, _, stop, err := startBenchMock("", messages)
+	h := simnet.Habits{}
+	l := simnet.Limits{}
+	m, err := mock.New(mock.Options{AccessToken: mockToken, AppSecret: mockSecret, Habits: &h, Limits: &l,
+		MaxHistory: max(messages, 1000000), NoRetry: true})
 	if err != nil {
 		return err
 	}
-	defer stop()
-	h := m.Handler()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	m.SetBaseURL("http://" + ln.Addr().String())
+	ln.Close()
+	defer m.Close()
+	handler := m.Handler()
 	do := func(method, path, body string) int {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+mockToken)
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		handler.ServeHTTP(rec, req)
 		return rec.Code
 	}
 	t0 := time.Now()
@@ -343,12 +606,12 @@ func mockMemory(users, messages int) error {
 	// Let the queued statuses drain before measuring.
 	time.Sleep(3 * time.Second)
 	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	var mst runtime.MemStats
+	runtime.ReadMemStats(&mst)
 	rss := procRSS(os.Getpid(), "VmRSS")
 	hwm := procRSS(os.Getpid(), "VmHWM")
 	fmt.Printf("Memory: %d users, %d sends (%d refused) in %s; heap in use %.0f MB; RSS %.0f MB, peak %.0f MB (goal < 300 MB)\n",
-		users, messages, failed.Load(), fill.Round(time.Second), float64(ms.HeapInuse)/(1<<20), float64(rss)/1024, float64(hwm)/1024)
+		users, messages, failed.Load(), fill.Round(time.Second), float64(mst.HeapInuse)/(1<<20), float64(rss)/1024, float64(hwm)/1024)
 	if failed.Load() > 0 {
 		return errors.New("some sends were refused")
 	}

@@ -95,8 +95,19 @@ func writePool(path string, src bodySource, n int, urlPath string) error {
 
 // wrkRun drives url for d with conc connections from one wrk thread.
 func wrkRun(wrkBin, dir, pool, url string, conc int, d time.Duration) (loadResult, error) {
+	return wrkRunPaced(wrkBin, dir, pool, url, conc, d, 0)
+}
+
+// wrkRunPaced is wrkRun with each connection waiting pause between an
+// answer and its next request (0: none), which paces the whole run at
+// about conc/(pause+latency) requests per second.
+func wrkRunPaced(wrkBin, dir, pool, url string, conc int, d, pause time.Duration) (loadResult, error) {
 	script := filepath.Join(dir, "pool.lua")
-	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
+	src := wrkScript
+	if pause > 0 {
+		src += fmt.Sprintf("function delay() return %d end\n", pause.Milliseconds())
+	}
+	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
 		return loadResult{}, err
 	}
 	secs := int(d.Round(time.Second) / time.Second)

@@ -86,7 +86,9 @@ type Options struct {
 	// Seed fixes ids and the habits' dice (0: random, or 1 when Deterministic).
 	Seed uint64
 	// OnEntry is called for every log entry, in order, with the webhook
-	// body or Graph request it describes (for the terminal).
+	// body or Graph request it describes (for the terminal). It runs on a
+	// goroutine of its own, shortly after the entry was logged (never on
+	// a Graph answer's path), and has seen every entry when Close returns.
 	OnEntry func(e Entry, body []byte)
 	// Now is the clock (tests).
 	Now func() time.Time
@@ -295,6 +297,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.out.close()
+	s.log.close() // OnEntry has seen every entry when Close returns
 	close(s.stopSave)
 	<-s.saveDone
 	return s.save()
