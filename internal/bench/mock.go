@@ -53,9 +53,10 @@ const (
 // second of run plus drain — is reported beside the answer rate), CPU per
 // send of the server process (the mock's includes building, signing and
 // posting both statuses) and of the app, and a paced run at -rate sends/s
-// (answer latency only; wrk measures from request to answer). Then a
-// lag run (Go client, paced) for send → delivered webhook, and — in a
-// fresh process — the RSS of a mock holding 10,000 users and 1,000,000
+// from a Go client on schedule (answer latency only: request written to
+// answer read), during which the app notes when each delivered webhook
+// arrives, for the lag from send to delivered; then — in a fresh process —
+// the RSS of a mock holding 10,000 users and 1,000,000
 // messages of history.
 func runMock(args []string) error {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
@@ -105,12 +106,13 @@ func runMock(args []string) error {
 		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
 		{name: "mock", bin: bin, args: mockArgs(app.srv.URL)},
 	}
-	pause := time.Duration(20*1000/max(*rate, 1)) * time.Millisecond // 20 connections
-	fmt.Printf("mock benchmark: wrk (1 thread, %d send requests to %d users), %d rounds rotating the order, median of per-round ratios\n", mockUsers, mockUsers, *rounds)
-	fmt.Printf("saturated: %d connections, %s per run; paced: 20 connections each pausing %s (≈ %d sends/s)\n\n", *conc, *dur, pause, *rate)
+	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
+	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
+	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run\n\n", *rate, *dur)
 	type roundResult struct{ sat, paced loadResult }
 	results := map[string][]roundResult{}
 	var drains []mockDrain
+	var lags []time.Duration
 	for r := range *rounds {
 		for k := range servers {
 			s := servers[(r+k)%len(servers)]
@@ -147,11 +149,14 @@ func runMock(args []string) error {
 			}
 			sat.serverCPU = procCPU(pid) - cpu0
 			appCPU := selfCPU() - app0
-			paced, err := wrkRunPaced(wrkBin, dir, pool, url, 20, *dur, pause)
-			if err != nil {
-				_ = p.stop()
-				return err
+			app.record(isMock)
+			del0 = app.delivered.Load()
+			paced := driveGraph(url, 16, *dur, *rate)
+			if isMock {
+				app.drain(del0 + int64(paced.n))
+				lags = append(lags, app.lags()...)
 			}
+			app.record(false)
 			if err := p.stop(); err != nil {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
@@ -208,8 +213,10 @@ func runMock(args []string) error {
 		time.Duration(med("mock", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond),
 		time.Duration(med("bare", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
 
-	if err := mockLag(bin, env, dir, app, *rate, *dur); err != nil {
-		return err
+	if len(lags) > 0 {
+		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+		fmt.Printf("  send (request start) → its delivered webhook at the app, paced runs, zero delays (%d messages): p50 %.2f ms, p99 %.2f ms\n",
+			len(lags), ms(lags[len(lags)/2]), ms(lags[len(lags)*99/100]))
 	}
 	if !*memory {
 		return nil
@@ -227,32 +234,6 @@ func mockArgs(webhook string) []string {
 	return []string{"mock", "--addr", "127.0.0.1:0", "--webhook", webhook, "--no-retry",
 		"--batch-rate", "0", "--out-of-order-rate", "0", "--skip-delivered-rate", "0", "--duplicate-rate", "0",
 		"--status-delay", "0", "--read-after", "0", "--mps", "0", "--pair-burst", "0", "--max-history", "1000000"}
-}
-
-// mockLag runs a fresh mock at rate sends/s from a Go client that notes
-// when each send started, and joins those times with the arrival of each
-// message's delivered webhook at the app.
-func mockLag(bin string, env []string, dir string, app *benchApp, rate int, d time.Duration) error {
-	p, err := startProc(bin, mockArgs(app.srv.URL), env, dir, "mock-lag")
-	if err != nil {
-		return err
-	}
-	defer p.stop()
-	if err := app.prepare(p.url); err != nil {
-		return err
-	}
-	app.record(true)
-	fixed := driveGraph(strings.TrimRight(p.url, "/")+mockPath, 16, d, rate)
-	app.drain(app.delivered.Load())
-	app.record(false)
-	lags := app.lags()
-	fmt.Printf("\nLag run (Go client, %d sends/s, %s): answers p50 %.2f ms, p99 %.2f ms, %d refused\n", rate, d, ms(fixed.p50), ms(fixed.p99), fixed.errors)
-	if len(lags) > 0 {
-		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
-		fmt.Printf("Send (request start) → delivered webhook at the app (zero delays, %d messages): p50 %.2f ms, p99 %.2f ms\n",
-			len(lags), ms(lags[len(lags)/2]), ms(lags[len(lags)*99/100]))
-	}
-	return nil
 }
 
 // writeGraphPool writes wrk's pool: one text send to each bench user.
@@ -298,6 +279,9 @@ var deliveredMark = []byte(`"status":"delivered"`)
 func newBenchApp() *benchApp {
 	a := &benchApp{client: &http.Client{Timeout: 30 * time.Second}, arrived: map[string]time.Time{}, sentAt: map[string]time.Time{}}
 	benchSent = func(id string, at time.Time) {
+		if !a.recording.Load() {
+			return
+		}
 		a.mu.Lock()
 		a.sentAt[id] = at
 		a.mu.Unlock()
@@ -477,15 +461,11 @@ func ctl(base, method, path string, body any) error {
 // benchSent records a send's start time by wamid (only while the app records).
 var benchSent func(id string, at time.Time)
 
-type benchResult struct {
-	rps      float64
-	p50, p99 time.Duration
-	errors   int
-}
 
 // driveGraph posts text sends to url from conc clients for d; rate > 0
-// paces the whole run at rate calls per second.
-func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
+// paces the whole run at rate calls per second (each send is due at its
+// time, whatever the answers before it took).
+func driveGraph(url string, conc int, d time.Duration, rate int) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	defer tr.CloseIdleConnections()
@@ -544,7 +524,7 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 	wg.Wait()
 	elapsed := time.Since(start)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := benchResult{rps: float64(len(lat)) / elapsed.Seconds(), errors: errs}
+	r := loadResult{n: len(lat), rps: float64(len(lat)) / elapsed.Seconds(), errors: errs}
 	if len(lat) > 0 {
 		r.p50, r.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
 	}

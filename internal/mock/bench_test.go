@@ -157,3 +157,21 @@ func BenchmarkBareLoop(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkStatusBody is the CPU work of one status webhook before it is
+// posted: building its body and log entry, wire encoding and signing.
+func BenchmarkStatusBody(b *testing.B) {
+	s := benchServer(b, "", nil)
+	s.mu.Lock()
+	u := s.net.Find("alice")
+	m := s.hist.add(message{seq: s.nextSeq(), user: u, out: true, typ: typeCode("text"), version: 21, text: "bench"})
+	s.mu.Unlock()
+	b.ReportAllocs()
+	for b.Loop() {
+		m.state, m.flags = stAccepted, 0
+		body, _, sig, raw := s.buildBody([]*job{{kind: jobStatus, msg: m.seq, status: stSent}})
+		if _, err := signWith(&s.macs, body, testSecret, sig, raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

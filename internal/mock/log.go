@@ -111,6 +111,9 @@ func (l *eventLog) dispatch() {
 	}
 }
 
+// waiting is how many entries wait for onEntry.
+func (l *eventLog) waiting() int { return len(l.feed) }
+
 // close hands the last entries to onEntry and waits until it has seen
 // them; later entries are kept in the ring only.
 func (l *eventLog) close() {

@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -290,7 +291,7 @@ func (o *outbox) post(batch []*job) {
 			return
 		}
 		entry = e
-		built, err := sign(body, s.opts.AppSecret, sig, raw)
+		built, err := signWith(&s.macs, body, s.opts.AppSecret, sig, raw)
 		if err != nil {
 			entry.Summary += " (not posted: " + err.Error() + ")"
 			s.log.add(entry, body)
@@ -380,6 +381,11 @@ func (o *outbox) deliver(target string, d *sender.Delivery) sender.Result {
 // internal/signature) without payload.Build's overrides and fresh ids,
 // which a body the mock built itself does not need.
 func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
+	return signWith(nil, body, secret, sig, raw)
+}
+
+// signWith is sign with keyed hashers from pool (nil: a fresh one).
+func signWith(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
 	if !raw {
 		enc, err := wire.Encode(body)
 		if err != nil {
@@ -387,15 +393,34 @@ func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
 		}
 		body = enc
 	}
-	h := payload.MetaHeader(nil)
-	switch sig {
-	case sigMissing:
-	case sigForged:
-		h[signature.Header] = []string{payload.Spoil(signature.Sign(secret, body))}
-	default:
-		h[signature.Header] = []string{signature.Sign(secret, body)}
+	// Meta's headers come from payload.MetaHeader once; each delivery gets
+	// its own map sharing those values, which nobody modifies.
+	h := make(http.Header, len(metaHeader)+1)
+	for k, v := range metaHeader {
+		h[k] = v
 	}
+	if sig == sigMissing {
+		return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+	}
+	var mac *signature.Hasher
+	if pool != nil {
+		mac = pool.Get().(*signature.Hasher)
+		mac.Reset()
+	} else {
+		mac = signature.NewHasher(secret)
+	}
+	_, _ = mac.Write(body)
+	v := mac.Value()
+	if pool != nil {
+		pool.Put(mac)
+	}
+	if sig == sigForged {
+		v = payload.Spoil(v)
+	}
+	h[signature.Header] = []string{v}
 	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
 }
+
+var metaHeader = payload.MetaHeader(nil)
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

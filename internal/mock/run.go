@@ -53,6 +53,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 		ln.Close()
 		return exit.New(exit.Usage, err)
 	}
+	p.backlog = srv.log.waiting
 	banner(ios, o, srv)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}

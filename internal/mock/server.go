@@ -21,6 +21,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
 )
 
 // Defaults and bounds.
@@ -122,6 +123,7 @@ type Server struct {
 	client *http.Client
 	log    *eventLog
 	out    *outbox
+	macs   sync.Pool // *signature.Hasher keyed with the App Secret
 
 	mu        sync.Mutex
 	biz       Business
@@ -222,6 +224,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.client = client
 	s.log = newEventLog(opts.MaxLog, opts.OnEntry)
+	s.macs.New = func() any { return signature.NewHasher(opts.AppSecret) }
 	s.fresh()
 	if opts.StatePath != "" {
 		if err := s.load(opts.StatePath); err != nil {

@@ -26,8 +26,8 @@ type entry struct {
 }
 
 type change struct {
-	Value any    `json:"value"`
-	Field string `json:"field"`
+	Value messagesValue `json:"value"` // a concrete type: encoding through an interface costs more
+	Field string        `json:"field"`
 }
 
 type metadata struct {
@@ -262,7 +262,8 @@ func (s *Server) pricingOf(m *message) *pricing {
 }
 
 func conversationID(m *message) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m.user.Address(), m.seq)))
+	key := append([]byte(m.user.Address()), '/')
+	sum := sha256.Sum256(strconv.AppendUint(key, m.seq, 10)) // "%s/%d"
 	return hex.EncodeToString(sum[:16])
 }
 
