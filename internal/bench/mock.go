@@ -233,7 +233,7 @@ func runMock(args []string) error {
 func mockArgs(webhook string) []string {
 	return []string{"mock", "--addr", "127.0.0.1:0", "--webhook", webhook, "--no-retry",
 		"--batch-rate", "0", "--out-of-order-rate", "0", "--skip-delivered-rate", "0", "--duplicate-rate", "0",
-		"--status-delay", "0", "--read-after", "0", "--mps", "0", "--pair-burst", "0", "--max-history", "1000000"}
+		"--status-delay", "0", "--read-after", "0", "--mps", "0", "--pair-burst", "0"}
 }
 
 // writeGraphPool writes wrk's pool: one text send to each bench user.
@@ -460,7 +460,6 @@ func ctl(base, method, path string, body any) error {
 
 // benchSent records a send's start time by wamid (only while the app records).
 var benchSent func(id string, at time.Time)
-
 
 // driveGraph posts text sends to url from conc clients for d; rate > 0
 // paces the whole run at rate calls per second (each send is due at its

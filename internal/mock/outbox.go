@@ -88,6 +88,7 @@ func (h *jobHeap) Pop() any {
 type outbox struct {
 	s      *Server
 	shards []*shard
+	lanes  *lanes
 	mu     sync.Mutex
 	order  uint64
 	queued int
@@ -95,6 +96,68 @@ type outbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+}
+
+// lanes bounds how many shards post at once, adapting to the app: as few
+// as minLanes while webhooks leave on time (so an app that answers fast
+// gets its webhooks from a few busy goroutines, and Graph answers do not
+// queue for the CPU behind a crowd of posters), one more whenever a
+// webhook left more than laneLate after it was due (a slow app gets up to
+// one lane per shard, as before), one fewer when one left on time.
+type lanes struct {
+	mu       sync.Mutex
+	cond     *sync.Cond
+	active   int
+	limit    int
+	max      int
+	shutting bool
+}
+
+const (
+	minLanes = 2
+	laneLate = 10 * time.Millisecond
+)
+
+func newLanes(max int) *lanes {
+	l := &lanes{limit: min(minLanes, max), max: max}
+	l.cond = sync.NewCond(&l.mu)
+	return l
+}
+
+func (l *lanes) acquire() {
+	l.mu.Lock()
+	for l.active >= l.limit && !l.shutting {
+		l.cond.Wait()
+	}
+	l.active++
+	l.mu.Unlock()
+}
+
+// release ends a post whose first job was due late before it started.
+func (l *lanes) release(late time.Duration) {
+	l.mu.Lock()
+	l.active--
+	grew := false
+	switch {
+	case late > laneLate && l.limit < l.max:
+		l.limit++
+		grew = true
+	case late < laneLate/10 && l.limit > min(minLanes, l.max):
+		l.limit--
+	}
+	l.mu.Unlock()
+	if grew {
+		l.cond.Broadcast()
+	} else {
+		l.cond.Signal()
+	}
+}
+
+func (l *lanes) shut() {
+	l.mu.Lock()
+	l.shutting = true
+	l.mu.Unlock()
+	l.cond.Broadcast()
 }
 
 type shard struct {
@@ -107,6 +170,7 @@ type shard struct {
 func newOutbox(s *Server, n int) *outbox {
 	o := &outbox{s: s}
 	o.ctx, o.cancel = context.WithCancel(context.Background())
+	o.lanes = newLanes(n)
 	for range n {
 		sh := &shard{wake: make(chan struct{}, 1)}
 		o.shards = append(o.shards, sh)
@@ -250,7 +314,10 @@ func (o *outbox) run(sh *shard) {
 			}
 		}
 		sh.mu.Unlock()
+		o.lanes.acquire()
+		late := time.Since(first.due)
 		o.post(batch)
+		o.lanes.release(late)
 	}
 }
 
@@ -267,6 +334,7 @@ func (o *outbox) close() {
 		default:
 		}
 	}
+	o.lanes.shut()
 	o.cancel()
 	o.wg.Wait()
 }
