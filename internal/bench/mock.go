@@ -40,9 +40,10 @@ const (
 // (human output to a file, Meta's habits off, zero delays) with its
 // webhook pointing at the app under test, a bare loopback server in this
 // process that answers 200 to every webhook, counts the statuses and
-// replies through the Graph API to every inbound message. The reference
-// is a bare net/http handler returning a canned send answer, in its own
-// process. Both are driven by the same independent load generator (wrk,
+// replies through the Graph API to every inbound message; the mock runs
+// once more with --quiet, to show what its terminal lines cost. The
+// reference is a bare net/http handler returning a canned send answer, in
+// its own process. Both are driven by the same independent load generator (wrk,
 // one thread, a pool of send requests to 1,000 users whose windows are
 // open), each round starting with a different server; the ratios are the
 // medians of the rounds' ratios.
@@ -105,13 +106,14 @@ func runMock(args []string) error {
 	servers := []benchServer{
 		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
 		{name: "mock", bin: bin, args: mockArgs(app.srv.URL)},
+		{name: "mock-q", bin: bin, args: append(mockArgs(app.srv.URL), "--quiet")},
 	}
 	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
 	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
 	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run\n\n", *rate, *dur)
 	type roundResult struct{ sat, paced loadResult }
 	results := map[string][]roundResult{}
-	var drains []mockDrain
+	drains := map[string][]mockDrain{}
 	var lags []time.Duration
 	for r := range *rounds {
 		for k := range servers {
@@ -120,7 +122,7 @@ func runMock(args []string) error {
 			if err != nil {
 				return err
 			}
-			isMock := s.name == "mock"
+			isMock := strings.HasPrefix(s.name, "mock")
 			if isMock {
 				if err := app.prepare(p.url); err != nil {
 					_ = p.stop()
@@ -145,7 +147,7 @@ func runMock(args []string) error {
 			var dr mockDrain
 			if isMock {
 				dr = app.drain(del0 + int64(sat.n))
-				drains = append(drains, dr)
+				drains[s.name] = append(drains[s.name], dr)
 			}
 			sat.serverCPU = procCPU(pid) - cpu0
 			appCPU := selfCPU() - app0
@@ -154,14 +156,16 @@ func runMock(args []string) error {
 			paced := driveGraph(url, 16, *dur, *rate)
 			if isMock {
 				app.drain(del0 + int64(paced.n))
-				lags = append(lags, app.lags()...)
+				if s.name == "mock" {
+					lags = append(lags, app.lags()...)
+				}
 			}
 			app.record(false)
 			if err := p.stop(); err != nil {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
 			results[s.name] = append(results[s.name], roundResult{sat, paced})
-			line := fmt.Sprintf("  round %d %-5s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
+			line := fmt.Sprintf("  round %d %-6s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
 				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest())
 			if isMock {
 				line += fmt.Sprintf("  app CPU %5.1f µs/send  statuses drained %s after the run (sustained %.0f sends/s)",
@@ -183,36 +187,44 @@ func runMock(args []string) error {
 		}
 		return median(xs)
 	}
-	ratio := func(f func(roundResult) float64) ([]float64, float64) {
+	ratio := func(name string, f func(roundResult) float64) ([]float64, float64) {
 		var xs []float64
-		for i := range results["mock"] {
-			xs = append(xs, f(results["mock"][i])/f(results["bare"][i]))
+		for i := range results[name] {
+			xs = append(xs, f(results[name][i])/f(results["bare"][i]))
 		}
 		return xs, median(xs)
 	}
 	fmt.Println()
-	for _, name := range []string{"bare", "mock"} {
-		fmt.Printf("  %-5s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s\n", name,
+	for _, s := range servers {
+		name := s.name
+		fmt.Printf("  %-6s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s\n", name,
 			med(name, func(r roundResult) float64 { return r.sat.rps }),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.sat.p99) })).Round(time.Microsecond),
 			med(name, func(r roundResult) float64 { return r.sat.cpuPerRequest() }),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p50) })).Round(time.Microsecond),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
 	}
-	rs, rm := ratio(func(r roundResult) float64 { return r.sat.rps })
-	fmt.Printf("  answered sends/s, mock ÷ bare: %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
-	var sust []float64
-	for i, d := range drains {
-		m, b := results["mock"][i].sat, results["bare"][i].sat
-		sust = append(sust, float64(m.n)/(dur.Seconds()+d.after.Seconds())/b.rps)
+	for _, name := range []string{"mock", "mock-q"} {
+		what := "mock (its terminal lines to a file)"
+		if name == "mock-q" {
+			what = "mock --quiet (no terminal lines)"
+		}
+		fmt.Printf("  %s ÷ bare:\n", what)
+		rs, rm := ratio(name, func(r roundResult) float64 { return r.sat.rps })
+		fmt.Printf("    answered sends/s %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
+		var sust []float64
+		for i, d := range drains[name] {
+			m, b := results[name][i].sat, results["bare"][i].sat
+			sust = append(sust, float64(m.n)/(dur.Seconds()+d.after.Seconds())/b.rps)
+		}
+		fmt.Printf("    sustained (run + drain until every delivered status reached the app) %.2f× %s\n", median(sust), formatRatios(sust))
+		cs, cm := ratio(name, func(r roundResult) float64 { return 1 / r.sat.cpuPerRequest() })
+		fmt.Printf("    CPU per send, bare ÷ mock %.2f× %s\n", cm, formatRatios(cs))
+		ps, pm := ratio(name, func(r roundResult) float64 { return float64(r.paced.p99) })
+		fmt.Printf("    p99 at %d sends/s: %s (goal < 2 ms), %.1f× bare's %s %s\n", *rate,
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), pm,
+			time.Duration(med("bare", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), formatRatios(ps))
 	}
-	fmt.Printf("  sustained (statuses drained), mock ÷ bare: %.2f× %s\n", median(sust), formatRatios(sust))
-	cs, cm := ratio(func(r roundResult) float64 { return 1 / r.sat.cpuPerRequest() })
-	fmt.Printf("  CPU efficiency, bare µs ÷ mock µs per send: %.2f× %s\n", cm, formatRatios(cs))
-	fmt.Printf("  paced p99: mock %s (goal < 2 ms), bare %s\n",
-		time.Duration(med("mock", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond),
-		time.Duration(med("bare", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
-
 	if len(lags) > 0 {
 		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
 		fmt.Printf("  send (request start) → its delivered webhook at the app, paced runs, zero delays (%d messages): p50 %.2f ms, p99 %.2f ms\n",

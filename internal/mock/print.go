@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type printer struct {
 	pretty *render.Pretty
 	st     render.Styles
 	w      io.Writer
+	buf    *bufio.Writer // w: the terminal, written when the log is caught up
 	// backlog says how many entries wait behind the one being printed
 	// (nil: never behind). Past printBehind the human lines give way to a
 	// count, so a terminal never holds the mock back.
@@ -40,17 +42,27 @@ type printer struct {
 const printBehind = 256
 
 func newPrinter(ios *iostreams.IO, asJSON bool) *printer {
-	p := &printer{ios: ios, json: asJSON, w: ios.Out}
-	p.pretty = render.NewPretty(ios.Out, ios.Renderer(), render.PrettyOptions{Width: ios.TerminalWidth()})
+	p := &printer{ios: ios, json: asJSON, buf: bufio.NewWriterSize(ios.Out, 64<<10)}
+	p.w = p.buf
+	p.pretty = render.NewPretty(p.buf, ios.Renderer(), render.PrettyOptions{Width: ios.TerminalWidth()})
 	p.st = p.pretty.Styles()
 	p.line = newGraphLine(p.st)
 	return p
 }
 
+// entry prints e. Lines are written out once no entry waits behind this
+// one: at once when the mock is calm, in a few large writes when busy.
 func (p *printer) entry(e Entry, body []byte) {
 	if p.ios.Quiet {
 		return
 	}
+	p.show(e, body)
+	if p.backlog == nil || p.backlog() == 0 {
+		_ = p.buf.Flush()
+	}
+}
+
+func (p *printer) show(e Entry, body []byte) {
 	if p.json {
 		b, _ := json.Marshal(e)
 		fmt.Fprintf(p.w, "%s\n", b)
@@ -85,6 +97,7 @@ func (p *printer) showSkipped(at time.Time) {
 	fmt.Fprintf(p.w, "%s %s %s\n", p.st.Dim.Render(at.Local().Format("15:04:05")), p.st.Warn.Render("…"),
 		p.st.Dim.Render(fmt.Sprintf("%d Graph calls and %d webhooks not shown: the terminal fell behind (wa-hooks mock log has every one)", p.skipped[0], p.skipped[1])))
 	p.skipped = [2]int{}
+	_ = p.buf.Flush() // shown now, even while the log stays far ahead
 }
 
 // graphLine holds a Graph line's styled parts that never change, so a
