@@ -170,7 +170,7 @@ func BenchmarkStatusBody(b *testing.B) {
 	for b.Loop() {
 		m.state, m.flags = stAccepted, 0
 		body, _, sig, raw := s.buildBody([]*job{{kind: jobStatus, msg: m.seq, status: stSent}})
-		if _, err := signWith(&s.macs, body, testSecret, sig, raw); err != nil {
+		if _, err := sign(&s.macs, body, testSecret, sig, raw); err != nil {
 			b.Fatal(err)
 		}
 	}

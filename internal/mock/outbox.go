@@ -101,12 +101,13 @@ type outbox struct {
 // lanes bounds how many shards post at once, adapting to the app: as few
 // as minLanes while webhooks leave on time (so an app that answers fast
 // gets its webhooks from a few busy goroutines, and Graph answers do not
-// queue for the CPU behind a crowd of posters), one more whenever a
-// webhook left more than laneLate after it was due (a slow app gets up to
-// one lane per shard, as before), one fewer when one left on time.
+// queue for the CPU behind a crowd of posters), one more as soon as a
+// webhook waiting for a lane is laneLate past its due time (a slow app
+// gets up to one lane per shard, as before), one fewer whenever a webhook
+// left on time.
 type lanes struct {
 	mu       sync.Mutex
-	cond     *sync.Cond
+	changed  chan struct{} // closed (and replaced) when a lane is freed
 	active   int
 	limit    int
 	max      int
@@ -119,45 +120,50 @@ const (
 )
 
 func newLanes(max int) *lanes {
-	l := &lanes{limit: min(minLanes, max), max: max}
-	l.cond = sync.NewCond(&l.mu)
-	return l
+	return &lanes{limit: min(minLanes, max), max: max, changed: make(chan struct{})}
 }
 
-func (l *lanes) acquire() {
+// acquire waits for a lane for a post whose first job was due at due.
+func (l *lanes) acquire(due time.Time) {
 	l.mu.Lock()
-	for l.active >= l.limit && !l.shutting {
-		l.cond.Wait()
+	for !l.shutting && l.active >= l.limit {
+		wait := laneLate - time.Since(due)
+		if wait <= 0 && l.limit < l.max {
+			l.limit++ // late: the app is slow, so post more at once
+			break
+		}
+		changed := l.changed
+		l.mu.Unlock()
+		t := time.NewTimer(max(wait, laneLate))
+		select {
+		case <-changed:
+		case <-t.C:
+		}
+		t.Stop()
+		l.mu.Lock()
 	}
 	l.active++
 	l.mu.Unlock()
 }
 
-// release ends a post whose first job was due late before it started.
+// release ends a post that started late after its first job was due.
 func (l *lanes) release(late time.Duration) {
 	l.mu.Lock()
 	l.active--
-	grew := false
-	switch {
-	case late > laneLate && l.limit < l.max:
-		l.limit++
-		grew = true
-	case late < laneLate/10 && l.limit > min(minLanes, l.max):
+	if late < laneLate/10 && l.limit > min(minLanes, l.max) {
 		l.limit--
 	}
+	close(l.changed)
+	l.changed = make(chan struct{})
 	l.mu.Unlock()
-	if grew {
-		l.cond.Broadcast()
-	} else {
-		l.cond.Signal()
-	}
 }
 
 func (l *lanes) shut() {
 	l.mu.Lock()
 	l.shutting = true
+	close(l.changed)
+	l.changed = make(chan struct{})
 	l.mu.Unlock()
-	l.cond.Broadcast()
 }
 
 type shard struct {
@@ -314,7 +320,7 @@ func (o *outbox) run(sh *shard) {
 			}
 		}
 		sh.mu.Unlock()
-		o.lanes.acquire()
+		o.lanes.acquire(first.due)
 		late := time.Since(first.due)
 		o.post(batch)
 		o.lanes.release(late)
@@ -359,7 +365,7 @@ func (o *outbox) post(batch []*job) {
 			return
 		}
 		entry = e
-		built, err := signWith(&s.macs, body, s.opts.AppSecret, sig, raw)
+		built, err := sign(&s.macs, body, s.opts.AppSecret, sig, raw)
 		if err != nil {
 			entry.Summary += " (not posted: " + err.Error() + ")"
 			s.log.add(entry, body)
@@ -448,12 +454,8 @@ func (o *outbox) deliver(target string, d *sender.Delivery) sender.Result {
 // It uses the same encoder and signer as `send` (internal/wire,
 // internal/signature) without payload.Build's overrides and fresh ids,
 // which a body the mock built itself does not need.
-func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
-	return signWith(nil, body, secret, sig, raw)
-}
-
-// signWith is sign with keyed hashers from pool (nil: a fresh one).
-func signWith(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
+// Keyed hashers come from pool (nil: a fresh one).
+func sign(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
 	if !raw {
 		enc, err := wire.Encode(body)
 		if err != nil {

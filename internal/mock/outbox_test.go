@@ -5,20 +5,19 @@ import (
 	"time"
 )
 
-func TestLanesGrowForALateAppAndShrinkBack(t *testing.T) {
+func TestLanesOpenForLateWebhooksAndCloseBack(t *testing.T) {
 	l := newLanes(4)
 	if l.limit != minLanes {
 		t.Fatalf("starts with %d lanes, want %d", l.limit, minLanes)
 	}
-	for range 10 {
-		l.acquire()
-		l.release(time.Second) // left a second after it was due
+	long := time.Now().Add(-time.Second) // due a second ago
+	for range 4 {
+		l.acquire(long) // the third and fourth open lanes instead of waiting
 	}
-	if l.limit != 4 {
-		t.Errorf("after late webhooks: %d lanes, want the 4 shards", l.limit)
+	if l.limit != 4 || l.active != 4 {
+		t.Errorf("late webhooks: %d lanes, %d active; want 4 and 4", l.limit, l.active)
 	}
-	for range 10 {
-		l.acquire()
+	for range 4 {
 		l.release(0)
 	}
 	if l.limit != minLanes {
@@ -29,23 +28,23 @@ func TestLanesGrowForALateAppAndShrinkBack(t *testing.T) {
 	}
 }
 
-func TestLanesHoldAPosterAtTheLimitUntilOneIsFree(t *testing.T) {
+func TestLanesHoldATimelyPosterUntilALaneIsFree(t *testing.T) {
 	l := newLanes(4)
 	for range minLanes {
-		l.acquire()
+		l.acquire(time.Now())
 	}
 	got := make(chan struct{})
 	go func() {
-		l.acquire()
+		l.acquire(time.Now().Add(time.Hour)) // not due for an hour: never late here
 		close(got)
 	}()
 	select {
 	case <-got:
-		t.Fatal("a third poster started while both lanes were busy")
-	case <-time.After(20 * time.Millisecond):
+		t.Fatal("a third poster started while both lanes were busy and nothing was late")
+	case <-time.After(30 * time.Millisecond):
 	}
 	l.release(0)
-	<-got // a free lane lets it start
+	<-got // the freed lane lets it start
 	l.shut()
-	l.acquire() // never blocks once shutting down, so workers can finish
+	l.acquire(time.Now().Add(time.Hour)) // never blocks once shutting down
 }
