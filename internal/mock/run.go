@@ -47,7 +47,9 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 	base := "http://" + ln.Addr().String()
 	o.BaseURL = base
 	p := newPrinter(ios, o.JSON)
-	o.OnEntry = p.entry
+	if !ios.Quiet { // quiet: nothing to print, so no printer goroutine to feed
+		o.OnEntry = p.entry
+	}
 	srv, err := New(o.Options)
 	if err != nil {
 		ln.Close()
