@@ -8,6 +8,7 @@ import (
 
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
+	"github.com/wa-hooks/wa-hooks/internal/inspector"
 	"github.com/wa-hooks/wa-hooks/internal/mock"
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
@@ -15,6 +16,7 @@ import (
 
 func newMockCmd(app *App) *cobra.Command {
 	var o mock.RunOptions
+	var insp inspectFlags
 	h := simnet.Realistic()
 	l := simnet.DefaultLimits()
 	cmd := &cobra.Command{
@@ -71,6 +73,10 @@ subcommands below use it.`,
 				return exit.Errorf(exit.Usage, "habit rates are shares between 0 and 1 (e.g. --batch-rate 0.1)")
 			}
 			o.Habits, o.Limits = &h, &l
+			if !insp.off {
+				o.Companions = append(o.Companions, inspector.NewMock(inspector.MockOptions{AppSecret: o.AppSecret, AccessToken: o.AccessToken,
+					Options: inspector.Options{Addr: insp.addr, AddrGiven: cmd.Flags().Changed("inspect")}}))
+			}
 			return mock.Run(cmd.Context(), app.IO, o)
 		},
 	}
@@ -98,9 +104,12 @@ subcommands below use it.`,
 	f.StringVar(&o.TemplateDecision, "template-decision", "APPROVED", "what review decides for new templates: APPROVED or REJECTED")
 	f.IntVar(&o.MaxHistory, "max-history", mock.DefaultMaxHistory, "messages kept in the history (oldest dropped)")
 	f.BoolVar(&o.JSON, "json", false, "print every Graph call and webhook as one JSON line (the log entry)")
+	f.StringVar(&insp.addr, "inspect", inspector.DefaultAddr, "serve the web inspector (a chat per simulated user, a box to write as them, the webhooks posted) on this `ADDR`; the next free port when the default is taken; beyond loopback a token is required in its URL")
+	f.BoolVar(&insp.off, "no-inspect", false, "do not start the web inspector")
 	for flag, key := range map[string]string{
 		"addr": "mock.addr", "webhook": "mock.webhook", "state": "mock.state", "webhook-timeout": "mock.webhook_timeout",
 		"deterministic": "mock.deterministic", "mps": "mock.mps", "allow-list": "mock.allow_list",
+		"inspect": "mock.inspect", "no-inspect": "mock.no_inspect",
 	} {
 		config.Bind(f, flag, key)
 	}

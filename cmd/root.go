@@ -39,6 +39,13 @@ func Execute() int {
 
 // Run executes the command tree with args on ios and returns the exit code.
 func Run(ctx context.Context, ios *iostreams.IO, args []string) int {
+	// `wa-hooks --version` is what scripts and package managers run to probe
+	// the binary; building the whole command tree for it was half its
+	// start-up. The line is the one cobra would print from the template.
+	if len(args) == 1 && args[0] == "--version" {
+		fmt.Fprintln(ios.Out, versionLine())
+		return exit.OK
+	}
 	app := &App{IO: ios}
 	root := NewRootCmd(app)
 	root.SetArgs(args)

@@ -70,3 +70,19 @@ func TestInterruptedCommandExits130(t *testing.T) {
 		t.Fatalf("exit code = %d, want %d", got, exit.Interrupted)
 	}
 }
+
+// The --version shortcut must print exactly what cobra's version flag prints
+// through the command tree (reached here with a flag before it).
+func TestVersionShortcutMatchesCobra(t *testing.T) {
+	ios, _, fast, _ := iostreams.Test()
+	if code := Run(context.Background(), ios, []string{"--version"}); code != exit.OK {
+		t.Fatalf("--version exit %d", code)
+	}
+	ios2, _, viaTree, _ := iostreams.Test()
+	if code := Run(context.Background(), ios2, []string{"--color", "never", "--version"}); code != exit.OK {
+		t.Fatalf("--color never --version exit %d", code)
+	}
+	if fast.String() == "" || fast.String() != viaTree.String() {
+		t.Fatalf("shortcut printed %q, cobra printed %q", fast.String(), viaTree.String())
+	}
+}

@@ -29,6 +29,7 @@ func benchmarks() map[string]benchmark {
 		"attack":    {"the attacks of issue 17 on serve, bounded and on loopback: a table of attack and outcome", runAttack},
 		"allowlist": {"wa-hooks allowlist vs bgpq4 and Meta's whois pipeline on a fake IRR server", runAllowlist},
 		"inspector": {"the web inspector in headless Chromium: page with 10,000 recorded requests, event latency, serve throughput with the page following vs without", runInspector},
+		"version":   {"wa-hooks --version vs a hello-world Go binary built the same way: start-up CPU and wall time, alternating runs", runVersion},
 		"mock":      {"wa-hooks mock: Graph send calls/s and p99 vs a bare canned-answer handler, send→delivered lag, RSS with 10k users and 1M messages", runMock},
 	}
 }

@@ -237,6 +237,9 @@ func reportServeSize(size benchSize, results map[string][]loadResult, peakKB int
 	ratio("CPU per request bare / serve --json", "serve", "bare", cpu, 0, true)
 	ratio("throughput floor / bare net/http", "floor", "bare", rps, 0, true)
 	ratio("throughput human output / --json", "serve-human", "serve", rps, 0.90, true)
+	// The same goal judged by CPU: on a shared machine throughput swings
+	// with the neighbours, the CPU each request costs much less.
+	ratio("CPU per request --json / human output", "serve-human", "serve", cpu, 0.90, true)
 	if size.big {
 		ratio("p99 serve --json / floor", "serve", "floor", p99, 1.5, false)
 		verdict := "meets"

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -25,7 +26,11 @@ import (
 //go:embed page
 var pageFS embed.FS
 
-var indexTmpl = template.Must(template.ParseFS(pageFS, "page/index.html"))
+// indexTmpl is parsed on the first page load, not at start-up: every command
+// of the binary would otherwise pay for it, `--version` included.
+var indexTmpl = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(pageFS, "page/index.html"))
+})
 
 // TokenHeader carries the per-run token on every action. A page from
 // another site cannot set it: a cross-origin request with a custom header
@@ -51,6 +56,9 @@ func (in *Inspector) Handler() http.Handler {
 	mux.HandleFunc("POST /api/requests/{id}/send-command", in.action(in.sendCommand))
 	mux.HandleFunc("POST /api/requests/{id}/fixture", in.action(in.fixture))
 	mux.HandleFunc("POST /api/recording", in.action(in.recording))
+	if in.routes != nil {
+		in.routes(mux)
+	}
 	return in.guard(mux)
 }
 
@@ -172,6 +180,7 @@ type pageData struct {
 	ForwardTo string
 	Local     string
 	Redact    bool
+	Mock      bool // beside `wa-hooks mock`: the conversations view
 	Initial   Page
 }
 
@@ -184,8 +193,8 @@ func (in *Inspector) index(w http.ResponseWriter, r *http.Request) {
 	// The first page of the list comes with the page, one round trip
 	// sooner than the page could fetch it.
 	first := in.store.page(FilterFrom(r.URL.Query()), 0, firstPage)
-	_ = indexTmpl.Execute(w, pageData{Token: in.token, CanSign: in.env.AppSecret != "",
-		ForwardTo: in.env.ForwardTo, Local: in.env.Local, Redact: in.env.Redact, Initial: first})
+	_ = indexTmpl().Execute(w, pageData{Token: in.token, CanSign: in.env.AppSecret != "",
+		ForwardTo: in.env.ForwardTo, Local: in.env.Local, Redact: in.env.Redact, Mock: in.routes != nil, Initial: first})
 }
 
 func (in *Inspector) rows(w http.ResponseWriter, r *http.Request) {

@@ -71,6 +71,8 @@ type Inspector struct {
 	wg       sync.WaitGroup
 	ctx      context.Context
 	cancel   context.CancelFunc
+	// routes adds the mock's pages to the handler (nil beside serve).
+	routes func(*http.ServeMux)
 }
 
 // New returns an inspector; serve starts it (receiver.Companion).
@@ -90,38 +92,9 @@ func (in *Inspector) Token() string { return in.token }
 // Start implements receiver.Companion: it loads the history, attaches to
 // the receiver and starts listening.
 func (in *Inspector) Start(ctx context.Context, env receiver.CompanionEnv) ([]receiver.BannerLine, error) {
-	in.env = env
-	in.token = in.opts.Token
-	if in.token == "" {
-		b := make([]byte, 16)
-		_, _ = rand.Read(b)
-		in.token = hex.EncodeToString(b)
-	}
-	in.store = newStore(in.opts.MaxRequests, in.opts.MaxBytes, env.Redact, env.AppSecret, env.VerifyToken)
-	in.actions = make(chan struct{}, 4)
-	in.ctx, in.cancel = context.WithCancel(context.Background())
-	var err error
-	if in.client, err = sender.NewClient(sender.ClientOptions{Timeout: actionTimeout, Conns: 4}); err != nil {
+	if err := in.prepare(env, env.AppSecret, env.VerifyToken); err != nil {
 		return nil, err
 	}
-	if in.insecure, err = sender.NewClient(sender.ClientOptions{Timeout: actionTimeout, Conns: 4, Insecure: true}); err != nil {
-		return nil, err
-	}
-
-	ln, err := in.listen()
-	if err != nil {
-		return nil, err
-	}
-	in.ln = ln
-	tcp, _ := ln.Addr().(*net.TCPAddr)
-	in.loopback = tcp != nil && tcp.IP.IsLoopback()
-	in.hosts = hostNames(tcp)
-	host := displayHost(tcp)
-	in.url = "http://" + host + "/"
-	if !in.loopback {
-		in.url += "?token=" + in.token
-	}
-
 	if env.Record != "" {
 		// A history that cannot be read is no reason not to serve.
 		switch skipped, err := in.loadHistory(env.Record, env.Receiver); {
@@ -132,7 +105,50 @@ func (in *Inspector) Start(ctx context.Context, env receiver.CompanionEnv) ([]re
 		}
 	}
 	in.obs = env.Receiver.Observe(in, 0)
+	return in.serve("(live requests, detail, replay: open it in your browser)"), nil
+}
 
+// prepare makes the token, the history and the clients, and opens the
+// listener: everything but what the page is about. secrets are masked in
+// everything from outside before it reaches the page.
+func (in *Inspector) prepare(env receiver.CompanionEnv, secrets ...string) error {
+	in.env = env
+	in.token = in.opts.Token
+	if in.token == "" {
+		b := make([]byte, 16)
+		_, _ = rand.Read(b)
+		in.token = hex.EncodeToString(b)
+	}
+	in.store = newStore(in.opts.MaxRequests, in.opts.MaxBytes, env.Redact, secrets...)
+	in.actions = make(chan struct{}, 4)
+	in.ctx, in.cancel = context.WithCancel(context.Background())
+	var err error
+	if in.client, err = sender.NewClient(sender.ClientOptions{Timeout: actionTimeout, Conns: 4}); err != nil {
+		return err
+	}
+	if in.insecure, err = sender.NewClient(sender.ClientOptions{Timeout: actionTimeout, Conns: 4, Insecure: true}); err != nil {
+		return err
+	}
+
+	ln, err := in.listen()
+	if err != nil {
+		return err
+	}
+	in.ln = ln
+	tcp, _ := ln.Addr().(*net.TCPAddr)
+	in.loopback = tcp != nil && tcp.IP.IsLoopback()
+	in.hosts = hostNames(tcp)
+	host := displayHost(tcp)
+	in.url = "http://" + host + "/"
+	if !in.loopback {
+		in.url += "?token=" + in.token
+	}
+	return nil
+}
+
+// serve starts answering on the listener prepare opened and returns the
+// banner's row (what says what the page is for).
+func (in *Inspector) serve(what string) []receiver.BannerLine {
 	in.srv = &http.Server{
 		Handler:           in.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -142,18 +158,19 @@ func (in *Inspector) Start(ctx context.Context, env receiver.CompanionEnv) ([]re
 		ErrorLog:          log.New(discard{}, "", 0),
 		BaseContext:       func(net.Listener) context.Context { return in.ctx },
 	}
+	ln := in.ln
 	in.wg.Add(1)
 	go func() {
 		defer in.wg.Done()
 		_ = in.srv.Serve(ln)
 	}()
 
-	value := in.url + "  (live requests, detail, replay: open it in your browser)"
+	value := in.url + "  " + what
 	if !in.loopback {
-		env.IO.Warnf("the inspector listens on %s, beyond this machine: anyone who can reach it and has the token in its URL can read every request and replay them", ln.Addr())
+		in.env.IO.Warnf("the inspector listens on %s, beyond this machine: anyone who can reach it and has the token in its URL can read every request and replay them", ln.Addr())
 		value = in.url + "  (NOT loopback: keep the token secret)"
 	}
-	return []receiver.BannerLine{{Label: "Inspector", Value: value}}, nil
+	return []receiver.BannerLine{{Label: "Inspector", Value: value}}
 }
 
 // listen opens the inspector's address; the default address moves on to

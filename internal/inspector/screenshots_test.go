@@ -1,7 +1,9 @@
 package inspector
 
 import (
+	"context"
 	"flag"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -84,4 +86,41 @@ func TestScreenshots(t *testing.T) {
 		js(`void document.querySelectorAll('.row:not([hidden]) a')[0].click()`),
 		waitJS(`!!document.querySelector('.event')`))
 	save("inspector-filter.png")
+
+	screenshotConversations(t, c, save)
+}
+
+// screenshotConversations is the chat beside the mock: a user's messages,
+// the app's replies with their ticks, its buttons, a tap, a failure.
+func screenshotConversations(t *testing.T, c context.Context, save func(string)) {
+	r := newMockRig(t)
+	r.echo = func(text string) string {
+		switch text {
+		case "Do you ship to Lima?":
+			return "Yes! Delivery to Lima takes 3–5 working days. Want me to start an order?"
+		case "Great, thanks":
+			return "You're welcome — order #4817 is on its way."
+		}
+		return "echo: " + text
+	}
+	say := func(text string) {
+		if code, b := r.do(http.MethodPost, "/api/mock/users/alice/say", map[string]string{"text": text}, nil); code != 200 {
+			t.Fatalf("say: %d %s", code, b)
+		}
+	}
+	say("Do you ship to Lima?")
+	r.do(http.MethodPost, "/api/mock/users/alice/read", map[string]string{}, nil)
+	say("menu")
+	r.do(http.MethodPost, "/api/mock/users/alice/tap", map[string]int{"n": 1}, nil)
+	say("Great, thanks")
+	// A reply the Graph API refuses (no text body): Meta's code and title.
+	r.graph(`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{}}`)
+	r.waitFor("alice", "the last reply delivered", func(c Conversation) bool {
+		b := find(c, "out", "You're welcome — order #4817 is on its way.")
+		return b != nil && b.Status == "delivered" && c.Bubbles[len(c.Bubbles)-1].Status == "refused"
+	})
+	do(t, c, "conversations", chromedp.Navigate(r.base+"/#c=alice"),
+		waitJS(`document.querySelectorAll('#bubbles .bubble').length >= 9 && document.getElementById('conn').classList.contains('live')`),
+		js(`void (() => { document.getElementById('say').value = 'Can I pay on delivery?'; document.getElementById('say').focus() })()`))
+	save("inspector-conversations.png")
 }

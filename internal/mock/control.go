@@ -194,6 +194,10 @@ func (s *Server) Reset() {
 	s.fresh()
 	s.mu.Unlock()
 	s.log.reset()
+	if s.opts.OnReset != nil {
+		s.log.barrier() // OnEntry has seen what came before the reset
+		s.opts.OnReset()
+	}
 }
 
 // userAction answers POST /_mock/users/USER/ACTION.

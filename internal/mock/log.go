@@ -90,6 +90,7 @@ type eventLog struct {
 type logged struct {
 	e    Entry
 	body []byte
+	done chan struct{} // a barrier: closed when reached, no entry
 }
 
 // maxFeed bounds the entries waiting for onEntry.
@@ -107,8 +108,25 @@ func newEventLog(limit int, onEntry func(Entry, []byte)) *eventLog {
 func (l *eventLog) dispatch() {
 	defer close(l.fed)
 	for x := range l.feed {
+		if x.done != nil {
+			close(x.done)
+			continue
+		}
 		l.onEntry(x.e, x.body)
 	}
+}
+
+// barrier returns once onEntry has seen every entry added before it.
+func (l *eventLog) barrier() {
+	l.mu.Lock()
+	if l.feed == nil || l.closed {
+		l.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	l.feed <- logged{done: done}
+	l.mu.Unlock()
+	<-done
 }
 
 // waiting is how many entries wait for onEntry.
@@ -153,7 +171,7 @@ func (l *eventLog) add(e Entry, body []byte) uint64 {
 	l.wake = make(chan struct{})
 	if l.feed != nil && !l.closed {
 		// Sent under mu, so the feed has the log's order.
-		l.feed <- logged{e, body}
+		l.feed <- logged{e: e, body: body}
 	}
 	l.mu.Unlock()
 	close(wake)

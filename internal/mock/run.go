@@ -27,6 +27,20 @@ type RunOptions struct {
 	// TokenGenerated and SecretGenerated say the values were made up for
 	// this run (the banner prints them then, and only then).
 	TokenGenerated, SecretGenerated bool
+	// Companions run beside the mock and see its log (the web inspector).
+	Companions []Companion
+}
+
+// Companion is something that runs beside the mock: started once the
+// server exists and before the banner, stopped after the server closed.
+type Companion interface {
+	// Start returns the banner's row for it.
+	Start(ctx context.Context, ios *iostreams.IO, s *Server) (label, value string, err error)
+	// Entry sees every log entry in order, with its body; it must not block.
+	Entry(e Entry, body []byte)
+	// Reset is called when the mock was reset (POST /_mock/reset).
+	Reset()
+	Stop()
 }
 
 // Run serves the mock on o.Addr until ctx ends.
@@ -50,13 +64,38 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 	if !ios.Quiet { // quiet: nothing to print, so no printer goroutine to feed
 		o.OnEntry = p.entry
 	}
+	if cs := o.Companions; len(cs) > 0 {
+		o.OnEntry = func(e Entry, body []byte) {
+			p.entry(e, body)
+			for _, c := range cs {
+				c.Entry(e, body)
+			}
+		}
+		o.OnReset = func() {
+			for _, c := range cs {
+				c.Reset()
+			}
+		}
+	}
 	srv, err := New(o.Options)
 	if err != nil {
 		ln.Close()
 		return exit.New(exit.Usage, err)
 	}
 	p.backlog = srv.log.waiting
-	banner(ios, o, srv)
+	var rows [][2]string
+	for _, c := range o.Companions {
+		label, value, err := c.Start(ctx, ios, srv)
+		if err != nil {
+			c.Stop() // those started before stop by their defer
+			_ = srv.Close()
+			ln.Close()
+			return err
+		}
+		defer c.Stop() // after srv.Close below: the last entries are seen
+		rows = append(rows, [2]string{label, value})
+	}
+	banner(ios, o, srv, rows)
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 2 * time.Minute,
 		WriteTimeout: 2 * time.Minute, IdleTimeout: 2 * time.Minute, MaxHeaderBytes: 64 << 10}
 	errc := make(chan error, 1)
@@ -81,7 +120,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 	return nil
 }
 
-func banner(ios *iostreams.IO, o RunOptions, s *Server) {
+func banner(ios *iostreams.IO, o RunOptions, s *Server, extra [][2]string) {
 	st := render.NewStyles(ios.ErrRenderer())
 	w := ios.ErrOut
 	info := s.Info()
@@ -138,6 +177,9 @@ func banner(ios *iostreams.IO, o RunOptions, s *Server) {
 	row("Mode", mode)
 	if o.StatePath != "" {
 		row("State", termsafe.Line(o.StatePath))
+	}
+	for _, r := range extra {
+		row(r[0], r[1])
 	}
 	fmt.Fprintf(w, "\n  %s %s\n\n", st.Dim.Render("Drive it:"), st.Dim.Render("wa-hooks mock say alice 'hi'   ·   mock tap alice 1   ·   mock read alice   ·   mock log"))
 }

@@ -91,6 +91,10 @@ type Options struct {
 	// goroutine of its own, shortly after the entry was logged (never on
 	// a Graph answer's path), and has seen every entry when Close returns.
 	OnEntry func(e Entry, body []byte)
+	// OnReset is called after POST /_mock/reset put the mock back to a
+	// fresh one's (the inspector forgets its conversations), once OnEntry
+	// has seen every entry logged before the reset.
+	OnReset func()
 	// Now is the clock (tests).
 	Now func() time.Time
 }

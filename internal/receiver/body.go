@@ -195,8 +195,8 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request) (body []byt
 	b := &bodyReader{addr: clientAddr(r.RemoteAddr), start: start, ctl: http.NewResponseController(w)}
 	b.lastByte.Store(start.UnixNano())
 	hard := start.Add(rc.opts.BodyTimeout)
-	ctx, cancel := context.WithDeadline(r.Context(), hard)
-	defer cancel()
+	gateCtx := lazyDeadline{parent: r.Context(), at: hard}
+	defer gateCtx.stop()
 	admitted := false
 	defer func() {
 		if admitted {
@@ -236,6 +236,7 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request) (body []byt
 			// large steps, one that trickles never holds more than it sent.
 			next := min(max(2*int64(cap(buf)), freeBodyBytes), bound)
 			need := next - max(int64(cap(buf)), freeBodyBytes)
+			ctx := gateCtx.get()
 			if !admitted && need > 0 {
 				admitCtx, cancelAdmit := context.WithTimeout(ctx, rc.opts.BodyGrace)
 				err := rc.clients.admit(admitCtx, b)
@@ -289,6 +290,29 @@ func (rc *Receiver) readBody(w http.ResponseWriter, r *http.Request) (body []byt
 		default:
 			return buf, release, rerr
 		}
+	}
+}
+
+// lazyDeadline is the context that bounds a body's waits for admission and
+// the byte gate. Only a body past its free bytes waits, so it is made on
+// first use: a small delivery does not pay for a context and its timer.
+type lazyDeadline struct {
+	parent context.Context
+	at     time.Time
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func (l *lazyDeadline) get() context.Context {
+	if l.ctx == nil {
+		l.ctx, l.cancel = context.WithDeadline(l.parent, l.at)
+	}
+	return l.ctx
+}
+
+func (l *lazyDeadline) stop() {
+	if l.cancel != nil {
+		l.cancel()
 	}
 }
 

@@ -9,6 +9,7 @@
   const FORWARD = meta('forward');
   const LOCAL = meta('local');
   const REDACT = meta('redact') === 'yes';
+  const MOCK = meta('mock') === 'yes'; // beside wa-hooks mock: the list holds the webhooks it posted
   const ROW_H = 28;
   const PAGE = 300;
   const FILTER_KEYS = ['field', 'kind', 'type', 'user', 'sig', 'q'];
@@ -30,18 +31,7 @@
   const selected = new Set();
   let es = null, gen = 0, pendingNew = 0, gapped = false;
 
-  function el(tag, attrs, ...kids) {
-    const e = document.createElement(tag);
-    if (attrs) for (const [k, v] of Object.entries(attrs)) {
-      if (v === undefined || v === null || v === false) continue;
-      if (k === 'class') e.className = v;
-      else if (k === 'text') e.textContent = v;
-      else if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
-      else e.setAttribute(k, v === true ? '' : v);
-    }
-    for (const k of kids) if (k !== null && k !== undefined) e.append(k);
-    return e;
-  }
+  const el = window.waInspector.el;
 
   // ---- filters, kept in the URL ----
   function filterQuery() {
@@ -212,7 +202,7 @@
     es.addEventListener('reset', () => { if (my === gen) reload(); });
     es.onerror = () => {
       if (my !== gen) return;
-      setConn('down', 'disconnected: retrying… (is serve still running?)');
+      setConn('down', 'disconnected: retrying… (is ' + (MOCK ? 'the mock' : 'serve') + ' still running?)');
       // EventSource reconnects by itself, from where this page is.
       const newest = head.length ? head[head.length - 1].row : tail.length ? tail[0].row : after;
       if (es.readyState === EventSource.CLOSED) setTimeout(() => { if (my === gen) connect(my, newest); }, 2000);
@@ -411,7 +401,7 @@
       el('span', { class: 'badge ' + (d.status === 200 ? 'b-ok' : 'b-fail'), text: 'answered ' + d.status }),
       d.restored ? el('span', { class: 'badge b-dim', text: 'earlier run' }) : null);
     const when = new Date(d.time);
-    const req = kv([['received', when.toLocaleString() + ' (' + d.time + ')'], ['request', '#' + d.seq + ' of its serve run'],
+    const req = kv([['received', when.toLocaleString() + ' (' + d.time + ')'], ['request', '#' + d.seq + (MOCK ? ' of the mock\'s log' : ' of its serve run')],
       ['from', d.remote], ['handled in', ms(d.handled_ms)], ['body', num(d.size) + ' bytes' + (d.redacted ? ', shown redacted (--redact)' : '')]]);
 
     const parts = [head, req];
@@ -514,9 +504,9 @@
     }
     const tgt = el('select', { 'aria-label': 'where to send', id: 'target' },
       FORWARD ? el('option', { value: 'forward', text: 'your app (' + FORWARD + ')' }) : null,
-      el('option', { value: 'serve', text: 'serve itself (' + LOCAL + ')' }),
+      MOCK ? null : el('option', { value: 'serve', text: 'serve itself (' + LOCAL + ')' }),
       el('option', { value: 'url', text: 'another URL…' }));
-    const url = el('input', { type: 'url', id: 'target-url', placeholder: 'http://localhost:3000/webhook', 'aria-label': 'URL to send to', hidden: true });
+    const url = el('input', { type: 'url', id: 'target-url', placeholder: 'http://localhost:3000/webhook', 'aria-label': 'URL to send to', hidden: tgt.value !== 'url' });
     tgt.addEventListener('change', () => { url.hidden = tgt.value !== 'url'; if (!url.hidden) url.focus(); });
     const mode = el('select', { id: 'mode', 'aria-label': 'signature' },
       el('option', { value: 'exact', text: 'signed with the App Secret', disabled: !CAN_SIGN }),
@@ -596,7 +586,9 @@
     const t = e.target;
     const typing = t.closest && t.closest('input, textarea, select, [contenteditable]');
     if (e.key === 'Escape') {
-      if (typing) { t.blur(); list.focus(); focusCurrent(); return; }
+      // Escape leaves a box with what was typed kept: a search field's own
+      // Escape would clear the filter the user meant to browse with j/k.
+      if (typing) { e.preventDefault(); t.blur(); list.focus(); focusCurrent(); return; }
       const ed = $('editor'); if (ed && !ed.hidden) { ed.hidden = true; return; }
     }
     if (typing || e.ctrlKey || e.metaKey || e.altKey) return;
@@ -613,7 +605,7 @@
         break;
       case 'x': if (rowAt(current)) { const id = rowAt(current).id; toggleSelect(id, !selected.has(id)); } break;
       case 'a': $('selall').click(); break;
-      case '/': e.preventDefault(); $('q').focus(); break;
+      case '/': e.preventDefault(); $('q').focus(); $('q').select(); break; // typing replaces the old search
       case 'r': if ($('replay')) $('replay').click(); break;
       case 'e': if ($('edit')) { e.preventDefault(); $('edit').click(); } break;
       case '?': $('help').showModal(); break;

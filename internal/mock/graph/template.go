@@ -312,7 +312,21 @@ func (t *Template) Body() string {
 	return ""
 }
 
-var templateName = regexp.MustCompile(`^[a-z0-9_]{1,512}$`)
+// validTemplateName is Meta's rule for a template name: 1 to 512 of a-z, 0-9
+// and underscore. A loop, not the regexp `^[a-z0-9_]{1,512}$`: that one
+// compiles to a 512-fold program at start-up, 2 ms of every command's launch.
+func validTemplateName(name string) bool {
+	if len(name) == 0 || len(name) > 512 {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
 
 // ParseCreate validates a POST /{waba-id}/message_templates body.
 func ParseCreate(body []byte) (*Template, *Error) {
@@ -324,7 +338,7 @@ func ParseCreate(body []byte) (*Template, *Error) {
 	if t.Name, e = o.required("name"); e != nil {
 		return nil, e
 	}
-	if !templateName.MatchString(t.Name) {
+	if !validTemplateName(t.Name) {
 		return nil, Param("name", "name may contain only lowercase letters, digits and underscores, at most 512 characters (it is %q).", t.Name)
 	}
 	if t.Language, e = o.required("language"); e != nil {
