@@ -41,7 +41,8 @@ const (
 // webhook pointing at the app under test, a bare loopback server in this
 // process that answers 200 to every webhook, counts the statuses and
 // replies through the Graph API to every inbound message; the mock runs
-// once more with --quiet, to show what its terminal lines cost. The
+// again with --no-inspect and with --no-inspect --quiet, to show what the
+// web inspector beside it and its terminal lines cost. The
 // reference is a bare net/http handler returning a canned send answer, in
 // its own process. Both are driven by the same independent load generator (wrk,
 // one thread, a pool of send requests to 1,000 users whose windows are
@@ -106,7 +107,8 @@ func runMock(args []string) error {
 	servers := []benchServer{
 		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
 		{name: "mock", bin: bin, args: mockArgs(app.srv.URL)},
-		{name: "mock-q", bin: bin, args: append(mockArgs(app.srv.URL), "--quiet")},
+		{name: "mock-i", bin: bin, args: append(mockArgs(app.srv.URL), "--no-inspect")},
+		{name: "mock-q", bin: bin, args: append(mockArgs(app.srv.URL), "--no-inspect", "--quiet")},
 	}
 	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
 	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
@@ -204,11 +206,9 @@ func runMock(args []string) error {
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p50) })).Round(time.Microsecond),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
 	}
-	for _, name := range []string{"mock", "mock-q"} {
-		what := "mock (its terminal lines to a file)"
-		if name == "mock-q" {
-			what = "mock --quiet (no terminal lines)"
-		}
+	for _, name := range []string{"mock", "mock-i", "mock-q"} {
+		what := map[string]string{"mock": "mock as it starts (web inspector beside it, terminal lines to a file)",
+			"mock-i": "mock --no-inspect (terminal lines to a file)", "mock-q": "mock --no-inspect --quiet"}[name]
 		fmt.Printf("  %s ÷ bare:\n", what)
 		rs, rm := ratio(name, func(r roundResult) float64 { return r.sat.rps })
 		fmt.Printf("    answered sends/s %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
