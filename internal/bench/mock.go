@@ -20,7 +20,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock"
@@ -36,30 +35,30 @@ const (
 	mockCanned = `{"messaging_product":"whatsapp","contacts":[{"input":"447700900001","wa_id":"447700900001"}],"messages":[{"id":"wamid.HBgMNDQ3NzAwOTAwMDAxFQIAERgUOUUzNzlFMzc3OUI5N0Y0QTdDMTEA"}]}`
 )
 
-// runMock measures the Cloud API twin, as a user runs it: the real binary
+// runMock measures the Cloud API twin as a user runs it: the real binary
 // (human output to a file, Meta's habits off, zero delays) with its
-// webhook pointing at the app under test, a bare loopback server in this
-// process that answers 200 to every webhook, counts the statuses and
-// replies through the Graph API to every inbound message; the mock runs
-// again with --no-inspect and with --no-inspect --quiet, to show what the
-// web inspector beside it and its terminal lines cost. The
-// reference is a bare net/http handler returning a canned send answer, in
-// its own process. Both are driven by the same independent load generator (wrk,
-// one thread, a pool of send requests to 1,000 users whose windows are
-// open), each round starting with a different server; the ratios are the
-// medians of the rounds' ratios.
+// webhook pointing at the app under test — a bare loopback server in a
+// process of its own that answers 200 to every webhook, counts the
+// statuses and replies through the Graph API to every inbound message.
+// The mock runs as it starts (the web inspector beside it), with
+// --no-inspect, and with --no-inspect --quiet, to show what the inspector
+// and the terminal lines cost. The reference is a bare net/http handler
+// returning a canned send answer, in its own process. All are driven by
+// the same load generators, each round starting with a different server;
+// the ratios are the medians of the rounds' ratios.
 //
-// Per server and round: a saturated run (answers per second, p50/p99,
-// and for the mock the time its statuses took to drain, so the sustained
-// rate — sends whose sent and delivered webhooks both reached the app, per
-// second of run plus drain — is reported beside the answer rate), CPU per
+// Per server and round: a saturated run from wrk (one thread, a pool of
+// sends to 1,000 users whose windows are open): answers per second,
+// p50/p99, and for the mock the time its statuses took to drain, so the
+// sustained rate — sends whose delivered webhook reached the app, per
+// second of run plus drain — is reported beside the answer rate; CPU per
 // send of the server process (the mock's includes building, signing and
-// posting both statuses) and of the app, and a paced run at -rate sends/s
-// from a Go client on schedule (answer latency only: request written to
-// answer read), during which the app notes when each delivered webhook
-// arrives, for the lag from send to delivered; then — in a fresh process —
-// the RSS of a mock holding 10,000 users and 1,000,000
-// messages of history.
+// posting both statuses) and of the app; then a paced run at -rate
+// sends/s from a Go client in this process, on schedule (answer latency
+// only: request written to answer read), during which the app notes when
+// each delivered webhook arrives, for the lag from send to delivered.
+// Last, in a fresh process, the RSS of a mock holding 10,000 users and
+// 1,000,000 messages of history.
 func runMock(args []string) error {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
 	conc := fs.Int("c", 16, "concurrent connections of the saturated runs")
@@ -71,11 +70,15 @@ func runMock(args []string) error {
 	memory := fs.Bool("memory", true, "run the memory run (several minutes)")
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
+	appServer := fs.Bool("app-server", false, "internal: run the app under test")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *memOnly {
 		return mockMemory(*users, *messages)
+	}
+	if *appServer {
+		return newBenchApp().serveUntilSignal()
 	}
 	if *reference {
 		return serveUntilSignal(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -97,18 +100,25 @@ func runMock(args []string) error {
 	if err != nil {
 		return err
 	}
-	app := newBenchApp()
-	defer app.srv.Close()
+	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+mockSecret, "WA_HOOKS_ACCESS_TOKEN="+mockToken, "NO_COLOR=1")
+	// The app runs in its own process, so its work on the webhooks does not
+	// delay the load generator's clock (the paced client is in this one).
+	ap, err := startProc(self, []string{"mock", "-app-server"}, env, dir, "app")
+	if err != nil {
+		return err
+	}
+	defer ap.stop()
+	app := &appClient{url: strings.TrimRight(ap.url, "/"), pid: ap.cmd.Process.Pid, sentAt: map[string]time.Time{}}
+	benchSent = app.sent
 	pool := filepath.Join(dir, "pool")
 	if err := writeGraphPool(pool); err != nil {
 		return err
 	}
-	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+mockSecret, "WA_HOOKS_ACCESS_TOKEN="+mockToken, "NO_COLOR=1")
 	servers := []benchServer{
 		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
-		{name: "mock", bin: bin, args: mockArgs(app.srv.URL)},
-		{name: "mock-i", bin: bin, args: append(mockArgs(app.srv.URL), "--no-inspect")},
-		{name: "mock-q", bin: bin, args: append(mockArgs(app.srv.URL), "--no-inspect", "--quiet")},
+		{name: "mock", bin: bin, args: mockArgs(app.url + "/webhook")},
+		{name: "mock-i", bin: bin, args: append(mockArgs(app.url+"/webhook"), "--no-inspect")},
+		{name: "mock-q", bin: bin, args: append(mockArgs(app.url+"/webhook"), "--no-inspect", "--quiet")},
 	}
 	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
 	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
@@ -140,7 +150,7 @@ func runMock(args []string) error {
 				app.drain(0)
 			}
 			pid := p.cmd.Process.Pid
-			cpu0, app0, del0 := procCPU(pid), selfCPU(), app.delivered.Load()
+			cpu0, app0, del0 := procCPU(pid), procCPU(app.pid), app.delivered()
 			sat, err := wrkRun(wrkBin, dir, pool, url, *conc, *dur)
 			if err != nil {
 				_ = p.stop()
@@ -152,9 +162,9 @@ func runMock(args []string) error {
 				drains[s.name] = append(drains[s.name], dr)
 			}
 			sat.serverCPU = procCPU(pid) - cpu0
-			appCPU := selfCPU() - app0
+			appCPU := procCPU(app.pid) - app0
 			app.record(isMock)
-			del0 = app.delivered.Load()
+			del0 = app.delivered()
 			paced := driveGraph(url, 16, *dur, *rate)
 			if isMock {
 				app.drain(del0 + int64(paced.n))
@@ -270,11 +280,12 @@ func writeGraphPool(path string) error {
 
 func benchPhone(i int) string { return fmt.Sprintf("4477009%05d", i) }
 
-// benchApp is the app under test: a bare loopback server that answers 200
-// to every webhook at once, counts the statuses, and replies (through the
-// mock's Graph API) to every inbound message.
+// benchApp is the app under test, in a process of its own: a bare
+// loopback server that answers 200 to every webhook at once, counts the
+// statuses, and replies (through the mock's Graph API) to every inbound
+// message. Under /_bench/ the bench reads its counts and the arrival of
+// each delivered status.
 type benchApp struct {
-	srv       *httptest.Server
 	client    *http.Client
 	graph     atomic.Value // the mock's base URL
 	delivered atomic.Int64
@@ -282,24 +293,37 @@ type benchApp struct {
 	recording atomic.Bool
 
 	mu      sync.Mutex
-	arrived map[string]time.Time
-	sentAt  map[string]time.Time
+	arrived map[string]int64 // wamid → unix nanoseconds
 }
 
 var deliveredMark = []byte(`"status":"delivered"`)
 
 func newBenchApp() *benchApp {
-	a := &benchApp{client: &http.Client{Timeout: 30 * time.Second}, arrived: map[string]time.Time{}, sentAt: map[string]time.Time{}}
-	benchSent = func(id string, at time.Time) {
-		if !a.recording.Load() {
-			return
-		}
+	return &benchApp{client: &http.Client{Timeout: 30 * time.Second}, arrived: map[string]int64{}}
+}
+
+func (a *benchApp) serveUntilSignal() error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/webhook", a.serve)
+	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"delivered":%d,"replies":%d}`, a.delivered.Load(), a.replies.Load())
+	})
+	mux.HandleFunc("POST /_bench/graph", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		a.graph.Store(string(b))
+	})
+	mux.HandleFunc("POST /_bench/record", func(w http.ResponseWriter, r *http.Request) {
 		a.mu.Lock()
-		a.sentAt[id] = at
+		clear(a.arrived)
 		a.mu.Unlock()
-	}
-	a.srv = httptest.NewServer(http.HandlerFunc(a.serve))
-	return a
+		a.recording.Store(r.URL.Query().Get("on") == "1")
+	})
+	mux.HandleFunc("GET /_bench/arrivals", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(a.arrived)
+	})
+	return serveUntilSignal(mux, "")
 }
 
 func (a *benchApp) serve(w http.ResponseWriter, r *http.Request) {
@@ -335,7 +359,7 @@ func (a *benchApp) reply(body []byte) {
 		for _, c := range e.Changes {
 			for _, m := range c.Value.Messages {
 				b := `{"messaging_product":"whatsapp","to":"` + m.From + `","type":"text","text":{"body":"thanks!"}}`
-				req, _ := http.NewRequest(http.MethodPost, strings.TrimRight(base, "/")+mockPath, strings.NewReader(b))
+				req, _ := http.NewRequest(http.MethodPost, base+mockPath, strings.NewReader(b))
 				req.Header.Set("Authorization", "Bearer "+mockToken)
 				req.Header.Set("Content-Type", "application/json")
 				if resp, err := a.client.Do(req); err == nil {
@@ -351,7 +375,7 @@ func (a *benchApp) reply(body []byte) {
 }
 
 func (a *benchApp) noteDelivered(body []byte) {
-	now := time.Now()
+	now := time.Now().UnixNano()
 	var env struct {
 		Entry []struct {
 			Changes []struct {
@@ -375,23 +399,68 @@ func (a *benchApp) noteDelivered(body []byte) {
 	}
 }
 
-func (a *benchApp) record(on bool) {
+// appClient is the bench's side of the app process; it also keeps when
+// each recorded send started (the paced client runs in this process).
+type appClient struct {
+	url       string
+	pid       int
+	recording atomic.Bool
+	mu        sync.Mutex
+	sentAt    map[string]time.Time
+}
+
+func (a *appClient) stats() (delivered, replies int64) {
+	var st struct{ Delivered, Replies int64 }
+	if resp, err := http.Get(a.url + "/_bench/stats"); err == nil {
+		_ = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+	}
+	return st.Delivered, st.Replies
+}
+
+func (a *appClient) delivered() int64 { d, _ := a.stats(); return d }
+
+func (a *appClient) post(path, body string) {
+	if resp, err := http.Post(a.url+path, "text/plain", strings.NewReader(body)); err == nil {
+		resp.Body.Close()
+	}
+}
+
+func (a *appClient) sent(id string, at time.Time) {
+	if !a.recording.Load() {
+		return
+	}
 	a.mu.Lock()
-	clear(a.arrived)
+	a.sentAt[id] = at
+	a.mu.Unlock()
+}
+
+func (a *appClient) record(on bool) {
+	a.mu.Lock()
 	clear(a.sentAt)
 	a.mu.Unlock()
 	a.recording.Store(on)
+	q := "0"
+	if on {
+		q = "1"
+	}
+	a.post("/_bench/record?on="+q, "")
 }
 
-// lags joins send start times with delivered arrivals (a delivered can
-// arrive before the client has read the send's answer).
-func (a *benchApp) lags() []time.Duration {
+// lags joins send start times with delivered arrivals at the app (a
+// delivered can arrive before the client has read the send's answer).
+func (a *appClient) lags() []time.Duration {
+	arrived := map[string]int64{}
+	if resp, err := http.Get(a.url + "/_bench/arrivals"); err == nil {
+		_ = json.NewDecoder(resp.Body).Decode(&arrived)
+		resp.Body.Close()
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	var lags []time.Duration
-	for id, at := range a.arrived {
+	for id, at := range arrived {
 		if sent, ok := a.sentAt[id]; ok {
-			lags = append(lags, max(at.Sub(sent), 0))
+			lags = append(lags, max(time.Unix(0, at).Sub(sent), 0))
 		}
 	}
 	return lags
@@ -399,10 +468,10 @@ func (a *benchApp) lags() []time.Duration {
 
 // prepare adds the bench users to the mock at base; each writes "hi",
 // which opens their window, and the app replies to each.
-func (a *benchApp) prepare(base string) error {
+func (a *appClient) prepare(base string) error {
 	base = strings.TrimRight(base, "/")
-	a.graph.Store(base)
-	replies := a.replies.Load()
+	a.post("/_bench/graph", base)
+	_, replies := a.stats()
 	fmt.Fprintf(os.Stderr, "%d users write once each; the app replies…\n", mockUsers)
 	for i := range mockUsers {
 		if err := ctl(base, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": benchPhone(i)}); err != nil {
@@ -412,9 +481,13 @@ func (a *benchApp) prepare(base string) error {
 			return err
 		}
 	}
-	for deadline := time.Now().Add(time.Minute); a.replies.Load()-replies < mockUsers; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		_, r := a.stats()
+		if r-replies >= mockUsers {
+			break
+		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the app replied to %d of %d inbound messages within a minute", a.replies.Load()-replies, mockUsers)
+			return fmt.Errorf("the app replied to %d of %d inbound messages within a minute", r-replies, mockUsers)
 		}
 	}
 	a.drain(0)
@@ -428,11 +501,11 @@ type mockDrain struct {
 
 // drain waits until the app has seen want delivered statuses (0: until
 // none arrives for half a second), at most a minute.
-func (a *benchApp) drain(want int64) mockDrain {
+func (a *appClient) drain(want int64) mockDrain {
 	start := time.Now()
-	last, lastAt := a.delivered.Load(), start
+	last, lastAt := a.delivered(), start
 	for {
-		n := a.delivered.Load()
+		n := a.delivered()
 		if n != last {
 			last, lastAt = n, time.Now()
 		}
@@ -445,14 +518,8 @@ func (a *benchApp) drain(want int64) mockDrain {
 		if time.Since(start) > time.Minute {
 			return mockDrain{after: time.Since(start), missing: max(want-n, 0)}
 		}
-		time.Sleep(2 * time.Millisecond)
+		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func ctl(base, method, path string, body any) error {
@@ -470,7 +537,7 @@ func ctl(base, method, path string, body any) error {
 	return nil
 }
 
-// benchSent records a send's start time by wamid (only while the app records).
+// benchSent records a send's start time by wamid (appClient.sent).
 var benchSent func(id string, at time.Time)
 
 // driveGraph posts text sends to url from conc clients for d; rate > 0
