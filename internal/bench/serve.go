@@ -64,15 +64,9 @@ func runServe(args []string) error {
 	if *floor != "" {
 		return floorServer(*floor)
 	}
-	if *generator != "wrk" && *generator != "go" {
-		return fmt.Errorf("-generator %q: use wrk or go", *generator)
-	}
-	wrkBin := ""
-	if *generator == "wrk" {
-		var err error
-		if wrkBin, err = ensureWrk(); err != nil {
-			return err
-		}
+	wrkBin, err := loadGenerator(*generator)
+	if err != nil {
+		return err
 	}
 	bin, dir, cleanup, err := buildWaHooks("serve")
 	if err != nil {

@@ -69,6 +69,18 @@ func ensureWrk() (string, error) {
 	return "", errors.New("wrk is not installed: apt-get install wrk, or use -generator go")
 }
 
+// loadGenerator checks a -generator flag: wrk (found or installed, its
+// path returned) or go (the in-process client, "").
+func loadGenerator(name string) (string, error) {
+	switch name {
+	case "wrk":
+		return ensureWrk()
+	case "go":
+		return "", nil
+	}
+	return "", fmt.Errorf("-generator %q: use wrk or go", name)
+}
+
 // writePool writes n requests from src for wrk's script: each as its
 // length, a newline and the request's bytes.
 func writePool(path string, src bodySource, n int, urlPath string) error {

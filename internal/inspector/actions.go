@@ -294,8 +294,8 @@ func (in *Inspector) fixture(w http.ResponseWriter, r *http.Request, e entry) {
 
 func fixtureName(e entry) string {
 	name := "request-" + fmt.Sprint(e.req.Seq)
-	if len(e.events) > 0 {
-		name = e.events[0].Field + "." + e.events[0].Type
+	if len(e.evs) > 0 {
+		name = e.field(0, fField) + "." + e.field(0, fType)
 	}
 	clean := strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {

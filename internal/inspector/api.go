@@ -246,15 +246,31 @@ func burst(rows, updates []Row, skipped int, matched func() int) []sseEvent {
 	return out
 }
 
-// A live stream writes an event after a quiet spell at once (a new event
-// shows in the page well within 100 ms), then at most every streamEvery,
+// A live stream writes an isolated event at once: when its last write
+// carried at most one row and was at least quickEvery ago (a new event
+// shows in the page well within 100 ms, and one-row writes are at most
+// 1/quickEvery a second). Otherwise it writes at most every streamEvery,
 // and every floodEvery while bursts are full: a page following thousands
-// of requests a second gets a handful of messages a second, each at most
-// floodRows rows, and the browser's work stays bounded whatever the rate.
+// of requests a second gets two messages a second, each at most floodRows
+// rows, and the browser's work stays bounded whatever the rate (the page
+// redraws once a second in a flood).
 const (
+	quickEvery  = 20 * time.Millisecond
 	streamEvery = 100 * time.Millisecond
-	floodEvery  = 250 * time.Millisecond
+	floodEvery  = 500 * time.Millisecond
 )
+
+// streamWait is how long a stream waits before its next write, since is
+// the time since its last write and lastBurst how many rows that carried.
+func streamWait(since time.Duration, lastBurst int) time.Duration {
+	switch {
+	case lastBurst <= 1 && since >= quickEvery:
+		return 0
+	case lastBurst >= floodRows:
+		return floodEvery - since
+	}
+	return streamEvery - since
+}
 
 // maxStreams bounds open live streams; each is one goroutine and a queue.
 const maxStreams = 32
@@ -273,22 +289,7 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 	f := FilterFrom(r.URL.Query())
 	sub := in.store.subscribe(f)
 	defer in.store.unsubscribe(sub)
-	rc := http.NewResponseController(w)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(event string, v any) bool {
-		var buf bytes.Buffer
-		buf.WriteString("event: " + event + "\ndata: ")
-		_ = json.NewEncoder(&buf).Encode(v) // ends with the newline of the data line
-		buf.WriteString("\n")
-		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		if _, err := w.Write(buf.Bytes()); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
+	send := openEventStream(w)
 	if !send("hello", in.stats()) {
 		return
 	}
@@ -314,12 +315,8 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-sub.notify:
 			// Rows gather in the subscriber while the stream waits
-			// (see streamEvery).
-			every := streamEvery
-			if lastBurst >= floodRows {
-				every = floodEvery
-			}
-			if wait := every - time.Since(last); wait > 0 {
+			// (see streamWait).
+			if wait := streamWait(time.Since(last), lastBurst); wait > 0 {
 				select {
 				case <-time.After(wait):
 				case <-r.Context().Done():
@@ -465,22 +462,43 @@ func (in *Inspector) describe(e entry) Detail {
 	if p := e.problem; p != nil {
 		d.Problem = &ProblemDetail{Kind: p.Kind, Message: s.mask(p.Message), Hint: s.mask(p.Hint), Accepted: p.Accepted}
 	}
-	for _, ev := range e.events {
-		ed := EventDetail{Event: ev.Event, Marks: marks(ev), FirstRequest: ev.FirstRequest, Key: ev.DedupKey}
-		if ev.Duplicate || ev.Retry {
-			fs := ev.FirstSeen
-			ed.FirstSeen = &fs
-		}
-		if ed.Key == "" {
-			ed.Key = ev.Key()
-		}
-		d.Events = append(d.Events, ed)
-	}
+	d.Events = in.eventDetails(e)
 	if f := e.forward; f != nil {
 		d.Forward = &ForwardDetail{Method: f.Method, Answer: Answer{URL: f.URL, Status: f.Status, OK: f.OK(),
 			LatencyMS: millis(f.Latency), Error: s.mask(f.Err), Body: s.mask(string(f.Body)), Headers: s.maskHeaders(f.Header)}}
 	}
 	return d
+}
+
+// eventDetails are e's events with every field of the model: the body is
+// parsed again as serve parsed it (the history keeps only what the list
+// needs), with the markers serve gave them.
+func (in *Inspector) eventDetails(e entry) []EventDetail {
+	out := []EventDetail{}
+	if len(e.evs) == 0 {
+		return out
+	}
+	full, err := receiver.EventsOf(e.req.Body, in.env.Redact)
+	if err != nil || len(full) != len(e.evs) {
+		full = nil // cannot happen for a body serve parsed; the kept fields then
+	}
+	for i := range e.evs {
+		m := &e.evs[i]
+		var ev webhook.Event
+		if full != nil {
+			ev = full[i]
+		} else {
+			ev = e.event(i)
+			ev.Raw = e.raw(i)
+		}
+		ed := EventDetail{Event: ev, Marks: m.marks(), FirstRequest: m.firstRequest, Key: ev.Key()}
+		if m.dup || m.retry {
+			fs := m.firstSeenAt(e.req.Time)
+			ed.FirstSeen = &fs
+		}
+		out = append(out, ed)
+	}
+	return out
 }
 
 // shownBody is the body as the page may see it: redacted with --redact.
@@ -516,4 +534,26 @@ func (in *Inspector) signatureDetail(req render.Request) SigDetail {
 		sd.Notes[i] = in.store.mask(sd.Notes[i])
 	}
 	return sd
+}
+
+// openEventStream answers with a server-sent event stream and returns the
+// function that writes one event (JSON data) to it; false once the page is
+// gone or has not read for 10 s, so a stalled tab never holds the writer.
+func openEventStream(w http.ResponseWriter) func(event string, v any) bool {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return func(event string, v any) bool {
+		var buf bytes.Buffer
+		buf.WriteString("event: " + event + "\ndata: ")
+		_ = json.NewEncoder(&buf).Encode(v) // ends with the newline of the data line
+		buf.WriteString("\n")
+		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return false
+		}
+		return rc.Flush() == nil
+	}
 }

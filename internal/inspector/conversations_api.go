@@ -1,7 +1,6 @@
 package inspector
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"sort"
@@ -185,22 +184,7 @@ func (m *Mock) convStream(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusServiceUnavailable, "too many open inspector pages: close some tabs")
 		return
 	}
-	rc := http.NewResponseController(w)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	send := func(event string, v any) bool {
-		var buf bytes.Buffer
-		buf.WriteString("event: " + event + "\ndata: ")
-		_ = json.NewEncoder(&buf).Encode(v)
-		buf.WriteString("\n")
-		_ = rc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-		if _, err := w.Write(buf.Bytes()); err != nil {
-			return false
-		}
-		return rc.Flush() == nil
-	}
+	send := openEventStream(w)
 	sub := m.conv.subscribe()
 	defer m.conv.unsubscribe(sub)
 	if !send("hello", m.conv.stats()) {

@@ -95,6 +95,9 @@ func (in *Inspector) Start(ctx context.Context, env receiver.CompanionEnv) ([]re
 	if err := in.prepare(env, env.AppSecret, env.VerifyToken); err != nil {
 		return nil, err
 	}
+	// Without --forward-to no request of serve's gets a later part (the
+	// mock's webhooks do: the app's answer), so none is remembered for one.
+	in.store.forwarding = env.ForwardTo != ""
 	if env.Record != "" {
 		// A history that cannot be read is no reason not to serve.
 		switch skipped, err := in.loadHistory(env.Record, env.Receiver); {
@@ -203,6 +206,9 @@ func (in *Inspector) listen() (net.Listener, error) {
 
 // Observe implements receiver.Observer.
 func (in *Inspector) Observe(o receiver.Observation) { in.store.add(o, false) }
+
+// ObserveBatch implements receiver.BatchObserver: a burst under one lock.
+func (in *Inspector) ObserveBatch(os []receiver.Observation) { in.store.addAll(os) }
 
 // Stop implements receiver.Companion: called after the receiver closed.
 func (in *Inspector) Stop() {

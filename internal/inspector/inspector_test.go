@@ -21,6 +21,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
+	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
@@ -437,6 +438,11 @@ func TestRedactAppliesToThePage(t *testing.T) {
 	if !d.Redacted || strings.Contains(*d.Body, "16505550187") || strings.Contains(*d.Body, "Guadalajara") {
 		t.Errorf("body not redacted: %s", *d.Body)
 	}
+	// The detail parses the kept body again: its events are redacted too.
+	evs, _ := json.Marshal(d.Events)
+	if len(d.Events) != 1 || d.Events[0].From == "" || bytes.Contains(evs, []byte("16505550187")) || bytes.Contains(evs, []byte("Guadalajara")) {
+		t.Errorf("events of the detail not redacted: %s", evs)
+	}
 	_, out := r.action("/api/requests/"+itoa(row.Request)+"/curl", ActionRequest{Target: "url", URL: r.capture.url}, nil)
 	if bytes.Contains(out, []byte("16505550187")) {
 		t.Errorf("copy as curl carries the real body: %s", out)
@@ -563,8 +569,8 @@ func testCoalesce(t *testing.T, f Filter) {
 	s := newStore(0, 0, false, testSecret, testToken)
 	// Requests before any page is open get numbers, not rows.
 	s.add(observation(t, 1, "messages.text"), false)
-	if e := s.entries[0]; e.rows != nil || len(e.rowNo) != 1 {
-		t.Fatalf("rows built with no page open: %+v", e.rows)
+	if e := s.at(0); s.built.Load() != 0 || len(e.rowNo) != 1 {
+		t.Fatalf("%d rows built with no page open", s.built.Load())
 	}
 	sub := s.subscribe(f)
 	const n = 1000
@@ -577,10 +583,10 @@ func testCoalesce(t *testing.T, f Filter) {
 	}
 	s.add(receiver.Observation{Request: render.Request{Seq: n - 1}, Forward: &render.Forward{Request: n - 1, Status: 200}}, false)
 	s.add(receiver.Observation{Request: render.Request{Seq: 3}, Forward: &render.Forward{Request: 3, Status: 500}}, false)
-	if f == (Filter{}) && s.entries[10].rows != nil {
-		t.Error("rows built for a request the stream left out")
-	}
 	rows, updates, skipped := s.take(sub)
+	if built := s.built.Load(); built > 2*floodRows+1 {
+		t.Errorf("%d rows built for %d shown: rows are built for requests the stream left out", built, len(rows)+len(updates))
+	}
 	want := n - 1 // the requests that arrived while subscribed
 	if f.Kind != "" {
 		want -= n / 4 // the statuses
@@ -599,7 +605,7 @@ func testCoalesce(t *testing.T, f Filter) {
 		t.Errorf("request %d without its forward result: %+v", n-1, rows)
 	}
 	for i := 1; i < len(rows); i++ {
-		if rows[i].Row <= rows[i-1].Row || !f.match(&rows[i]) {
+		if rows[i].Row <= rows[i-1].Row || f.Kind != "" && rows[i].Kind != f.Kind {
 			t.Fatalf("rows out of order or unfiltered at %d: %+v", i, rows[i])
 		}
 	}
@@ -645,10 +651,8 @@ func TestUnfilteredReadsBuildOnlyShownRows(t *testing.T) {
 	if n := s.count(Filter{}); n != 50 {
 		t.Errorf("count %d, want 50", n)
 	}
-	for _, e := range s.entries[:30] {
-		if e.rows != nil {
-			t.Fatalf("rows of request %d built, but no page showed it", e.req.Seq)
-		}
+	if built := s.built.Load(); built != 20 {
+		t.Errorf("%d rows built for the 20 shown", built)
 	}
 }
 
@@ -672,8 +676,9 @@ func TestHeaderPackedRoundTrip(t *testing.T) {
 // An --accept-invalid request arrives as its problem, then its events: the
 // stream updates the row it sent and sends the rows the request gained.
 func TestStreamSendsRowsARequestGains(t *testing.T) {
-	for _, f := range []Filter{{}, {Sig: "invalid"}} {
+	for _, f := range []Filter{{}, {Sig: "invalid"}, {}} {
 		s := newStore(0, 0, false, testSecret, testToken)
+		s.forwarding = f.Sig != "" // the last: serve does not forward, the events still find their request
 		sub := s.subscribe(f)
 		o := observation(t, 7, "messages.text")
 		o.Request.Signature = render.SigInvalid
@@ -694,5 +699,108 @@ func TestStreamSendsRowsARequestGains(t *testing.T) {
 		if len(rows) != 1 || rows[0].Row <= first[0].Row || skipped != 0 || !slices.Contains(rows[0].Marks, "BAD SIGNATURE") {
 			t.Errorf("%+v: new rows %+v (skipped %d), want the second event", f, rows, skipped)
 		}
+		if !s.forwarding && len(s.live) != 0 {
+			t.Errorf("not forwarding, %d requests still wait for later parts", len(s.live))
+		}
+		s.add(observation(t, 8, "messages.text"), false)
+		if !s.forwarding && len(s.live) != 0 {
+			t.Errorf("not forwarding, a plain request waits for later parts")
+		}
+	}
+}
+
+// An isolated event is written at once; anything busier waits for the
+// next batch, and a flood for the slower one.
+func TestStreamWritesAnIsolatedEventAtOnce(t *testing.T) {
+	for _, c := range []struct {
+		since time.Duration
+		last  int
+		want  time.Duration
+	}{
+		{time.Second, 0, 0}, // the first event
+		{quickEvery, 1, 0},  // one row a while ago
+		{quickEvery / 2, 1, streamEvery - quickEvery/2}, // events close together
+		{quickEvery, 2, streamEvery - quickEvery},       // the last write was a batch
+		{0, floodRows, floodEvery},                      // a flood
+		{time.Second, floodRows, floodEvery - time.Second},
+	} {
+		if got := streamWait(c.since, c.last); got != c.want {
+			t.Errorf("since %v, last %d rows: wait %v, want %v", c.since, c.last, got, c.want)
+		}
+	}
+}
+
+// The history keeps bodies, not parsed events: a detail parses the body
+// again and must show exactly the events serve parsed, with the markers
+// serve gave them (here a retry of a body of three events).
+func TestDetailEventsAreServesEvents(t *testing.T) {
+	r := newRig(t, rigOptions{})
+	body := wireFixture(t, "messages.batch.three_messages")
+	r.postSigned(body)
+	r.postSigned(body)
+	rows := r.waitRows("", 6).Rows
+	first, retry := rows[5], rows[0]
+	if first.Seq == retry.Seq || !slices.ContainsFunc(retry.Marks, func(m string) bool { return strings.HasPrefix(m, "RETRY") }) {
+		t.Fatalf("rows %+v: want the newest a retry of the oldest", rows)
+	}
+	note, err := webhook.Parse(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := note.Events()
+	var d Detail
+	r.getJSON("/api/requests/"+itoa(retry.Request), &d)
+	if len(d.Events) != len(want) {
+		t.Fatalf("%d events in the detail, want %d", len(d.Events), len(want))
+	}
+	for i, ev := range d.Events {
+		got, _ := json.Marshal(ev.Event)
+		exp, _ := json.Marshal(want[i])
+		if !bytes.Equal(got, exp) {
+			t.Errorf("event %d:\n got %s\nwant %s", i, got, exp)
+		}
+		if ev.Key != want[i].Key() || ev.FirstRequest != first.Seq || ev.FirstSeen == nil || ev.FirstSeen.IsZero() ||
+			!slices.ContainsFunc(ev.Marks, func(m string) bool { return strings.HasPrefix(m, "RETRY #") }) {
+			t.Errorf("event %d markers: key %q, first request %d (want %d), first seen %v, marks %v", i, ev.Key, ev.FirstRequest, first.Seq, ev.FirstSeen, ev.Marks)
+		}
+	}
+	// The rows come from what the history keeps of each event.
+	for i := range 3 {
+		r := rows[2-i] // the retry's rows, newest first
+		if r.Event != i || r.Field != want[i].Field || r.Type != want[i].Type || r.ID != render.ShortID(want[i].ID) ||
+			r.Who != termsafe.Line(render.Counterpart(want[i])) || r.Summary != termsafe.Line(want[i].Summary) {
+			t.Errorf("row of event %d: %+v", i, r)
+		}
+	}
+}
+
+// The history is a ring whose ids follow each other: after it has wrapped
+// round several times, ids still find their request, later parts reach a
+// kept request and not an evicted one, and nothing evicted is remembered.
+func TestHistoryRingKeepsIDs(t *testing.T) {
+	s := newStore(5, 0, false, testSecret, testToken)
+	for i := uint64(1); i <= 23; i++ {
+		s.add(observation(t, i, "messages.text"), false)
+	}
+	s.add(receiver.Observation{Forward: &render.Forward{Request: 22, Status: 202}}, false)
+	s.add(receiver.Observation{Forward: &render.Forward{Request: 3, Status: 500}}, false) // long evicted
+	p := s.page(Filter{}, 0, 100)
+	if p.Requests != 5 || p.Evicted != 18 || len(p.Rows) != 5 || p.Rows[0].Seq != 23 || p.Rows[4].Seq != 19 {
+		t.Fatalf("kept %d, evicted %d, rows %+v", p.Requests, p.Evicted, p.Rows)
+	}
+	if p.Rows[1].Seq != 22 || p.Rows[1].Forward != "→ app 202" {
+		t.Errorf("forward result of request 22: %+v", p.Rows[1])
+	}
+	for _, r := range p.Rows {
+		e, ok := s.snapshot(r.Request)
+		if !ok || e.req.Seq != r.Seq {
+			t.Errorf("request id %d: found %v, seq %d, want %d", r.Request, ok, e.req.Seq, r.Seq)
+		}
+	}
+	if _, ok := s.snapshot(p.Rows[4].Request - 1); ok {
+		t.Error("an evicted request is still found")
+	}
+	if len(s.live) != 5 {
+		t.Errorf("%d requests remembered for later parts, want the 5 kept", len(s.live))
 	}
 }

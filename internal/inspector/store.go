@@ -4,16 +4,19 @@ import (
 	"cmp"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/receiver"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/termsafe"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
 
 // Default bounds of the history: enough for a long debugging session (and
@@ -23,28 +26,185 @@ const (
 	DefaultMaxBytes    = 64 << 20
 )
 
-// entry is one request the inspector keeps.
+// entry is one request the inspector keeps. Thousands of them stay in the
+// heap for as long as serve runs, and the garbage collector walks every
+// pointer they hold on serve's time, so an entry holds few: the body and
+// the packed header and event fields are single pointer-free blocks, the
+// events' markers a pointer-free slice, and list rows are built only when a
+// page or a stream shows them. The detail parses the body again.
 type entry struct {
 	id       uint64 // the inspector's own number: unique across restored and live requests
 	restored bool   // read from --record at start
-	req      render.Request
-	events   []render.Event
-	problem  *render.Problem
 	shake    bool
-	forward  *render.Forward
-	handled  time.Time
-	// rowNo are the numbers of the request's rows, given when it arrives;
-	// rows themselves are built when a page or a stream first needs them
-	// (and again after a change), so with no page open a request costs
-	// serve little more than keeping its values.
+	req      render.Request // req.Header is nil while kept: see header
+	// header is req.Header packed into one string; copy unpacks it.
+	header  string
+	evs     []eventMarks // one per event of the body
+	text    string       // the events' fields the list shows and filters on, packed (see eventMarks)
+	problem *render.Problem
+	forward *render.Forward
+	handled time.Time
+	// rowNo are the numbers of the request's rows, given when it arrives
+	// and kept when a later part of it arrives.
 	rowNo []uint64
-	rows  []Row
 	size  int64
-	// header is req.Header packed into one string while the request is
-	// kept (req.Header is nil then): thousands of header maps are most of
-	// the pointers the garbage collector would walk in the history, on
-	// serve's time. snapshot unpacks it.
-	header string
+}
+
+// The fields of an event that entry.text keeps, in this order.
+const (
+	fField = iota
+	fKind
+	fType
+	fFrom
+	fRecipient
+	fUserID
+	fContactName
+	fUsername
+	fDisplay
+	fID
+	fSummary
+	fRaw // only when the event's Raw is not a part of the body (--redact)
+	nFields
+)
+
+// eventMarks is what the receiver learnt about one event, and where its
+// fields are in entry.text: field k is text[ends[k-1]:ends[k]] (field 0
+// starts at start).
+type eventMarks struct {
+	start        uint32
+	ends         [nFields]uint32
+	raw0, raw1   uint32 // the event's Raw in the body, with rawInBody
+	rawInBody    bool
+	failure      bool // render.IsFailure
+	dup, retry   bool
+	stale        bool
+	seen         bool  // firstSeen is set
+	copy         int   // the retry's copy number
+	firstSeen    int64 // Unix nanoseconds
+	firstRequest uint64
+	age          time.Duration
+}
+
+// keepEvents keeps evs in e: their markers and the fields rows need.
+func (e *entry) keepEvents(evs []render.Event) {
+	n := 0
+	for i := range evs {
+		ev := &evs[i]
+		for _, v := range eventFields(ev) {
+			n += len(v)
+		}
+		if _, _, ok := within(e.req.Body, ev.Raw); !ok {
+			n += len(ev.Raw)
+		}
+	}
+	keep := uint64(n) <= math.MaxUint32 // offsets are 32 bits: fields of a body past 4 GiB (--max-body) are not kept
+	var b strings.Builder
+	if keep {
+		b.Grow(n)
+	}
+	marks := make([]eventMarks, len(evs))
+	for i := range evs {
+		ev, m := &evs[i], &marks[i]
+		m.start = uint32(b.Len())
+		for k, v := range eventFields(ev) {
+			if keep {
+				b.WriteString(v)
+			}
+			m.ends[k] = uint32(b.Len())
+		}
+		if a, z, ok := within(e.req.Body, ev.Raw); ok {
+			m.rawInBody, m.raw0, m.raw1 = true, a, z
+		} else if keep {
+			b.Write(ev.Raw)
+		}
+		m.ends[fRaw] = uint32(b.Len())
+		m.failure = render.IsFailure(*ev)
+		m.dup, m.retry, m.stale, m.copy, m.age, m.firstRequest = ev.Duplicate, ev.Retry, ev.Stale, ev.Copy, ev.Age, ev.FirstRequest
+		if !ev.FirstSeen.IsZero() {
+			m.seen, m.firstSeen = true, ev.FirstSeen.UnixNano()
+		}
+	}
+	e.text, e.evs = b.String(), marks
+}
+
+func eventFields(ev *render.Event) [fRaw]string {
+	return [fRaw]string{ev.Field, ev.Kind, ev.Type, ev.From, ev.Recipient, ev.UserID, ev.ContactName, ev.Username,
+		ev.DisplayPhoneNumber, ev.ID, ev.Summary}
+}
+
+// within tells where part lies in body, if it is a part of it (the parser
+// hands out Raw as a part of the body it parsed).
+func within(body, part []byte) (uint32, uint32, bool) {
+	if len(part) == 0 {
+		return 0, 0, true
+	}
+	off := cap(body) - cap(part)
+	if uint64(len(body)) > math.MaxUint32 || off < 0 || off+len(part) > len(body) || &body[off] != &part[0] {
+		return 0, 0, false
+	}
+	return uint32(off), uint32(off + len(part)), true
+}
+
+// field is field k of event i.
+func (e *entry) field(i, k int) string {
+	m := &e.evs[i]
+	a := m.start
+	if k > 0 {
+		a = m.ends[k-1]
+	}
+	return e.text[a:m.ends[k]]
+}
+
+// event is event i as the list shows and filters it: the kept fields
+// (parts of e.text, not copies), without Raw.
+func (e *entry) event(i int) webhook.Event {
+	f := func(k int) string { return e.field(i, k) }
+	return webhook.Event{Field: f(fField), Kind: f(fKind), Type: f(fType), From: f(fFrom), Recipient: f(fRecipient),
+		UserID: f(fUserID), ContactName: f(fContactName), Username: f(fUsername), DisplayPhoneNumber: f(fDisplay),
+		ID: f(fID), Summary: f(fSummary)}
+}
+
+// raw is event i's Raw.
+func (e *entry) raw(i int) []byte {
+	if m := &e.evs[i]; m.rawInBody {
+		return e.req.Body[m.raw0:m.raw1]
+	}
+	return []byte(e.field(i, fRaw))
+}
+
+// eventOfRow is the event row j of e shows, or -1 for the row of a
+// request without events.
+func (e *entry) eventOfRow(j int) int {
+	if len(e.evs) == 0 {
+		return -1
+	}
+	return j
+}
+
+// marks are the markers serve's line shows for an event.
+func (m *eventMarks) marks() []string {
+	var out []string
+	if m.failure {
+		out = append(out, "FAILED")
+	}
+	switch {
+	case m.retry:
+		out = append(out, fmt.Sprintf("RETRY #%d", m.copy))
+	case m.dup:
+		out = append(out, "DUPLICATE")
+	}
+	if m.stale {
+		out = append(out, "STALE "+render.HumanAge(m.age))
+	}
+	return out
+}
+
+// firstSeenAt is when the event was first seen, in the zone of at.
+func (m *eventMarks) firstSeenAt(at time.Time) time.Time {
+	if !m.seen {
+		return time.Time{}
+	}
+	return time.Unix(0, m.firstSeen).In(at.Location())
 }
 
 // Row is one line of the live list: what serve's terminal line shows.
@@ -66,27 +226,33 @@ type Row struct {
 	Forward string   `json:"forward,omitempty"`
 	FwdOK   bool     `json:"forward_ok,omitempty"`
 	Restore bool     `json:"restored,omitempty"`
-
-	path string // the request path, for the free-text filter of request rows
-	ev   *render.Event
 }
 
-// store is the bounded history. Observations arrive on one goroutine (the
-// receiver's observer); pages read it concurrently.
+// store is the bounded history: a ring of entries, oldest first, whose ids
+// follow each other (so an id is its place in the ring). Observations
+// arrive on one goroutine (the receiver's observer); pages read it
+// concurrently.
 type store struct {
 	mu       sync.RWMutex
-	entries  []*entry // oldest first
-	byID     map[uint64]*entry
-	live     map[uint64]*entry // by serve's seq, for the later parts of a request
-	nextID   uint64
-	nextRow  uint64
-	bytes    int64
-	evicted  int
-	maxReqs  int
-	maxBytes int64
-	secrets  []string
-	redact   bool
-	subs     map[*subscriber]struct{}
+	ring     []entry
+	start, n int
+	live     map[uint64]uint64 // serve's seq → id, for the later parts of a request
+	// forwarding: serve forwards, so every request may get a later part
+	// (the app's answer). Without it only an --accept-invalid problem
+	// does (its events), and live stays nearly empty: a map of 10,000
+	// requests looked up and changed for each is a cost serve would pay
+	// for nothing.
+	forwarding bool
+	nextID     uint64
+	nextRow    uint64
+	bytes      int64
+	evicted    int
+	maxReqs    int
+	maxBytes   int64
+	secrets    []string
+	redact     bool
+	subs       map[*subscriber]struct{}
+	built      atomic.Int64 // rows built so far (tests: rows are built only when shown)
 }
 
 func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *store {
@@ -96,8 +262,40 @@ func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *stor
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxBytes
 	}
-	return &store{byID: map[uint64]*entry{}, live: map[uint64]*entry{}, maxReqs: maxReqs, maxBytes: maxBytes,
+	return &store{live: map[uint64]uint64{}, forwarding: true, maxReqs: maxReqs, maxBytes: maxBytes,
 		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}}
+}
+
+// at is the i-th kept request, oldest first. The pointer is good until the
+// next request is kept. Called with s.mu held.
+func (s *store) at(i int) *entry { return &s.ring[(s.start+i)%len(s.ring)] }
+
+// byID is the request with this id, nil when it is not kept. Called with
+// s.mu held.
+func (s *store) byID(id uint64) *entry {
+	if s.n == 0 {
+		return nil
+	}
+	first := s.at(0).id
+	if id < first || id-first >= uint64(s.n) {
+		return nil
+	}
+	return s.at(int(id - first))
+}
+
+// push makes room for one more request at the end and returns it. Called
+// with s.mu held.
+func (s *store) push() *entry {
+	if s.n == len(s.ring) {
+		// evict keeps at most maxReqs after every push.
+		grown := make([]entry, min(max(64, 2*len(s.ring)), s.maxReqs+1))
+		for i := range s.n {
+			grown[i] = *s.at(i)
+		}
+		s.ring, s.start = grown, 0
+	}
+	s.n++
+	return s.at(s.n - 1)
 }
 
 // mask hides the App Secret and verify token in text from outside (an
@@ -107,24 +305,47 @@ func (s *store) mask(v string) string { return termsafe.Mask(v, s.secrets...) }
 // add takes one observation: a new request, or a later part of one.
 func (s *store) add(o receiver.Observation, restored bool) {
 	s.mu.Lock()
-	var changed *entry
+	s.addLocked(o, restored)
+	s.mu.Unlock()
+}
+
+// addAll takes the observations that waited for the inspector, in order.
+func (s *store) addAll(os []receiver.Observation) {
+	s.mu.Lock()
+	for _, o := range os {
+		s.addLocked(o, false)
+	}
+	s.mu.Unlock()
+}
+
+func (s *store) addLocked(o receiver.Observation, restored bool) {
+	var e *entry
 	isNew := false
 	if o.Forward != nil {
-		if e := s.live[o.Forward.Request]; e != nil && !restored {
-			f := *o.Forward
-			e.forward = &f
-			changed = e
+		if restored {
+			return
 		}
+		if id, ok := s.live[o.Forward.Request]; ok {
+			e = s.byID(id)
+		}
+		if e == nil {
+			return
+		}
+		f := *o.Forward
+		e.forward = &f
 	} else {
-		e := s.live[o.Request.Seq]
-		if restored || e == nil || e.req.Seq != o.Request.Seq {
+		if len(s.live) > 0 && !restored {
+			if id, ok := s.live[o.Request.Seq]; ok {
+				e = s.byID(id)
+			}
+		}
+		if e == nil {
 			s.nextID++
-			e = &entry{id: s.nextID, restored: restored, req: o.Request, header: packHeader(o.Request.Header)}
+			e = s.push()
+			*e = entry{id: s.nextID, restored: restored, req: o.Request, header: packHeader(o.Request.Header)}
 			e.req.Header = nil
-			s.entries = append(s.entries, e)
-			s.byID[e.id] = e
-			if !restored {
-				s.live[o.Request.Seq] = e
+			if !restored && (s.forwarding || o.Problem != nil && o.Problem.Accepted) {
+				s.live[o.Request.Seq] = e.id
 			}
 			e.size = int64(len(o.Request.Body)) + 1024
 			s.bytes += e.size
@@ -138,26 +359,25 @@ func (s *store) add(o receiver.Observation, restored bool) {
 		case o.Handshake != nil:
 			e.shake = true
 		default:
-			e.events = o.Events
+			e.keepEvents(o.Events)
+			if !isNew && !s.forwarding {
+				delete(s.live, o.Request.Seq) // its last part
+			}
 		}
 		if !o.Handled.IsZero() {
 			e.handled = o.Handled
 		}
-		changed = e
 	}
-	if changed == nil {
-		s.mu.Unlock()
-		return
-	}
-	had := len(changed.rowNo)
+	had := len(e.rowNo)
 	if isNew {
 		had = 0
 	}
-	s.number(changed)
-	changed.rows = nil // built again when asked for
+	s.number(e)
+	id := e.id
 	s.evict()
-	s.publish(changed, had)
-	s.mu.Unlock()
+	if e = s.byID(id); e != nil {
+		s.publish(e, had)
+	}
 }
 
 // number gives e's rows their numbers. A request keeps its numbers when a
@@ -165,7 +385,7 @@ func (s *store) add(o receiver.Observation, restored bool) {
 // gains (the events after an --accept-invalid problem) get new ones.
 // Called with s.mu held.
 func (s *store) number(e *entry) {
-	n := max(1, len(e.events))
+	n := max(1, len(e.evs))
 	for len(e.rowNo) < n {
 		s.nextRow++
 		e.rowNo = append(e.rowNo, s.nextRow)
@@ -173,113 +393,91 @@ func (s *store) number(e *entry) {
 	e.rowNo = e.rowNo[:n]
 }
 
-// rowsOf returns e's rows, building them when they are not built. Called
-// with s.mu held for writing.
-func (s *store) rowsOf(e *entry) []Row {
-	if e.rows == nil {
-		s.buildRows(e)
-	}
-	return e.rows
-}
-
 // newestRow is the number of e's newest row.
 func (e *entry) newestRow() uint64 { return e.rowNo[len(e.rowNo)-1] }
 
 // evict forgets the oldest requests beyond the bounds. Called with s.mu held.
 func (s *store) evict() {
-	n := 0
-	for len(s.entries)-n > s.maxReqs || (s.bytes > s.maxBytes && len(s.entries)-n > 1) {
-		e := s.entries[n]
+	for s.n > s.maxReqs || (s.bytes > s.maxBytes && s.n > 1) {
+		e := s.at(0)
 		s.bytes -= e.size
-		delete(s.byID, e.id)
-		if s.live[e.req.Seq] == e {
-			delete(s.live, e.req.Seq)
+		if len(s.live) > 0 {
+			if id, ok := s.live[e.req.Seq]; ok && id == e.id {
+				delete(s.live, e.req.Seq)
+			}
 		}
-		n++
-	}
-	if n > 0 {
-		s.evicted += n
-		clear(s.entries[:n])
-		s.entries = s.entries[n:]
+		*e = entry{} // the body may go
+		s.start = (s.start + 1) % len(s.ring)
+		s.n--
+		s.evicted++
 	}
 }
 
-// buildRows works out the list rows of e. Called with s.mu held.
-func (s *store) buildRows(e *entry) {
-	base := Row{Request: e.id, Seq: e.req.Seq, Time: e.req.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
+// rowsOf builds e's rows. Called with s.mu held.
+func (s *store) rowsOf(e *entry) []Row {
+	rows := make([]Row, len(e.rowNo))
+	for j := range rows {
+		rows[j] = s.row(e, j)
+	}
+	return rows
+}
+
+// row builds row j of e. Called with s.mu held.
+func (s *store) row(e *entry, j int) Row {
+	s.built.Add(1)
+	r := Row{Row: e.rowNo[j], Request: e.id, Seq: e.req.Seq, Time: e.req.Time.UTC().Format("2006-01-02T15:04:05.000Z07:00"),
 		Sig: string(e.req.Signature), Status: e.req.Status, Restore: e.restored}
 	if f := e.forward; f != nil {
-		base.FwdOK = f.OK()
+		r.FwdOK = f.OK()
 		switch {
 		case f.Err != "":
-			base.Forward = "→ app: " + s.mask(termsafe.Line(f.Err))
+			r.Forward = "→ app: " + s.mask(termsafe.Line(f.Err))
 		default:
-			base.Forward = fmt.Sprintf("→ app %d", f.Status)
+			r.Forward = fmt.Sprintf("→ app %d", f.Status)
 		}
 	}
-	var rows []Row
-	if len(e.events) == 0 {
-		r := base
-		r.Kind, r.Field = "request", ""
+	i := e.eventOfRow(j)
+	if i < 0 {
+		r.Kind, r.Type, r.Summary = requestRow(e)
 		switch {
-		case e.problem != nil:
-			r.Kind, r.Type = "error", e.problem.Kind
-			r.Summary = s.mask(termsafe.Line(e.problem.Message))
-			r.Marks = []string{"FAILED"}
-			if e.problem.Accepted {
-				r.Marks = []string{"ACCEPTED"}
-			}
-		case e.shake:
-			r.Type = "handshake"
-			r.Summary = "GET " + e.req.Path + " verification handshake answered " + fmt.Sprint(e.req.Status)
+		case e.problem == nil:
+		case e.problem.Accepted:
+			r.Summary = s.mask(r.Summary)
+			r.Marks = []string{"ACCEPTED"}
 		default:
-			r.Type = "empty"
-			r.Summary = fmt.Sprintf("%s %s answered %d: an envelope with no events", e.req.Method, e.req.Path, e.req.Status)
+			r.Summary = s.mask(r.Summary)
+			r.Marks = []string{"FAILED"}
 		}
-		r.path = e.req.Path
-		rows = append(rows, r)
+		return r
 	}
-	for i := range e.events {
-		ev := &e.events[i]
-		r := base
-		r.Event = i
-		r.ev = ev
-		r.Field, r.Kind, r.Type = ev.Field, kindLabel(ev.Kind), ev.Type
-		r.Who = termsafe.Line(render.Counterpart(ev.Event))
-		r.Summary = termsafe.Line(ev.Summary)
-		r.ID = render.ShortID(ev.ID)
-		r.Marks = marks(*ev)
-		if e.problem != nil && e.problem.Accepted {
-			r.Marks = append(r.Marks, "BAD SIGNATURE")
-		}
-		rows = append(rows, r)
+	ev := e.event(i)
+	r.Event = i
+	r.Field, r.Kind, r.Type = ev.Field, kindLabel(ev.Kind), ev.Type
+	r.Who = termsafe.Line(render.Counterpart(ev))
+	r.Summary = termsafe.Line(ev.Summary)
+	r.ID = render.ShortID(ev.ID)
+	r.Marks = e.evs[i].marks()
+	if e.problem != nil && e.problem.Accepted {
+		r.Marks = append(r.Marks, "BAD SIGNATURE")
 	}
-	for i := range rows {
-		rows[i].Row = e.rowNo[i]
+	return r
+}
+
+// requestRow is the kind, type and summary of the row of a request without
+// events.
+func requestRow(e *entry) (kind, typ, summary string) {
+	switch {
+	case e.problem != nil:
+		return "error", e.problem.Kind, termsafe.Line(e.problem.Message)
+	case e.shake:
+		return "request", "handshake", "GET " + e.req.Path + " verification handshake answered " + fmt.Sprint(e.req.Status)
 	}
-	e.rows = rows
+	return "request", "empty", fmt.Sprintf("%s %s answered %d: an envelope with no events", e.req.Method, e.req.Path, e.req.Status)
 }
 
 // kindLabel is serve's kind column (message, echo, history, standby,
 // status, error, unknown, else "event").
 func kindLabel(k string) string { return render.KindLabel(k) }
-
-func marks(e render.Event) []string {
-	var m []string
-	if render.IsFailure(e) {
-		m = append(m, "FAILED")
-	}
-	switch {
-	case e.Retry:
-		m = append(m, fmt.Sprintf("RETRY #%d", e.Copy))
-	case e.Duplicate:
-		m = append(m, "DUPLICATE")
-	}
-	if e.Stale {
-		m = append(m, "STALE "+render.HumanAge(e.Age))
-	}
-	return m
-}
 
 // Filter narrows the list; every part that is set must match.
 type Filter struct {
@@ -303,52 +501,74 @@ func FilterFrom(q map[string][]string) Filter {
 	return Filter{Field: get("field"), Type: get("type"), Kind: get("kind"), User: get("user"), Sig: get("sig"), Text: get("q")}
 }
 
-func (f Filter) match(r *Row) bool {
-	if f.Sig != "" && r.Sig != f.Sig {
+// matcher is a filter made ready to match many rows.
+type matcher struct {
+	f          Filter
+	all        bool // no filter: every row matches
+	rf         receiver.Filter
+	user, text string // lower case
+}
+
+func (f Filter) matcher() *matcher {
+	m := &matcher{f: f, all: f == Filter{}, user: strings.ToLower(f.User), text: strings.ToLower(f.Text)}
+	if f.Field != "" {
+		m.rf.Fields = strings.Split(f.Field, ",")
+	}
+	if f.Type != "" {
+		m.rf.Types = strings.Split(f.Type, ",")
+	}
+	return m
+}
+
+// match tells whether row j of e matches. Called with s.mu held.
+func (m *matcher) match(s *store, e *entry, j int) bool {
+	if m.all {
+		return true
+	}
+	f := m.f
+	if f.Sig != "" && string(e.req.Signature) != f.Sig {
 		return false
 	}
-	if f.Kind != "" && r.Kind != f.Kind {
+	i := e.eventOfRow(j)
+	var ev webhook.Event
+	kind := "request"
+	if i >= 0 {
+		ev = e.event(i)
+		kind = kindLabel(ev.Kind)
+	} else if e.problem != nil {
+		kind = "error"
+	}
+	if f.Kind != "" && kind != f.Kind {
 		return false
 	}
 	if f.Field != "" || f.Type != "" {
-		if r.ev == nil {
-			return false
-		}
-		rf := receiver.Filter{}
-		if f.Field != "" {
-			rf.Fields = strings.Split(f.Field, ",")
-		}
-		if f.Type != "" {
-			rf.Types = strings.Split(f.Type, ",")
-		}
-		if !rf.Match(r.ev.Event) {
+		if i < 0 || !m.rf.Match(ev) {
 			return false
 		}
 	}
 	if f.User != "" {
-		if r.ev == nil {
-			return false
-		}
-		u := strings.ToLower(f.User)
-		e := r.ev
-		if !containsFold(e.From, u) && !containsFold(e.Recipient, u) && !containsFold(e.UserID, u) &&
-			!containsFold(e.ContactName, u) && !containsFold(e.Username, u) {
+		if i < 0 || !containsFold(ev.From, m.user) && !containsFold(ev.Recipient, m.user) && !containsFold(ev.UserID, m.user) &&
+			!containsFold(ev.ContactName, m.user) && !containsFold(ev.Username, m.user) {
 			return false
 		}
 	}
-	if f.Text != "" && !containsFold(r.text(), strings.ToLower(f.Text)) {
+	if f.Text != "" && !containsFold(s.searchText(e, j), m.text) {
 		return false
 	}
 	return true
 }
 
-// text is what the free-text filter searches: the row and the event's JSON.
-// It is worked out when a search asks for it rather than kept for every row:
-// searching is rare, arriving events are not.
-func (r *Row) text() string {
-	parts := []string{r.Field, r.Kind, r.Type, r.Who, r.Summary, r.path}
-	if e := r.ev; e != nil {
-		parts = append(parts, e.ID, e.From, e.Recipient, e.UserID, e.Username, e.ContactName, string(e.Raw))
+// searchText is what the free-text filter searches: the row and the
+// event's JSON. It is worked out when a search asks for it rather than
+// kept for every row: searching is rare, arriving events are not.
+func (s *store) searchText(e *entry, j int) string {
+	r := s.row(e, j)
+	parts := []string{r.Field, r.Kind, r.Type, r.Who, r.Summary}
+	if i := e.eventOfRow(j); i >= 0 {
+		parts = append(parts, "", e.field(i, fID), e.field(i, fFrom), e.field(i, fRecipient), e.field(i, fUserID),
+			e.field(i, fUsername), e.field(i, fContactName), string(e.raw(i)))
+	} else {
+		parts = append(parts, e.req.Path)
 	}
 	return strings.Join(parts, "\x00")
 }
@@ -380,7 +600,7 @@ type Stats struct {
 }
 
 func (s *store) statsLocked() Stats {
-	return Stats{Requests: len(s.entries), MaxRequests: s.maxReqs, Bytes: s.bytes, MaxBytes: s.maxBytes, Evicted: s.evicted}
+	return Stats{Requests: s.n, MaxRequests: s.maxReqs, Bytes: s.bytes, MaxBytes: s.maxBytes, Evicted: s.evicted}
 }
 
 // page returns up to limit rows matching f with row numbers below before
@@ -389,31 +609,29 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 	if limit <= 0 || limit > 1000 {
 		limit = 200
 	}
-	s.mu.Lock() // rows are built on the first read
-	defer s.mu.Unlock()
+	m := f.matcher()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	p := Page{Rows: []Row{}, Stats: s.statsLocked(), Newest: s.nextRow}
-	all := f == Filter{}
-	for i := len(s.entries) - 1; i >= 0; i-- {
-		e := s.entries[i]
+	for i := s.n - 1; i >= 0; i-- {
+		e := s.at(i)
 		// Without a filter every row matches: rows outside the page are
 		// counted, not built.
-		if all && (len(p.Rows) >= limit || (before != 0 && e.rowNo[0] >= before)) {
+		if m.all && (len(p.Rows) >= limit || (before != 0 && e.rowNo[0] >= before)) {
 			p.Matched += len(e.rowNo)
 			p.More = p.More || len(p.Rows) >= limit
 			continue
 		}
-		rows := s.rowsOf(e)
-		for j := len(rows) - 1; j >= 0; j-- {
-			r := &rows[j]
-			if !f.match(r) {
+		for j := len(e.rowNo) - 1; j >= 0; j-- {
+			if !m.match(s, e, j) {
 				continue
 			}
 			p.Matched++
-			if before != 0 && r.Row >= before {
+			if before != 0 && e.rowNo[j] >= before {
 				continue
 			}
 			if len(p.Rows) < limit {
-				p.Rows = append(p.Rows, *r)
+				p.Rows = append(p.Rows, s.row(e, j))
 			} else {
 				p.More = true
 			}
@@ -424,17 +642,18 @@ func (s *store) page(f Filter, before uint64, limit int) Page {
 
 // count is how many rows of the history match f.
 func (s *store) count(f Filter) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := f.matcher()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	n := 0
-	for _, e := range s.entries {
-		if f == (Filter{}) {
-			n += len(e.rowNo) // every row matches: no need to build them
+	for i := range s.n {
+		e := s.at(i)
+		if m.all {
+			n += len(e.rowNo) // every row matches: no need to look at them
 			continue
 		}
-		rows := s.rowsOf(e)
-		for i := range rows {
-			if f.match(&rows[i]) {
+		for j := range e.rowNo {
+			if m.match(s, e, j) {
 				n++
 			}
 		}
@@ -445,20 +664,21 @@ func (s *store) count(f Filter) int {
 // since returns the rows matching f newer than row after, oldest first, and
 // false when there are more than limit of them.
 func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	m := f.matcher()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var out []Row
-	for i := len(s.entries) - 1; i >= 0; i-- {
-		if s.entries[i].newestRow() <= after {
+	for i := s.n - 1; i >= 0; i-- {
+		e := s.at(i)
+		if e.newestRow() <= after {
 			break
 		}
-		rows := s.rowsOf(s.entries[i])
-		for j := len(rows) - 1; j >= 0; j-- {
-			if r := &rows[j]; r.Row > after && f.match(r) {
+		for j := len(e.rowNo) - 1; j >= 0; j-- {
+			if e.rowNo[j] > after && m.match(s, e, j) {
 				if len(out) == limit {
 					return nil, false
 				}
-				out = append(out, *r)
+				out = append(out, s.row(e, j))
 			}
 		}
 	}
@@ -470,14 +690,15 @@ func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
 func (s *store) snapshot(id uint64) (entry, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	e, ok := s.byID[id]
-	if !ok {
+	e := s.byID(id)
+	if e == nil {
 		return entry{}, false
 	}
 	return e.copy(), true
 }
 
-// copy is e for a detail or an action, its header unpacked.
+// copy is e for a detail or an action, its header unpacked. What it shares
+// with e is never changed in place (a later part replaces it).
 func (e *entry) copy() entry {
 	c := *e
 	c.req.Header = unpackHeader(e.header)
@@ -493,16 +714,18 @@ func packHeader(h http.Header) string {
 			n += len(k) + len(v) + 2*binary.MaxVarintLen32
 		}
 	}
-	b := make([]byte, 0, n)
+	var b strings.Builder // one allocation: the string itself
+	b.Grow(n)
+	var l [binary.MaxVarintLen64]byte
 	for k, vs := range h {
 		for _, v := range vs {
-			b = binary.AppendUvarint(b, uint64(len(k)))
-			b = append(b, k...)
-			b = binary.AppendUvarint(b, uint64(len(v)))
-			b = append(b, v...)
+			b.Write(binary.AppendUvarint(l[:0], uint64(len(k))))
+			b.WriteString(k)
+			b.Write(binary.AppendUvarint(l[:0], uint64(len(v))))
+			b.WriteString(v)
 		}
 	}
-	return string(b)
+	return b.String()
 }
 
 func unpackHeader(p string) http.Header {
@@ -533,7 +756,7 @@ func (s *store) entriesByID(ids []uint64) []entry {
 	defer s.mu.RUnlock()
 	var out []entry
 	for _, id := range ids {
-		if e, ok := s.byID[id]; ok {
+		if e := s.byID(id); e != nil {
 			out = append(out, e.copy())
 		}
 	}
@@ -541,30 +764,31 @@ func (s *store) entriesByID(ids []uint64) []entry {
 	return out
 }
 
-// subscriber is one open live stream. Rows gather until the stream writes
-// its next burst, which takes them whole: a burst of events costs one
+// subscriber is one open live stream. What is new gathers until the stream
+// writes its next burst, which takes it whole: a burst of events costs one
 // wake-up, not one per event. Only the newest floodRows rows are kept, the
 // older ones counted: however many requests a second serve takes, a page
 // following gets at most floodRows rows a burst (the rest stay in the
 // history, and come with the pages the list fetches when scrolled to).
 //
-// A stream without a filter keeps the requests rather than their rows, and
-// rows are built only for those still among the newest when it writes: in
-// a flood most requests are never drawn, so serve does not build rows for
-// them.
+// A subscriber keeps request ids and row numbers, not rows: rows are built
+// when the stream writes, as they are then, and only for the newest, so a
+// flood builds none for the requests nobody sees. Its fields are guarded
+// by the store's lock.
 type subscriber struct {
-	filter  Filter
-	all     bool          // no filter: every row matches
+	m       *matcher
 	notify  chan struct{} // a token: rows are waiting
-	mu      sync.Mutex
-	reqs    []*entry // with all: the newest requests, oldest first
-	rows    []Row    // with a filter: the newest matching rows, oldest first
-	skipped int      // older new rows left out
-	upd     []Row    // changed rows the page may show
+	reqs    []uint64      // with no filter: the newest new requests, oldest first
+	rows    []rowRef      // the newest new rows (with a filter, or rows a request gained), oldest first
+	skipped int           // older new rows left out
+	upd     []rowRef      // changed rows the page may show
 }
 
+// rowRef names a row: the request's id and the row's number.
+type rowRef struct{ id, row uint64 }
+
 func (s *store) subscribe(f Filter) *subscriber {
-	sub := &subscriber{filter: f, all: f == Filter{}, notify: make(chan struct{}, 1)}
+	sub := &subscriber{m: f.matcher(), notify: make(chan struct{}, 1)}
 	s.mu.Lock()
 	s.subs[sub] = struct{}{}
 	s.mu.Unlock()
@@ -577,19 +801,47 @@ func (s *store) unsubscribe(sub *subscriber) {
 	s.mu.Unlock()
 }
 
+// rowAt builds the row ref names, if its request is still kept. Called
+// with s.mu held.
+func (s *store) rowAt(ref rowRef) (Row, bool) {
+	e := s.byID(ref.id)
+	if e == nil {
+		return Row{}, false
+	}
+	j := slices.Index(e.rowNo, ref.row)
+	if j < 0 {
+		return Row{}, false
+	}
+	return s.row(e, j), true
+}
+
 // take returns the rows and updates waiting for sub, oldest first, and how
 // many rows older than them were left out.
 func (s *store) take(sub *subscriber) (rows, updates []Row, skipped int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sub.mu.Lock()
-	defer sub.mu.Unlock()
-	rows, updates, skipped = sub.rows, sub.upd, sub.skipped
-	for _, e := range sub.reqs {
-		rows = append(rows, s.rowsOf(e)...) // as they are now, forward result and all
+	skipped = sub.skipped
+	for _, id := range sub.reqs {
+		if e := s.byID(id); e != nil {
+			rows = append(rows, s.rowsOf(e)...) // as they are now, forward result and all
+		} else {
+			skipped++ // gone from the history already (a flood of large bodies)
+		}
+	}
+	for _, ref := range sub.rows {
+		if r, ok := s.rowAt(ref); ok {
+			rows = append(rows, r)
+		} else {
+			skipped++
+		}
 	}
 	if len(sub.reqs) > 0 && len(sub.rows) > 0 { // rows an older request gained
 		slices.SortFunc(rows, func(a, b Row) int { return cmp.Compare(a.Row, b.Row) })
+	}
+	for _, ref := range sub.upd {
+		if r, ok := s.rowAt(ref); ok {
+			updates = append(updates, r)
+		}
 	}
 	if n := len(rows) - floodRows; n > 0 {
 		rows, skipped = rows[n:], skipped+n
@@ -620,42 +872,44 @@ func keepNewest[T any](list *[]T, v T, size func(T) int) int {
 	return dropped
 }
 
-func oneRow(Row) int           { return 1 }
-func rowsOfEntry(e *entry) int { return len(e.rowNo) }
+func oneRow(rowRef) int { return 1 }
 
 // publish hands e's rows to the streams they are for: its first had rows
 // were sent before (they are updates), the others are new. Called with s.mu
 // held.
 func (s *store) publish(e *entry, had int) {
+	rowsOfID := func(id uint64) int {
+		if e := s.byID(id); e != nil {
+			return len(e.rowNo)
+		}
+		return 1
+	}
 	for sub := range s.subs {
-		sub.mu.Lock()
 		n := 0
-		if sub.all && had == 0 {
+		switch {
+		case sub.m.all && had == 0:
 			n = len(e.rowNo)
-			sub.skipped += keepNewest(&sub.reqs, e, rowsOfEntry)
-		} else if !sub.all || !slices.Contains(sub.reqs, e) { // a request waiting is built as it is when taken
-			rows := s.rowsOf(e)
-			for i := range rows {
-				if !sub.filter.match(&rows[i]) {
+			sub.skipped += keepNewest(&sub.reqs, e.id, rowsOfID)
+		case sub.m.all && slices.Contains(sub.reqs, e.id):
+			// Waiting: built as it is when taken.
+		default:
+			for j := range e.rowNo {
+				if !sub.m.match(s, e, j) {
 					continue
 				}
 				n++
-				if i >= had {
-					sub.skipped += keepNewest(&sub.rows, rows[i], oneRow)
-					continue
-				}
-				// A row not sent yet is sent as it is now; one changed
-				// twice is sent once.
-				if j := slices.IndexFunc(sub.rows, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
-					sub.rows[j] = rows[i]
-				} else if j := slices.IndexFunc(sub.upd, func(r Row) bool { return r.Row == rows[i].Row }); j >= 0 {
-					sub.upd[j] = rows[i]
-				} else {
-					keepNewest(&sub.upd, rows[i], oneRow)
+				ref := rowRef{e.id, e.rowNo[j]}
+				switch {
+				case j >= had:
+					sub.skipped += keepNewest(&sub.rows, ref, oneRow)
+				case slices.Contains(sub.rows, ref), slices.Contains(sub.upd, ref):
+					// Not sent yet, or already to be sent again: built as it
+					// is when taken, so one changed twice is sent once.
+				default:
+					keepNewest(&sub.upd, ref, oneRow)
 				}
 			}
 		}
-		sub.mu.Unlock()
 		if n > 0 {
 			select {
 			case sub.notify <- struct{}{}:

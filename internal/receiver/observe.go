@@ -45,11 +45,31 @@ type Observer interface {
 	Observe(Observation)
 }
 
+// BatchObserver is an Observer that can take the observations waiting for
+// it at once, in order (one lock for many, in a burst). The slice is reused
+// afterwards: ObserveBatch must not keep it (the values in it it may).
+type BatchObserver interface {
+	Observer
+	ObserveBatch([]Observation)
+}
+
 // Observing is an observer attached with Observe.
+//
+// Observations reach the observer's goroutine in batches: offer appends to
+// a slice under a short lock and wakes the goroutine only when it sleeps,
+// and the goroutine takes everything waiting in one swap. A busy serve pays
+// an append per observation, not a channel hand-off and a goroutine wake-up
+// each (and no buffer of thousands of observations sits in the heap for the
+// garbage collector to scan while empty).
 type Observing struct {
-	ch      chan Observation
-	done    chan struct{}
-	stopped sync.Once
+	mu      sync.Mutex
+	pending []Observation
+	spare   []Observation // the goroutine's last batch, emptied, for reuse
+	busy    int           // observations of the batch being observed
+	queue   int
+	asleep  bool
+	stopped bool
+	wake    chan struct{}
 	exited  chan struct{}
 	dropped atomic.Uint64
 }
@@ -65,35 +85,62 @@ func (rc *Receiver) Observe(o Observer, queue int) *Observing {
 	if queue <= 0 {
 		queue = DefaultObserveQueue
 	}
-	ob := &Observing{ch: make(chan Observation, queue), done: make(chan struct{}), exited: make(chan struct{})}
-	go func() {
-		defer close(ob.exited)
-		for {
-			select {
-			case v := <-ob.ch:
-				o.Observe(v)
-			case <-ob.done:
-				for {
-					select {
-					case v := <-ob.ch:
-						o.Observe(v)
-					default:
-						return
-					}
-				}
-			}
-		}
-	}()
+	ob := &Observing{queue: queue, wake: make(chan struct{}, 1), exited: make(chan struct{})}
+	go ob.run(o)
 	rc.observers = append(rc.observers, ob.offer)
 	return ob
 }
 
+func (ob *Observing) run(o Observer) {
+	defer close(ob.exited)
+	for {
+		ob.mu.Lock()
+		batch, stopped := ob.pending, ob.stopped
+		ob.pending, ob.spare = ob.spare[:0], nil
+		ob.asleep = len(batch) == 0 && !stopped
+		ob.busy = len(batch)
+		ob.mu.Unlock()
+		if len(batch) == 0 {
+			if stopped {
+				return
+			}
+			<-ob.wake
+			continue
+		}
+		if bo, ok := o.(BatchObserver); ok {
+			bo.ObserveBatch(batch)
+		} else {
+			for _, v := range batch {
+				o.Observe(v)
+			}
+		}
+		clear(batch) // the observer keeps what it needs; the bodies may go
+		ob.mu.Lock()
+		ob.busy = 0
+		if ob.spare == nil && cap(batch) <= 256 { // a flood's large buffer goes
+			ob.spare = batch
+		}
+		ob.mu.Unlock()
+	}
+}
+
 func (ob *Observing) offer(v Observation) {
-	select {
-	case <-ob.done:
-	case ob.ch <- v:
-	default:
+	ob.mu.Lock()
+	if ob.stopped {
+		ob.mu.Unlock()
+		return
+	}
+	if len(ob.pending)+ob.busy > ob.queue { // as many wait as the queue holds, beside the one observed
+		ob.mu.Unlock()
 		ob.dropped.Add(1)
+		return
+	}
+	ob.pending = append(ob.pending, v)
+	wake := ob.asleep
+	ob.asleep = false
+	ob.mu.Unlock()
+	if wake {
+		ob.wake <- struct{}{} // buffered: the goroutine takes it when it next waits
 	}
 }
 
@@ -103,7 +150,13 @@ func (ob *Observing) Dropped() uint64 { return ob.dropped.Load() }
 
 // Stop hands what is queued to the observer, then detaches it.
 func (ob *Observing) Stop() {
-	ob.stopped.Do(func() { close(ob.done) })
+	ob.mu.Lock()
+	wake := !ob.stopped && ob.asleep
+	ob.stopped, ob.asleep = true, false
+	ob.mu.Unlock()
+	if wake {
+		ob.wake <- struct{}{}
+	}
 	<-ob.exited
 }
 
@@ -124,6 +177,36 @@ func (rc *Receiver) observed(all []render.Event, e render.Event) []render.Event 
 		return nil
 	}
 	return append(all, e)
+}
+
+// EventsOf parses body as the receiver did when it answered it: the events
+// of its Observation, without the markers, and redacted as with --redact
+// when redact is set. An observer may keep the body alone and parse it
+// again for the one request it shows in full.
+func EventsOf(body []byte, redact bool) ([]webhook.Event, error) {
+	note, err := webhook.ParseShared(body)
+	if err != nil {
+		return nil, err
+	}
+	evs := note.Events()
+	if redact {
+		_, evs = redactedEvents(body, evs)
+	}
+	return evs, nil
+}
+
+// redactedEvents is body and its events evs as --redact shows them.
+// Parsing the redacted body gives events whose summaries, names and raw
+// JSON are all masked consistently; when its events do not line up with
+// evs, evs are masked field by field.
+func redactedEvents(body []byte, evs []webhook.Event) ([]byte, []webhook.Event) {
+	shown := RedactBody(body)
+	if red, err := webhook.Parse(shown); err == nil {
+		if re := red.Events(); len(re) == len(evs) {
+			return shown, re
+		}
+	}
+	return shown, redactEvents(evs)
 }
 
 func (rc *Receiver) observeEvents(req render.Request, all []render.Event) {

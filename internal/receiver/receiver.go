@@ -663,18 +663,7 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	shown := evs
 	display := req
 	if rc.opts.Redact {
-		// Parsing the redacted body gives events whose summaries, names and
-		// raw JSON are all masked consistently; dedup still uses the real keys.
-		display.Body = RedactBody(req.Body)
-		shown = nil
-		if red, err := webhook.Parse(display.Body); err == nil {
-			if re := red.Events(); len(re) == len(evs) {
-				shown = re
-			}
-		}
-		if shown == nil {
-			shown = redactEvents(evs)
-		}
+		display.Body, shown = redactedEvents(req.Body, evs) // dedup still uses the real keys
 	}
 	retry, copyN, firstReq, firstAt := rc.dedup.body(req.Body, req.Seq, req.Time)
 	out := make([]render.Event, 0, len(evs))
