@@ -42,6 +42,10 @@ function request()
   i = i % n + 1
   return pool[i]
 end
+` + wrkDone
+
+// wrkDone prints wrk's result as one JSON line.
+const wrkDone = `
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format('{"requests":%d,"duration_us":%d,"errors":%d,"non2xx":%d,"p50_us":%d,"p99_us":%d}\n',
@@ -107,19 +111,8 @@ func writePool(path string, src bodySource, n int, urlPath string) error {
 
 // wrkRun drives url for d with conc connections from one wrk thread.
 func wrkRun(wrkBin, dir, pool, url string, conc int, d time.Duration) (loadResult, error) {
-	return wrkRunPaced(wrkBin, dir, pool, url, conc, d, 0)
-}
-
-// wrkRunPaced is wrkRun with each connection waiting pause between an
-// answer and its next request (0: none), which paces the whole run at
-// about conc/(pause+latency) requests per second.
-func wrkRunPaced(wrkBin, dir, pool, url string, conc int, d, pause time.Duration) (loadResult, error) {
 	script := filepath.Join(dir, "pool.lua")
-	src := wrkScript
-	if pause > 0 {
-		src += fmt.Sprintf("function delay() return %d end\n", pause.Milliseconds())
-	}
-	if err := os.WriteFile(script, []byte(src), 0o644); err != nil {
+	if err := os.WriteFile(script, []byte(wrkScript), 0o644); err != nil {
 		return loadResult{}, err
 	}
 	secs := int(d.Round(time.Second) / time.Second)
@@ -137,6 +130,11 @@ func wrkRunPaced(wrkBin, dir, pool, url string, conc int, d, pause time.Duration
 		return loadResult{}, fmt.Errorf("wrk: %v", err)
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	return parseWrkDone(lines[len(lines)-1])
+}
+
+// parseWrkDone reads the line wrkDone prints; rps is over wrk's duration.
+func parseWrkDone(line string) (loadResult, error) {
 	var rep struct {
 		Requests   int   `json:"requests"`
 		DurationUS int64 `json:"duration_us"`
@@ -145,8 +143,8 @@ func wrkRunPaced(wrkBin, dir, pool, url string, conc int, d, pause time.Duration
 		P50        int64 `json:"p50_us"`
 		P99        int64 `json:"p99_us"`
 	}
-	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &rep); err != nil {
-		return loadResult{}, fmt.Errorf("reading wrk's result %q: %v", lines[len(lines)-1], err)
+	if err := json.Unmarshal([]byte(line), &rep); err != nil {
+		return loadResult{}, fmt.Errorf("reading wrk's result %q: %v", line, err)
 	}
 	ok := rep.Requests - rep.Non2xx
 	return loadResult{
@@ -155,3 +153,112 @@ func wrkRunPaced(wrkBin, dir, pool, url string, conc int, d, pause time.Duration
 		p50: time.Duration(rep.P50) * time.Microsecond, p99: time.Duration(rep.P99) * time.Microsecond,
 	}, nil
 }
+
+// wrkCountScript is wrkScript for a fixed number of requests (its second
+// argument): each connection asks delay() before a request, and once that
+// many have been issued the rest wait an hour, so no request is cut off by
+// the end of a run. It prints "started" before the first request and
+// "answered" once the last answer is in, for the caller to time the run
+// and stop wrk.
+const wrkCountScript = `
+local pool, n, i, want, issued, answered = {}, 0, 0, 0, 0, 0
+function init(args)
+  local f = assert(io.open(args[1], "rb"))
+  while true do
+    local line = f:read("*l")
+    if not line then break end
+    n = n + 1
+    pool[n] = f:read(tonumber(line))
+  end
+  f:close()
+  want = tonumber(args[2])
+end
+function delay()
+  if issued == 0 then io.write("started\n"); io.flush() end
+  if issued < want then
+    issued = issued + 1
+    return 0
+  end
+  return 3600000
+end
+function request()
+  i = i % n + 1
+  return pool[i]
+end
+function response(status, headers, body)
+  answered = answered + 1
+  if answered == want then io.write("answered\n"); io.flush() end
+end
+` + wrkDone
+
+// wrkCount sends exactly n requests from the pool (which must hold at least
+// n, so that none is a retry) over conc connections and returns when every
+// one is answered. The elapsed time runs from the first request to the last
+// answer as wrk reports them on its output.
+func wrkCount(wrkBin, dir, pool, url string, conc, n int) (loadResult, error) {
+	script := filepath.Join(dir, "count.lua")
+	if err := os.WriteFile(script, []byte(wrkCountScript), 0o644); err != nil {
+		return loadResult{}, err
+	}
+	cmd := exec.Command(wrkBin, "-t1", "-c"+strconv.Itoa(conc), "-d3600s",
+		"--timeout", "120s", "-s", script, url, "--", pool, strconv.Itoa(n))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return loadResult{}, err
+	}
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return loadResult{}, fmt.Errorf("wrk: %v", err)
+	}
+	// wrk stops and prints its summary on SIGINT, but only once its main
+	// thread gets one (a signal its worker thread takes ends the worker
+	// only): interrupt it until it is gone. A request whose connection
+	// failed is never answered: give up on the rest after countTimeout and
+	// count them as errors.
+	exited := make(chan struct{})
+	stop := func() {
+		for {
+			_ = cmd.Process.Signal(os.Interrupt)
+			select {
+			case <-exited:
+				return
+			case <-time.After(300 * time.Millisecond):
+			}
+		}
+	}
+	giveUp := time.AfterFunc(countTimeout, stop)
+	defer giveUp.Stop()
+	sc := bufio.NewScanner(stdout)
+	var started, answered time.Time
+	last := ""
+	for sc.Scan() {
+		switch line := sc.Text(); line {
+		case "started":
+			started = time.Now()
+		case "answered":
+			answered = time.Now()
+			go stop()
+		default:
+			last = line
+		}
+	}
+	err = cmd.Wait()
+	close(exited)
+	if err != nil {
+		return loadResult{}, fmt.Errorf("wrk: %v: %s", err, stderr.String())
+	}
+	res, err := parseWrkDone(last)
+	if err != nil {
+		return loadResult{}, err
+	}
+	if answered.IsZero() {
+		answered = time.Now()
+		res.errors += max(0, n-res.n-res.errors)
+	}
+	res.rps = float64(res.n) / answered.Sub(started).Seconds()
+	return res, nil
+}
+
+// countTimeout bounds a run of a fixed number of requests.
+const countTimeout = 10 * time.Minute
