@@ -66,6 +66,8 @@ subcommands below use it.`,
 				if !cmd.Flags().Changed("template-review") {
 					o.TemplateReview = -1 // decided at once
 				}
+			} else if cmd.Flags().Changed("status-delay") {
+				h.DeliveredDelay = 4 * h.SentDelay // as the flag's help says, in either mode
 			}
 			if h.Batch < 0 || h.Batch > 1 || h.OutOfOrder < 0 || h.OutOfOrder > 1 || h.SkipDelivered < 0 || h.SkipDelivered > 1 || h.Duplicate < 0 || h.Duplicate > 1 {
 				return exit.Errorf(exit.Usage, "habit rates are shares between 0 and 1 (e.g. --batch-rate 0.1)")

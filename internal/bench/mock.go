@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -12,8 +13,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,95 +30,218 @@ const (
 	mockToken  = "EAAbenchtoken"
 	mockSecret = "bench-secret"
 	mockPath   = "/v21.0/109283746501928/messages"
+	mockUsers  = 1000
+	// mockCanned is the bare reference's answer: a real send answer's size and shape.
+	mockCanned = `{"messaging_product":"whatsapp","contacts":[{"input":"447700900001","wa_id":"447700900001"}],"messages":[{"id":"wamid.HBgMNDQ3NzAwOTAwMDAxFQIAERgUOUUzNzlFMzc3OUI5N0Y0QTdDMTEA"}]}`
 )
 
-// runMock measures the Cloud API twin: Graph send calls per second and
-// p99 answer latency against a bare net/http handler returning a canned
-// answer (same load generator, same process, alternating rounds), the p99
-// at a fixed 1,000 sends/s with the lag from each send to its delivered
-// webhook (delays zero), and — in a fresh process — the RSS of a mock
-// holding 10,000 users and 1,000,000 messages of history.
+// runMock measures the Cloud API twin as a user runs it: the real binary
+// (human output to a file, Meta's habits off, zero delays) with its
+// webhook pointing at the app under test — a bare loopback server in a
+// process of its own that answers 200 to every webhook, counts the
+// statuses and replies through the Graph API to every inbound message.
+// The mock runs as it starts (the web inspector beside it), with
+// --no-inspect, and with --no-inspect --quiet, to show what the inspector
+// and the terminal lines cost. The reference is a bare net/http handler
+// returning a canned send answer, in its own process. All are driven by
+// the same load generators, each round starting with a different server;
+// the ratios are the medians of the rounds' ratios.
+//
+// Per server and round: a saturated run from wrk (one thread, a pool of
+// sends to 1,000 users whose windows are open): answers per second,
+// p50/p99, and for the mock the time its statuses took to drain, so the
+// sustained rate — sends whose delivered webhook reached the app, per
+// second of run plus drain — is reported beside the answer rate; CPU per
+// send of the server process (the mock's includes building, signing and
+// posting both statuses) and of the app; then a paced run at -rate
+// sends/s from a Go client in this process, on schedule (answer latency
+// only: request written to answer read), during which the app notes when
+// each delivered webhook arrives, for the lag from send to delivered.
+// Last, in a fresh process, the RSS of a mock holding 10,000 users and
+// 1,000,000 messages of history.
 func runMock(args []string) error {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
-	conc := fs.Int("c", 16, "concurrent clients")
+	conc := fs.Int("c", 16, "concurrent connections of the saturated runs")
 	dur := fs.Duration("d", 5*time.Second, "measured duration of one run")
-	rounds := fs.Int("rounds", 2, "runs per server, alternating")
+	rounds := fs.Int("rounds", 3, "rounds; each runs every server once, starting with a different one")
+	rate := fs.Int("rate", 1000, "sends per second of the paced runs")
 	users := fs.Int("users", 10000, "simulated users for the memory run")
 	messages := fs.Int("messages", 1000000, "messages of history for the memory run")
+	memory := fs.Bool("memory", true, "run the memory run (several minutes)")
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
+	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
+	appServer := fs.Bool("app-server", false, "internal: run the app under test")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *memOnly {
 		return mockMemory(*users, *messages)
 	}
-	app, lagOf := benchApp()
-	defer app.Close()
-	_, base, stop, err := startBenchMock(app.URL, 1000)
+	if *appServer {
+		return newBenchApp().serveUntilSignal()
+	}
+	if *reference {
+		return serveUntilSignal(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+			_, _ = w.Write([]byte(mockCanned))
+		}), "")
+	}
+	wrkBin, err := ensureWrk()
 	if err != nil {
 		return err
 	}
-	ref := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.Header().Set("Content-Type", "application/json; charset=UTF-8")
-		_, _ = w.Write([]byte(`{"messaging_product":"whatsapp","contacts":[{"input":"15550100001","wa_id":"15550100001"}],"messages":[{"id":"wamid.HBgLMTU1NTAxMDAwMDEVAgARGBQ5RTM3OUUzNzc5Qjk3RjRBN0MxMQA="}]}`))
-	}))
-	defer ref.Close()
-	fmt.Fprintf(os.Stderr, "%d users write once each to open their windows…\n", 1000)
-	for i := range 1000 {
-		if err := ctl(base, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": fmt.Sprintf("4477009%05d", i)}); err != nil {
-			return err
-		}
-		if err := ctl(base, "POST", fmt.Sprintf("users/u%d/say", i), map[string]string{"text": "hi"}); err != nil {
-			return err
-		}
-	}
-	_, bare, stopBare, err := startBenchMock("", 1000)
+	bin, dir, cleanup, err := buildWaHooks("mock")
 	if err != nil {
 		return err
 	}
-	for i := range 1000 {
-		_ = ctl(bare, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": fmt.Sprintf("4477009%05d", i)})
-		_ = ctl(bare, "POST", fmt.Sprintf("users/u%d/window", i), map[string]bool{"open": true})
-	}
-	var refR, mockR, bareR []benchResult
-	for r := range *rounds {
-		fmt.Fprintf(os.Stderr, "round %d/%d…\n", r+1, *rounds)
-		refR = append(refR, driveGraph(ref.URL+mockPath, *conc, *dur, 0))
-		mockR = append(mockR, driveGraph(base+mockPath, *conc, *dur, 0))
-		bareR = append(bareR, driveGraph(bare+mockPath, *conc, *dur, 0))
-	}
-	stopBare()
-	fmt.Fprintf(os.Stderr, "1,000 sends/s for %s…\n", *dur)
-	fixed := driveGraph(base+mockPath, *conc, *dur, 1000)
-	time.Sleep(time.Second)
-	lags := lagOf()
-	stop()
-
-	best := func(rs []benchResult) benchResult {
-		b := rs[0]
-		for _, r := range rs[1:] {
-			if r.rps > b.rps {
-				b = r
-			}
-		}
-		return b
-	}
-	br, bm, bb := best(refR), best(mockR), best(bareR)
-	fmt.Printf("Graph send calls (POST %s, %d clients, %s runs, best of %d)\n", mockPath, *conc, *dur, *rounds)
-	fmt.Printf("  bare net/http canned answer  %8.0f calls/s  p50 %.2f ms  p99 %.2f ms\n", br.rps, ms(br.p50), ms(br.p99))
-	fmt.Printf("  wa-hooks mock                %8.0f calls/s  p50 %.2f ms  p99 %.2f ms  (%d refused)\n", bm.rps, ms(bm.p50), ms(bm.p99), bm.errors)
-	fmt.Printf("  ratio                        %8.2f×  (goal ≥ 0.5×; each send also posts its sent and delivered webhooks to the app, in this process)\n", bm.rps/br.rps)
-	fmt.Printf("  mock without a webhook URL   %8.0f calls/s  p50 %.2f ms  p99 %.2f ms  ratio %.2f×  (statuses built and signed, not posted)\n", bb.rps, ms(bb.p50), ms(bb.p99), bb.rps/br.rps)
-	fmt.Printf("At 1,000 sends/s: %0.f calls/s answered, p50 %.2f ms, p99 %.2f ms (goal < 2 ms), %d refused\n", fixed.rps, ms(fixed.p50), ms(fixed.p99), fixed.errors)
-	if len(lags) > 0 {
-		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
-		fmt.Printf("Send (request start) → delivered webhook arrival lag (zero delays, %d messages): p50 %.2f ms, p99 %.2f ms\n", len(lags), ms(lags[len(lags)/2]), ms(lags[len(lags)*99/100]))
-	}
-
+	defer cleanup()
 	self, err := os.Executable()
 	if err != nil {
 		return err
+	}
+	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+mockSecret, "WA_HOOKS_ACCESS_TOKEN="+mockToken, "NO_COLOR=1")
+	// The app runs in its own process, so its work on the webhooks does not
+	// delay the load generator's clock (the paced client is in this one).
+	ap, err := startProc(self, []string{"mock", "-app-server"}, env, dir, "app")
+	if err != nil {
+		return err
+	}
+	defer ap.stop()
+	app := &appClient{url: strings.TrimRight(ap.url, "/"), pid: ap.cmd.Process.Pid, sentAt: map[string]time.Time{}}
+	benchSent = app.sent
+	pool := filepath.Join(dir, "pool")
+	if err := writeGraphPool(pool); err != nil {
+		return err
+	}
+	servers := []benchServer{
+		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
+		{name: "mock", bin: bin, args: mockArgs(app.url + "/webhook")},
+		{name: "mock-i", bin: bin, args: append(mockArgs(app.url+"/webhook"), "--no-inspect")},
+		{name: "mock-q", bin: bin, args: append(mockArgs(app.url+"/webhook"), "--no-inspect", "--quiet")},
+	}
+	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
+	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
+	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run\n\n", *rate, *dur)
+	type roundResult struct{ sat, paced loadResult }
+	results := map[string][]roundResult{}
+	drains := map[string][]mockDrain{}
+	var lags []time.Duration
+	for r := range *rounds {
+		for k := range servers {
+			s := servers[(r+k)%len(servers)]
+			p, err := startProc(s.bin, s.args, env, dir, s.name)
+			if err != nil {
+				return err
+			}
+			isMock := strings.HasPrefix(s.name, "mock")
+			if isMock {
+				if err := app.prepare(p.url); err != nil {
+					_ = p.stop()
+					return err
+				}
+			}
+			url := strings.TrimRight(p.url, "/") + mockPath
+			if _, err := wrkRun(wrkBin, dir, pool, url, *conc, time.Second); err != nil { // warm-up
+				_ = p.stop()
+				return err
+			}
+			if isMock {
+				app.drain(0)
+			}
+			pid := p.cmd.Process.Pid
+			cpu0, app0, del0 := procCPU(pid), procCPU(app.pid), app.delivered()
+			sat, err := wrkRun(wrkBin, dir, pool, url, *conc, *dur)
+			if err != nil {
+				_ = p.stop()
+				return err
+			}
+			var dr mockDrain
+			if isMock {
+				dr = app.drain(del0 + int64(sat.n))
+				drains[s.name] = append(drains[s.name], dr)
+			}
+			sat.serverCPU = procCPU(pid) - cpu0
+			appCPU := procCPU(app.pid) - app0
+			app.record(isMock)
+			del0 = app.delivered()
+			paced := driveGraph(url, 16, *dur, *rate)
+			if isMock {
+				app.drain(del0 + int64(paced.n))
+				if s.name == "mock" {
+					lags = append(lags, app.lags()...)
+				}
+			}
+			app.record(false)
+			if err := p.stop(); err != nil {
+				return fmt.Errorf("%s: %v", s.name, err)
+			}
+			results[s.name] = append(results[s.name], roundResult{sat, paced})
+			line := fmt.Sprintf("  round %d %-6s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
+				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest())
+			if isMock {
+				line += fmt.Sprintf("  app CPU %5.1f µs/send  statuses drained %s after the run (sustained %.0f sends/s)",
+					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
+				if dr.missing > 0 {
+					line += fmt.Sprintf(", %d delivered statuses MISSING", dr.missing)
+				}
+			}
+			fmt.Println(line)
+			fmt.Printf("          paced %5.0f sends/s  p50 %8s  p99 %8s  (%d errors)\n", paced.rps,
+				paced.p50.Round(time.Microsecond), paced.p99.Round(time.Microsecond), sat.errors+paced.errors)
+		}
+	}
+
+	med := func(name string, f func(roundResult) float64) float64 {
+		var xs []float64
+		for _, rr := range results[name] {
+			xs = append(xs, f(rr))
+		}
+		return median(xs)
+	}
+	ratio := func(name string, f func(roundResult) float64) ([]float64, float64) {
+		var xs []float64
+		for i := range results[name] {
+			xs = append(xs, f(results[name][i])/f(results["bare"][i]))
+		}
+		return xs, median(xs)
+	}
+	fmt.Println()
+	for _, s := range servers {
+		name := s.name
+		fmt.Printf("  %-6s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s\n", name,
+			med(name, func(r roundResult) float64 { return r.sat.rps }),
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.sat.p99) })).Round(time.Microsecond),
+			med(name, func(r roundResult) float64 { return r.sat.cpuPerRequest() }),
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p50) })).Round(time.Microsecond),
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
+	}
+	for _, name := range []string{"mock", "mock-i", "mock-q"} {
+		what := map[string]string{"mock": "mock as it starts (web inspector beside it, terminal lines to a file)",
+			"mock-i": "mock --no-inspect (terminal lines to a file)", "mock-q": "mock --no-inspect --quiet"}[name]
+		fmt.Printf("  %s ÷ bare:\n", what)
+		rs, rm := ratio(name, func(r roundResult) float64 { return r.sat.rps })
+		fmt.Printf("    answered sends/s %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
+		var sust []float64
+		for i, d := range drains[name] {
+			m, b := results[name][i].sat, results["bare"][i].sat
+			sust = append(sust, float64(m.n)/(dur.Seconds()+d.after.Seconds())/b.rps)
+		}
+		fmt.Printf("    sustained (run + drain until every delivered status reached the app) %.2f× %s\n", median(sust), formatRatios(sust))
+		cs, cm := ratio(name, func(r roundResult) float64 { return 1 / r.sat.cpuPerRequest() })
+		fmt.Printf("    CPU per send, bare ÷ mock %.2f× %s\n", cm, formatRatios(cs))
+		ps, pm := ratio(name, func(r roundResult) float64 { return float64(r.paced.p99) })
+		fmt.Printf("    p99 at %d sends/s: %s (goal < 2 ms), %.1f× bare's %s %s\n", *rate,
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), pm,
+			time.Duration(med("bare", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), formatRatios(ps))
+	}
+	if len(lags) > 0 {
+		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
+		fmt.Printf("  send (request start) → its delivered webhook at the app, paced runs, zero delays (%d messages): p50 %.2f ms, p99 %.2f ms\n",
+			len(lags), ms(lags[len(lags)/2]), ms(lags[len(lags)*99/100]))
+	}
+	if !*memory {
+		return nil
 	}
 	fmt.Fprintf(os.Stderr, "memory run: %d users, %d messages…\n", *users, *messages)
 	cmd := exec.Command(self, "mock", "-memory-run", fmt.Sprintf("-users=%d", *users), fmt.Sprintf("-messages=%d", *messages))
@@ -123,31 +249,277 @@ func runMock(args []string) error {
 	return cmd.Run()
 }
 
-type benchResult struct {
-	rps      float64
-	p50, p99 time.Duration
-	errors   int
+// mockArgs runs the mock as a user would for a load test: its default
+// output (to a file here), Meta's habits and limits off, zero delays, every
+// webhook posted once.
+func mockArgs(webhook string) []string {
+	return []string{"mock", "--addr", "127.0.0.1:0", "--webhook", webhook, "--no-retry",
+		"--batch-rate", "0", "--out-of-order-rate", "0", "--skip-delivered-rate", "0", "--duplicate-rate", "0",
+		"--status-delay", "0", "--read-after", "0", "--mps", "0", "--pair-burst", "0"}
 }
 
-// startBenchMock runs a mock in this process on a loopback port with
-// Meta's habits off and zero delays.
-func startBenchMock(webhook string, maxHistory int) (*mock.Server, string, func(), error) {
-	h := simnet.Habits{}
-	l := simnet.Limits{}
-	m, err := mock.New(mock.Options{Webhook: webhook, AccessToken: mockToken, AppSecret: mockSecret, Habits: &h, Limits: &l,
-		MaxHistory: max(maxHistory, 1000000), NoRetry: true})
+// writeGraphPool writes wrk's pool: one text send to each bench user.
+func writeGraphPool(path string) error {
+	f, err := os.Create(path)
 	if err != nil {
-		return nil, "", nil, err
+		return err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, "", nil, err
+	w := bufio.NewWriter(f)
+	for i := range mockUsers {
+		body := `{"messaging_product":"whatsapp","to":"` + benchPhone(i) + `","type":"text","text":{"body":"bench"}}`
+		head := "POST " + mockPath + " HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n" +
+			"Authorization: Bearer " + mockToken + "\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n"
+		fmt.Fprintf(w, "%d\n%s%s", len(head)+len(body), head, body)
 	}
-	base := "http://" + ln.Addr().String()
-	m.SetBaseURL(base)
-	srv := &http.Server{Handler: m.Handler()}
-	go srv.Serve(ln)
-	return m, base, func() { srv.Close(); m.Close() }, nil
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func benchPhone(i int) string { return fmt.Sprintf("4477009%05d", i) }
+
+// benchApp is the app under test, in a process of its own: a bare
+// loopback server that answers 200 to every webhook at once, counts the
+// statuses, and replies (through the mock's Graph API) to every inbound
+// message. Under /_bench/ the bench reads its counts and the arrival of
+// each delivered status.
+type benchApp struct {
+	client    *http.Client
+	graph     atomic.Value // the mock's base URL
+	delivered atomic.Int64
+	replies   atomic.Int64
+	recording atomic.Bool
+
+	mu      sync.Mutex
+	arrived map[string]int64 // wamid → unix nanoseconds
+}
+
+var deliveredMark = []byte(`"status":"delivered"`)
+
+func newBenchApp() *benchApp {
+	return &benchApp{client: &http.Client{Timeout: 30 * time.Second}, arrived: map[string]int64{}}
+}
+
+func (a *benchApp) serveUntilSignal() error {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/webhook", a.serve)
+	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, `{"delivered":%d,"replies":%d}`, a.delivered.Load(), a.replies.Load())
+	})
+	mux.HandleFunc("POST /_bench/graph", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		a.graph.Store(string(b))
+	})
+	mux.HandleFunc("POST /_bench/record", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		clear(a.arrived)
+		a.mu.Unlock()
+		a.recording.Store(r.URL.Query().Get("on") == "1")
+	})
+	mux.HandleFunc("GET /_bench/arrivals", func(w http.ResponseWriter, r *http.Request) {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		_ = json.NewEncoder(w).Encode(a.arrived)
+	})
+	return serveUntilSignal(mux, "")
+}
+
+func (a *benchApp) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
+	w.WriteHeader(http.StatusOK)
+	if n := bytes.Count(body, deliveredMark); n > 0 {
+		if a.recording.Load() {
+			a.noteDelivered(body)
+		}
+		a.delivered.Add(int64(n))
+	}
+	if bytes.Contains(body, []byte(`"messages":[`)) {
+		go a.reply(body)
+	}
+}
+
+// reply answers each inbound text as an app would: one text back to its sender.
+func (a *benchApp) reply(body []byte) {
+	var env struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Messages []struct{ From string }
+				}
+			}
+		}
+	}
+	if json.Unmarshal(body, &env) != nil {
+		return
+	}
+	base, _ := a.graph.Load().(string)
+	for _, e := range env.Entry {
+		for _, c := range e.Changes {
+			for _, m := range c.Value.Messages {
+				b := `{"messaging_product":"whatsapp","to":"` + m.From + `","type":"text","text":{"body":"thanks!"}}`
+				req, _ := http.NewRequest(http.MethodPost, base+mockPath, strings.NewReader(b))
+				req.Header.Set("Authorization", "Bearer "+mockToken)
+				req.Header.Set("Content-Type", "application/json")
+				if resp, err := a.client.Do(req); err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode == http.StatusOK {
+						a.replies.Add(1)
+					}
+				}
+			}
+		}
+	}
+}
+
+func (a *benchApp) noteDelivered(body []byte) {
+	now := time.Now().UnixNano()
+	var env struct {
+		Entry []struct {
+			Changes []struct {
+				Value struct {
+					Statuses []struct{ ID, Status string }
+				}
+			}
+		}
+	}
+	_ = json.Unmarshal(body, &env)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, e := range env.Entry {
+		for _, c := range e.Changes {
+			for _, s := range c.Value.Statuses {
+				if s.Status == "delivered" {
+					a.arrived[s.ID] = now
+				}
+			}
+		}
+	}
+}
+
+// appClient is the bench's side of the app process; it also keeps when
+// each recorded send started (the paced client runs in this process).
+type appClient struct {
+	url       string
+	pid       int
+	recording atomic.Bool
+	mu        sync.Mutex
+	sentAt    map[string]time.Time
+}
+
+func (a *appClient) stats() (delivered, replies int64) {
+	var st struct{ Delivered, Replies int64 }
+	if resp, err := http.Get(a.url + "/_bench/stats"); err == nil {
+		_ = json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+	}
+	return st.Delivered, st.Replies
+}
+
+func (a *appClient) delivered() int64 { d, _ := a.stats(); return d }
+
+func (a *appClient) post(path, body string) {
+	if resp, err := http.Post(a.url+path, "text/plain", strings.NewReader(body)); err == nil {
+		resp.Body.Close()
+	}
+}
+
+func (a *appClient) sent(id string, at time.Time) {
+	if !a.recording.Load() {
+		return
+	}
+	a.mu.Lock()
+	a.sentAt[id] = at
+	a.mu.Unlock()
+}
+
+func (a *appClient) record(on bool) {
+	a.mu.Lock()
+	clear(a.sentAt)
+	a.mu.Unlock()
+	a.recording.Store(on)
+	q := "0"
+	if on {
+		q = "1"
+	}
+	a.post("/_bench/record?on="+q, "")
+}
+
+// lags joins send start times with delivered arrivals at the app (a
+// delivered can arrive before the client has read the send's answer).
+func (a *appClient) lags() []time.Duration {
+	arrived := map[string]int64{}
+	if resp, err := http.Get(a.url + "/_bench/arrivals"); err == nil {
+		_ = json.NewDecoder(resp.Body).Decode(&arrived)
+		resp.Body.Close()
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var lags []time.Duration
+	for id, at := range arrived {
+		if sent, ok := a.sentAt[id]; ok {
+			lags = append(lags, max(time.Unix(0, at).Sub(sent), 0))
+		}
+	}
+	return lags
+}
+
+// prepare adds the bench users to the mock at base; each writes "hi",
+// which opens their window, and the app replies to each.
+func (a *appClient) prepare(base string) error {
+	base = strings.TrimRight(base, "/")
+	a.post("/_bench/graph", base)
+	_, replies := a.stats()
+	fmt.Fprintf(os.Stderr, "%d users write once each; the app replies…\n", mockUsers)
+	for i := range mockUsers {
+		if err := ctl(base, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": benchPhone(i)}); err != nil {
+			return err
+		}
+		if err := ctl(base, "POST", fmt.Sprintf("users/u%d/say", i), map[string]string{"text": "hi"}); err != nil {
+			return err
+		}
+	}
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		_, r := a.stats()
+		if r-replies >= mockUsers {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the app replied to %d of %d inbound messages within a minute", r-replies, mockUsers)
+		}
+	}
+	a.drain(0)
+	return nil
+}
+
+type mockDrain struct {
+	after   time.Duration // from the call until the last expected status arrived
+	missing int64
+}
+
+// drain waits until the app has seen want delivered statuses (0: until
+// none arrives for half a second), at most a minute.
+func (a *appClient) drain(want int64) mockDrain {
+	start := time.Now()
+	last, lastAt := a.delivered(), start
+	for {
+		n := a.delivered()
+		if n != last {
+			last, lastAt = n, time.Now()
+		}
+		if want > 0 && n >= want {
+			return mockDrain{after: time.Since(start)}
+		}
+		if want == 0 && time.Since(lastAt) > 500*time.Millisecond {
+			return mockDrain{after: lastAt.Sub(start)}
+		}
+		if time.Since(start) > time.Minute {
+			return mockDrain{after: time.Since(start), missing: max(want-n, 0)}
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func ctl(base, method, path string, body any) error {
@@ -165,73 +537,16 @@ func ctl(base, method, path string, body any) error {
 	return nil
 }
 
-// benchApp is the app under test: a bare loopback server that answers 200
-// to every webhook and notes when each delivered status arrives. A
-// delivered can arrive before the client has read the send's answer, so
-// answers and arrivals are joined at the end.
-func benchApp() (*httptest.Server, func() []time.Duration) {
-	var mu sync.Mutex
-	sentAt := map[string]time.Time{}
-	arrived := map[string]time.Time{}
-	benchSent = func(id string, at time.Time) {
-		mu.Lock()
-		sentAt[id] = at
-		mu.Unlock()
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		w.WriteHeader(200)
-		if !recordSends.Load() || !bytes.Contains(body, []byte(`"delivered"`)) {
-			return
-		}
-		now := time.Now()
-		var env struct {
-			Entry []struct {
-				Changes []struct {
-					Value struct {
-						Statuses []struct{ ID, Status string }
-					}
-				}
-			}
-		}
-		_ = json.Unmarshal(body, &env)
-		mu.Lock()
-		defer mu.Unlock()
-		for _, e := range env.Entry {
-			for _, c := range e.Changes {
-				for _, s := range c.Value.Statuses {
-					if s.Status == "delivered" {
-						arrived[s.ID] = now
-					}
-				}
-			}
-		}
-	}))
-	return srv, func() []time.Duration {
-		mu.Lock()
-		defer mu.Unlock()
-		var lags []time.Duration
-		for id, at := range arrived {
-			if sent, ok := sentAt[id]; ok {
-				lags = append(lags, max(at.Sub(sent), 0))
-			}
-		}
-		return lags
-	}
-}
-
-// benchSent records a send's answer time by wamid (only during the fixed-rate run).
+// benchSent records a send's start time by wamid (appClient.sent).
 var benchSent func(id string, at time.Time)
 
-var recordSends atomic.Bool
-
 // driveGraph posts text sends to url from conc clients for d; rate > 0
-// paces the whole run at rate calls per second.
-func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
+// paces the whole run at rate calls per second (each send is due at its
+// time, whatever the answers before it took).
+func driveGraph(url string, conc int, d time.Duration, rate int) loadResult {
 	tr := &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	defer tr.CloseIdleConnections()
-	recordSends.Store(rate > 0)
 	var mu sync.Mutex
 	var lat []time.Duration
 	errs := 0
@@ -245,7 +560,7 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 			defer wg.Done()
 			var local []time.Duration
 			bad := 0
-			for i := 0; time.Now().Before(deadline); i++ {
+			for time.Now().Before(deadline) {
 				n := next.Add(1)
 				if rate > 0 {
 					due := start.Add(time.Duration(n) * time.Second / time.Duration(rate))
@@ -253,8 +568,7 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 						time.Sleep(wait)
 					}
 				}
-				to := fmt.Sprintf("4477009%05d", (int(n)*7+c)%1000)
-				body := `{"messaging_product":"whatsapp","to":"` + to + `","type":"text","text":{"body":"bench"}}`
+				body := `{"messaging_product":"whatsapp","to":"` + benchPhone((int(n)*7+c)%mockUsers) + `","type":"text","text":{"body":"bench"}}`
 				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/json")
 				req.Header.Set("Authorization", "Bearer "+mockToken)
@@ -272,12 +586,10 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 					continue
 				}
 				local = append(local, el)
-				if recordSends.Load() && benchSent != nil {
-					if i := bytes.Index(answer, []byte(`"id":"`)); i >= 0 {
-						rest := answer[i+6:]
-						if j := bytes.IndexByte(rest, '"'); j > 0 {
-							benchSent(string(rest[:j]), t0)
-						}
+				if i := bytes.Index(answer, []byte(`"id":"`)); i >= 0 && benchSent != nil {
+					rest := answer[i+6:]
+					if j := bytes.IndexByte(rest, '"'); j > 0 {
+						benchSent(string(rest[:j]), t0)
 					}
 				}
 			}
@@ -290,30 +602,39 @@ func driveGraph(url string, conc int, d time.Duration, rate int) benchResult {
 	wg.Wait()
 	elapsed := time.Since(start)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	r := benchResult{rps: float64(len(lat)) / elapsed.Seconds(), errors: errs}
+	r := loadResult{n: len(lat), rps: float64(len(lat)) / elapsed.Seconds(), errors: errs}
 	if len(lat) > 0 {
 		r.p50, r.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
 	}
 	return r
 }
 
-// mockMemory fills a fresh mock with users and history through its own
-// handler and reports the process's RSS.
+// mockMemory fills a fresh in-process mock with users and history through
+// its own handler and reports the process's RSS.
 func mockMemory(users, messages int) error {
 	// No webhook URL: the statuses are still built, signed and logged, but
 	// not posted, so the run measures the mock's memory, not an app's speed.
-	m, _, stop, err := startBenchMock("", messages)
+	h := simnet.Habits{}
+	l := simnet.Limits{}
+	m, err := mock.New(mock.Options{AccessToken: mockToken, AppSecret: mockSecret, Habits: &h, Limits: &l,
+		MaxHistory: max(messages, 1000000), NoRetry: true})
 	if err != nil {
 		return err
 	}
-	defer stop()
-	h := m.Handler()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	m.SetBaseURL("http://" + ln.Addr().String())
+	ln.Close()
+	defer m.Close()
+	handler := m.Handler()
 	do := func(method, path, body string) int {
 		req := httptest.NewRequest(method, path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+mockToken)
 		req.Header.Set("Content-Type", "application/json")
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		handler.ServeHTTP(rec, req)
 		return rec.Code
 	}
 	t0 := time.Now()
@@ -343,12 +664,12 @@ func mockMemory(users, messages int) error {
 	// Let the queued statuses drain before measuring.
 	time.Sleep(3 * time.Second)
 	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
+	var mst runtime.MemStats
+	runtime.ReadMemStats(&mst)
 	rss := procRSS(os.Getpid(), "VmRSS")
 	hwm := procRSS(os.Getpid(), "VmHWM")
 	fmt.Printf("Memory: %d users, %d sends (%d refused) in %s; heap in use %.0f MB; RSS %.0f MB, peak %.0f MB (goal < 300 MB)\n",
-		users, messages, failed.Load(), fill.Round(time.Second), float64(ms.HeapInuse)/(1<<20), float64(rss)/1024, float64(hwm)/1024)
+		users, messages, failed.Load(), fill.Round(time.Second), float64(mst.HeapInuse)/(1<<20), float64(rss)/1024, float64(hwm)/1024)
 	if failed.Load() > 0 {
 		return errors.New("some sends were refused")
 	}

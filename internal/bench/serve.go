@@ -511,7 +511,9 @@ type proc struct {
 	done chan error
 }
 
-var listenLine = regexp.MustCompile(`Listening on (\S+)`)
+// listenLine is serve's (and the reference servers') "Listening on URL",
+// or the mock's banner.
+var listenLine = regexp.MustCompile(`(?:Listening on|Cloud API mock on) (\S+)`)
 
 // startProc starts a server process with stdout to a file and waits for
 // its "Listening on URL" line on stderr.
@@ -612,15 +614,21 @@ func procCPU(pid int) time.Duration {
 
 // referenceServer is the bare baseline: read the body, answer 200.
 func referenceServer() error {
+	return serveUntilSignal(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.WriteHeader(http.StatusOK)
+	}), "/webhook")
+}
+
+// serveUntilSignal serves h on a loopback port, announces it on stderr as
+// startProc expects (with path) and stops on SIGTERM.
+func serveUntilSignal(h http.Handler, path string) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		w.WriteHeader(http.StatusOK)
-	})}
-	fmt.Fprintf(os.Stderr, "Listening on http://%s/webhook\n", ln.Addr())
+	srv := &http.Server{Handler: h}
+	fmt.Fprintf(os.Stderr, "Listening on http://%s%s\n", ln.Addr(), path)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
 	defer stop()
 	go func() { <-ctx.Done(); _ = srv.Close() }()

@@ -195,6 +195,7 @@ func (s *Server) Reset() {
 	s.mu.Unlock()
 	s.log.reset()
 	if s.opts.OnReset != nil {
+		s.log.barrier() // OnEntry has seen what came before the reset
 		s.opts.OnReset()
 	}
 }

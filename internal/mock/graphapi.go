@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -32,16 +33,24 @@ type call struct {
 	resp    []byte
 	errCode int
 	logReq  []byte // what the log shows of the request, when not body
+	flush   bool   // the whole answer is written: send it once logged
+	then    func() // runs once the call is logged, before the answer is sent
 }
 
 func (c *call) json(v any) {
 	b, _ := json.Marshal(v)
 	c.status, c.resp = http.StatusOK, b
 	h := c.w.Header()
-	h.Set("Content-Type", "application/json; charset=UTF-8")
+	h["Content-Type"] = jsonType
+	// With the length known, flushing sends the whole answer at once
+	// (not chunked), before the log entry is made.
+	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	c.w.WriteHeader(http.StatusOK)
 	_, _ = c.w.Write(b)
+	c.flush = true
 }
+
+var jsonType = []string{"application/json; charset=UTF-8"}
 
 func (c *call) fail(e *graph.Error) {
 	rec := &captureWriter{ResponseWriter: c.w}
@@ -212,13 +221,27 @@ func (s *Server) need(c *call, perm string) bool {
 	return false
 }
 
+// logCall logs c, runs c.then and sends the answer. Everything else a
+// call causes (its statuses' building, signing, posting and printing)
+// happens after the answer, on other goroutines.
 func (s *Server) logCall(c *call) {
+	latency := time.Since(c.start)
+	defer func() {
+		if c.then != nil {
+			c.then()
+		}
+		if f, ok := c.w.(http.Flusher); ok && c.flush {
+			f.Flush()
+		}
+	}()
 	req := c.logReq
 	if req == nil {
 		req = c.body
 	}
 	path := c.r.URL.Path
-	if q := c.r.URL.Query(); len(q) > 0 {
+	if c.r.URL.RawQuery == "" {
+		// nothing to redact
+	} else if q := c.r.URL.Query(); len(q) > 0 {
 		for k := range q {
 			if secretKeys[k] {
 				q[k] = []string{"***"}
@@ -231,7 +254,7 @@ func (s *Server) logCall(c *call) {
 	}
 	req = redactJSON(req)
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
-		LatencyMS: ms(time.Since(c.start)), User: c.user, Summary: c.summary,
+		LatencyMS: ms(latency), User: c.user, Summary: c.summary,
 		Request: logJSON(req), Response: logOwn(c.resp), ErrorCode: c.errCode}
 	s.log.add(e, req)
 }
@@ -307,7 +330,11 @@ func (s *Server) sendMessage(c *call) {
 		link = send.Media.Link
 	}
 	if link == "" {
-		s.plan(mp, failCode, details, afterSent)
+		// Queued once the call is logged: its entry comes before its
+		// statuses' entries, and a client that sends again only once it
+		// has this answer finds these statuses ahead of the next ones.
+		jobs, who := s.planJobs(mp, failCode, details, afterSent), u.Name
+		c.then = func() { s.queue(who, jobs) }
 	}
 	s.mu.Unlock()
 	if link != "" {
@@ -475,13 +502,23 @@ func quickReplies(t *graph.Template, send *graph.TemplateSend) []graph.Option {
 // secretKeys are parameters whose values never reach the log or the terminal.
 var secretKeys = map[string]bool{"access_token": true, "verify_token": true, "client_secret": true, "app_secret": true, "hub.verify_token": true}
 
+// secretNeedles are secretKeys as JSON keys, for a quick look.
+var secretNeedles = func() [][]byte {
+	var out [][]byte
+	for k := range secretKeys {
+		out = append(out, []byte(`"`+k+`"`))
+	}
+	return out
+}()
+
 // redactJSON masks secret fields of a JSON request body (a verify token
 // sent with a subscription); other bodies are returned as they are.
 func redactJSON(b []byte) []byte {
 	found := false
-	for k := range secretKeys {
-		if bytes.Contains(b, []byte(`"`+k+`"`)) {
+	for _, k := range secretNeedles {
+		if bytes.Contains(b, k) {
 			found = true
+			break
 		}
 	}
 	if !found {

@@ -2,7 +2,6 @@ package mock
 
 import (
 	"encoding/base64"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -169,13 +168,26 @@ func (s *Server) wamid(seq uint64, who string, out bool) string {
 	if len(who) > 40 {
 		who = who[:40]
 	}
-	b := make([]byte, 0, 64)
-	b = append(b, 0x1c, 0x18, byte(len(who)))
+	var raw [72]byte
+	b := append(raw[:0], 0x1c, 0x18, byte(len(who)))
 	b = append(b, who...)
 	b = append(b, 0x15, 0x02, 0x00, dir, 0x18, 0x14)
-	b = append(b, fmt.Sprintf("%04X%016X", uint16(s.idMask>>48), seq^s.idMask)...)
+	b = appendHex(b, uint64(uint16(s.idMask>>48)), 4)
+	b = appendHex(b, seq^s.idMask, 16)
 	b = append(b, 0x00)
-	return "wamid." + base64.StdEncoding.EncodeToString(b)
+	id := make([]byte, len("wamid.")+base64.StdEncoding.EncodedLen(len(b)))
+	copy(id, "wamid.")
+	base64.StdEncoding.Encode(id[len("wamid."):], b)
+	return string(id)
+}
+
+// appendHex appends v as exactly n upper-case hex digits (%0nX).
+func appendHex(b []byte, v uint64, n int) []byte {
+	const digits = "0123456789ABCDEF"
+	for i := n - 1; i >= 0; i-- {
+		b = append(b, digits[(v>>(4*uint(i)))&0xf])
+	}
+	return b
 }
 
 // seqOf decodes a wamid made by wamid; ok is false for any other string.

@@ -78,14 +78,77 @@ type eventLog struct {
 	limit   int
 	wake    chan struct{}
 	onEntry func(Entry, []byte)
-	printMu sync.Mutex
+	// feed carries entries to onEntry on one goroutine, in log order, so
+	// neither a Graph answer nor a webhook poster waits for the terminal
+	// (and posters do not queue behind each other to print). It is
+	// bounded: when onEntry falls that far behind, add waits for it.
+	feed   chan logged
+	fed    chan struct{} // closed when the feed is drained after close
+	closed bool
 }
 
+type logged struct {
+	e    Entry
+	body []byte
+	done chan struct{} // a barrier: closed when reached, no entry
+}
+
+// maxFeed bounds the entries waiting for onEntry.
+const maxFeed = 4096
+
 func newEventLog(limit int, onEntry func(Entry, []byte)) *eventLog {
-	return &eventLog{limit: limit, next: 1, wake: make(chan struct{}), onEntry: onEntry}
+	l := &eventLog{limit: limit, next: 1, wake: make(chan struct{}), onEntry: onEntry}
+	if onEntry != nil {
+		l.feed, l.fed = make(chan logged, maxFeed), make(chan struct{})
+		go l.dispatch()
+	}
+	return l
+}
+
+func (l *eventLog) dispatch() {
+	defer close(l.fed)
+	for x := range l.feed {
+		if x.done != nil {
+			close(x.done)
+			continue
+		}
+		l.onEntry(x.e, x.body)
+	}
+}
+
+// barrier returns once onEntry has seen every entry added before it.
+func (l *eventLog) barrier() {
+	l.mu.Lock()
+	if l.feed == nil || l.closed {
+		l.mu.Unlock()
+		return
+	}
+	done := make(chan struct{})
+	l.feed <- logged{done: done}
+	l.mu.Unlock()
+	<-done
+}
+
+// waiting is how many entries wait for onEntry.
+func (l *eventLog) waiting() int { return len(l.feed) }
+
+// close hands the last entries to onEntry and waits until it has seen
+// them; later entries are kept in the ring only.
+func (l *eventLog) close() {
+	l.mu.Lock()
+	if l.closed || l.feed == nil {
+		l.closed = true
+		l.mu.Unlock()
+		return
+	}
+	l.closed = true
+	close(l.feed)
+	l.mu.Unlock()
+	<-l.fed
 }
 
 // add appends e (giving it its seq and time) and wakes waiting readers.
+// body must not change afterwards: onEntry reads it later.
 func (l *eventLog) add(e Entry, body []byte) uint64 {
 	l.mu.Lock()
 	e.Seq = l.next
@@ -106,17 +169,12 @@ func (l *eventLog) add(e Entry, body []byte) uint64 {
 	}
 	wake := l.wake
 	l.wake = make(chan struct{})
-	// The printer is called in log order: taking printMu before releasing
-	// mu keeps two entries from being printed the other way round.
-	if l.onEntry != nil {
-		l.printMu.Lock()
+	if l.feed != nil && !l.closed {
+		// Sent under mu, so the feed has the log's order.
+		l.feed <- logged{e: e, body: body}
 	}
 	l.mu.Unlock()
 	close(wake)
-	if l.onEntry != nil {
-		l.onEntry(e, body)
-		l.printMu.Unlock()
-	}
 	return e.Seq
 }
 

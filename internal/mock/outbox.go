@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"sync"
 	"time"
@@ -87,6 +88,7 @@ func (h *jobHeap) Pop() any {
 type outbox struct {
 	s      *Server
 	shards []*shard
+	lanes  *lanes
 	mu     sync.Mutex
 	order  uint64
 	queued int
@@ -94,6 +96,74 @@ type outbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+}
+
+// lanes bounds how many shards post at once, adapting to the app: as few
+// as minLanes while webhooks leave on time (so an app that answers fast
+// gets its webhooks from a few busy goroutines, and Graph answers do not
+// queue for the CPU behind a crowd of posters), one more as soon as a
+// webhook waiting for a lane is laneLate past its due time (a slow app
+// gets up to one lane per shard, as before), one fewer whenever a webhook
+// left on time.
+type lanes struct {
+	mu       sync.Mutex
+	changed  chan struct{} // closed (and replaced) when a lane is freed
+	active   int
+	limit    int
+	max      int
+	shutting bool
+}
+
+const (
+	minLanes = 2
+	laneLate = 10 * time.Millisecond
+)
+
+func newLanes(max int) *lanes {
+	return &lanes{limit: min(minLanes, max), max: max, changed: make(chan struct{})}
+}
+
+// acquire waits for a lane for a post whose first job was due at due.
+func (l *lanes) acquire(due time.Time) {
+	l.mu.Lock()
+	for !l.shutting && l.active >= l.limit {
+		wait := laneLate - time.Since(due)
+		if wait <= 0 && l.limit < l.max {
+			l.limit++ // late: the app is slow, so post more at once
+			break
+		}
+		changed := l.changed
+		l.mu.Unlock()
+		t := time.NewTimer(max(wait, laneLate))
+		select {
+		case <-changed:
+		case <-t.C:
+		}
+		t.Stop()
+		l.mu.Lock()
+	}
+	l.active++
+	l.mu.Unlock()
+}
+
+// release ends a post that started late after its first job was due.
+func (l *lanes) release(late time.Duration) {
+	l.mu.Lock()
+	l.active--
+	if late < laneLate/10 && l.limit > min(minLanes, l.max) {
+		l.limit--
+	}
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
+}
+
+func (l *lanes) shut() {
+	l.mu.Lock()
+	l.shutting = true
+	close(l.changed)
+	l.changed = make(chan struct{})
+	l.mu.Unlock()
 }
 
 type shard struct {
@@ -106,6 +176,7 @@ type shard struct {
 func newOutbox(s *Server, n int) *outbox {
 	o := &outbox{s: s}
 	o.ctx, o.cancel = context.WithCancel(context.Background())
+	o.lanes = newLanes(n)
 	for range n {
 		sh := &shard{wake: make(chan struct{}, 1)}
 		o.shards = append(o.shards, sh)
@@ -249,7 +320,10 @@ func (o *outbox) run(sh *shard) {
 			}
 		}
 		sh.mu.Unlock()
+		o.lanes.acquire(first.due)
+		late := time.Since(first.due)
 		o.post(batch)
+		o.lanes.release(late)
 	}
 }
 
@@ -266,6 +340,7 @@ func (o *outbox) close() {
 		default:
 		}
 	}
+	o.lanes.shut()
 	o.cancel()
 	o.wg.Wait()
 }
@@ -290,7 +365,7 @@ func (o *outbox) post(batch []*job) {
 			return
 		}
 		entry = e
-		built, err := sign(body, s.opts.AppSecret, sig, raw)
+		built, err := sign(&s.macs, body, s.opts.AppSecret, sig, raw)
 		if err != nil {
 			entry.Summary += " (not posted: " + err.Error() + ")"
 			s.log.add(entry, body)
@@ -379,7 +454,8 @@ func (o *outbox) deliver(target string, d *sender.Delivery) sender.Result {
 // It uses the same encoder and signer as `send` (internal/wire,
 // internal/signature) without payload.Build's overrides and fresh ids,
 // which a body the mock built itself does not need.
-func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
+// Keyed hashers come from pool (nil: a fresh one).
+func sign(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
 	if !raw {
 		enc, err := wire.Encode(body)
 		if err != nil {
@@ -387,15 +463,34 @@ func sign(body []byte, secret, sig string, raw bool) (*sender.Delivery, error) {
 		}
 		body = enc
 	}
-	h := payload.MetaHeader(nil)
-	switch sig {
-	case sigMissing:
-	case sigForged:
-		h[signature.Header] = []string{payload.Spoil(signature.Sign(secret, body))}
-	default:
-		h[signature.Header] = []string{signature.Sign(secret, body)}
+	// Meta's headers come from payload.MetaHeader once; each delivery gets
+	// its own map sharing those values, which nobody modifies.
+	h := make(http.Header, len(metaHeader)+1)
+	for k, v := range metaHeader {
+		h[k] = v
 	}
+	if sig == sigMissing {
+		return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+	}
+	var mac *signature.Hasher
+	if pool != nil {
+		mac = pool.Get().(*signature.Hasher)
+		mac.Reset()
+	} else {
+		mac = signature.NewHasher(secret)
+	}
+	_, _ = mac.Write(body)
+	v := mac.Value()
+	if pool != nil {
+		pool.Put(mac)
+	}
+	if sig == sigForged {
+		v = payload.Spoil(v)
+	}
+	h[signature.Header] = []string{v}
 	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
 }
+
+var metaHeader = payload.MetaHeader(nil)
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

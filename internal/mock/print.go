@@ -1,10 +1,12 @@
 package mock
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,23 +27,63 @@ type printer struct {
 	pretty *render.Pretty
 	st     render.Styles
 	w      io.Writer
+	buf    *bufio.Writer // w: the terminal, written when the log is caught up
+	// backlog says how many entries wait behind the one being printed
+	// (nil: never behind). Past printBehind the human lines give way to a
+	// count, so a terminal never holds the mock back.
+	backlog     func() int
+	skipped     [2]int // Graph calls, webhooks not shown
+	skippedFrom time.Time
+	line        graphLine
 }
 
+// printBehind is how far the terminal may fall behind the log before
+// entries are counted instead of printed.
+const printBehind = 256
+
 func newPrinter(ios *iostreams.IO, asJSON bool) *printer {
-	p := &printer{ios: ios, json: asJSON, w: ios.Out}
-	p.pretty = render.NewPretty(ios.Out, ios.Renderer(), render.PrettyOptions{Width: ios.TerminalWidth()})
+	p := &printer{ios: ios, json: asJSON, buf: bufio.NewWriterSize(ios.Out, 64<<10)}
+	p.w = p.buf
+	p.pretty = render.NewPretty(p.buf, ios.Renderer(), render.PrettyOptions{Width: ios.TerminalWidth()})
 	p.st = p.pretty.Styles()
+	p.line = newGraphLine(p.st)
 	return p
 }
 
+// entry prints e. Lines are written out once no entry waits behind this
+// one: at once when the mock is calm, in a few large writes when busy.
 func (p *printer) entry(e Entry, body []byte) {
 	if p.ios.Quiet {
 		return
 	}
+	p.show(e, body)
+	if p.backlog == nil || p.backlog() == 0 {
+		_ = p.buf.Flush()
+	}
+}
+
+func (p *printer) show(e Entry, body []byte) {
 	if p.json {
 		b, _ := json.Marshal(e)
 		fmt.Fprintf(p.w, "%s\n", b)
 		return
+	}
+	if p.backlog != nil && p.backlog() > printBehind {
+		if p.skipped == [2]int{} {
+			p.skippedFrom = e.Time
+		}
+		if e.Kind == "graph" {
+			p.skipped[0]++
+		} else {
+			p.skipped[1]++
+		}
+		if e.Time.Sub(p.skippedFrom) >= time.Second {
+			p.showSkipped(e.Time) // once a second while behind
+		}
+		return
+	}
+	if p.skipped != [2]int{} {
+		p.showSkipped(e.Time)
 	}
 	switch e.Kind {
 	case "graph":
@@ -51,18 +93,48 @@ func (p *printer) entry(e Entry, body []byte) {
 	}
 }
 
-func (p *printer) graph(e Entry) {
-	st := p.st
-	badge, style := st.OK.Render("✓"), st.Info
-	if e.Status != http.StatusOK {
-		badge, style = st.Fail.Render("✗"), st.Fail
+func (p *printer) showSkipped(at time.Time) {
+	fmt.Fprintf(p.w, "%s %s %s\n", p.st.Dim.Render(at.Local().Format("15:04:05")), p.st.Warn.Render("…"),
+		p.st.Dim.Render(fmt.Sprintf("%d Graph calls and %d webhooks not shown: the terminal fell behind (wa-hooks mock log has every one)", p.skipped[0], p.skipped[1])))
+	p.skipped = [2]int{}
+	_ = p.buf.Flush() // shown now, even while the log stays far ahead
+}
+
+// graphLine holds a Graph line's styled parts that never change, so a
+// busy mock does not render them again for every call.
+type graphLine struct {
+	okBadge, failBadge, okLabel, failLabel string
+	dim                                    func(string) string
+}
+
+func newGraphLine(st render.Styles) graphLine {
+	return graphLine{okBadge: st.OK.Render("✓"), failBadge: st.Fail.Render("✗"),
+		okLabel: st.Info.Render(fmt.Sprintf("%-8s", "graph")), failLabel: st.Fail.Render(fmt.Sprintf("%-8s", "graph")),
+		dim: wrapStyle(st.Dim)}
+}
+
+// wrapStyle renders single-line plain text as st does, by wrapping it in
+// what st puts around a marker (when st only adds codes around its text;
+// else through st itself).
+func wrapStyle(st lipgloss.Style) func(string) string {
+	const marker = "\x00"
+	out := st.Render(marker)
+	before, after, ok := strings.Cut(out, marker)
+	if !ok || strings.Contains(after, marker) || strings.ContainsAny(before+after, " \n\t") {
+		return func(s string) string { return st.Render(s) }
 	}
-	line := fmt.Sprintf("%s %s %s %s %s",
-		st.Dim.Render(e.Time.Local().Format("15:04:05")), badge,
-		style.Render(fmt.Sprintf("%-8s", "graph")),
-		fmt.Sprintf("%-7s %d", e.Method, e.Status),
-		termsafe.Line(e.Path))
-	lat := fmt.Sprintf("  %.1fms", e.LatencyMS)
+	return func(s string) string { return before + s + after }
+}
+
+func (p *printer) graph(e Entry) {
+	g := &p.line
+	badge, label := g.okBadge, g.okLabel
+	if e.Status != http.StatusOK {
+		badge, label = g.failBadge, g.failLabel
+	}
+	line := g.dim(e.Time.Local().Format("15:04:05")) + " " + badge + " " + label + " " +
+		fmt.Sprintf("%-7s %d", e.Method, e.Status) + " " + termsafe.Line(e.Path)
+	lat := "  " + strconv.FormatFloat(e.LatencyMS, 'f', 1, 64) + "ms"
 	if e.Summary != "" {
 		sum := termsafe.Line(e.Summary)
 		// Fit the terminal like serve's lines do (no limit when not a terminal).
@@ -72,8 +144,8 @@ func (p *printer) graph(e Entry) {
 		}
 		line += "  " + sum
 	}
-	line += st.Dim.Render(lat)
-	fmt.Fprintln(p.w, line)
+	line += g.dim(lat) + "\n"
+	_, _ = io.WriteString(p.w, line)
 }
 
 func (p *printer) webhook(e Entry, body []byte) {

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -27,5 +28,67 @@ func TestGraphLinesFitTheTerminalAndEscapeOutsideText(t *testing.T) {
 	p.entry(Entry{Kind: "graph", Time: time.Now(), Method: "POST", Path: "/x", Status: 400, Summary: "bad \x1b[2J text"}, nil)
 	if strings.Contains(out.String(), "\x1b[2J") {
 		t.Errorf("a control sequence reached the terminal: %q", out.String())
+	}
+}
+
+func TestPrinterCountsWhatItCannotShowWhenFarBehind(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	p := newPrinter(ios, false)
+	waiting := printBehind + 1
+	p.backlog = func() int { return waiting }
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p.entry(Entry{Kind: "graph", Time: at, Method: "POST", Path: "/v21.0/1/messages", Status: 200, Summary: "first"}, nil)
+	p.entry(Entry{Kind: "webhook", Time: at, Summary: "second"}, nil)
+	if out.Len() != 0 {
+		t.Fatalf("printed while far behind: %q", out.String())
+	}
+	waiting = 0
+	p.entry(Entry{Kind: "graph", Time: at, Method: "POST", Path: "/v21.0/1/messages", Status: 200, Summary: "third"}, nil)
+	got := out.String()
+	if !strings.Contains(got, "1 Graph calls and 1 webhooks not shown") || !strings.Contains(got, "third") || strings.Contains(got, "first") {
+		t.Errorf("after catching up: %q", got)
+	}
+	// Behind for longer than a second: a count once a second.
+	out.Reset()
+	waiting = printBehind + 1
+	for i := range 3 {
+		p.entry(Entry{Kind: "graph", Time: at.Add(time.Duration(i) * 600 * time.Millisecond), Summary: "x"}, nil)
+	}
+	if got := out.String(); !strings.Contains(got, "3 Graph calls and 0 webhooks not shown") {
+		t.Errorf("long backlog: %q", got)
+	}
+}
+
+// The Graph line renders its fixed parts once; it must print what
+// rendering every part each time printed, with colour and without.
+func TestGraphLineMatchesStyledRendering(t *testing.T) {
+	for _, mode := range []iostreams.ColorMode{iostreams.ColorAlways, iostreams.ColorNever} {
+		ios, _, out, _ := iostreams.Test()
+		ios.Mode = mode
+		p := newPrinter(ios, false)
+		st := p.st
+		for _, e := range []Entry{
+			{Kind: "graph", Time: time.Now(), Method: "POST", Path: "/v21.0/1/messages", Status: 200, LatencyMS: 1.25, Summary: "text: hi"},
+			{Kind: "graph", Time: time.Now(), Method: "GET", Path: "/x", Status: 400, LatencyMS: 0.04},
+		} {
+			out.Reset()
+			p.entry(e, nil)
+			badge, style := st.OK.Render("✓"), st.Info
+			if e.Status != 200 {
+				badge, style = st.Fail.Render("✗"), st.Fail
+			}
+			want := fmt.Sprintf("%s %s %s %s %s", st.Dim.Render(e.Time.Local().Format("15:04:05")), badge,
+				style.Render(fmt.Sprintf("%-8s", "graph")), fmt.Sprintf("%-7s %d", e.Method, e.Status), e.Path)
+			if e.Summary != "" {
+				want += "  " + e.Summary
+			}
+			want += st.Dim.Render(fmt.Sprintf("  %.1fms", e.LatencyMS)) + "\n"
+			if mode == iostreams.ColorAlways && !strings.Contains(want, "\x1b[") {
+				t.Fatalf("no colour to compare: %q", want)
+			}
+			if out.String() != want {
+				t.Errorf("colour %v:\n got %q\nwant %q", mode, out.String(), want)
+			}
+		}
 	}
 }

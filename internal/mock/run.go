@@ -61,7 +61,9 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 	base := "http://" + ln.Addr().String()
 	o.BaseURL = base
 	p := newPrinter(ios, o.JSON)
-	o.OnEntry = p.entry
+	if !ios.Quiet { // quiet: nothing to print, so no printer goroutine to feed
+		o.OnEntry = p.entry
+	}
 	if cs := o.Companions; len(cs) > 0 {
 		o.OnEntry = func(e Entry, body []byte) {
 			p.entry(e, body)
@@ -80,6 +82,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 		ln.Close()
 		return exit.New(exit.Usage, err)
 	}
+	p.backlog = srv.log.waiting
 	var rows [][2]string
 	for _, c := range o.Companions {
 		label, value, err := c.Start(ctx, ios, srv)

@@ -21,6 +21,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
 )
 
 // Defaults and bounds.
@@ -86,10 +87,13 @@ type Options struct {
 	// Seed fixes ids and the habits' dice (0: random, or 1 when Deterministic).
 	Seed uint64
 	// OnEntry is called for every log entry, in order, with the webhook
-	// body or Graph request it describes (for the terminal).
+	// body or Graph request it describes (for the terminal). It runs on a
+	// goroutine of its own, shortly after the entry was logged (never on
+	// a Graph answer's path), and has seen every entry when Close returns.
 	OnEntry func(e Entry, body []byte)
 	// OnReset is called after POST /_mock/reset put the mock back to a
-	// fresh one's (the inspector forgets its conversations).
+	// fresh one's (the inspector forgets its conversations), once OnEntry
+	// has seen every entry logged before the reset.
 	OnReset func()
 	// Now is the clock (tests).
 	Now func() time.Time
@@ -123,6 +127,7 @@ type Server struct {
 	client *http.Client
 	log    *eventLog
 	out    *outbox
+	macs   sync.Pool // *signature.Hasher keyed with the App Secret
 
 	mu        sync.Mutex
 	biz       Business
@@ -223,6 +228,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.client = client
 	s.log = newEventLog(opts.MaxLog, opts.OnEntry)
+	s.macs.New = func() any { return signature.NewHasher(opts.AppSecret) }
 	s.fresh()
 	if opts.StatePath != "" {
 		if err := s.load(opts.StatePath); err != nil {
@@ -298,6 +304,7 @@ func (s *Server) Close() error {
 	s.closed = true
 	s.mu.Unlock()
 	s.out.close()
+	s.log.close() // OnEntry has seen every entry when Close returns
 	close(s.stopSave)
 	<-s.saveDone
 	return s.save()

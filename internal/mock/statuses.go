@@ -26,8 +26,8 @@ type entry struct {
 }
 
 type change struct {
-	Value any    `json:"value"`
-	Field string `json:"field"`
+	Value messagesValue `json:"value"` // a concrete type: encoding through an interface costs more
+	Field string        `json:"field"`
 }
 
 type metadata struct {
@@ -109,7 +109,6 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 		return first.body, e, first.sig, first.raw
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	v := messagesValue{MessagingProduct: "whatsapp", Metadata: s.metadata()}
 	seen := map[*simnet.User]bool{}
 	var users []string
@@ -155,11 +154,14 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 			parts = append(parts, j.summary)
 		}
 	}
+	waba := s.biz.WABAID
+	s.mu.Unlock()
 	if len(v.Statuses) == 0 && len(v.Messages) == 0 {
 		return nil, e, "", false
 	}
+	// Encoded outside s.mu: the Graph handlers need it more.
 	env := envelope{Object: "whatsapp_business_account",
-		Entry: []entry{{ID: s.biz.WABAID, Changes: []change{{Value: v, Field: "messages"}}}}}
+		Entry: []entry{{ID: waba, Changes: []change{{Value: v, Field: "messages"}}}}}
 	body, _ := json.Marshal(env)
 	e.Field = "messages"
 	e.Summary = strings.Join(parts, "; ")
@@ -260,24 +262,32 @@ func (s *Server) pricingOf(m *message) *pricing {
 }
 
 func conversationID(m *message) string {
-	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", m.user.Address(), m.seq)))
+	key := append([]byte(m.user.Address()), '/')
+	sum := sha256.Sum256(strconv.AppendUint(key, m.seq, 10)) // "%s/%d"
 	return hex.EncodeToString(sum[:16])
 }
 
 // plan queues the statuses of a message the app just sent. Callers hold s.mu.
 func (s *Server) plan(m *message, failCode int, details string, failAfterSent bool) {
+	s.queue(m.user.Name, s.planJobs(m, failCode, details, failAfterSent))
+}
+
+// queue hands a message's planned statuses to the outbox.
+func (s *Server) queue(who string, jobs []*job) {
+	if !s.out.pushAll(who, jobs) {
+		s.droppedLocked(who)
+	}
+}
+
+// planJobs decides the statuses of a message the app just sent, to be
+// queued (all at once) with queue. Callers hold s.mu.
+func (s *Server) planJobs(m *message, failCode int, details string, failAfterSent bool) []*job {
 	h := s.habits
-	who := m.user.Name
-	var jobs []*job
+	jobs := make([]*job, 0, 3)
 	start := time.Now()
 	push := func(delay time.Duration, st uint8, code int, det string) {
 		jobs = append(jobs, &job{due: start.Add(delay), kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det})
 	}
-	defer func() {
-		if !s.out.pushAll(who, jobs) {
-			s.droppedLocked(who)
-		}
-	}()
 	sent := s.dice.Jitter(h.SentDelay)
 	if failCode != 0 {
 		if failAfterSent {
@@ -286,11 +296,11 @@ func (s *Server) plan(m *message, failCode int, details string, failAfterSent bo
 		} else {
 			push(sent, stFailed, failCode, details)
 		}
-		return
+		return jobs
 	}
 	push(sent, stSent, 0, "")
 	if m.typeName() == "reaction" {
-		return // reactions only get sent
+		return jobs // reactions only get sent
 	}
 	delivered := sent + s.dice.Jitter(h.DeliveredDelay)
 	switch {
@@ -309,6 +319,7 @@ func (s *Server) plan(m *message, failCode int, details string, failAfterSent bo
 		list = list[1:]
 	}
 	s.unread[m.user] = append(list, m.seq)
+	return jobs
 }
 
 // readBy makes u read everything the app sent them that is not read yet,

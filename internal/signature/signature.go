@@ -63,6 +63,10 @@ func NewHasherSHA1(secret string) *Hasher {
 // Write adds body bytes; it never fails.
 func (h *Hasher) Write(p []byte) (int, error) { return h.h.Write(p) }
 
+// Reset forgets the bytes written so far, keeping the key: one Hasher can
+// sign many bodies in turn without setting the key up again.
+func (h *Hasher) Reset() { h.h.Reset() }
+
 // Value is the header value for the bytes written so far, as Sign gives it.
 func (h *Hasher) Value() string { return h.prefix + hex.EncodeToString(h.h.Sum(nil)) }
 

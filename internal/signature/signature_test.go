@@ -210,3 +210,14 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func TestHasherResetSignsTheNextBodyAlone(t *testing.T) {
+	h := NewHasher("s3cret")
+	_, _ = h.Write([]byte(`{"first":1}`))
+	_ = h.Value()
+	h.Reset()
+	_, _ = h.Write([]byte(`{"second":2}`))
+	if got, want := h.Value(), Sign("s3cret", []byte(`{"second":2}`)); got != want {
+		t.Errorf("after Reset: %s, want %s", got, want)
+	}
+}
