@@ -193,10 +193,11 @@ func (m *Mock) observeWebhook(e mock.Entry, body []byte, parsed []webhook.Event)
 			Retry: e.Attempt > 1 || e.Duplicate, Copy: e.Attempt})
 	}
 	m.store.add(receiver.Observation{Request: req, Events: events, Handled: e.Time}, false)
-	// Only this goroutine adds requests: the newest row is this one's.
+	// Only this goroutine adds requests: the newest is this one. (A page of
+	// one row cost a third of the mock's CPU at 1,000 sends/s.)
 	var id uint64
-	if p := m.store.page(Filter{}, 0, 1); len(p.Rows) == 1 && p.Rows[0].Seq == e.Seq {
-		id = p.Rows[0].Request
+	if newest, ok := m.store.newest(e.Seq); ok {
+		id = newest
 	}
 	if d := e.Delivery; d != nil {
 		f := &render.Forward{Request: e.Seq, Method: http.MethodPost, URL: m.env.ForwardTo, Status: d.Status,

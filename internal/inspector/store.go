@@ -283,6 +283,19 @@ func (s *store) byID(id uint64) *entry {
 	return s.at(int(id - first))
 }
 
+// newest is the id of the newest kept request when serve's seq is its, so
+// a caller that alone adds requests learns the id it just added without
+// the cost of a page.
+func (s *store) newest(seq uint64) (uint64, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.n == 0 {
+		return 0, false
+	}
+	e := s.at(s.n - 1)
+	return e.id, e.req.Seq == seq
+}
+
 // push makes room for one more request at the end and returns it. Called
 // with s.mu held.
 func (s *store) push() *entry {
