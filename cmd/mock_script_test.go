@@ -6,6 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -20,9 +23,11 @@ import (
 
 func TestScriptMock(t *testing.T) {
 	runScripts(t, "mock", map[string]func(*testscript.TestScript, bool, []string){
-		"mockapp": mockApp,
-		"appsaw":  mockAppSaw,
-		"sleep":   mockSleep,
+		"mockapp":     mockApp,
+		"appsaw":      mockAppSaw,
+		"follow":      mockFollow,
+		"follow-wait": mockFollowWait,
+		"follow-stop": mockFollowStop,
 	})
 }
 
@@ -161,12 +166,58 @@ func mockAppSaw(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// sleep DURATION: pause (to let a background follower print).
-func mockSleep(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 1 {
-		ts.Fatalf("usage: sleep DURATION")
+// follow NAME ARGS...: start `wa-hooks ARGS...` in the background, its
+// stdout going to NAME.stdout as it prints (testscript's own background
+// commands show their output only once they end).
+// follow-wait NAME REGEXP: within 20 s NAME.stdout matches REGEXP.
+// follow-stop NAME: interrupt it and wait for it to end.
+var followers sync.Map // *testscript.TestScript + NAME → *exec.Cmd
+
+func mockFollow(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: follow NAME ARGS...")
 	}
-	d, err := time.ParseDuration(args[0])
+	c := exec.Command(lookPath(ts, "wa-hooks"), args[1:]...)
+	c.Dir = ts.MkAbs(".")
+	c.Env = scriptEnv(ts)
+	out, err := os.Create(ts.MkAbs(args[0] + ".stdout"))
 	ts.Check(err)
-	time.Sleep(d)
+	c.Stdout, c.Stderr = out, out
+	ts.Check(c.Start())
+	followers.Store(followerKey(ts, args[0]), c)
+	ts.Defer(func() { _ = c.Process.Kill(); _ = c.Wait(); out.Close() })
+}
+
+func followerKey(ts *testscript.TestScript, name string) string {
+	return fmt.Sprintf("%p/%s", ts, name)
+}
+
+func mockFollowWait(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 2 {
+		ts.Fatalf("usage: follow-wait NAME REGEXP")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(ts.MkAbs(args[0] + ".stdout"))
+		if re.Match(b) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s printed nothing matching %s within 20 s:\n%s", args[0], args[1], b)
+		}
+	}
+}
+
+func mockFollowStop(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: follow-stop NAME")
+	}
+	v, ok := followers.LoadAndDelete(followerKey(ts, args[0]))
+	if !ok {
+		ts.Fatalf("no follower %s", args[0])
+	}
+	c := v.(*exec.Cmd)
+	ts.Check(c.Process.Signal(os.Interrupt))
+	_ = c.Wait() // an interrupted follower ends as it likes; what it printed is what counts
 }
