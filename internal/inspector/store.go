@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/wa-hooks/wa-hooks/internal/receiver"
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -83,6 +84,14 @@ type eventMarks struct {
 	firstSeen    int64 // Unix nanoseconds
 	firstRequest uint64
 	age          time.Duration
+}
+
+// weight is what the entry holds in memory, near enough for the byte
+// bound: its body, the kept fields, markers and row numbers, the packed
+// header and a fixed part for the rest.
+func (e *entry) weight() int64 {
+	return int64(len(e.req.Body)+len(e.text)+len(e.header)) +
+		int64(len(e.evs))*int64(unsafe.Sizeof(eventMarks{})) + int64(cap(e.rowNo))*8 + 1024
 }
 
 // keepEvents keeps evs in e: their markers and the fields rows need.
@@ -360,8 +369,6 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 			if !restored && (s.forwarding || o.Problem != nil && o.Problem.Accepted) {
 				s.live[o.Request.Seq] = e.id
 			}
-			e.size = int64(len(o.Request.Body)) + 1024
-			s.bytes += e.size
 			isNew = true
 		}
 		switch {
@@ -380,6 +387,11 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 		if !o.Handled.IsZero() {
 			e.handled = o.Handled
 		}
+		// What the entry holds besides its body counts too: a 3 MB history
+		// body brings thousands of events whose fields are kept beside it.
+		s.bytes -= e.size
+		e.size = e.weight()
+		s.bytes += e.size
 	}
 	had := len(e.rowNo)
 	if isNew {
