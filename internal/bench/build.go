@@ -13,6 +13,13 @@ import (
 // directory, so every benchmark measures the code as it is now. cleanup
 // removes the directory; dir is free for the benchmark's own files.
 func buildWaHooks(name string) (bin, dir string, cleanup func(), err error) {
+	return buildWaHooksSymbols(name, "")
+}
+
+// buildWaHooksSymbols is buildWaHooks; with keep set, the binary keeps its
+// symbols and is built into keep, which outlives the run, so a profile of
+// it can be read afterwards (perf report finds the binary by its path).
+func buildWaHooksSymbols(name, keep string) (bin, dir string, cleanup func(), err error) {
 	dir, err = os.MkdirTemp("", "wa-hooks-bench-"+name+"-")
 	if err != nil {
 		return "", "", nil, err
@@ -21,8 +28,19 @@ func buildWaHooks(name string) (bin, dir string, cleanup func(), err error) {
 	bin = filepath.Join(dir, "wa-hooks")
 	fmt.Fprintln(os.Stderr, "building wa-hooks…")
 	// Built the way .goreleaser.yaml builds releases, so the numbers are those
-	// of what users run.
+	// of what users run (the symbols of a profiled build change no code).
 	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, ".")
+	if keep != "" {
+		if err := os.MkdirAll(keep, 0o755); err != nil {
+			cleanup()
+			return "", "", nil, err
+		}
+		if bin, err = filepath.Abs(filepath.Join(keep, "wa-hooks")); err != nil {
+			cleanup()
+			return "", "", nil, err
+		}
+		build = exec.Command("go", "build", "-trimpath", "-o", bin, ".")
+	}
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		cleanup()

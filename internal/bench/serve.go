@@ -61,6 +61,7 @@ func runServe(args []string) error {
 	bigN := fs.Int("big-n", 160, "requests per run with 3 MB bodies, every one unique (0 skips them)")
 	bigConc := fs.Int("big-c", 16, "concurrent connections posting 3 MB bodies")
 	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated (also serve-noinspect: serve --json without the web inspector)")
+	perfDir := fs.String("perf", "", "record a CPU profile of every serve run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	floor := fs.String("floor-server", "", "internal: run the floor server, recording to this file")
 	if err := fs.Parse(args); err != nil {
@@ -76,7 +77,7 @@ func runServe(args []string) error {
 	if err != nil {
 		return err
 	}
-	bin, dir, cleanup, err := buildWaHooks("serve")
+	bin, dir, cleanup, err := buildWaHooksSymbols("serve", *perfDir)
 	if err != nil {
 		return err
 	}
@@ -143,7 +144,7 @@ func runServe(args []string) error {
 		}
 		// run is one measured run after a warm-up; the server's CPU is
 		// counted over it.
-		run := func(p *proc) (loadResult, error) {
+		run := func(p *proc, profile string) (loadResult, error) {
 			warm := func() error {
 				_, err := timedLoad(*generator, wrkBin, dir, pool, p.url, size, time.Second)
 				return err
@@ -162,9 +163,14 @@ func runServe(args []string) error {
 				return loadResult{}, err
 			}
 			pid := p.cmd.Process.Pid
+			stopProfile, err := perfRecord(profile, pid)
+			if err != nil {
+				return loadResult{}, err
+			}
 			cpu0 := cpuNow(pid)
 			res, err := measure()
 			res.serverCPU = cpuNow(pid) - cpu0
+			stopProfile()
 			return res, err
 		}
 		per := fmt.Sprint(size.d, " per run")
@@ -181,7 +187,11 @@ func runServe(args []string) error {
 				if err != nil {
 					return err
 				}
-				res, err := run(p)
+				profile := ""
+				if *perfDir != "" && strings.HasPrefix(s.name, "serve") {
+					profile = filepath.Join(*perfDir, fmt.Sprintf("%s-%s-r%d.perf.data", strings.ReplaceAll(size.name, " ", ""), s.name, r+1))
+				}
+				res, err := run(p, profile)
 				if err != nil {
 					_ = p.stop()
 					return err
@@ -636,4 +646,28 @@ func serveUntilSignal(h http.Handler, path string) error {
 		return err
 	}
 	return nil
+}
+
+// perfRecord profiles the process pid with perf (CPU clock samples with
+// call graphs: the only events a VM may offer) into path until stop is
+// called; with no path it does nothing. perf's own CPU is not the server's:
+// the profiled runs' CPU figures still count only the server.
+func perfRecord(path string, pid int) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	perf, err := exec.LookPath("perf")
+	if err != nil {
+		return nil, errors.New("-perf needs perf (Debian: linux-perf)")
+	}
+	c := exec.Command(perf, "record", "-q", "-e", "cpu-clock", "-F", "999", "-g", "-p", strconv.Itoa(pid), "-o", path)
+	c.Stdout, c.Stderr = os.Stderr, os.Stderr
+	if err := c.Start(); err != nil {
+		return nil, err
+	}
+	return func() {
+		_ = c.Process.Signal(os.Interrupt)
+		_ = c.Wait()
+		fmt.Fprintf(os.Stderr, "profile: perf report -i %s\n", path)
+	}, nil
 }
