@@ -2,12 +2,9 @@ package inspector
 
 import (
 	"bytes"
-	"context"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/wa-hooks/wa-hooks/internal/signature"
@@ -37,11 +34,11 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	do(t, ctx, "load", chromedp.Navigate(r.base+"/"), waitJS(visibleRows+` === 2`))
 
 	t.Log("? opens the help, Escape closes it")
-	do(t, ctx, "help", blur, press("?"), waitJS(`document.getElementById('help').open`),
+	do(t, ctx, "help", blur, keyPress("?"), waitJS(`document.getElementById('help').open`),
 		chromedp.KeyEvent("\u001b"), waitJS(`!document.getElementById('help').open`))
 
 	t.Log("/ goes to the search box; typing filters; Escape gives the list the keys back")
-	do(t, ctx, "search", blur, press("/"),
+	do(t, ctx, "search", blur, keyPress("/"),
 		waitJS(`document.activeElement === document.getElementById('q')`),
 		chromedp.KeyEvent("read"),
 		waitJS(`document.getElementById('q').value === 'read'`), // the / itself is not typed
@@ -53,7 +50,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	}
 
 	t.Log("/ again selects the search, so Backspace clears it; a selects every shown row")
-	do(t, ctx, "clear search", blur, press("/"),
+	do(t, ctx, "clear search", blur, keyPress("/"),
 		waitJS(`document.activeElement === document.getElementById('q')`),
 		chromedp.KeyEvent("\b"))
 	do(t, ctx, "search cleared", waitJS(visibleRows+` === 2 && location.search === ''`), chromedp.KeyEvent("\u001b"))
@@ -61,7 +58,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	// until the unfiltered page has come back from the server.
 	selected := ""
 	for deadline := time.Now().Add(10 * time.Second); selected != "2" && time.Now().Before(deadline); {
-		do(t, ctx, "a", press("a"))
+		do(t, ctx, "a", keyPress("a"))
 		selected = get(t, ctx, "selcount", chromedp.Evaluate[string](`document.getElementById('selcount').textContent`))
 		if selected != "2" {
 			time.Sleep(20 * time.Millisecond)
@@ -72,9 +69,9 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	}
 
 	t.Log("g and Enter open the newest request; r replays it to the app exactly")
-	do(t, ctx, "open and replay", blur, press("g"), chromedp.KeyEvent("\r"),
+	do(t, ctx, "open and replay", blur, keyPress("g"), chromedp.KeyEvent("\r"),
 		waitJS(`!!document.getElementById('replay')`),
-		blur, press("r"), waitJS(`!!document.getElementById('replay-result')`))
+		blur, keyPress("r"), waitJS(`!!document.getElementById('replay-result')`))
 	if n := r.capture.count(); n != sent+1 {
 		t.Fatalf("the app got %d requests after r, want %d", n, sent+1)
 	}
@@ -83,7 +80,7 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	}
 
 	t.Log("e opens the editor with the focus in it; Escape leaves the box, a second Escape closes the editor")
-	do(t, ctx, "editor", blur, press("e"),
+	do(t, ctx, "editor", blur, keyPress("e"),
 		waitJS(`!document.getElementById('editor').hidden && document.activeElement === document.getElementById('edit-body')`),
 		chromedp.KeyEvent("\u001b"), waitJS(`document.activeElement !== document.getElementById('edit-body')`),
 		chromedp.KeyEvent("\u001b"), waitJS(`document.getElementById('editor').hidden`))
@@ -91,20 +88,4 @@ func TestBrowserKeyboardOnly(t *testing.T) {
 	t.Log("Tab reaches the controls, each with a visible focus")
 	do(t, ctx, "tab", blur, chromedp.KeyEvent("\t"),
 		waitJS(`document.activeElement !== document.body && getComputedStyle(document.activeElement).outlineStyle !== 'none'`))
-}
-
-// press is one key press as a keyboard makes it: a keyDown that carries the
-// text, so a page that handles the key and prevents the default types
-// nothing. (chromedp.KeyEvent sends the text as a separate char event,
-// which a browser never does and which no preventDefault can stop.)
-func press(key string) chromedp.Action[chromedp.Void] {
-	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
-		down := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyDown, Key: key, Text: key, UnmodifiedText: key}
-		if _, err := cdp.Call(ctx, t, input.DispatchKeyEvent, down); err != nil {
-			return err
-		}
-		up := input.DispatchKeyEventParams{Type: input.DispatchKeyEventTypeKeyUp, Key: key}
-		_, err := cdp.Call(ctx, t, input.DispatchKeyEvent, up)
-		return err
-	})
 }

@@ -55,9 +55,7 @@ func (c chromeDriver) Eval(expr string) json.RawMessage {
 	return json.RawMessage(get(c.t, c.ctx, "evaluate "+expr, chromedp.Evaluate[string](`JSON.stringify((() => (`+expr+`))()) ?? 'null'`)))
 }
 
-// Key sends a key as a keyboard does: one keyDown that carries the text
-// (chromedp.KeyEvent sends the text as a separate char event, which a
-// page's preventDefault on keydown cannot stop), then keyUp.
+// Key sends a key as a keyboard does (see keyPress).
 func (c chromeDriver) Key(k string) {
 	c.t.Helper()
 	switch k {
@@ -66,7 +64,15 @@ func (c chromeDriver) Key(k string) {
 	case keyEscape:
 		k = "\u001b"
 	}
-	do(c.t, c.ctx, "key", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	do(c.t, c.ctx, "key", keyPress(k))
+}
+
+// keyPress presses the keys of k as a keyboard does: one keyDown that
+// carries the text, then keyUp (chromedp.KeyEvent sends the text as a
+// separate char event, which a browser never does and which a page's
+// preventDefault on keydown cannot stop).
+func keyPress(k string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		for _, r := range k {
 			var down *input.DispatchKeyEventParams
 			for _, e := range kb.Encode(r) {
@@ -86,7 +92,7 @@ func (c chromeDriver) Key(k string) {
 			}
 		}
 		return nil
-	}))
+	})
 }
 
 // until polls a condition in the page (bounded; no clock assertion).
