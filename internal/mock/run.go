@@ -128,8 +128,14 @@ func banner(ios *iostreams.IO, o RunOptions, s *Server, extra [][2]string) {
 	if ios.Quiet {
 		return
 	}
+	// On a terminal each value wraps under itself, as in serve's banner.
+	width := 0
+	if ios.StderrTTY {
+		width = ios.TerminalWidth()
+	}
+	const valueAt = 2 + 15 + 1
 	row := func(label, value string) {
-		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-15s", label)), value)
+		fmt.Fprintf(w, "  %s %s\n", st.Key.Render(fmt.Sprintf("%-15s", label)), render.WrapIndent(value, width, valueAt, valueAt))
 	}
 	row("Graph API base", st.Bold.Render(info.GraphBase)+st.Dim.Render(fmt.Sprintf("  (set GRAPH_API_BASE or your SDK's base URL; %s … %s, or no version)", graph.Versions()[0], info.Latest)))
 	if o.TokenGenerated {
@@ -181,5 +187,5 @@ func banner(ios *iostreams.IO, o RunOptions, s *Server, extra [][2]string) {
 	for _, r := range extra {
 		row(r[0], r[1])
 	}
-	fmt.Fprintf(w, "\n  %s %s\n\n", st.Dim.Render("Drive it:"), st.Dim.Render("wa-hooks mock say alice 'hi'   ·   mock tap alice 1   ·   mock read alice   ·   mock log"))
+	fmt.Fprintf(w, "\n  %s\n\n", render.WrapIndent(st.Dim.Render("Drive it: wa-hooks mock say alice 'hi'   ·   mock tap alice 1   ·   mock read alice   ·   mock log"), width, 2, 2))
 }
