@@ -32,55 +32,62 @@ type Block struct {
 // it) or "True" for translation space (64:ff9b::/96 reaches any IPv4 host
 // through a NAT64), the block is refused: it is not one holder's own
 // address space, which is what an allowlist entry promises.
-var v4 = []Block{
-	{netip.MustParsePrefix("0.0.0.0/8"), "\"this network\"", "RFC 791", false},
-	{netip.MustParsePrefix("10.0.0.0/8"), "private use", "RFC 1918", false},
-	{netip.MustParsePrefix("100.64.0.0/10"), "shared address space (CGNAT)", "RFC 6598", false},
-	{netip.MustParsePrefix("127.0.0.0/8"), "loopback", "RFC 1122", false},
-	{netip.MustParsePrefix("169.254.0.0/16"), "link-local", "RFC 3927", false},
-	{netip.MustParsePrefix("172.16.0.0/12"), "private use", "RFC 1918", false},
-	{netip.MustParsePrefix("192.0.0.0/24"), "IETF protocol assignments", "RFC 6890", false},
-	{netip.MustParsePrefix("192.0.0.9/32"), "Port Control Protocol anycast", "RFC 7723", true},
-	{netip.MustParsePrefix("192.0.0.10/32"), "TURN anycast", "RFC 8155", true},
-	{netip.MustParsePrefix("192.0.2.0/24"), "documentation (TEST-NET-1)", "RFC 5737", false},
-	{netip.MustParsePrefix("192.88.99.0/24"), "deprecated 6to4 relay anycast", "RFC 7526", false},
-	{netip.MustParsePrefix("192.168.0.0/16"), "private use", "RFC 1918", false},
-	{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking", "RFC 2544", false},
-	{netip.MustParsePrefix("198.51.100.0/24"), "documentation (TEST-NET-2)", "RFC 5737", false},
-	{netip.MustParsePrefix("203.0.113.0/24"), "documentation (TEST-NET-3)", "RFC 5737", false},
-	{netip.MustParsePrefix("224.0.0.0/4"), "multicast", "RFC 5771", false},
-	{netip.MustParsePrefix("240.0.0.0/4"), "reserved (and limited broadcast)", "RFC 1112, RFC 919", false},
-}
+//
+// They are parsed on first use rather than at package init, which every
+// command's start-up paid for.
+var v4 = sync.OnceValue(func() []Block {
+	return []Block{
+		{netip.MustParsePrefix("0.0.0.0/8"), "\"this network\"", "RFC 791", false},
+		{netip.MustParsePrefix("10.0.0.0/8"), "private use", "RFC 1918", false},
+		{netip.MustParsePrefix("100.64.0.0/10"), "shared address space (CGNAT)", "RFC 6598", false},
+		{netip.MustParsePrefix("127.0.0.0/8"), "loopback", "RFC 1122", false},
+		{netip.MustParsePrefix("169.254.0.0/16"), "link-local", "RFC 3927", false},
+		{netip.MustParsePrefix("172.16.0.0/12"), "private use", "RFC 1918", false},
+		{netip.MustParsePrefix("192.0.0.0/24"), "IETF protocol assignments", "RFC 6890", false},
+		{netip.MustParsePrefix("192.0.0.9/32"), "Port Control Protocol anycast", "RFC 7723", true},
+		{netip.MustParsePrefix("192.0.0.10/32"), "TURN anycast", "RFC 8155", true},
+		{netip.MustParsePrefix("192.0.2.0/24"), "documentation (TEST-NET-1)", "RFC 5737", false},
+		{netip.MustParsePrefix("192.88.99.0/24"), "deprecated 6to4 relay anycast", "RFC 7526", false},
+		{netip.MustParsePrefix("192.168.0.0/16"), "private use", "RFC 1918", false},
+		{netip.MustParsePrefix("198.18.0.0/15"), "benchmarking", "RFC 2544", false},
+		{netip.MustParsePrefix("198.51.100.0/24"), "documentation (TEST-NET-2)", "RFC 5737", false},
+		{netip.MustParsePrefix("203.0.113.0/24"), "documentation (TEST-NET-3)", "RFC 5737", false},
+		{netip.MustParsePrefix("224.0.0.0/4"), "multicast", "RFC 5771", false},
+		{netip.MustParsePrefix("240.0.0.0/4"), "reserved (and limited broadcast)", "RFC 1112, RFC 919", false},
+	}
+})
 
-var v6 = []Block{
-	{netip.MustParsePrefix("::/128"), "unspecified address", "RFC 4291", false},
-	{netip.MustParsePrefix("::1/128"), "loopback", "RFC 4291", false},
-	{netip.MustParsePrefix("::ffff:0:0/96"), "IPv4-mapped", "RFC 4291", false},
-	{netip.MustParsePrefix("64:ff9b::/96"), "IPv4/IPv6 translation (NAT64)", "RFC 6052", false},
-	{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use IPv4/IPv6 translation", "RFC 8215", false},
-	{netip.MustParsePrefix("100::/64"), "discard-only", "RFC 6666", false},
-	{netip.MustParsePrefix("100:0:0:1::/64"), "dummy prefix", "RFC 9780", false},
-	{netip.MustParsePrefix("2001::/32"), "Teredo (embeds an IPv4 address)", "RFC 4380", false},
-	{netip.MustParsePrefix("2001::/23"), "IETF protocol assignments", "RFC 2928", false},
-	{netip.MustParsePrefix("2001:1::1/128"), "Port Control Protocol anycast", "RFC 7723", true},
-	{netip.MustParsePrefix("2001:1::2/128"), "TURN anycast", "RFC 8155", true},
-	{netip.MustParsePrefix("2001:1::3/128"), "DNS-SD service registration anycast", "RFC 9665", true},
-	{netip.MustParsePrefix("2001:3::/32"), "AMT", "RFC 7450", true},
-	{netip.MustParsePrefix("2001:4:112::/48"), "AS112-v6", "RFC 7535", true},
-	{netip.MustParsePrefix("2001:20::/28"), "ORCHIDv2", "RFC 7343", true},
-	{netip.MustParsePrefix("2001:30::/28"), "drone remote ID DETs", "RFC 9374", true},
-	{netip.MustParsePrefix("2001:db8::/32"), "documentation", "RFC 3849", false},
-	{netip.MustParsePrefix("2002::/16"), "6to4 (embeds an IPv4 address)", "RFC 3056", false},
-	{netip.MustParsePrefix("3fff::/20"), "documentation", "RFC 9637", false},
-	{netip.MustParsePrefix("5f00::/16"), "segment routing SIDs", "RFC 9602", false},
-	{netip.MustParsePrefix("fc00::/7"), "unique local (ULA)", "RFC 4193", false},
-	{netip.MustParsePrefix("fe80::/10"), "link-local", "RFC 4291", false},
-	{netip.MustParsePrefix("ff00::/8"), "multicast", "RFC 4291", false},
-}
+var v6 = sync.OnceValue(func() []Block {
+	return []Block{
+		{netip.MustParsePrefix("::/128"), "unspecified address", "RFC 4291", false},
+		{netip.MustParsePrefix("::1/128"), "loopback", "RFC 4291", false},
+		{netip.MustParsePrefix("::ffff:0:0/96"), "IPv4-mapped", "RFC 4291", false},
+		{netip.MustParsePrefix("64:ff9b::/96"), "IPv4/IPv6 translation (NAT64)", "RFC 6052", false},
+		{netip.MustParsePrefix("64:ff9b:1::/48"), "local-use IPv4/IPv6 translation", "RFC 8215", false},
+		{netip.MustParsePrefix("100::/64"), "discard-only", "RFC 6666", false},
+		{netip.MustParsePrefix("100:0:0:1::/64"), "dummy prefix", "RFC 9780", false},
+		{netip.MustParsePrefix("2001::/32"), "Teredo (embeds an IPv4 address)", "RFC 4380", false},
+		{netip.MustParsePrefix("2001::/23"), "IETF protocol assignments", "RFC 2928", false},
+		{netip.MustParsePrefix("2001:1::1/128"), "Port Control Protocol anycast", "RFC 7723", true},
+		{netip.MustParsePrefix("2001:1::2/128"), "TURN anycast", "RFC 8155", true},
+		{netip.MustParsePrefix("2001:1::3/128"), "DNS-SD service registration anycast", "RFC 9665", true},
+		{netip.MustParsePrefix("2001:3::/32"), "AMT", "RFC 7450", true},
+		{netip.MustParsePrefix("2001:4:112::/48"), "AS112-v6", "RFC 7535", true},
+		{netip.MustParsePrefix("2001:20::/28"), "ORCHIDv2", "RFC 7343", true},
+		{netip.MustParsePrefix("2001:30::/28"), "drone remote ID DETs", "RFC 9374", true},
+		{netip.MustParsePrefix("2001:db8::/32"), "documentation", "RFC 3849", false},
+		{netip.MustParsePrefix("2002::/16"), "6to4 (embeds an IPv4 address)", "RFC 3056", false},
+		{netip.MustParsePrefix("3fff::/20"), "documentation", "RFC 9637", false},
+		{netip.MustParsePrefix("5f00::/16"), "segment routing SIDs", "RFC 9602", false},
+		{netip.MustParsePrefix("fc00::/7"), "unique local (ULA)", "RFC 4193", false},
+		{netip.MustParsePrefix("fe80::/10"), "link-local", "RFC 4291", false},
+		{netip.MustParsePrefix("ff00::/8"), "multicast", "RFC 4291", false},
+	}
+})
 
 // globalUnicast6 is IANA's IPv6 global unicast space; everything outside it
 // is reserved, multicast or unassigned.
-var globalUnicast6 = netip.MustParsePrefix("2000::/3")
+var globalUnicast6 = netip.PrefixFrom(netip.AddrFrom16([16]byte{0x20}), 3)
 
 // Hit says why a prefix is refused.
 type Hit struct {
@@ -103,7 +110,7 @@ func (h Hit) String() string {
 // search per prefix (an answer can hold hundreds of thousands).
 var notGlobal = sync.OnceValue(func() []netipx.IPRange {
 	var b netipx.IPSetBuilder
-	for _, t := range [][]Block{v4, v6} {
+	for _, t := range [][]Block{v4(), v6()} {
 		for _, blk := range t {
 			if !blk.Global {
 				b.AddPrefix(blk.Prefix)
@@ -112,12 +119,12 @@ var notGlobal = sync.OnceValue(func() []netipx.IPRange {
 	}
 	b.AddPrefix(netip.MustParsePrefix("::/0"))
 	b.RemovePrefix(globalUnicast6)
-	for _, blk := range v6 {
+	for _, blk := range v6() {
 		if !blk.Global && globalUnicast6.Overlaps(blk.Prefix) {
 			b.AddPrefix(blk.Prefix)
 		}
 	}
-	for _, t := range [][]Block{v4, v6} {
+	for _, t := range [][]Block{v4(), v6()} {
 		for _, blk := range t {
 			if blk.Global {
 				b.RemovePrefix(blk.Prefix)
@@ -147,9 +154,9 @@ func Check(p netip.Prefix) (Hit, bool) {
 	if !overlapsNotGlobal(p) {
 		return Hit{}, false
 	}
-	table := v4
+	table := v4()
 	if p.Addr().Is6() {
-		table = v6
+		table = v6()
 	}
 	// A block that holds p names the reason, the most specific one first.
 	var best Block
@@ -198,6 +205,6 @@ func Addr(a netip.Addr) (Hit, bool) {
 
 // Blocks returns both tables, for documentation and tests.
 func Blocks() []Block {
-	out := make([]Block, 0, len(v4)+len(v6))
-	return append(append(out, v4...), v6...)
+	out := make([]Block, 0, len(v4())+len(v6()))
+	return append(append(out, v4()...), v6()...)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -154,7 +155,11 @@ func parseParam(p object) (SendParam, *Error) {
 	return sp, e
 }
 
-var placeholder = regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
+// placeholder is compiled on first use: at package init it was a twentieth
+// of every command's start-up, --version included.
+var placeholder = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`\{\{\s*([A-Za-z0-9_]+)\s*\}\}`)
+})
 
 // defComponent is what the check needs of one component of the definition.
 type defComponent struct {
@@ -171,7 +176,7 @@ type defComponent struct {
 func placeholders(s string) []string {
 	var out []string
 	seen := map[string]bool{}
-	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+	for _, m := range placeholder().FindAllStringSubmatch(s, -1) {
 		if !seen[m[1]] {
 			seen[m[1]] = true
 			out = append(out, m[1])
@@ -284,8 +289,8 @@ func countError(where string, got, want int) *Error {
 }
 
 func substitute(text string, names []string, params []SendParam) string {
-	return placeholder.ReplaceAllStringFunc(text, func(m string) string {
-		key := placeholder.FindStringSubmatch(m)[1]
+	return placeholder().ReplaceAllStringFunc(text, func(m string) string {
+		key := placeholder().FindStringSubmatch(m)[1]
 		for i, n := range names {
 			if n != key || i >= len(params) {
 				continue
