@@ -2,6 +2,7 @@ package inspector
 
 import (
 	"bytes"
+	"context"
 	"crypto/subtle"
 	"embed"
 	"encoding/base64"
@@ -305,33 +306,54 @@ func (in *Inspector) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ping := time.NewTicker(15 * time.Second)
-	defer ping.Stop()
-	var last time.Time
 	lastBurst := 0
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-sub.notify:
-			// Rows gather in the subscriber while the stream waits
-			// (see streamWait).
-			if wait := streamWait(time.Since(last), lastBurst); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-r.Context().Done():
-					return
-				}
-			}
+	follow(r.Context(), nil, sub.notify,
+		// Rows gather in the subscriber while the stream waits (see streamWait).
+		func(since time.Duration) time.Duration { return streamWait(since, lastBurst) },
+		func() bool {
 			rows, updates, skipped := in.store.take(sub)
 			for _, ev := range burst(rows, updates, skipped, func() int { return in.store.count(f) }) {
 				if !send(ev.name, ev.data) {
+					return false
+				}
+			}
+			lastBurst = len(rows) + skipped
+			return true
+		},
+		func() bool { return send("stats", in.stats()) })
+}
+
+// pingEvery keeps an idle stream's connection open through proxies and
+// gives the page fresh counts.
+const pingEvery = 15 * time.Second
+
+// follow is the loop of a live stream. On each notify it waits what pace
+// says for the time since its last write, then writes; every pingEvery it
+// pings. It returns when the page goes, done closes or a write fails.
+func follow(ctx context.Context, done, notify <-chan struct{}, pace func(since time.Duration) time.Duration, write, ping func() bool) {
+	tick := time.NewTicker(pingEvery)
+	defer tick.Stop()
+	var last time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-done:
+			return
+		case <-notify:
+			if wait := pace(time.Since(last)); wait > 0 {
+				select {
+				case <-time.After(wait):
+				case <-ctx.Done():
 					return
 				}
 			}
-			last, lastBurst = time.Now(), len(rows)+skipped
-		case <-ping.C:
-			if !send("stats", in.stats()) {
+			if !write() {
+				return
+			}
+			last = time.Now()
+		case <-tick.C:
+			if !ping() {
 				return
 			}
 		}

@@ -190,39 +190,16 @@ func (m *Mock) convStream(w http.ResponseWriter, r *http.Request) {
 	if !send("hello", m.conv.stats()) {
 		return
 	}
-	ping := time.NewTicker(15 * time.Second)
-	defer ping.Stop()
-	var last time.Time
-	for {
-		select {
-		case <-r.Context().Done():
-			return
-		case <-m.done:
-			return
-		case <-sub.notify:
-			if wait := streamEvery - time.Since(last); wait > 0 {
-				select {
-				case <-time.After(wait):
-				case <-r.Context().Done():
-					return
-				}
-			}
-			changed, reset := m.conv.take(sub)
-			switch {
+	follow(r.Context(), m.done, sub.notify,
+		func(since time.Duration) time.Duration { return streamEvery - since },
+		func() bool {
+			switch changed, reset := m.conv.take(sub); {
 			case reset:
-				if !send("reset", m.conv.stats()) {
-					return
-				}
+				return send("reset", m.conv.stats())
 			case len(changed) > 0:
-				if !send("bubbles", changed) {
-					return
-				}
+				return send("bubbles", changed)
 			}
-			last = time.Now()
-		case <-ping.C:
-			if !send("stats", m.conv.stats()) {
-				return
-			}
-		}
-	}
+			return true
+		},
+		func() bool { return send("stats", m.conv.stats()) })
 }
