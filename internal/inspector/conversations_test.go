@@ -502,15 +502,20 @@ func TestConversationTemplateQuickReply(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	c := r.waitFor("alice", "the template's button", func(c Conversation) bool { return c.TapType == "template" && len(c.Options) == 1 })
+	// The tap options come from the mock's state, the bubble from its log,
+	// which reaches the inspector a moment later: wait for both.
+	var tpl *Bubble
+	c := r.waitFor("alice", "the template's button and bubble", func(c Conversation) bool {
+		tpl = nil
+		for i := range c.Bubbles {
+			if c.Bubbles[i].Dir == "out" && c.Bubbles[i].HTTP == 200 {
+				tpl = &c.Bubbles[i]
+			}
+		}
+		return c.TapType == "template" && len(c.Options) == 1 && tpl != nil
+	})
 	if c.Options[0] != "Stop promos" {
 		t.Errorf("options %q", c.Options)
-	}
-	var tpl *Bubble
-	for i := range c.Bubbles {
-		if c.Bubbles[i].Dir == "out" && c.Bubbles[i].HTTP == 200 {
-			tpl = &c.Bubbles[i]
-		}
 	}
 	if tpl == nil || tpl.Type != "template" || tpl.Title != "promo (en_US)" || tpl.WAMID != c.TapMessage {
 		t.Errorf("the template in the chat: %+v (tap message %s)", tpl, c.TapMessage)
