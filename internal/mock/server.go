@@ -128,13 +128,13 @@ type Server struct {
 	// coalesce posts the updates waiting for a late app together (not in
 	// deterministic mode, not with NoCoalesce).
 	coalesce bool
-	now    func() time.Time
-	dice   *simnet.Dice
-	lim    *simnet.Limiter
-	client *http.Client
-	log    *eventLog
-	out    *outbox
-	macs   sync.Pool // *signature.Hasher keyed with the App Secret
+	now      func() time.Time
+	dice     *simnet.Dice
+	lim      *simnet.Limiter
+	client   *http.Client
+	log      *eventLog
+	out      *outbox
+	macs     sync.Pool // *signature.Hasher keyed with the App Secret
 
 	mu        sync.Mutex
 	biz       Business
