@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"runtime"
 	"strings"
 	"time"
 
@@ -115,7 +116,14 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	var users names
 	var parts []string
 	now := s.now()
-	for _, j := range batch {
+	for i, j := range batch {
+		if i > 0 && i%lockChunk == 0 {
+			// A coalesced webhook builds hundreds of updates: let the
+			// Graph handlers in between, so an answer never waits for it.
+			s.mu.Unlock()
+			runtime.Gosched()
+			s.mu.Lock()
+		}
 		switch j.kind {
 		case jobStatus:
 			m := s.hist.get(j.msg)
@@ -135,10 +143,12 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 			users.add(m.user.Name)
 			what := st.Status
 			if st.Status == "failed" {
-				what = fmt.Sprintf("failed %d", j.errCode)
+				what = "failed " + strconv.Itoa(j.errCode)
 				e.ErrorCode = j.errCode
 			}
-			parts = append(parts, what+" "+m.typeName()+" → "+m.user.Name)
+			if !coalesced || len(parts) == 0 { // coalesced: summed up below
+				parts = append(parts, what+" "+m.typeName()+" → "+m.user.Name)
+			}
 		case jobInbound:
 			v.Messages = append(v.Messages, j.item)
 			var head struct {
@@ -152,7 +162,9 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 				v.Contacts = append(v.Contacts, contactOf(u, true))
 			}
 			users.add(j.userID)
-			parts = append(parts, j.summary)
+			if !coalesced || len(parts) == 0 {
+				parts = append(parts, j.summary)
+			}
 		}
 	}
 	waba := s.biz.WABAID
@@ -165,8 +177,8 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 		Entry: []entry{{ID: waba, Changes: []change{{Value: v, Field: "messages"}}}}}
 	body, _ := json.Marshal(env)
 	e.Field = "messages"
-	if coalesced && len(parts) > 1 {
-		e.Coalesced = len(parts)
+	if n := len(e.Statuses) + len(e.Messages); coalesced && n > 1 {
+		e.Coalesced = n
 		e.Summary = coalescedSummary(e.Statuses, e.Messages, users.list)
 	} else {
 		e.Summary = strings.Join(parts, "; ")
@@ -177,6 +189,9 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	e.Request = logOwn(body)
 	return body, e, sigValid, false
 }
+
+// lockChunk is how many updates of a webhook are built under one hold of s.mu.
+const lockChunk = 32
 
 // coalescedSummary sums up a coalesced webhook: how many updates of each
 // kind, for whom.
