@@ -36,29 +36,31 @@ const (
 )
 
 // runMock measures the Cloud API twin as a user runs it: the real binary
-// (human output to a file, Meta's habits off, zero delays) with its
-// webhook pointing at the app under test — a bare loopback server in a
-// process of its own that answers 200 to every webhook, counts the
-// statuses and replies through the Graph API to every inbound message.
-// The mock runs as it starts (the web inspector beside it), with
-// --no-inspect, and with --no-inspect --quiet, to show what the inspector
-// and the terminal lines cost. The reference is a bare net/http handler
-// returning a canned send answer, in its own process. All are driven by
-// the same load generators, each round starting with a different server;
-// the ratios are the medians of the rounds' ratios.
+// (human output to a file) with its webhook pointing at the app under
+// test — a bare loopback server in a process of its own that answers 200
+// to every webhook, counts the statuses and replies through the Graph API
+// to every inbound message. The mock runs as a user starts it (Meta's
+// habits, retries and coalescing on, the web inspector beside it; only
+// zero delays and no throughput limits), and strict (every habit and
+// coalescing off: one POST per status), each also with --no-inspect
+// --quiet, to show what the habits, the inspector and the terminal lines
+// cost. The reference is a bare net/http handler returning a canned send
+// answer, in its own process. All are driven by the same load generators,
+// each round starting with a different server; the ratios are the medians
+// of the rounds' ratios.
 //
-// Per server and round: a saturated run from wrk (one thread, a pool of
-// sends to 1,000 users whose windows are open): answers per second,
-// p50/p99, and for the mock the time its statuses took to drain, so the
-// sustained rate — sends whose delivered webhook reached the app, per
-// second of run plus drain — is reported beside the answer rate; CPU per
-// send of the server process (the mock's includes building, signing and
-// posting both statuses) and of the app; then a paced run at -rate
-// sends/s from a Go client in this process, on schedule (answer latency
-// only: request written to answer read), during which the app notes when
-// each delivered webhook arrives, for the lag from send to delivered.
-// Last, in a fresh process, the RSS of a mock holding 10,000 users and
-// 1,000,000 messages of history.
+// Per server and round: a paced run at -rate sends/s from a Go client in
+// this process, on schedule (answer latency only: request written to
+// answer read) on a fresh server, during which the app notes when each
+// delivered webhook arrives, for the lag from send to delivered; a
+// saturated run from wrk (one thread, a pool of sends to 1,000 users whose
+// windows are open): answers per second, p50/p99, and for the mock the
+// time until it had posted every webhook and the app had answered it, so
+// the sustained rate — sends per second of run plus drain — is reported
+// beside the answer rate; CPU per send of the server process (the mock's
+// includes building, signing and posting the statuses) and of the app;
+// then the paced run again, after the saturation. Last, in a fresh
+// process, the RSS of a mock holding 10,000 users and 1,000,000 messages.
 func runMock(args []string) error {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
 	conc := fs.Int("c", 16, "concurrent connections of the saturated runs")
@@ -71,6 +73,7 @@ func runMock(args []string) error {
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	appServer := fs.Bool("app-server", false, "internal: run the app under test")
+	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-q,strict,strict-q; bare always runs, for the ratios); empty: all")
 	perfDir := fs.String("perf", "", "record a CPU profile of every mock's saturated run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -123,9 +126,22 @@ func runMock(args []string) error {
 		{name: "strict", bin: bin, args: strictArgs(hook)},
 		{name: "strict-q", bin: bin, args: append(strictArgs(hook), "--no-inspect", "--quiet")},
 	}
+	if *only != "" {
+		keep := map[string]bool{"bare": true}
+		for _, n := range strings.Split(*only, ",") {
+			keep[strings.TrimSpace(n)] = true
+		}
+		var picked []benchServer
+		for _, s := range servers {
+			if keep[s.name] {
+				picked = append(picked, s)
+			}
+		}
+		servers = picked
+	}
 	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
 	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
-	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run\n\n", *rate, *dur)
+	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run, on a fresh server and after the saturated run\n\n", *rate, *dur)
 	type roundResult struct{ sat, paced, after loadResult }
 	results := map[string][]roundResult{}
 	drains := map[string][]mockDrain{}
@@ -242,7 +258,8 @@ func runMock(args []string) error {
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.after.p99) })).Round(time.Microsecond))
 	}
-	for _, name := range []string{"mock", "mock-q", "strict", "strict-q"} {
+	for _, srv := range servers[1:] {
+		name := srv.name
 		what := map[string]string{"mock": "mock as it starts (Meta's habits and coalescing on, web inspector beside it, terminal lines to a file)",
 			"mock-q": "mock --no-inspect --quiet",
 			"strict": "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
