@@ -261,8 +261,8 @@ func runMock(args []string) error {
 	for _, srv := range servers[1:] {
 		name := srv.name
 		what := map[string]string{"mock": "mock as it starts (Meta's habits and coalescing on, web inspector beside it, terminal lines to a file)",
-			"mock-q": "mock --no-inspect --quiet",
-			"strict": "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
+			"mock-q":   "mock --no-inspect --quiet",
+			"strict":   "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
 			"strict-q": "strict --no-inspect --quiet"}[name]
 		fmt.Printf("  %s ÷ bare:\n", what)
 		rs, rm := ratio(name, func(r roundResult) float64 { return r.sat.rps })

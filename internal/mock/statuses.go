@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
