@@ -142,7 +142,10 @@ func runMock(args []string) error {
 	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
 	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
 	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run, on a fresh server and after the saturated run\n\n", *rate, *dur)
-	type roundResult struct{ sat, paced, after loadResult }
+	type roundResult struct {
+		sat, paced, after loadResult
+		inside            time.Duration // the mock's own p99 in the fresh paced run
+	}
 	results := map[string][]roundResult{}
 	drains := map[string][]mockDrain{}
 	var lags []time.Duration
@@ -174,8 +177,13 @@ func runMock(args []string) error {
 			settle(0)
 			app.record(s.name == "mock")
 			del0 := app.delivered()
+			pacedFrom := time.Now()
 			paced := driveGraph(url, 16, *dur, *rate)
 			settle(del0 + strictWant(s.name, paced.n))
+			var inside time.Duration // the mock's own time per answer (its log's latency), p99
+			if isMock {
+				inside = handlerP99(p.url, pacedFrom)
+			}
 			if s.name == "mock" {
 				lags = append(lags, app.lags()...)
 			}
@@ -211,12 +219,17 @@ func runMock(args []string) error {
 			sat.serverCPU = procCPU(pid) - cpu0
 			appCPU := procCPU(app.pid) - app0
 			del0 = app.delivered()
+			afterFrom := time.Now()
 			after := driveGraph(url, 16, *dur, *rate)
 			settle(del0 + strictWant(s.name, after.n))
+			var insideAfter time.Duration
+			if isMock {
+				insideAfter = handlerP99(p.url, afterFrom)
+			}
 			if err := p.stop(); err != nil {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
-			results[s.name] = append(results[s.name], roundResult{sat, paced, after})
+			results[s.name] = append(results[s.name], roundResult{sat, paced, after, inside})
 			line := fmt.Sprintf("  round %d %-8s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
 				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest())
 			if isMock {
@@ -230,6 +243,10 @@ func runMock(args []string) error {
 			fmt.Printf("          paced %5.0f sends/s  p50 %8s  p99 %8s;  after the saturated run %5.0f sends/s  p50 %8s  p99 %8s  (%d errors)\n",
 				paced.rps, paced.p50.Round(time.Microsecond), paced.p99.Round(time.Microsecond),
 				after.rps, after.p50.Round(time.Microsecond), after.p99.Round(time.Microsecond), sat.errors+paced.errors+after.errors)
+			if isMock {
+				fmt.Printf("          the mock's own time per answer (handler start to answer, from its log), p99: %s fresh, %s after\n",
+					inside.Round(time.Microsecond), insideAfter.Round(time.Microsecond))
+			}
 		}
 	}
 
@@ -279,6 +296,8 @@ func runMock(args []string) error {
 		fmt.Printf("    p99 at %d sends/s: %s (goal < 2 ms), %.1f× bare's %s %s\n", *rate,
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), pm,
 			time.Duration(med("bare", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), formatRatios(ps))
+		fmt.Printf("    of which inside the mock (handler start to answer, its log's latency): p99 %s\n",
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.inside) })).Round(time.Microsecond))
 		as, am := ratio(name, func(r roundResult) float64 { return float64(r.after.p99) })
 		fmt.Printf("    p99 at %d sends/s after the saturated run: %s, %.1f× bare's %s %s\n", *rate,
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.after.p99) })).Round(time.Microsecond), am,
@@ -590,6 +609,39 @@ func (a *appClient) idle(base string, want int64) mockDrain {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// handlerP99 is the p99 of the mock's own latency (its log's latency_ms:
+// from the handler's start to the answer) of the sends logged since from,
+// among the entries its log still holds.
+func handlerP99(base string, from time.Time) time.Duration {
+	resp, err := http.Get(strings.TrimRight(base, "/") + "/_mock/log?since=0")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Entries []struct {
+			Time      time.Time `json:"time"`
+			Kind      string    `json:"kind"`
+			Path      string    `json:"path"`
+			LatencyMS float64   `json:"latency_ms"`
+		} `json:"entries"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&page) != nil {
+		return 0
+	}
+	var lat []float64
+	for _, e := range page.Entries {
+		if e.Kind == "graph" && e.Path == mockPath && !e.Time.Before(from) {
+			lat = append(lat, e.LatencyMS)
+		}
+	}
+	if len(lat) == 0 {
+		return 0
+	}
+	sort.Float64s(lat)
+	return time.Duration(lat[len(lat)*99/100] * float64(time.Millisecond))
 }
 
 func ctl(base, method, path string, body any) error {
