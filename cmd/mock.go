@@ -29,7 +29,8 @@ posts the webhooks Meta would post to --webhook: sent, delivered, read and
 failed statuses for what the app sent, and the messages simulated users write
 (wa-hooks mock say alice 'hi'), signed with the App Secret in Meta's wire form,
 with Meta's habits (batches, out-of-order and skipped statuses, duplicates,
-retries on Meta's schedule) unless --deterministic.
+retries on Meta's schedule, and the updates that waited for a slow app
+coalesced into one POST) unless --deterministic.
 
 The app must send Authorization: Bearer <access token>: set access_token in
 the config file or WA_HOOKS_ACCESS_TOKEN; without one a token is generated and
@@ -90,6 +91,7 @@ subcommands below use it.`,
 	f.BoolVar(&o.Deterministic, "deterministic", false, "no random habits, zero delays, one ordered queue, fixed ids: the same run gives the same sequence")
 	f.DurationVar(&o.WebhookTimeout, "webhook-timeout", mock.DefaultWebhookTimeout, "how long your app may take to answer a webhook before it counts as failed")
 	f.BoolVar(&o.NoRetry, "no-retry", false, "post each webhook once, even when the app fails it")
+	f.BoolVar(&o.NoCoalesce, "no-coalesce", false, "post every webhook on its own even when the app falls behind (by default what waited leaves in one POST, up to 1,000 updates, as Meta does)")
 	f.Float64Var(&o.RetryScale, "retry-scale", sender.DefaultRetryScale, "time factor for Meta's 7-day retry schedule (1 = real time)")
 	f.Float64Var(&h.Batch, "batch-rate", h.Batch, "share of webhooks that carry the other updates due at the same time")
 	f.Float64Var(&h.OutOfOrder, "out-of-order-rate", h.OutOfOrder, "share of messages whose read arrives before delivered")
@@ -109,7 +111,7 @@ subcommands below use it.`,
 	for flag, key := range map[string]string{
 		"addr": "mock.addr", "webhook": "mock.webhook", "state": "mock.state", "webhook-timeout": "mock.webhook_timeout",
 		"deterministic": "mock.deterministic", "mps": "mock.mps", "allow-list": "mock.allow_list",
-		"inspect": "mock.inspect", "no-inspect": "mock.no_inspect",
+		"inspect": "mock.inspect", "no-inspect": "mock.no_inspect", "no-coalesce": "mock.no_coalesce",
 	} {
 		config.Bind(f, flag, key)
 	}

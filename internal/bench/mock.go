@@ -36,29 +36,31 @@ const (
 )
 
 // runMock measures the Cloud API twin as a user runs it: the real binary
-// (human output to a file, Meta's habits off, zero delays) with its
-// webhook pointing at the app under test — a bare loopback server in a
-// process of its own that answers 200 to every webhook, counts the
-// statuses and replies through the Graph API to every inbound message.
-// The mock runs as it starts (the web inspector beside it), with
-// --no-inspect, and with --no-inspect --quiet, to show what the inspector
-// and the terminal lines cost. The reference is a bare net/http handler
-// returning a canned send answer, in its own process. All are driven by
-// the same load generators, each round starting with a different server;
-// the ratios are the medians of the rounds' ratios.
+// (human output to a file) with its webhook pointing at the app under
+// test — a bare loopback server in a process of its own that answers 200
+// to every webhook, counts the statuses and replies through the Graph API
+// to every inbound message. The mock runs as a user starts it (Meta's
+// habits, retries and coalescing on, the web inspector beside it; only
+// zero delays and no throughput limits), and strict (every habit and
+// coalescing off: one POST per status), each also with --no-inspect
+// --quiet, to show what the habits, the inspector and the terminal lines
+// cost. The reference is a bare net/http handler returning a canned send
+// answer, in its own process. All are driven by the same load generators,
+// each round starting with a different server; the ratios are the medians
+// of the rounds' ratios.
 //
-// Per server and round: a saturated run from wrk (one thread, a pool of
-// sends to 1,000 users whose windows are open): answers per second,
-// p50/p99, and for the mock the time its statuses took to drain, so the
-// sustained rate — sends whose delivered webhook reached the app, per
-// second of run plus drain — is reported beside the answer rate; CPU per
-// send of the server process (the mock's includes building, signing and
-// posting both statuses) and of the app; then a paced run at -rate
-// sends/s from a Go client in this process, on schedule (answer latency
-// only: request written to answer read), during which the app notes when
-// each delivered webhook arrives, for the lag from send to delivered.
-// Last, in a fresh process, the RSS of a mock holding 10,000 users and
-// 1,000,000 messages of history.
+// Per server and round: a paced run at -rate sends/s from a Go client in
+// this process, on schedule (answer latency only: request written to
+// answer read) on a fresh server, during which the app notes when each
+// delivered webhook arrives, for the lag from send to delivered; a
+// saturated run from wrk (one thread, a pool of sends to 1,000 users whose
+// windows are open): answers per second, p50/p99, and for the mock the
+// time until it had posted every webhook and the app had answered it, so
+// the sustained rate — sends per second of run plus drain — is reported
+// beside the answer rate; CPU per send of the server process (the mock's
+// includes building, signing and posting the statuses) and of the app;
+// then the paced run again, after the saturation. Last, in a fresh
+// process, the RSS of a mock holding 10,000 users and 1,000,000 messages.
 func runMock(args []string) error {
 	fs := flag.NewFlagSet("mock", flag.ContinueOnError)
 	conc := fs.Int("c", 16, "concurrent connections of the saturated runs")
@@ -71,6 +73,8 @@ func runMock(args []string) error {
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	appServer := fs.Bool("app-server", false, "internal: run the app under test")
+	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-q,strict,strict-q; bare always runs, for the ratios); empty: all")
+	perfDir := fs.String("perf", "", "record a CPU profile of every mock's saturated run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,7 +95,7 @@ func runMock(args []string) error {
 	if err != nil {
 		return err
 	}
-	bin, dir, cleanup, err := buildWaHooks("mock")
+	bin, dir, cleanup, err := buildWaHooksSymbols("mock", *perfDir)
 	if err != nil {
 		return err
 	}
@@ -114,16 +118,34 @@ func runMock(args []string) error {
 	if err := writeGraphPool(pool); err != nil {
 		return err
 	}
+	hook := app.url + "/webhook"
 	servers := []benchServer{
 		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
-		{name: "mock", bin: bin, args: mockArgs(app.url + "/webhook")},
-		{name: "mock-i", bin: bin, args: append(mockArgs(app.url+"/webhook"), "--no-inspect")},
-		{name: "mock-q", bin: bin, args: append(mockArgs(app.url+"/webhook"), "--no-inspect", "--quiet")},
+		{name: "mock", bin: bin, args: mockArgs(hook)},
+		{name: "mock-q", bin: bin, args: append(mockArgs(hook), "--no-inspect", "--quiet")},
+		{name: "strict", bin: bin, args: strictArgs(hook)},
+		{name: "strict-q", bin: bin, args: append(strictArgs(hook), "--no-inspect", "--quiet")},
+	}
+	if *only != "" {
+		keep := map[string]bool{"bare": true}
+		for _, n := range strings.Split(*only, ",") {
+			keep[strings.TrimSpace(n)] = true
+		}
+		var picked []benchServer
+		for _, s := range servers {
+			if keep[s.name] {
+				picked = append(picked, s)
+			}
+		}
+		servers = picked
 	}
 	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
 	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
-	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run\n\n", *rate, *dur)
-	type roundResult struct{ sat, paced loadResult }
+	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run, on a fresh server and after the saturated run\n\n", *rate, *dur)
+	type roundResult struct {
+		sat, paced, after loadResult
+		inside            time.Duration // the mock's own p99 in the fresh paced run
+	}
 	results := map[string][]roundResult{}
 	drains := map[string][]mockDrain{}
 	var lags []time.Duration
@@ -134,7 +156,7 @@ func runMock(args []string) error {
 			if err != nil {
 				return err
 			}
-			isMock := strings.HasPrefix(s.name, "mock")
+			isMock := s.name != "bare"
 			if isMock {
 				if err := app.prepare(p.url); err != nil {
 					_ = p.stop()
@@ -142,53 +164,89 @@ func runMock(args []string) error {
 				}
 			}
 			url := strings.TrimRight(p.url, "/") + mockPath
+			settle := func(want int64) mockDrain {
+				if !isMock {
+					return mockDrain{}
+				}
+				return app.idle(p.url, want)
+			}
+			// Paced first, on a mock holding only the bench users and a
+			// second of warm-up, as the mock is when a user's app starts
+			// talking to it; again after the saturated run below.
+			driveGraph(url, 16, time.Second, *rate) // warm-up
+			settle(0)
+			app.record(s.name == "mock")
+			del0 := app.delivered()
+			pacedFrom := time.Now()
+			paced := driveGraph(url, 16, *dur, *rate)
+			settle(del0 + strictWant(s.name, paced.n))
+			var inside time.Duration // the mock's own time per answer (its log's latency), p99
+			if isMock {
+				inside = handlerP99(p.url, pacedFrom)
+			}
+			if s.name == "mock" {
+				lags = append(lags, app.lags()...)
+			}
+			app.record(false)
 			if _, err := wrkRun(wrkBin, dir, pool, url, *conc, time.Second); err != nil { // warm-up
 				_ = p.stop()
 				return err
 			}
-			if isMock {
-				app.drain(0)
-			}
+			settle(0)
 			pid := p.cmd.Process.Pid
-			cpu0, app0, del0 := procCPU(pid), procCPU(app.pid), app.delivered()
+			cpu0, app0 := procCPU(pid), procCPU(app.pid)
+			del0 = app.delivered()
+			profile := ""
+			if *perfDir != "" && isMock {
+				profile = filepath.Join(*perfDir, fmt.Sprintf("%s-r%d.perf.data", s.name, r+1))
+			}
+			stopProfile, err := perfRecord(profile, pid)
+			if err != nil {
+				_ = p.stop()
+				return err
+			}
 			sat, err := wrkRun(wrkBin, dir, pool, url, *conc, *dur)
+			stopProfile()
 			if err != nil {
 				_ = p.stop()
 				return err
 			}
 			var dr mockDrain
 			if isMock {
-				dr = app.drain(del0 + int64(sat.n))
+				dr = app.idle(p.url, del0+strictWant(s.name, sat.n))
 				drains[s.name] = append(drains[s.name], dr)
 			}
 			sat.serverCPU = procCPU(pid) - cpu0
 			appCPU := procCPU(app.pid) - app0
-			app.record(isMock)
 			del0 = app.delivered()
-			paced := driveGraph(url, 16, *dur, *rate)
+			afterFrom := time.Now()
+			after := driveGraph(url, 16, *dur, *rate)
+			settle(del0 + strictWant(s.name, after.n))
+			var insideAfter time.Duration
 			if isMock {
-				app.drain(del0 + int64(paced.n))
-				if s.name == "mock" {
-					lags = append(lags, app.lags()...)
-				}
+				insideAfter = handlerP99(p.url, afterFrom)
 			}
-			app.record(false)
 			if err := p.stop(); err != nil {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
-			results[s.name] = append(results[s.name], roundResult{sat, paced})
-			line := fmt.Sprintf("  round %d %-6s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
+			results[s.name] = append(results[s.name], roundResult{sat, paced, after, inside})
+			line := fmt.Sprintf("  round %d %-8s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
 				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest())
 			if isMock {
-				line += fmt.Sprintf("  app CPU %5.1f µs/send  statuses drained %s after the run (sustained %.0f sends/s)",
+				line += fmt.Sprintf("  app CPU %5.1f µs/send  webhooks drained %s after the run (sustained %.0f sends/s)",
 					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
 				if dr.missing > 0 {
 					line += fmt.Sprintf(", %d delivered statuses MISSING", dr.missing)
 				}
 			}
 			fmt.Println(line)
-			fmt.Printf("          paced %5.0f sends/s  p50 %8s  p99 %8s  (%d errors)\n", paced.rps,
-				paced.p50.Round(time.Microsecond), paced.p99.Round(time.Microsecond), sat.errors+paced.errors)
+			fmt.Printf("          paced %5.0f sends/s  p50 %8s  p99 %8s;  after the saturated run %5.0f sends/s  p50 %8s  p99 %8s  (%d errors)\n",
+				paced.rps, paced.p50.Round(time.Microsecond), paced.p99.Round(time.Microsecond),
+				after.rps, after.p50.Round(time.Microsecond), after.p99.Round(time.Microsecond), sat.errors+paced.errors+after.errors)
+			if isMock {
+				fmt.Printf("          the mock's own time per answer (handler start to answer, from its log), p99: %s fresh, %s after\n",
+					inside.Round(time.Microsecond), insideAfter.Round(time.Microsecond))
+			}
 		}
 	}
 
@@ -209,16 +267,20 @@ func runMock(args []string) error {
 	fmt.Println()
 	for _, s := range servers {
 		name := s.name
-		fmt.Printf("  %-6s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s\n", name,
+		fmt.Printf("  %-8s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s;  after saturation p99 %8s\n", name,
 			med(name, func(r roundResult) float64 { return r.sat.rps }),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.sat.p99) })).Round(time.Microsecond),
 			med(name, func(r roundResult) float64 { return r.sat.cpuPerRequest() }),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p50) })).Round(time.Microsecond),
-			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond))
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond),
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.after.p99) })).Round(time.Microsecond))
 	}
-	for _, name := range []string{"mock", "mock-i", "mock-q"} {
-		what := map[string]string{"mock": "mock as it starts (web inspector beside it, terminal lines to a file)",
-			"mock-i": "mock --no-inspect (terminal lines to a file)", "mock-q": "mock --no-inspect --quiet"}[name]
+	for _, srv := range servers[1:] {
+		name := srv.name
+		what := map[string]string{"mock": "mock as it starts (Meta's habits and coalescing on, web inspector beside it, terminal lines to a file)",
+			"mock-q":   "mock --no-inspect --quiet",
+			"strict":   "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
+			"strict-q": "strict --no-inspect --quiet"}[name]
 		fmt.Printf("  %s ÷ bare:\n", what)
 		rs, rm := ratio(name, func(r roundResult) float64 { return r.sat.rps })
 		fmt.Printf("    answered sends/s %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
@@ -227,13 +289,19 @@ func runMock(args []string) error {
 			m, b := results[name][i].sat, results["bare"][i].sat
 			sust = append(sust, float64(m.n)/(dur.Seconds()+d.after.Seconds())/b.rps)
 		}
-		fmt.Printf("    sustained (run + drain until every delivered status reached the app) %.2f× %s\n", median(sust), formatRatios(sust))
+		fmt.Printf("    sustained (run + drain until the mock had posted every webhook and the app answered it) %.2f× %s\n", median(sust), formatRatios(sust))
 		cs, cm := ratio(name, func(r roundResult) float64 { return 1 / r.sat.cpuPerRequest() })
 		fmt.Printf("    CPU per send, bare ÷ mock %.2f× %s\n", cm, formatRatios(cs))
 		ps, pm := ratio(name, func(r roundResult) float64 { return float64(r.paced.p99) })
 		fmt.Printf("    p99 at %d sends/s: %s (goal < 2 ms), %.1f× bare's %s %s\n", *rate,
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), pm,
 			time.Duration(med("bare", func(r roundResult) float64 { return float64(r.paced.p99) })).Round(time.Microsecond), formatRatios(ps))
+		fmt.Printf("    of which inside the mock (handler start to answer, its log's latency): p99 %s\n",
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.inside) })).Round(time.Microsecond))
+		as, am := ratio(name, func(r roundResult) float64 { return float64(r.after.p99) })
+		fmt.Printf("    p99 at %d sends/s after the saturated run: %s, %.1f× bare's %s %s\n", *rate,
+			time.Duration(med(name, func(r roundResult) float64 { return float64(r.after.p99) })).Round(time.Microsecond), am,
+			time.Duration(med("bare", func(r roundResult) float64 { return float64(r.after.p99) })).Round(time.Microsecond), formatRatios(as))
 	}
 	if len(lags) > 0 {
 		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
@@ -249,13 +317,32 @@ func runMock(args []string) error {
 	return cmd.Run()
 }
 
-// mockArgs runs the mock as a user would for a load test: its default
-// output (to a file here), Meta's habits and limits off, zero delays, every
-// webhook posted once.
+// mockArgs runs the mock as a user starts it, with only what a load test
+// must change: zero delays (as the issue asks) and Meta's throughput and
+// pair-rate limits off (else most sends are refused with 130429). Meta's
+// habits, retries, coalescing, the web inspector and the terminal lines
+// (to a file here) stay as they are by default.
 func mockArgs(webhook string) []string {
-	return []string{"mock", "--addr", "127.0.0.1:0", "--webhook", webhook, "--no-retry",
-		"--batch-rate", "0", "--out-of-order-rate", "0", "--skip-delivered-rate", "0", "--duplicate-rate", "0",
+	return []string{"mock", "--addr", "127.0.0.1:0", "--webhook", webhook,
 		"--status-delay", "0", "--read-after", "0", "--mps", "0", "--pair-burst", "0"}
+}
+
+// strictArgs is the mock with every habit off and coalescing off: exactly
+// a sent and a delivered POST per send, each posted once.
+func strictArgs(webhook string) []string {
+	return append(mockArgs(webhook), "--no-retry", "--no-coalesce",
+		"--batch-rate", "0", "--out-of-order-rate", "0", "--skip-delivered-rate", "0", "--duplicate-rate", "0")
+}
+
+// strictWant is how many more delivered statuses the app must see after
+// n sends: one each from the strict mock; with Meta's habits on a few are
+// skipped or held (and duplicates add some), so the drain only waits for
+// the mock to have posted everything.
+func strictWant(name string, n int) int64 {
+	if strings.HasPrefix(name, "strict") {
+		return int64(n)
+	}
+	return 0
 }
 
 // writeGraphPool writes wrk's pool: one text send to each bench user.
@@ -490,36 +577,71 @@ func (a *appClient) prepare(base string) error {
 			return fmt.Errorf("the app replied to %d of %d inbound messages within a minute", r-replies, mockUsers)
 		}
 	}
-	a.drain(0)
+	a.idle(base, 0)
 	return nil
 }
 
 type mockDrain struct {
-	after   time.Duration // from the call until the last expected status arrived
+	after   time.Duration // from the call until the mock had posted everything
 	missing int64
 }
 
-// drain waits until the app has seen want delivered statuses (0: until
-// none arrives for half a second), at most a minute.
-func (a *appClient) drain(want int64) mockDrain {
+// idle waits (at most a minute) until the mock at base has no webhook
+// waiting to be posted or answered and, when want > 0, the app has seen
+// want delivered statuses in all; it says how long that took.
+func (a *appClient) idle(base string, want int64) mockDrain {
 	start := time.Now()
-	last, lastAt := a.delivered(), start
+	info := strings.TrimRight(base, "/") + "/_mock/info"
 	for {
+		var st struct {
+			Waiting *int `json:"webhooks_waiting"`
+		}
+		if resp, err := http.Get(info); err == nil {
+			_ = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+		}
 		n := a.delivered()
-		if n != last {
-			last, lastAt = n, time.Now()
-		}
-		if want > 0 && n >= want {
+		if st.Waiting != nil && *st.Waiting == 0 && n >= want {
 			return mockDrain{after: time.Since(start)}
-		}
-		if want == 0 && time.Since(lastAt) > 500*time.Millisecond {
-			return mockDrain{after: lastAt.Sub(start)}
 		}
 		if time.Since(start) > time.Minute {
 			return mockDrain{after: time.Since(start), missing: max(want-n, 0)}
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// handlerP99 is the p99 of the mock's own latency (its log's latency_ms:
+// from the handler's start to the answer) of the sends logged since from,
+// among the entries its log still holds.
+func handlerP99(base string, from time.Time) time.Duration {
+	resp, err := http.Get(strings.TrimRight(base, "/") + "/_mock/log?since=0")
+	if err != nil {
+		return 0
+	}
+	defer resp.Body.Close()
+	var page struct {
+		Entries []struct {
+			Time      time.Time `json:"time"`
+			Kind      string    `json:"kind"`
+			Path      string    `json:"path"`
+			LatencyMS float64   `json:"latency_ms"`
+		} `json:"entries"`
+	}
+	if json.NewDecoder(resp.Body).Decode(&page) != nil {
+		return 0
+	}
+	var lat []float64
+	for _, e := range page.Entries {
+		if e.Kind == "graph" && e.Path == mockPath && !e.Time.Before(from) {
+			lat = append(lat, e.LatencyMS)
+		}
+	}
+	if len(lat) == 0 {
+		return 0
+	}
+	sort.Float64s(lat)
+	return time.Duration(lat[len(lat)*99/100] * float64(time.Millisecond))
 }
 
 func ctl(base, method, path string, body any) error {

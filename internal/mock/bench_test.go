@@ -160,7 +160,7 @@ func BenchmarkStatusBody(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		m.state, m.flags = stAccepted, 0
-		body, _, sig, raw := s.buildBody([]*job{{kind: jobStatus, msg: m.seq, status: stSent}})
+		body, _, sig, raw := s.buildBody([]*job{{kind: jobStatus, msg: m.seq, status: stSent}}, false)
 		if _, err := sign(&s.macs, body, testSecret, sig, raw); err != nil {
 			b.Fatal(err)
 		}

@@ -38,6 +38,9 @@ type Entry struct {
 	// Signature is how a webhook was signed: valid, forged or missing
 	// (the last two only through POST /_mock/webhooks).
 	Signature string `json:"signature,omitempty"`
+	// Coalesced counts the updates of a webhook that carried what had
+	// waited for a late app (0: not coalesced); Statuses and Messages list them.
+	Coalesced int `json:"coalesced,omitempty"`
 	// Attempt and Duplicate mark a retry or a duplicate post of a webhook.
 	Attempt   int  `json:"attempt,omitempty"`
 	Duplicate bool `json:"duplicate,omitempty"`

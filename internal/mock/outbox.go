@@ -258,9 +258,16 @@ func (o *outbox) postNow(j *job) bool {
 	o.mu.Unlock()
 	go func() {
 		defer o.wg.Done()
-		o.post([]*job{j})
+		o.post([]*job{j}, false)
 	}()
 	return true
+}
+
+// waiting counts the jobs queued or being posted.
+func (o *outbox) waiting() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.queued
 }
 
 func (o *outbox) finish(j *job, d Delivery) {
@@ -274,6 +281,29 @@ func (o *outbox) finish(j *job, d Delivery) {
 
 // maxBatch bounds how many updates the batch habit puts in one POST.
 const maxBatch = 10
+
+// Coalescing: when the app has fallen behind (the first webhook a lane
+// takes is coalesceLate past its due time), the updates already due in
+// its shard leave in one POST, as Meta aggregates up to 1,000 updates
+// into one (webhooks-reference §2.4), and at most about coalesceBytes of
+// them, well under Meta's 3 MB.
+const (
+	maxCoalesce   = 1000
+	coalesceBytes = 1 << 20
+	coalesceLate  = laneLate
+)
+
+// mergeable reports whether j may share a POST with other updates.
+func (j *job) mergeable() bool { return j.kind == jobStatus || j.kind == jobInbound }
+
+// size estimates what j adds to a webhook body: a status with its
+// pricing, or a message with its contact.
+func (j *job) size() int {
+	if j.kind == jobInbound {
+		return len(j.item) + 256
+	}
+	return 640
+}
 
 func (o *outbox) run(sh *shard) {
 	defer o.wg.Done()
@@ -294,7 +324,8 @@ func (o *outbox) run(sh *shard) {
 			<-sh.wake
 			continue
 		}
-		if wait := time.Until(sh.h[0].due); wait > 0 {
+		due := sh.h[0].due
+		if wait := time.Until(due); wait > 0 {
 			sh.mu.Unlock()
 			if timer == nil {
 				timer = time.NewTimer(wait)
@@ -310,21 +341,51 @@ func (o *outbox) run(sh *shard) {
 			}
 			continue
 		}
-		first := heap.Pop(&sh.h).(*job)
-		batch := []*job{first}
-		if (first.kind == jobStatus || first.kind == jobInbound) && o.s.dice.Roll(o.s.habits.Batch) {
-			now := time.Now()
-			for len(sh.h) > 0 && len(batch) < maxBatch && !sh.h[0].due.After(now) &&
-				(sh.h[0].kind == jobStatus || sh.h[0].kind == jobInbound) {
-				batch = append(batch, heap.Pop(&sh.h).(*job))
-			}
-		}
 		sh.mu.Unlock()
-		o.lanes.acquire(first.due)
-		late := time.Since(first.due)
-		o.post(batch)
+		// The lane first, then the jobs: what became due while this shard
+		// waited for a lane leaves with the first one when coalescing.
+		o.lanes.acquire(due)
+		sh.mu.Lock()
+		if sh.closed || len(sh.h) == 0 { // only this worker pops: closed
+			sh.mu.Unlock()
+			o.lanes.release(0)
+			continue
+		}
+		now := time.Now()
+		first := heap.Pop(&sh.h).(*job)
+		batch, coalesced := o.take(sh, first, now)
+		sh.mu.Unlock()
+		late := now.Sub(first.due)
+		o.post(batch, coalesced)
 		o.lanes.release(late)
 	}
+}
+
+// take returns first and the due updates that leave with it (callers
+// hold sh.mu): all of them, within Meta's bounds, when the app has fallen
+// behind and coalescing is on; those the batch habit picks otherwise.
+func (o *outbox) take(sh *shard, first *job, now time.Time) ([]*job, bool) {
+	batch := []*job{first}
+	if !first.mergeable() {
+		return batch, false
+	}
+	limit, room := 1, 0
+	coalesce := o.s.coalesce && now.Sub(first.due) >= coalesceLate
+	switch {
+	case coalesce:
+		limit, room = maxCoalesce, coalesceBytes-first.size()
+	case o.s.dice.Roll(o.s.habits.Batch):
+		limit = maxBatch
+	}
+	for len(batch) < limit && len(sh.h) > 0 && !sh.h[0].due.After(now) && sh.h[0].mergeable() {
+		if coalesce {
+			if room -= sh.h[0].size(); room < 0 {
+				break
+			}
+		}
+		batch = append(batch, heap.Pop(&sh.h).(*job))
+	}
+	return batch, coalesce && len(batch) > 1
 }
 
 func (o *outbox) close() {
@@ -345,9 +406,10 @@ func (o *outbox) close() {
 	o.wg.Wait()
 }
 
-// post builds, signs and posts one webhook for batch, then plans what
+// post builds, signs and posts one webhook for batch (coalesced: the
+// updates that waited while the app was behind), then plans what
 // follows: a retry on failure, a duplicate now and then.
-func (o *outbox) post(batch []*job) {
+func (o *outbox) post(batch []*job, coalesced bool) {
 	s := o.s
 	first := batch[0]
 	var entry Entry
@@ -357,7 +419,7 @@ func (o *outbox) post(batch []*job) {
 	case jobRetry:
 		d, entry, attempt = first.delivery, *first.entry, first.attempt
 	default:
-		body, e, sig, raw := s.buildBody(batch)
+		body, e, sig, raw := s.buildBody(batch, coalesced)
 		if body == nil { // every status in it was already superseded
 			for _, j := range batch {
 				o.finish(j, Delivery{Error: "nothing left to post"})

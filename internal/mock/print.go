@@ -149,8 +149,12 @@ func (p *printer) graph(e Entry) {
 }
 
 func (p *printer) webhook(e Entry, body []byte) {
-	n, err := webhook.Parse(body)
-	if err != nil || len(body) == 0 {
+	var n *webhook.Notification
+	var err error
+	if e.Coalesced == 0 { // a coalesced webhook is one line: its updates sum up
+		n, err = webhook.Parse(body)
+	}
+	if e.Coalesced > 0 || err != nil || len(body) == 0 {
 		fmt.Fprintf(p.w, "%s %s %s %s\n", p.st.Dim.Render(e.Time.Local().Format("15:04:05")), p.st.Warn.Render("→"),
 			p.st.Other.Render(fmt.Sprintf("%-8s", "webhook")), termsafe.Line(e.Summary))
 	} else {

@@ -176,7 +176,10 @@ func banner(ios *iostreams.IO, o RunOptions, s *Server, extra [][2]string) {
 		row(label, fmt.Sprintf("%s %s %s", st.Bold.Render(fmt.Sprintf("%-8s", termsafe.Line(u.Name))),
 			termsafe.Line(strings.Join(ids, "  ")), st.Dim.Render("("+termsafe.Line(u.ProfileName)+")")))
 	}
-	mode := "realistic: Meta's habits on (batches, out of order, skipped delivered, duplicates), statuses within a second"
+	mode := "realistic: Meta's habits on (batches, out of order, skipped delivered, duplicates), statuses within a second, what waits for a slow app in one POST"
+	if o.NoCoalesce {
+		mode = "realistic: Meta's habits on (batches, out of order, skipped delivered, duplicates), statuses within a second, every webhook on its own (--no-coalesce)"
+	}
 	if o.Deterministic {
 		mode = "deterministic: no random habits, zero delays, one ordered queue"
 	}

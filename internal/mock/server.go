@@ -68,6 +68,10 @@ type Options struct {
 	AllowList []string
 	// NoRetry posts each webhook once, even when the app fails it.
 	NoRetry bool
+	// NoCoalesce posts every due webhook on its own even when the app has
+	// fallen behind (by default the updates waiting then leave together,
+	// up to Meta's 1,000 per POST). Deterministic mode never coalesces.
+	NoCoalesce bool
 	// RetryScale compresses Meta's retry schedule (sender.DefaultRetryScale: 7 days in ~6 s).
 	RetryScale float64
 	// TemplateReview is how long a new template stays PENDING before its
@@ -121,13 +125,16 @@ func defaultBusiness() Business {
 type Server struct {
 	opts   Options
 	habits simnet.Habits
-	now    func() time.Time
-	dice   *simnet.Dice
-	lim    *simnet.Limiter
-	client *http.Client
-	log    *eventLog
-	out    *outbox
-	macs   sync.Pool // *signature.Hasher keyed with the App Secret
+	// coalesce posts the updates waiting for a late app together (not in
+	// deterministic mode, not with NoCoalesce).
+	coalesce bool
+	now      func() time.Time
+	dice     *simnet.Dice
+	lim      *simnet.Limiter
+	client   *http.Client
+	log      *eventLog
+	out      *outbox
+	macs     sync.Pool // *signature.Hasher keyed with the App Secret
 
 	mu        sync.Mutex
 	biz       Business
@@ -210,6 +217,7 @@ func New(opts Options) (*Server, error) {
 	default:
 		s.habits = simnet.Realistic()
 	}
+	s.coalesce = !opts.Deterministic && !opts.NoCoalesce
 	if opts.Deterministic && opts.TemplateReview == 0 {
 		s.opts.TemplateReview = 0
 	} else if opts.TemplateReview == 0 {
@@ -318,6 +326,11 @@ type Info struct {
 	Business      Business `json:"business"`
 	Webhook       string   `json:"webhook"`
 	Deterministic bool     `json:"deterministic"`
+	// Coalesce says whether updates waiting for a late app leave together.
+	Coalesce bool `json:"coalesce"`
+	// WebhooksWaiting counts the webhooks planned and not yet answered
+	// (or given up): 0 when everything the mock meant to post was posted.
+	WebhooksWaiting int `json:"webhooks_waiting"`
 }
 
 // Info describes the mock.
@@ -325,7 +338,8 @@ func (s *Server) Info() Info {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Info{GraphBase: s.opts.BaseURL, Versions: graph.Versions(), Latest: graph.LatestVersion(),
-		Business: s.biz, Webhook: s.webhook, Deterministic: s.opts.Deterministic}
+		Business: s.biz, Webhook: s.webhook, Deterministic: s.opts.Deterministic, Coalesce: s.coalesce,
+		WebhooksWaiting: s.out.waiting()}
 }
 
 // SetBaseURL records where the mock listens (for media URLs and /_mock/info).

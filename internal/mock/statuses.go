@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -96,8 +97,9 @@ func (s *Server) metadata() metadata {
 }
 
 // buildBody turns a batch of due jobs into one webhook body and the log
-// entry describing it. A nil body means nothing is left to post.
-func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
+// entry describing it (coalesced: updates that waited for a late app,
+// summed up rather than listed). A nil body means nothing is left to post.
+func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string, bool) {
 	first := batch[0]
 	e := Entry{Kind: "webhook", Method: "POST", Signature: sigValid}
 	if first.kind == jobEnvelope {
@@ -111,10 +113,17 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 	s.mu.Lock()
 	v := messagesValue{MessagingProduct: "whatsapp", Metadata: s.metadata()}
 	seen := map[*simnet.User]bool{}
-	var users []string
+	var users names
 	var parts []string
 	now := s.now()
-	for _, j := range batch {
+	for i, j := range batch {
+		if i > 0 && i%lockChunk == 0 {
+			// A coalesced webhook builds hundreds of updates: let the
+			// Graph handlers in between, so an answer never waits for it.
+			s.mu.Unlock()
+			runtime.Gosched()
+			s.mu.Lock()
+		}
 		switch j.kind {
 		case jobStatus:
 			m := s.hist.get(j.msg)
@@ -131,13 +140,15 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 				seen[m.user] = true
 				v.Contacts = append(v.Contacts, contactOf(m.user, st.Status != "sent"))
 			}
-			users = appendOnce(users, m.user.Name)
+			users.add(m.user.Name)
 			what := st.Status
 			if st.Status == "failed" {
-				what = fmt.Sprintf("failed %d", j.errCode)
+				what = "failed " + strconv.Itoa(j.errCode)
 				e.ErrorCode = j.errCode
 			}
-			parts = append(parts, what+" "+m.typeName()+" → "+m.user.Name)
+			if !coalesced || len(parts) == 0 { // coalesced: summed up below
+				parts = append(parts, what+" "+m.typeName()+" → "+m.user.Name)
+			}
 		case jobInbound:
 			v.Messages = append(v.Messages, j.item)
 			var head struct {
@@ -150,8 +161,10 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 				seen[u] = true
 				v.Contacts = append(v.Contacts, contactOf(u, true))
 			}
-			users = appendOnce(users, j.userID)
-			parts = append(parts, j.summary)
+			users.add(j.userID)
+			if !coalesced || len(parts) == 0 {
+				parts = append(parts, j.summary)
+			}
 		}
 	}
 	waba := s.biz.WABAID
@@ -164,21 +177,79 @@ func (s *Server) buildBody(batch []*job) ([]byte, Entry, string, bool) {
 		Entry: []entry{{ID: waba, Changes: []change{{Value: v, Field: "messages"}}}}}
 	body, _ := json.Marshal(env)
 	e.Field = "messages"
-	e.Summary = strings.Join(parts, "; ")
-	if len(users) > 0 {
-		e.User = users[0]
+	if n := len(e.Statuses) + len(e.Messages); coalesced && n > 1 {
+		e.Coalesced = n
+		e.Summary = coalescedSummary(e.Statuses, e.Messages, users.list)
+	} else {
+		e.Summary = strings.Join(parts, "; ")
+	}
+	if len(users.list) > 0 {
+		e.User = users.list[0]
 	}
 	e.Request = logOwn(body)
 	return body, e, sigValid, false
 }
 
-func appendOnce(list []string, s string) []string {
-	for _, x := range list {
+// lockChunk is how many updates of a webhook are built under one hold of s.mu.
+const lockChunk = 32
+
+// coalescedSummary sums up a coalesced webhook: how many updates of each
+// kind, for whom.
+func coalescedSummary(statuses, messages, users []string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d updates in one POST (the app fell behind):", len(statuses)+len(messages))
+	var kinds []string
+	counts := map[string]int{}
+	for _, st := range statuses {
+		if counts[st] == 0 {
+			kinds = append(kinds, st)
+		}
+		counts[st]++
+	}
+	sep := " "
+	for _, k := range kinds {
+		fmt.Fprintf(&b, "%s%d %s", sep, counts[k], k)
+		sep = ", "
+	}
+	if len(messages) > 0 {
+		fmt.Fprintf(&b, "%s%d inbound", sep, len(messages))
+	}
+	b.WriteString(" → ")
+	const named = 3
+	b.WriteString(strings.Join(users[:min(len(users), named)], ", "))
+	if len(users) > named {
+		fmt.Fprintf(&b, " and %d more users", len(users)-named)
+	}
+	return b.String()
+}
+
+// names lists names once each, in the order first seen (a map only once
+// the list is long: a coalesced webhook can name hundreds of users).
+type names struct {
+	list []string
+	seen map[string]bool
+}
+
+func (n *names) add(s string) {
+	if n.seen != nil {
+		if !n.seen[s] {
+			n.seen[s] = true
+			n.list = append(n.list, s)
+		}
+		return
+	}
+	for _, x := range n.list {
 		if x == s {
-			return list
+			return
 		}
 	}
-	return append(list, s)
+	n.list = append(n.list, s)
+	if len(n.list) == 16 {
+		n.seen = make(map[string]bool, 64)
+		for _, x := range n.list {
+			n.seen[x] = true
+		}
+	}
 }
 
 // statusFor builds the status j asks for, updating m; false when it is no

@@ -77,10 +77,11 @@ type conn struct {
 	keep    bool // keep response bodies in results
 	scratch []byte
 	timeout time.Duration
+	// deadline: the client had a Timeout, enforced through the context.
+	deadline bool
 	// tmpl is a parsed request copied for every POST, so the URL is parsed
 	// once per worker rather than once per request.
-	tmpl    *http.Request
-	tmplCtx context.Context
+	tmpl *http.Request
 }
 
 func (c *conn) init(client *http.Client, url string, keep bool) {
@@ -89,18 +90,25 @@ func (c *conn) init(client *http.Client, url string, keep bool) {
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
 	}
+	if client.Timeout > 0 {
+		// The timeout rides on each request's context instead (see post):
+		// http.Client enforces its own Timeout with a goroutine and a
+		// timer per request. The copy shares the client's Transport.
+		cp := *client
+		cp.Timeout = 0
+		c.client, c.deadline = &cp, true
+	}
 }
 
 func (c *conn) request(ctx context.Context, body []byte) (*http.Request, error) {
-	if c.tmpl == nil || c.tmplCtx != ctx {
-		tmpl, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, nil)
+	if c.tmpl == nil {
+		tmpl, err := http.NewRequest(http.MethodPost, c.url, nil)
 		if err != nil {
 			return nil, err
 		}
-		c.tmpl, c.tmplCtx = tmpl, ctx
+		c.tmpl = tmpl
 	}
-	req := new(http.Request)
-	*req = *c.tmpl
+	req := c.tmpl.WithContext(ctx) // a copy
 	// A *bytes.Reader body lets the transport write headers and body in
 	// one go (other reader types get the headers flushed on their own: one
 	// more syscall and packet per request). The transport may still read
@@ -119,6 +127,11 @@ func (c *conn) request(ctx context.Context, body []byte) (*http.Request, error) 
 
 func (c *conn) post(ctx context.Context, d Delivery) Result {
 	res := Result{Name: d.Name, BodySize: len(d.Body)}
+	if c.deadline { // as http.Client's Timeout would: from dialling to the body's last byte
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
 	req, err := c.request(ctx, d.Body)
 	if err != nil {
 		res.Err = err
