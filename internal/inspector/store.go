@@ -49,6 +49,11 @@ type entry struct {
 	// and kept when a later part of it arrives.
 	rowNo []uint64
 	size  int64
+	// A large body is kept in the store's spool rather than in memory:
+	// req.Body is then nil but while the store takes a part of it, and in
+	// the copies details and actions get (see store.load).
+	spilled bool
+	spill   spillRef
 }
 
 // The fields of an event that entry.text keeps, in this order.
@@ -90,8 +95,18 @@ type eventMarks struct {
 // bound: its body, the kept fields, markers and row numbers, the packed
 // header and a fixed part for the rest.
 func (e *entry) weight() int64 {
-	return int64(len(e.req.Body)+len(e.text)+len(e.header)) +
+	return int64(e.bodySize()+len(e.text)+len(e.header)) +
 		int64(len(e.evs))*int64(unsafe.Sizeof(eventMarks{})) + int64(cap(e.rowNo))*8 + 1024
+}
+
+// bodySize is the length of e's body, kept or spilled. A spilled body
+// counts against the history's byte bound as a kept one does: the bound
+// then also bounds the spool.
+func (e *entry) bodySize() int {
+	if e.spilled {
+		return e.spill.n
+	}
+	return len(e.req.Body)
 }
 
 // keepEvents keeps evs in e: their markers and the fields rows need.
@@ -173,10 +188,17 @@ func (e *entry) event(i int) webhook.Event {
 		ID: f(fID), Summary: f(fSummary)}
 }
 
-// raw is event i's Raw.
-func (e *entry) raw(i int) []byte {
+// raw is event i's Raw, for an entry whose body is in req.Body (a copy
+// from snapshot, or one that is not spilled).
+func (e *entry) raw(i int) []byte { return e.rawIn(e.req.Body, i) }
+
+// rawIn is event i's Raw when body is e's body.
+func (e *entry) rawIn(body []byte, i int) []byte {
 	if m := &e.evs[i]; m.rawInBody {
-		return e.req.Body[m.raw0:m.raw1]
+		if int(m.raw1) > len(body) {
+			return nil // a spilled body that is no longer kept
+		}
+		return body[m.raw0:m.raw1]
 	}
 	return []byte(e.field(i, fRaw))
 }
@@ -262,6 +284,7 @@ type store struct {
 	redact     bool
 	subs       map[*subscriber]struct{}
 	built      atomic.Int64 // rows built so far (tests: rows are built only when shown)
+	spool      *spool       // large bodies
 }
 
 func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *store {
@@ -272,8 +295,11 @@ func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *stor
 		maxBytes = DefaultMaxBytes
 	}
 	return &store{live: map[uint64]uint64{}, forwarding: true, maxReqs: maxReqs, maxBytes: maxBytes,
-		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}}
+		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}, spool: newSpool(maxBytes)}
 }
+
+// close removes the spool: call it when nothing reads the store any more.
+func (s *store) close() error { return s.spool.close() }
 
 // at is the i-th kept request, oldest first. The pointer is good until the
 // next request is kept. Called with s.mu held.
@@ -361,6 +387,9 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 				e = s.byID(id)
 			}
 		}
+		if e != nil && e.spilled && len(o.Request.Body) == e.spill.n {
+			e.req.Body = o.Request.Body // a later part: its events point into it
+		}
 		if e == nil {
 			s.nextID++
 			e = s.push()
@@ -402,7 +431,47 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 	s.evict()
 	if e = s.byID(id); e != nil {
 		s.publish(e, had)
+		s.spill(e)
 	}
+}
+
+// spill moves e's body to the spool if it is large, once the streams had
+// their look at it in memory. A body the spool cannot take stays in
+// memory. Called with s.mu held.
+func (s *store) spill(e *entry) {
+	switch {
+	case e.spilled:
+		e.req.Body = nil
+	case s.spool.fits(len(e.req.Body)):
+		if ref, ok := s.spool.write(e.req.Body); ok {
+			e.spilled, e.spill, e.req.Body = true, ref, nil
+		}
+	}
+}
+
+// load gives a copy of an entry its body back from the spool. It runs
+// without the store's lock: reading megabytes must not hold up requests
+// arriving.
+func (s *store) load(c *entry) error {
+	if !c.spilled {
+		return nil
+	}
+	b, err := s.spool.read(c.spill)
+	if err != nil {
+		return err
+	}
+	c.req.Body = b
+	return nil
+}
+
+// bodyOf is e's body, read back from the spool when spilled (nil when it
+// cannot be). Called with s.mu held.
+func (s *store) bodyOf(e *entry) []byte {
+	if e.req.Body != nil || !e.spilled {
+		return e.req.Body
+	}
+	b, _ := s.spool.read(e.spill)
+	return b
 }
 
 // number gives e's rows their numbers. A request keeps its numbers when a
@@ -532,6 +601,10 @@ type matcher struct {
 	all        bool // no filter: every row matches
 	rf         receiver.Filter
 	user, text string // lower case
+	// The spilled body last read back, and its entry's id: an entry has a
+	// row per event, and its body is read once for all of them.
+	bodyID uint64
+	body   []byte
 }
 
 func (f Filter) matcher() *matcher {
@@ -577,7 +650,7 @@ func (m *matcher) match(s *store, e *entry, j int) bool {
 			return false
 		}
 	}
-	if f.Text != "" && !containsFold(s.searchText(e, j), m.text) {
+	if f.Text != "" && !containsFold(s.searchText(e, j, m), m.text) {
 		return false
 	}
 	return true
@@ -586,12 +659,19 @@ func (m *matcher) match(s *store, e *entry, j int) bool {
 // searchText is what the free-text filter searches: the row and the
 // event's JSON. It is worked out when a search asks for it rather than
 // kept for every row: searching is rare, arriving events are not.
-func (s *store) searchText(e *entry, j int) string {
+func (s *store) searchText(e *entry, j int, m *matcher) string {
 	r := s.row(e, j)
 	parts := []string{r.Field, r.Kind, r.Type, r.Who, r.Summary}
 	if i := e.eventOfRow(j); i >= 0 {
+		body := e.req.Body
+		if body == nil && e.spilled {
+			if m.bodyID != e.id || m.body == nil {
+				m.bodyID, m.body = e.id, s.bodyOf(e)
+			}
+			body = m.body
+		}
 		parts = append(parts, "", e.field(i, fID), e.field(i, fFrom), e.field(i, fRecipient), e.field(i, fUserID),
-			e.field(i, fUsername), e.field(i, fContactName), string(e.raw(i)))
+			e.field(i, fUsername), e.field(i, fContactName), string(e.rawIn(body, i)))
 	} else {
 		parts = append(parts, e.req.Path)
 	}
@@ -711,15 +791,20 @@ func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
 	return out, true
 }
 
-// snapshot copies what a detail or an action needs, under the lock.
-func (s *store) snapshot(id uint64) (entry, bool) {
+// snapshot copies what a detail or an action needs, under the lock, and
+// reads a spilled body back after it. found is false when the request is
+// not kept; err says why a kept one's body could not be read back.
+func (s *store) snapshot(id uint64) (c entry, found bool, err error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	e := s.byID(id)
-	if e == nil {
-		return entry{}, false
+	if e != nil {
+		c = e.copy()
 	}
-	return e.copy(), true
+	s.mu.RUnlock()
+	if e == nil {
+		return entry{}, false, nil
+	}
+	return c, true, s.load(&c)
 }
 
 // copy is e for a detail or an action, its header unpacked. What it shares
@@ -775,18 +860,25 @@ func unpackHeader(p string) http.Header {
 	return h
 }
 
-// entriesByID returns the requests with these ids, oldest first.
+// entriesByID returns the requests with these ids, oldest first; one whose
+// spilled body cannot be read back any more is left out.
 func (s *store) entriesByID(ids []uint64) []entry {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	var out []entry
 	for _, id := range ids {
 		if e := s.byID(id); e != nil {
 			out = append(out, e.copy())
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	s.mu.RUnlock()
+	kept := out[:0]
+	for _, c := range out {
+		if s.load(&c) == nil {
+			kept = append(kept, c)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].id < kept[j].id })
+	return kept
 }
 
 // subscriber is one open live stream. What is new gathers until the stream

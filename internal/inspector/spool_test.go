@@ -1,0 +1,163 @@
+package inspector
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
+	"github.com/wa-hooks/wa-hooks/internal/signature"
+)
+
+// bigText is the messages.text fixture with a text of about 260 KiB, full
+// of escaped quotes, that says needle once near its end.
+func bigText(t *testing.T) []byte {
+	t.Helper()
+	body := wireFixture(t, "messages.text")
+	long := strings.Repeat(`say \"hola\" `, 20_000) + "needle-in-the-spool"
+	big := bytes.Replace(body, []byte("Guadalajara"), []byte("Guadalajara "+long), 1)
+	if len(big) < spillBytes || !json.Valid(big) {
+		t.Fatalf("the big body is %d bytes, valid %v", len(big), json.Valid(big))
+	}
+	return big
+}
+
+// A large body is kept in the spool, not in memory, and everything the
+// page does with a body still works: the detail shows it whole, a search
+// finds what only its text says, a replay sends the exact bytes, the
+// selection downloads as a recording. The spool is private and gone when
+// the inspector stops.
+func TestLargeBodyKeptInTheSpool(t *testing.T) {
+	r := newRig(t, rigOptions{forward: true})
+	big, small := bigText(t), wireFixture(t, "statuses.read")
+	sig := signature.Sign(testSecret, big)
+	r.post(big, sig)
+	r.postSigned(small)
+	rows := r.waitRows("", 2).Rows
+	bigID, smallID := rows[1].Request, rows[0].Request
+
+	s := r.in.store
+	s.mu.RLock()
+	eb, es := *s.byID(bigID), *s.byID(smallID)
+	s.mu.RUnlock()
+	if !eb.spilled || eb.req.Body != nil || eb.spill.n != len(big) {
+		t.Fatalf("the large body is not spilled: spilled %v, %d bytes in memory", eb.spilled, len(eb.req.Body))
+	}
+	if es.spilled || !bytes.Equal(es.req.Body, small) {
+		t.Errorf("a small body is spilled (%v) or not kept", es.spilled)
+	}
+	if got := eb.weight(); got < int64(len(big)) {
+		t.Errorf("a spilled body weighs %d against the byte bound, want at least its %d bytes", got, len(big))
+	}
+
+	var d Detail
+	r.getJSON("/api/requests/"+itoa(bigID), &d)
+	if d.Body == nil || *d.Body != string(big) || d.Size != len(big) || !strings.Contains(d.Pretty, "needle-in-the-spool") {
+		t.Errorf("detail: size %d, body whole %v", d.Size, d.Body != nil && *d.Body == string(big))
+	}
+	if len(d.Events) != 1 || !strings.Contains(d.Events[0].Summary, "hola") {
+		t.Errorf("detail events: %+v", d.Events)
+	}
+
+	if p := r.waitRows("q=needle-in-the-spool", 1); p.Rows[0].Request != bigID {
+		t.Errorf("search found %+v", p.Rows)
+	}
+
+	for r.capture.count() < 2 { // the forwards of both
+		time.Sleep(5 * time.Millisecond)
+	}
+	st, out := r.action("/api/requests/"+itoa(bigID)+"/replay", ActionRequest{Target: "forward", Mode: ModeExact}, nil)
+	if got := r.capture.last(t); st != http.StatusOK || !bytes.Equal(got.Body, big) || got.Header.Get(signature.Header) != sig {
+		t.Errorf("replay: %d %s; sent %d bytes", st, out, len(got.Body))
+	}
+
+	st, out = r.action("/api/recording", map[string]any{"ids": []uint64{bigID, smallID}}, nil)
+	res, err := recording.Read(bytes.NewReader(out))
+	if st != http.StatusOK || err != nil || len(res.Records) != 2 || !bytes.Equal(res.Records[0].Body, big) {
+		t.Fatalf("recording: %d %v, %d records", st, err, len(res.Records))
+	}
+
+	f := s.spool.f
+	st2, err := f.Stat()
+	if err != nil || st2.Mode().Perm() != 0o600 {
+		t.Errorf("spool mode %v (%v), want 0600", st2.Mode().Perm(), err)
+	}
+	if _, err := os.Stat(f.Name()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the spool %s is still in the directory while open (%v): it is removed at once on this system", f.Name(), err)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.spool.read(eb.spill); !errors.Is(err, errSpillGone) {
+		t.Errorf("after close the spool still reads: %v", err)
+	}
+}
+
+// The spool is a ring twice the history's byte bound: a body the ring
+// has since written over is reported gone, never read back wrong, and a
+// body across the ring's end reads back whole.
+func TestSpoolRingOverwritesTheOldest(t *testing.T) {
+	sp := newSpool(128 << 10) // a ring of 256 KiB
+	sp.dir = t.TempDir()
+	defer sp.close()
+	bodies := make([][]byte, 3)
+	refs := make([]spillRef, 3)
+	for i := range bodies {
+		bodies[i] = bytes.Repeat([]byte{'a' + byte(i)}, 100<<10)
+		ref, ok := sp.write(bodies[i])
+		if !ok {
+			t.Fatalf("body %d not spilled", i)
+		}
+		refs[i] = ref
+	}
+	if _, err := sp.read(refs[0]); !errors.Is(err, errSpillGone) {
+		t.Errorf("the overwritten body reads back: %v", err)
+	}
+	for i := 1; i < 3; i++ { // the last one crosses the ring's end
+		if b, err := sp.read(refs[i]); err != nil || !bytes.Equal(b, bodies[i]) {
+			t.Errorf("body %d: %v, same bytes %v", i, err, bytes.Equal(b, bodies[i]))
+		}
+	}
+	if st, err := sp.f.Stat(); err != nil || st.Size() > sp.size {
+		t.Errorf("the spool is %d bytes, bound %d (%v)", st.Size(), sp.size, err)
+	}
+	if _, ok := sp.write(make([]byte, spillBytes-1)); ok {
+		t.Error("a small body went to the spool")
+	}
+	if _, ok := sp.write(make([]byte, sp.size/2+1)); ok {
+		t.Error("a body larger than half the ring went to the spool")
+	}
+}
+
+// The history's byte bound counts spilled bodies: with large bodies only,
+// every kept request's body reads back, however many arrived.
+func TestHistoryOfLargeBodiesStaysReadable(t *testing.T) {
+	s := newStore(0, 512<<10, false, testSecret, testToken)
+	s.spool.dir = t.TempDir()
+	defer s.close()
+	big := bigText(t)
+	for seq := uint64(1); seq <= 12; seq++ {
+		o := observation(t, seq, "messages.text")
+		o.Request.Body = big
+		o.Events[0].Raw = nil // the raw event is then looked up in the kept fields
+		s.add(o, false)
+	}
+	p := s.page(Filter{}, 0, 100)
+	if p.Requests == 0 || p.Requests >= 12 || p.Bytes > s.maxBytes {
+		t.Fatalf("kept %d requests, %d bytes (bound %d)", p.Requests, p.Bytes, s.maxBytes)
+	}
+	for _, row := range p.Rows {
+		c, ok, err := s.snapshot(row.Request)
+		if !ok || err != nil || !bytes.Equal(c.req.Body, big) {
+			t.Errorf("request %d: found %v, %v", row.Seq, ok, err)
+		}
+	}
+	if st, err := s.spool.f.Stat(); err != nil || st.Size() > 2*s.maxBytes {
+		t.Errorf("spool %d bytes for a bound of %d (%v)", st.Size(), s.maxBytes, err)
+	}
+}
