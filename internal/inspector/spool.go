@@ -8,12 +8,17 @@ import (
 	"sync/atomic"
 )
 
-// spillBytes is the body size from which the history keeps a body in its
-// spool file instead of in memory. Meta's deliveries are a few kilobytes
-// and stay in memory; a history backfill of megabytes would otherwise keep
-// up to the whole byte bound (64 MiB) in serve's heap, where the garbage
-// collector then works against serve's memory limit on every request.
-const spillBytes = 64 << 10
+// The history keeps a body of spillBytes or more in its spool file instead
+// of in memory, and every body once those in memory come to heapBodyBytes.
+// Meta's deliveries are a few kilobytes and mostly stay in memory; without
+// the spool a history backfill of megabytes, or 10,000 deliveries of a few
+// kilobytes, would keep up to the whole byte bound (64 MiB) in serve's
+// heap, above serve's memory limit, where the garbage collector would then
+// run all the time.
+const (
+	spillBytes    = 64 << 10
+	heapBodyBytes = 16 << 20
+)
 
 // spool keeps large bodies in one private file, written as a ring: the
 // history's byte bound counts spilled bodies as it counts kept ones, so
@@ -46,9 +51,9 @@ var errSpillGone = errors.New("its body is no longer kept by the inspector")
 
 func newSpool(maxBytes int64) *spool { return &spool{size: 2 * maxBytes} }
 
-// fits tells whether a body of n bytes goes to the spool: large, and no
-// larger than half the ring (the history keeps it alone then).
-func (sp *spool) fits(n int) bool { return n >= spillBytes && int64(n) <= sp.size/2 }
+// fits tells whether a body of n bytes can go to the spool: no larger than
+// half the ring (the history keeps it alone then).
+func (sp *spool) fits(n int) bool { return n > 0 && int64(n) <= sp.size/2 }
 
 // write spills body and tells where it is; ok is false when the spool
 // cannot take it (the caller keeps it in memory). Called by one goroutine

@@ -51,6 +51,9 @@ func TestLargeBodyKeptInTheSpool(t *testing.T) {
 	if es.spilled || !bytes.Equal(es.req.Body, small) {
 		t.Errorf("a small body is spilled (%v) or not kept", es.spilled)
 	}
+	if len(eb.text) > len(big)/2 {
+		t.Errorf("the entry keeps %d bytes of fields beside a %d-byte body: the event's Raw is kept twice", len(eb.text), len(big))
+	}
 	if got := eb.weight(); got < int64(len(big)) {
 		t.Errorf("a spilled body weighs %d against the byte bound, want at least its %d bytes", got, len(big))
 	}
@@ -126,9 +129,6 @@ func TestSpoolRingOverwritesTheOldest(t *testing.T) {
 	if st, err := sp.f.Stat(); err != nil || st.Size() > sp.size {
 		t.Errorf("the spool is %d bytes, bound %d (%v)", st.Size(), sp.size, err)
 	}
-	if _, ok := sp.write(make([]byte, spillBytes-1)); ok {
-		t.Error("a small body went to the spool")
-	}
 	if _, ok := sp.write(make([]byte, sp.size/2+1)); ok {
 		t.Error("a body larger than half the ring went to the spool")
 	}
@@ -159,5 +159,66 @@ func TestHistoryOfLargeBodiesStaysReadable(t *testing.T) {
 	}
 	if st, err := s.spool.f.Stat(); err != nil || st.Size() > 2*s.maxBytes {
 		t.Errorf("spool %d bytes for a bound of %d (%v)", st.Size(), s.maxBytes, err)
+	}
+}
+
+// A large Raw the parser handed out as a copy is found in the body and
+// kept as its span there; a small one, or one not in the body, is not.
+func TestRawSpanFindsACopyInTheBody(t *testing.T) {
+	body := bigText(t)
+	i := bytes.Index(body, []byte(`{"from"`))
+	if i < 0 {
+		t.Fatal("no message in the body")
+	}
+	raw := body[i : len(body)-20]
+	if a, z, ok := rawSpan(body, bytes.Clone(raw)); !ok || int(a) != i || int(z) != len(body)-20 {
+		t.Errorf("a copy: %d..%d %v, want %d..%d", a, z, ok, i, len(body)-20)
+	}
+	if _, _, ok := rawSpan(body, []byte(`{"from":"x"}`)); ok {
+		t.Error("a small Raw not in the body was found")
+	}
+	other := bytes.Clone(raw)
+	other[len(other)/2] = '#'
+	if _, _, ok := rawSpan(body, other); ok {
+		t.Error("a Raw that differs from the body was found")
+	}
+}
+
+// Small bodies stay in memory until those kept there come to the store's
+// heap bound; the ones after go to the spool, and evicting a body kept in
+// memory makes room again.
+func TestSmallBodiesSpillPastTheHeapBound(t *testing.T) {
+	s := newStore(10, 0, false, testSecret, testToken)
+	s.spool.dir = t.TempDir()
+	defer s.close()
+	size := len(observation(t, 1, "messages.text").Request.Body)
+	s.heapMax = int64(3 * size)
+	for seq := uint64(1); seq <= 5; seq++ {
+		s.add(observation(t, seq, "messages.text"), false)
+	}
+	var spilled []uint64
+	for i := range s.n {
+		if e := s.at(i); e.spilled {
+			spilled = append(spilled, e.req.Seq)
+		}
+	}
+	if len(spilled) != 2 || spilled[0] != 4 || s.heapBodies != int64(3*size) {
+		t.Fatalf("spilled %v, %d bytes in memory; want 4 and 5 spilled, %d in memory", spilled, s.heapBodies, 3*size)
+	}
+	for seq := uint64(6); seq <= 15; seq++ { // the first ten go
+		s.add(observation(t, seq, "messages.text"), false)
+	}
+	if s.heapBodies > s.heapMax || s.heapBodies == 0 {
+		t.Errorf("%d bytes in memory after evictions, bound %d", s.heapBodies, s.heapMax)
+	}
+	p := s.page(Filter{Text: `"timestamp"`}, 0, 100) // only in the raw event
+	if p.Matched != 10 {
+		t.Errorf("a search over spilled and kept bodies matched %d of 10", p.Matched)
+	}
+	for i := range s.n {
+		c, ok, err := s.snapshot(s.at(i).id)
+		if !ok || err != nil || len(c.req.Body) != size {
+			t.Errorf("request %d: %v %v, %d bytes", c.req.Seq, ok, err, len(c.req.Body))
+		}
 	}
 }

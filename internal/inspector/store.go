@@ -1,6 +1,7 @@
 package inspector
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"fmt"
@@ -54,6 +55,7 @@ type entry struct {
 	// the copies details and actions get (see store.load).
 	spilled bool
 	spill   spillRef
+	inHeap  bool // its body counts in store.heapBodies
 }
 
 // The fields of an event that entry.text keeps, in this order.
@@ -112,14 +114,18 @@ func (e *entry) bodySize() int {
 // keepEvents keeps evs in e: their markers and the fields rows need.
 func (e *entry) keepEvents(evs []render.Event) {
 	n := 0
+	spans := make([][2]uint32, len(evs)) // where each Raw is in the body; {0, 0} for none
+	inBody := make([]bool, len(evs))
 	for i := range evs {
 		ev := &evs[i]
 		for _, v := range eventFields(ev) {
 			n += len(v)
 		}
-		if _, _, ok := within(e.req.Body, ev.Raw); !ok {
+		a, z, ok := rawSpan(e.req.Body, ev.Raw)
+		if !ok {
 			n += len(ev.Raw)
 		}
+		spans[i], inBody[i] = [2]uint32{a, z}, ok
 	}
 	keep := uint64(n) <= math.MaxUint32 // offsets are 32 bits: fields of a body past 4 GiB (--max-body) are not kept
 	var b strings.Builder
@@ -136,8 +142,8 @@ func (e *entry) keepEvents(evs []render.Event) {
 			}
 			m.ends[k] = uint32(b.Len())
 		}
-		if a, z, ok := within(e.req.Body, ev.Raw); ok {
-			m.rawInBody, m.raw0, m.raw1 = true, a, z
+		if inBody[i] {
+			m.rawInBody, m.raw0, m.raw1 = true, spans[i][0], spans[i][1]
 		} else if keep {
 			b.Write(ev.Raw)
 		}
@@ -155,6 +161,24 @@ func eventFields(ev *render.Event) [fRaw]string {
 	return [fRaw]string{ev.Field, ev.Kind, ev.Type, ev.From, ev.Recipient, ev.UserID, ev.ContactName, ev.Username,
 		ev.DisplayPhoneNumber, ev.ID, ev.Summary}
 }
+
+// rawSpan tells where raw is in body. The parser hands out Raw as a part
+// of the body, but a part it decoded on its slow path comes as a copy: a
+// large one is looked for in the body rather than kept a second time (a
+// 3 MB text message's Raw is most of its body).
+func rawSpan(body, raw []byte) (uint32, uint32, bool) {
+	if a, z, ok := within(body, raw); ok || len(raw) < rawLookup || uint64(len(body)) > math.MaxUint32 {
+		return a, z, ok
+	}
+	if i := bytes.Index(body, raw); i >= 0 {
+		return uint32(i), uint32(i + len(raw)), true
+	}
+	return 0, 0, false
+}
+
+// rawLookup is the Raw size from which rawSpan looks for a copy in the
+// body: a small one costs less kept than looked for.
+const rawLookup = 4 << 10
 
 // within tells where part lies in body, if it is a part of it (the parser
 // hands out Raw as a part of the body it parsed).
@@ -284,7 +308,9 @@ type store struct {
 	redact     bool
 	subs       map[*subscriber]struct{}
 	built      atomic.Int64 // rows built so far (tests: rows are built only when shown)
-	spool      *spool       // large bodies
+	spool      *spool       // large bodies, and the rest once heapBodies is full
+	heapBodies int64        // bytes of the bodies kept in memory
+	heapMax    int64        // heapBodyBytes (tests: less)
 }
 
 func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *store {
@@ -295,7 +321,7 @@ func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *stor
 		maxBytes = DefaultMaxBytes
 	}
 	return &store{live: map[uint64]uint64{}, forwarding: true, maxReqs: maxReqs, maxBytes: maxBytes,
-		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}, spool: newSpool(maxBytes)}
+		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}, spool: newSpool(maxBytes), heapMax: heapBodyBytes}
 }
 
 // close removes the spool: call it when nothing reads the store any more.
@@ -435,17 +461,25 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 	}
 }
 
-// spill moves e's body to the spool if it is large, once the streams had
-// their look at it in memory. A body the spool cannot take stays in
-// memory. Called with s.mu held.
+// spill moves e's body to the spool, once the streams had their look at it
+// in memory, if it is large or the bodies in memory already come to
+// heapMax. A body the spool cannot take stays in memory. Called with
+// s.mu held.
 func (s *store) spill(e *entry) {
+	n := len(e.req.Body)
 	switch {
 	case e.spilled:
 		e.req.Body = nil
-	case s.spool.fits(len(e.req.Body)):
+	case e.inHeap || n == 0:
+	case (n >= spillBytes || s.heapBodies+int64(n) > s.heapMax) && s.spool.fits(n):
 		if ref, ok := s.spool.write(e.req.Body); ok {
 			e.spilled, e.spill, e.req.Body = true, ref, nil
+			return
 		}
+		fallthrough
+	default:
+		e.inHeap = true
+		s.heapBodies += int64(n)
 	}
 }
 
@@ -495,6 +529,9 @@ func (s *store) evict() {
 	for s.n > s.maxReqs || (s.bytes > s.maxBytes && s.n > 1) {
 		e := s.at(0)
 		s.bytes -= e.size
+		if e.inHeap {
+			s.heapBodies -= int64(len(e.req.Body))
+		}
 		if len(s.live) > 0 {
 			if id, ok := s.live[e.req.Seq]; ok && id == e.id {
 				delete(s.live, e.req.Seq)
