@@ -534,10 +534,14 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 // memoryLimit is a soft limit for the Go heap. With it the collector can
 // run rarely while the heap is small (GOGC 400: less CPU per small request)
 // and works harder only as the heap nears the limit, which keeps serve
-// small while clients post 3 MB bodies concurrently. GOGC and GOMEMLIMIT
-// in the environment override these.
+// small while clients post 3 MB bodies concurrently. What stays in the heap
+// is well below it: the inspector keeps at most 16 MiB of bodies in memory
+// (the rest in its spool), the bodies being read at most InflightBytes and
+// a large recording line is written in pieces; 16 clients posting 3 MB
+// bodies leave a live heap of ~15 MB. GOGC and GOMEMLIMIT in the
+// environment override these.
 const (
-	memoryLimit = 128 << 20
+	memoryLimit = 64 << 20
 	gcPercent   = 400
 )
 
