@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/http"
 	"net/url"
 	"os"
@@ -282,33 +283,39 @@ func appendEscaped(b, s []byte, extra int) []byte {
 	n := len(b)
 	b = b[:cap(b)]
 	// left is the room still planned for the rest of s: its bytes and
-	// their planned escapes.
+	// their planned escapes. It is never less than the bytes of s left, so
+	// a whole word can be stored wherever eight are left.
 	left := len(s) + extra
 	i := 0
 	for i < len(s) {
-		for ; i+8 <= len(s); i += 8 {
+		for i+8 <= len(s) {
 			w := binary.LittleEndian.Uint64(s[i:])
 			// A byte of w below 0x20, or equal to '"', '\\' or DEL, sets
-			// its high bit here (the has-zero-byte test; a byte above one
-			// that matches may be flagged too, which costs only a look).
+			// its high bit here (the has-zero-byte test). A byte above one
+			// that matches may be flagged too, but the lowest flag is
+			// always a match: the word is stored whole and the bytes from
+			// it on are written again.
 			q, bs, del := w^('"'*ones), w^('\\'*ones), w^(0x7f*ones)
-			if ((w-0x20*ones)&^w|(q-ones)&^q|(bs-ones)&^bs|(del-ones)&^del)&highs != 0 {
-				break
-			}
+			flags := ((w-0x20*ones)&^w | (q-ones)&^q | (bs-ones)&^bs | (del-ones)&^del) & highs
 			binary.LittleEndian.PutUint64(b[n:], w)
-			n += 8
+			if flags == 0 {
+				n, i, left = n+8, i+8, left-8
+				continue
+			}
+			k := bits.TrailingZeros64(flags) >> 3
+			n, i, left = n+k, i+k, left-k
+			break
 		}
 		for ; i < len(s) && !mustEscape[s[i]]; i++ {
 			b[n] = s[i]
 			n++
+			left--
 		}
-		left -= i
 		if i == len(s) {
 			break
 		}
 		c := s[i]
-		s = s[i+1:]
-		i = 0
+		i++
 		switch c {
 		case '"', '\\':
 			b[n], b[n+1] = '\\', c
