@@ -146,3 +146,20 @@ func TestStreamedAndSmallLinesStayWhole(t *testing.T) {
 		}
 	}
 }
+
+// AppendBody is the body field of the line Write writes, as text and as
+// base64.
+func TestAppendBodyIsTheLinesBody(t *testing.T) {
+	for _, body := range [][]byte{[]byte(`{"a":"say \"hi\"\n"}`), {0xff, 'x', 0}, {}} {
+		var line bytes.Buffer
+		r := rec(1)
+		r.Body = body
+		if err := r.encode(&line); err != nil {
+			t.Fatal(err)
+		}
+		field := AppendBody(nil, body)
+		if !bytes.HasSuffix(bytes.TrimSuffix(line.Bytes(), []byte("}\n")), append([]byte(","), field...)) {
+			t.Errorf("%q: field %s, line %s", body, field, line.Bytes())
+		}
+	}
+}
