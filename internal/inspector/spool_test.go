@@ -162,24 +162,40 @@ func TestHistoryOfLargeBodiesStaysReadable(t *testing.T) {
 	}
 }
 
-// A large Raw the parser handed out as a copy is found in the body and
-// kept as its span there; a small one, or one not in the body, is not.
-func TestRawSpanFindsACopyInTheBody(t *testing.T) {
+// A Raw the parser handed out as a copy is found in the body and kept as
+// its span there, searching on from the last one found; after a Raw that is
+// not in the body (or before the last one found) nothing more is looked for.
+func TestRawLookFindsCopiesInTheBody(t *testing.T) {
 	body := bigText(t)
 	i := bytes.Index(body, []byte(`{"from"`))
 	if i < 0 {
 		t.Fatal("no message in the body")
 	}
-	raw := body[i : len(body)-20]
-	if a, z, ok := rawSpan(body, bytes.Clone(raw)); !ok || int(a) != i || int(z) != len(body)-20 {
-		t.Errorf("a copy: %d..%d %v, want %d..%d", a, z, ok, i, len(body)-20)
+	first, second := body[i:i+100], body[i+200:len(body)-20]
+	var l rawLook
+	if a, z, ok := l.span(body, bytes.Clone(first)); !ok || int(a) != i || int(z) != i+100 {
+		t.Errorf("a copy: %d..%d %v, want %d..%d", a, z, ok, i, i+100)
 	}
-	if _, _, ok := rawSpan(body, []byte(`{"from":"x"}`)); ok {
-		t.Error("a small Raw not in the body was found")
+	if a, _, ok := l.span(body, bytes.Clone(second)); !ok || int(a) != i+200 {
+		t.Errorf("the next copy: at %d %v, want %d", a, ok, i+200)
 	}
-	other := bytes.Clone(raw)
+	if a, _, ok := l.span(body, second); !ok || int(a) != i+200 {
+		t.Errorf("a part of the body: at %d %v", a, ok)
+	}
+	if _, _, ok := l.span(body, bytes.Clone(first)); ok {
+		t.Error("a copy before the last one found was looked for")
+	}
+	if _, _, ok := l.span(body, bytes.Clone(second)); ok {
+		t.Error("a copy was looked for after a miss")
+	}
+	var small rawLook
+	if _, _, ok := small.span(body, bytes.Clone(first[:rawLookup-1])); ok {
+		t.Error("a Raw below rawLookup was looked for")
+	}
+	other := bytes.Clone(second)
 	other[len(other)/2] = '#'
-	if _, _, ok := rawSpan(body, other); ok {
+	var l2 rawLook
+	if _, _, ok := l2.span(body, other); ok {
 		t.Error("a Raw that differs from the body was found")
 	}
 }

@@ -114,14 +114,15 @@ func (e *entry) bodySize() int {
 // keepEvents keeps evs in e: their markers and the fields rows need.
 func (e *entry) keepEvents(evs []render.Event) {
 	n := 0
-	spans := make([][2]uint32, len(evs)) // where each Raw is in the body; {0, 0} for none
+	spans := make([][2]uint32, len(evs)) // where each Raw is in the body
 	inBody := make([]bool, len(evs))
+	var look rawLook
 	for i := range evs {
 		ev := &evs[i]
 		for _, v := range eventFields(ev) {
 			n += len(v)
 		}
-		a, z, ok := rawSpan(e.req.Body, ev.Raw)
+		a, z, ok := look.span(e.req.Body, ev.Raw)
 		if !ok {
 			n += len(ev.Raw)
 		}
@@ -162,23 +163,36 @@ func eventFields(ev *render.Event) [fRaw]string {
 		ev.DisplayPhoneNumber, ev.ID, ev.Summary}
 }
 
-// rawSpan tells where raw is in body. The parser hands out Raw as a part
-// of the body, but a part it decoded on its slow path comes as a copy: a
-// large one is looked for in the body rather than kept a second time (a
-// 3 MB text message's Raw is most of its body).
-func rawSpan(body, raw []byte) (uint32, uint32, bool) {
-	if a, z, ok := within(body, raw); ok || len(raw) < rawLookup || uint64(len(body)) > math.MaxUint32 {
-		return a, z, ok
-	}
-	if i := bytes.Index(body, raw); i >= 0 {
-		return uint32(i), uint32(i + len(raw)), true
-	}
-	return 0, 0, false
+// rawLook finds where the events' Raw are in their body, in order. The
+// parser hands out Raw as a part of the body, but a part it decoded on its
+// slow path comes as a copy: it is looked for in the body rather than kept
+// a second time (a 3 MB text message's Raw is most of its body, and 10,000
+// kept deliveries of 1 KB kept 10 MB of copies). Events come in the body's
+// order, so each search starts where the last Raw ended, and after one
+// miss (--redact: Raw is not the body's) there is no other: a body's
+// events cost at most two passes over it.
+type rawLook struct {
+	from   int
+	missed bool
 }
 
-// rawLookup is the Raw size from which rawSpan looks for a copy in the
-// body: a small one costs less kept than looked for.
-const rawLookup = 4 << 10
+// rawLookup is the Raw size from which a copy is looked for in the body.
+const rawLookup = 64
+
+func (l *rawLook) span(body, raw []byte) (uint32, uint32, bool) {
+	a, z, ok := within(body, raw)
+	if !ok && !l.missed && len(raw) >= rawLookup && uint64(len(body)) <= math.MaxUint32 && l.from <= len(body) {
+		if i := bytes.Index(body[l.from:], raw); i >= 0 {
+			a, z, ok = uint32(l.from+i), uint32(l.from+i+len(raw)), true
+		} else {
+			l.missed = true
+		}
+	}
+	if ok {
+		l.from = max(l.from, int(z))
+	}
+	return a, z, ok
+}
 
 // within tells where part lies in body, if it is a part of it (the parser
 // hands out Raw as a part of the body it parsed).
