@@ -19,9 +19,8 @@ import (
 	"sync/atomic"
 	"syscall"
 	"time"
-	"unsafe"
 
-	"github.com/wa-hooks/wa-hooks/internal/jsonstr"
+	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
 )
 
@@ -57,17 +56,14 @@ func floorServer(recPath string) error {
 		}
 		n := seq.Add(1)
 		now := time.Now()
-		line := make([]byte, 0, len(body)+len(body)/8+96)
+		// The body is escaped as serve's recording escapes it (the room for
+		// its escapes counted first, so the line is made once).
+		line := make([]byte, 0, 128)
 		line = append(line, `{"seq":`...)
 		line = strconv.AppendUint(line, n, 10)
 		line = append(line, `,"time":"`...)
 		line = now.AppendFormat(line, time.RFC3339Nano)
-		line = append(line, `","body":`...)
-		if len(body) > 0 {
-			line = jsonstr.Append(line, unsafe.String(&body[0], len(body)))
-		} else {
-			line = append(line, `""`...)
-		}
+		line = recording.AppendBody(append(line, `",`...), body)
 		line = append(line, "}\n"...)
 		if _, err := rec.Write(line); err != nil {
 			http.Error(w, "recording", http.StatusInternalServerError)

@@ -60,12 +60,16 @@ func runServe(args []string) error {
 	generator := fs.String("generator", "wrk", "load generator: wrk (independent, lightweight) or go (in-process Go client)")
 	bigN := fs.Int("big-n", 160, "requests per run with 3 MB bodies, every one unique (0 skips them)")
 	bigConc := fs.Int("big-c", 16, "concurrent connections posting 3 MB bodies")
-	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated (also serve-noinspect: serve --json without the web inspector)")
+	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated (also serve-noinspect: serve --json without the web inspector, and serve-old: see -old)")
+	oldBin := fs.String("old", "", "also run serve --json from this other wa-hooks `BINARY` (an older build) as serve-old, to compare two builds in the same run (add serve-old to -servers)")
 	perfDir := fs.String("perf", "", "record a CPU profile of every serve run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	floor := fs.String("floor-server", "", "internal: run the floor server, recording to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *oldBin == "" && slices.Contains(strings.Split(*only, ","), "serve-old") {
+		return errors.New("-servers serve-old needs -old BINARY: the wa-hooks build to compare with")
 	}
 	if *reference {
 		return referenceServer()
@@ -98,6 +102,7 @@ func runServe(args []string) error {
 		// The web inspector is on by default and keeps recent requests
 		// (bodies included): this one shows serve without it.
 		{name: "serve-noinspect", bin: bin, args: append(append([]string{}, serveArgs...), "--json", "--no-inspect")},
+		{name: "serve-old", bin: *oldBin, args: append(append([]string{}, serveArgs...), "--json")},
 	}
 	var servers []benchServer
 	for _, s := range all {
@@ -106,7 +111,7 @@ func runServe(args []string) error {
 		}
 	}
 	if len(servers) == 0 {
-		return fmt.Errorf("-servers %q names none of bare, floor, serve, serve-human, serve-noinspect", *only)
+		return fmt.Errorf("-servers %q names none of bare, floor, serve, serve-human, serve-noinspect, serve-old", *only)
 	}
 	genName := "wrk (1 thread, signed requests from a pool larger than serve's dedup memory)"
 	if *generator == "go" {
@@ -264,7 +269,7 @@ func settle(pid int) time.Duration {
 // reportServeSize prints the medians and the per-round ratios the goals
 // are stated in.
 func reportServeSize(size benchSize, results map[string][]loadResult, peakKB map[string]int64) {
-	order := []string{"bare", "floor", "serve", "serve-human", "serve-noinspect"}
+	order := []string{"bare", "floor", "serve", "serve-human", "serve-noinspect", "serve-old"}
 	fmt.Println()
 	for _, name := range order {
 		rs := results[name]
@@ -315,9 +320,12 @@ func reportServeSize(size benchSize, results map[string][]loadResult, peakKB map
 	ratio("CPU per request --json / human output", "serve-human", "serve", cpu, 0.90, true)
 	ratio("throughput serve --no-inspect / floor", "serve-noinspect", "floor", rps, 0, true)
 	ratio("CPU per request floor / serve --no-inspect", "serve-noinspect", "floor", cpu, 0, true)
+	ratio("throughput serve --json / the -old build", "serve", "serve-old", rps, 0, true)
+	ratio("CPU per request the -old build / serve --json", "serve", "serve-old", cpu, 0, true)
 	if size.big {
 		ratio("p99 serve --json / floor", "serve", "floor", p99, 1.5, false)
 		ratio("p99 serve --no-inspect / floor", "serve-noinspect", "floor", p99, 0, false)
+		ratio("p99 serve --json / the -old build", "serve", "serve-old", p99, 0, false)
 		for _, name := range order[2:] {
 			kb, ok := peakKB[name]
 			if !ok {

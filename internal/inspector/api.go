@@ -153,9 +153,13 @@ func (in *Inspector) lookup(w http.ResponseWriter, r *http.Request) (entry, bool
 		apiError(w, http.StatusBadRequest, "request id must be a number")
 		return entry{}, false
 	}
-	e, ok := in.store.snapshot(id)
-	if !ok {
+	e, ok, err := in.store.snapshot(id)
+	switch {
+	case !ok:
 		apiError(w, http.StatusNotFound, fmt.Sprintf("request %d is not in the history (it keeps the last %d requests)", id, in.store.maxReqs))
+		return entry{}, false
+	case err != nil:
+		apiError(w, http.StatusGone, fmt.Sprintf("request %d: %v; the recording (--record) keeps every body", id, err))
 		return entry{}, false
 	}
 	return e, true

@@ -224,6 +224,9 @@ func (in *Inspector) Stop() {
 		}
 		in.wg.Wait()
 	}
+	if in.store != nil {
+		_ = in.store.close()
+	}
 }
 
 // loadHistory reads the tail of the recording (at most the history's

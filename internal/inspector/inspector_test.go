@@ -632,7 +632,7 @@ func testCoalesce(t *testing.T, f Filter) {
 	if p.Matched != want+1 || p.Rows[0].Seq != newest || p.Rows[len(p.Rows)-1].Seq != 1 {
 		t.Errorf("history: %d matched, newest %d, oldest %d", p.Matched, p.Rows[0].Seq, p.Rows[len(p.Rows)-1].Seq)
 	}
-	if _, ok := s.snapshot(p.Rows[len(p.Rows)/2].Request); !ok {
+	if _, ok, _ := s.snapshot(p.Rows[len(p.Rows)/2].Request); !ok {
 		t.Error("a skipped request's detail is gone")
 	}
 	// A quiet spell after the flood: one row, sent whole.
@@ -800,12 +800,12 @@ func TestHistoryRingKeepsIDs(t *testing.T) {
 		t.Errorf("forward result of request 22: %+v", p.Rows[1])
 	}
 	for _, r := range p.Rows {
-		e, ok := s.snapshot(r.Request)
+		e, ok, _ := s.snapshot(r.Request)
 		if !ok || e.req.Seq != r.Seq {
 			t.Errorf("request id %d: found %v, seq %d, want %d", r.Request, ok, e.req.Seq, r.Seq)
 		}
 	}
-	if _, ok := s.snapshot(p.Rows[4].Request - 1); ok {
+	if _, ok, _ := s.snapshot(p.Rows[4].Request - 1); ok {
 		t.Error("an evicted request is still found")
 	}
 	if len(s.live) != 5 {

@@ -1,6 +1,7 @@
 package inspector
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/binary"
 	"fmt"
@@ -49,6 +50,12 @@ type entry struct {
 	// and kept when a later part of it arrives.
 	rowNo []uint64
 	size  int64
+	// A large body is kept in the store's spool rather than in memory:
+	// req.Body is then nil but while the store takes a part of it, and in
+	// the copies details and actions get (see store.load).
+	spilled bool
+	spill   spillRef
+	inHeap  bool // its body counts in store.heapBodies
 }
 
 // The fields of an event that entry.text keeps, in this order.
@@ -90,21 +97,36 @@ type eventMarks struct {
 // bound: its body, the kept fields, markers and row numbers, the packed
 // header and a fixed part for the rest.
 func (e *entry) weight() int64 {
-	return int64(len(e.req.Body)+len(e.text)+len(e.header)) +
+	return int64(e.bodySize()+len(e.text)+len(e.header)) +
 		int64(len(e.evs))*int64(unsafe.Sizeof(eventMarks{})) + int64(cap(e.rowNo))*8 + 1024
+}
+
+// bodySize is the length of e's body, kept or spilled. A spilled body
+// counts against the history's byte bound as a kept one does: the bound
+// then also bounds the spool.
+func (e *entry) bodySize() int {
+	if e.spilled {
+		return e.spill.n
+	}
+	return len(e.req.Body)
 }
 
 // keepEvents keeps evs in e: their markers and the fields rows need.
 func (e *entry) keepEvents(evs []render.Event) {
 	n := 0
+	spans := make([][2]uint32, len(evs)) // where each Raw is in the body
+	inBody := make([]bool, len(evs))
+	var look rawLook
 	for i := range evs {
 		ev := &evs[i]
 		for _, v := range eventFields(ev) {
 			n += len(v)
 		}
-		if _, _, ok := within(e.req.Body, ev.Raw); !ok {
+		a, z, ok := look.span(e.req.Body, ev.Raw)
+		if !ok {
 			n += len(ev.Raw)
 		}
+		spans[i], inBody[i] = [2]uint32{a, z}, ok
 	}
 	keep := uint64(n) <= math.MaxUint32 // offsets are 32 bits: fields of a body past 4 GiB (--max-body) are not kept
 	var b strings.Builder
@@ -121,8 +143,8 @@ func (e *entry) keepEvents(evs []render.Event) {
 			}
 			m.ends[k] = uint32(b.Len())
 		}
-		if a, z, ok := within(e.req.Body, ev.Raw); ok {
-			m.rawInBody, m.raw0, m.raw1 = true, a, z
+		if inBody[i] {
+			m.rawInBody, m.raw0, m.raw1 = true, spans[i][0], spans[i][1]
 		} else if keep {
 			b.Write(ev.Raw)
 		}
@@ -139,6 +161,37 @@ func (e *entry) keepEvents(evs []render.Event) {
 func eventFields(ev *render.Event) [fRaw]string {
 	return [fRaw]string{ev.Field, ev.Kind, ev.Type, ev.From, ev.Recipient, ev.UserID, ev.ContactName, ev.Username,
 		ev.DisplayPhoneNumber, ev.ID, ev.Summary}
+}
+
+// rawLook finds where the events' Raw are in their body, in order. The
+// parser hands out Raw as a part of the body, but a part it decoded on its
+// slow path comes as a copy: it is looked for in the body rather than kept
+// a second time (a 3 MB text message's Raw is most of its body, and 10,000
+// kept deliveries of 1 KB kept 10 MB of copies). Events come in the body's
+// order, so each search starts where the last Raw ended, and after one
+// miss (--redact: Raw is not the body's) there is no other: a body's
+// events cost at most two passes over it.
+type rawLook struct {
+	from   int
+	missed bool
+}
+
+// rawLookup is the Raw size from which a copy is looked for in the body.
+const rawLookup = 64
+
+func (l *rawLook) span(body, raw []byte) (uint32, uint32, bool) {
+	a, z, ok := within(body, raw)
+	if !ok && !l.missed && len(raw) >= rawLookup && uint64(len(body)) <= math.MaxUint32 && l.from <= len(body) {
+		if i := bytes.Index(body[l.from:], raw); i >= 0 {
+			a, z, ok = uint32(l.from+i), uint32(l.from+i+len(raw)), true
+		} else {
+			l.missed = true
+		}
+	}
+	if ok {
+		l.from = max(l.from, int(z))
+	}
+	return a, z, ok
 }
 
 // within tells where part lies in body, if it is a part of it (the parser
@@ -173,10 +226,17 @@ func (e *entry) event(i int) webhook.Event {
 		ID: f(fID), Summary: f(fSummary)}
 }
 
-// raw is event i's Raw.
-func (e *entry) raw(i int) []byte {
+// raw is event i's Raw, for an entry whose body is in req.Body (a copy
+// from snapshot, or one that is not spilled).
+func (e *entry) raw(i int) []byte { return e.rawIn(e.req.Body, i) }
+
+// rawIn is event i's Raw when body is e's body.
+func (e *entry) rawIn(body []byte, i int) []byte {
 	if m := &e.evs[i]; m.rawInBody {
-		return e.req.Body[m.raw0:m.raw1]
+		if int(m.raw1) > len(body) {
+			return nil // a spilled body that is no longer kept
+		}
+		return body[m.raw0:m.raw1]
 	}
 	return []byte(e.field(i, fRaw))
 }
@@ -262,6 +322,9 @@ type store struct {
 	redact     bool
 	subs       map[*subscriber]struct{}
 	built      atomic.Int64 // rows built so far (tests: rows are built only when shown)
+	spool      *spool       // large bodies, and the rest once heapBodies is full
+	heapBodies int64        // bytes of the bodies kept in memory
+	heapMax    int64        // heapBodyBytes (tests: less)
 }
 
 func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *store {
@@ -272,8 +335,11 @@ func newStore(maxReqs int, maxBytes int64, redact bool, secrets ...string) *stor
 		maxBytes = DefaultMaxBytes
 	}
 	return &store{live: map[uint64]uint64{}, forwarding: true, maxReqs: maxReqs, maxBytes: maxBytes,
-		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}}
+		redact: redact, secrets: secrets, subs: map[*subscriber]struct{}{}, spool: newSpool(maxBytes), heapMax: heapBodyBytes}
 }
+
+// close removes the spool: call it when nothing reads the store any more.
+func (s *store) close() error { return s.spool.close() }
 
 // at is the i-th kept request, oldest first. The pointer is good until the
 // next request is kept. Called with s.mu held.
@@ -361,6 +427,9 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 				e = s.byID(id)
 			}
 		}
+		if e != nil && e.spilled && len(o.Request.Body) == e.spill.n {
+			e.req.Body = o.Request.Body // a later part: its events point into it
+		}
 		if e == nil {
 			s.nextID++
 			e = s.push()
@@ -402,7 +471,55 @@ func (s *store) addLocked(o receiver.Observation, restored bool) {
 	s.evict()
 	if e = s.byID(id); e != nil {
 		s.publish(e, had)
+		s.spill(e)
 	}
+}
+
+// spill moves e's body to the spool, once the streams had their look at it
+// in memory, if it is large or the bodies in memory already come to
+// heapMax. A body the spool cannot take stays in memory. Called with
+// s.mu held.
+func (s *store) spill(e *entry) {
+	n := len(e.req.Body)
+	switch {
+	case e.spilled:
+		e.req.Body = nil
+	case e.inHeap || n == 0:
+	case (n >= spillBytes || s.heapBodies+int64(n) > s.heapMax) && s.spool.fits(n):
+		if ref, ok := s.spool.write(e.req.Body); ok {
+			e.spilled, e.spill, e.req.Body = true, ref, nil
+			return
+		}
+		fallthrough
+	default:
+		e.inHeap = true
+		s.heapBodies += int64(n)
+	}
+}
+
+// load gives a copy of an entry its body back from the spool. It runs
+// without the store's lock: reading megabytes must not hold up requests
+// arriving.
+func (s *store) load(c *entry) error {
+	if !c.spilled {
+		return nil
+	}
+	b, err := s.spool.read(c.spill)
+	if err != nil {
+		return err
+	}
+	c.req.Body = b
+	return nil
+}
+
+// bodyOf is e's body, read back from the spool when spilled (nil when it
+// cannot be). Called with s.mu held.
+func (s *store) bodyOf(e *entry) []byte {
+	if e.req.Body != nil || !e.spilled {
+		return e.req.Body
+	}
+	b, _ := s.spool.read(e.spill)
+	return b
 }
 
 // number gives e's rows their numbers. A request keeps its numbers when a
@@ -426,6 +543,9 @@ func (s *store) evict() {
 	for s.n > s.maxReqs || (s.bytes > s.maxBytes && s.n > 1) {
 		e := s.at(0)
 		s.bytes -= e.size
+		if e.inHeap {
+			s.heapBodies -= int64(len(e.req.Body))
+		}
 		if len(s.live) > 0 {
 			if id, ok := s.live[e.req.Seq]; ok && id == e.id {
 				delete(s.live, e.req.Seq)
@@ -532,6 +652,10 @@ type matcher struct {
 	all        bool // no filter: every row matches
 	rf         receiver.Filter
 	user, text string // lower case
+	// The spilled body last read back, and its entry's id: an entry has a
+	// row per event, and its body is read once for all of them.
+	bodyID uint64
+	body   []byte
 }
 
 func (f Filter) matcher() *matcher {
@@ -577,7 +701,7 @@ func (m *matcher) match(s *store, e *entry, j int) bool {
 			return false
 		}
 	}
-	if f.Text != "" && !containsFold(s.searchText(e, j), m.text) {
+	if f.Text != "" && !containsFold(s.searchText(e, j, m), m.text) {
 		return false
 	}
 	return true
@@ -586,12 +710,19 @@ func (m *matcher) match(s *store, e *entry, j int) bool {
 // searchText is what the free-text filter searches: the row and the
 // event's JSON. It is worked out when a search asks for it rather than
 // kept for every row: searching is rare, arriving events are not.
-func (s *store) searchText(e *entry, j int) string {
+func (s *store) searchText(e *entry, j int, m *matcher) string {
 	r := s.row(e, j)
 	parts := []string{r.Field, r.Kind, r.Type, r.Who, r.Summary}
 	if i := e.eventOfRow(j); i >= 0 {
+		body := e.req.Body
+		if body == nil && e.spilled {
+			if m.bodyID != e.id || m.body == nil {
+				m.bodyID, m.body = e.id, s.bodyOf(e)
+			}
+			body = m.body
+		}
 		parts = append(parts, "", e.field(i, fID), e.field(i, fFrom), e.field(i, fRecipient), e.field(i, fUserID),
-			e.field(i, fUsername), e.field(i, fContactName), string(e.raw(i)))
+			e.field(i, fUsername), e.field(i, fContactName), string(e.rawIn(body, i)))
 	} else {
 		parts = append(parts, e.req.Path)
 	}
@@ -711,15 +842,20 @@ func (s *store) since(f Filter, after uint64, limit int) ([]Row, bool) {
 	return out, true
 }
 
-// snapshot copies what a detail or an action needs, under the lock.
-func (s *store) snapshot(id uint64) (entry, bool) {
+// snapshot copies what a detail or an action needs, under the lock, and
+// reads a spilled body back after it. found is false when the request is
+// not kept; err says why a kept one's body could not be read back.
+func (s *store) snapshot(id uint64) (c entry, found bool, err error) {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	e := s.byID(id)
-	if e == nil {
-		return entry{}, false
+	if e != nil {
+		c = e.copy()
 	}
-	return e.copy(), true
+	s.mu.RUnlock()
+	if e == nil {
+		return entry{}, false, nil
+	}
+	return c, true, s.load(&c)
 }
 
 // copy is e for a detail or an action, its header unpacked. What it shares
@@ -775,18 +911,25 @@ func unpackHeader(p string) http.Header {
 	return h
 }
 
-// entriesByID returns the requests with these ids, oldest first.
+// entriesByID returns the requests with these ids, oldest first; one whose
+// spilled body cannot be read back any more is left out.
 func (s *store) entriesByID(ids []uint64) []entry {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
 	var out []entry
 	for _, id := range ids {
 		if e := s.byID(id); e != nil {
 			out = append(out, e.copy())
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
-	return out
+	s.mu.RUnlock()
+	kept := out[:0]
+	for _, c := range out {
+		if s.load(&c) == nil {
+			kept = append(kept, c)
+		}
+	}
+	sort.Slice(kept, func(i, j int) bool { return kept[i].id < kept[j].id })
+	return kept
 }
 
 // subscriber is one open live stream. What is new gathers until the stream

@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/signature"
 )
@@ -227,4 +229,44 @@ func TestOutputKeepsOrderAcrossLargeWrites(t *testing.T) {
 	if stdout.String() != want.String() {
 		t.Fatalf("got %d bytes, want %d, or out of order", len(stdout.String()), want.Len())
 	}
+}
+
+// A body gives its bytes back to the in-flight budget once it is recorded,
+// not after it is printed: a stuck output holds none of the budget, and the
+// next large body is read and answered meanwhile.
+func TestRecordedBodyLeavesTheInflightBudget(t *testing.T) {
+	sink := blockingSink{release: make(chan struct{})}
+	rec, err := recording.Open(filepath.Join(t.TempDir(), "rec.jsonl"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, err := New(Options{Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken,
+		Sink: sink, Recorder: rec, InflightBytes: 48 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(rc)
+	body := bytes.Replace(wireFixture(t, "messages.text"), []byte("Guadalajara"), bytes.Repeat([]byte("x"), 40<<10), 1)
+	for i := range 2 {
+		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhook", bytes.NewReader(body))
+		req.Header.Set(signature.Header, signature.Sign(testSecret, body))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatalf("body %d not answered while the first one's printing is stuck: %v", i+1, err)
+		}
+		resp.Body.Close()
+		rc.inflight.mu.Lock()
+		used := rc.inflight.used
+		rc.inflight.mu.Unlock()
+		if resp.StatusCode != 200 || used != 0 {
+			t.Fatalf("body %d: status %d, %d bytes still held in flight after its answer", i+1, resp.StatusCode, used)
+		}
+	}
+	close(sink.release)
+	srv.Close()
+	if s := rc.Close(); s.Events != 2 || rec.Count() != 2 {
+		t.Fatalf("%d events printed, %d recorded; want 2", s.Events, rec.Count())
+	}
+	_ = rec.Close()
 }

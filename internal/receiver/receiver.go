@@ -341,6 +341,9 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 		rc.recordFailed(w, req, body, err)
 		return
 	}
+	// Read, parsed and recorded: the next body may be read while this one
+	// waits to be printed, which the queue's own bound covers.
+	release()
 	// The answer may be sent before the handler returns (see print), so
 	// net/http cannot work the length out itself.
 	w.Header()["Content-Length"] = noContent

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/http"
 	"net/url"
 	"os"
@@ -114,13 +115,9 @@ func (r Record) MarshalJSON() ([]byte, error) {
 // intermediate copy of a multi-megabyte body.
 func (r Record) encode(buf *bytes.Buffer) error {
 	var scratch [512]byte
-	head, ok := r.appendHead(scratch[:0])
-	if !ok {
-		type plain Record // without the MarshalJSON method
-		var err error
-		if head, err = json.Marshal(plain(r)); err != nil {
-			return err
-		}
+	head, err := r.head(scratch[:0])
+	if err != nil {
+		return err
 	}
 	extra := escapedExtra(r.Body)
 	buf.Grow(len(head) + len(r.Body) + extra + 32)
@@ -139,6 +136,16 @@ func (r Record) encode(buf *bytes.Buffer) error {
 	}
 	buf.WriteString("}\n")
 	return nil
+}
+
+// head appends the record without its body, as a JSON object.
+func (r Record) head(b []byte) ([]byte, error) {
+	head, ok := r.appendHead(b)
+	if !ok {
+		type plain Record // without the MarshalJSON method
+		return json.Marshal(plain(r))
+	}
+	return head, nil
 }
 
 // appendHead writes the record without its body exactly as json.Marshal
@@ -250,6 +257,19 @@ func escapedExtra(b []byte) int {
 		bytes.Count(b, []byte{'\n'}) + bytes.Count(b, []byte{'\r'}) + bytes.Count(b, []byte{'\t'})
 }
 
+// AppendBody appends a line's body field as Write writes it: "body" and
+// the body as a JSON string when it is valid UTF-8, else "body_base64". It
+// is for lines written elsewhere in the same form (the bench's floor
+// server, which must not pay more for the escape than serve does).
+func AppendBody(b, body []byte) []byte {
+	if !utf8.Valid(body) {
+		b = append(b, `"body_base64":"`...)
+		b = base64.StdEncoding.AppendEncode(b, body)
+		return append(b, '"')
+	}
+	return appendJSONString(append(b, `"body":`...), body, escapedExtra(body))
+}
+
 // writeJSONString writes s as a JSON string. Valid UTF-8 is copied through
 // (decoding gives back the same bytes); only what JSON requires is escaped.
 // extra is escapedExtra(s).
@@ -257,46 +277,58 @@ func writeJSONString(buf *bytes.Buffer, s []byte, extra int) {
 	buf.Write(appendJSONString(buf.AvailableBuffer(), s, extra))
 }
 
-// appendJSONString appends s quoted, as writeJSONString. A body has a
-// quote to escape every few bytes, so the bytes are stored by index into
-// room made once, eight at a time where no byte needs escaping, instead of
-// an append call for every run between two escapes.
+// appendJSONString appends s quoted, as writeJSONString.
 func appendJSONString(b, s []byte, extra int) []byte {
+	b = appendEscaped(append(b, '"'), s, extra+1)
+	return append(b, '"')
+}
+
+// appendEscaped appends s escaped as in a JSON string, without quotes;
+// extra is room planned beyond len(s) (a control character other than \n,
+// \r and \t takes 5 bytes more than planned: the room then grows). A body
+// has a quote to escape every few bytes, so the bytes are stored by index
+// into room made once, eight at a time where no byte needs escaping,
+// instead of an append call for every run between two escapes. Escaping
+// is byte by byte, so s may be any piece of a longer string.
+func appendEscaped(b, s []byte, extra int) []byte {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	b = slices.Grow(b, len(s)+extra+2)
+	b = slices.Grow(b, len(s)+extra)
 	n := len(b)
 	b = b[:cap(b)]
-	b[n] = '"'
-	n++
 	// left is the room still planned for the rest of s: its bytes and
-	// their counted escapes, and the closing quote. A control character
-	// other than \n, \r and \t takes 5 bytes more than planned.
-	left := len(s) + extra + 1
+	// their planned escapes. It is never less than the bytes of s left, so
+	// a whole word can be stored wherever eight are left.
+	left := len(s) + extra
 	i := 0
 	for i < len(s) {
-		for ; i+8 <= len(s); i += 8 {
+		for i+8 <= len(s) {
 			w := binary.LittleEndian.Uint64(s[i:])
 			// A byte of w below 0x20, or equal to '"', '\\' or DEL, sets
-			// its high bit here (the has-zero-byte test; a byte above one
-			// that matches may be flagged too, which costs only a look).
+			// its high bit here (the has-zero-byte test). A byte above one
+			// that matches may be flagged too, but the lowest flag is
+			// always a match: the word is stored whole and the bytes from
+			// it on are written again.
 			q, bs, del := w^('"'*ones), w^('\\'*ones), w^(0x7f*ones)
-			if ((w-0x20*ones)&^w|(q-ones)&^q|(bs-ones)&^bs|(del-ones)&^del)&highs != 0 {
-				break
-			}
+			flags := ((w-0x20*ones)&^w | (q-ones)&^q | (bs-ones)&^bs | (del-ones)&^del) & highs
 			binary.LittleEndian.PutUint64(b[n:], w)
-			n += 8
+			if flags == 0 {
+				n, i, left = n+8, i+8, left-8
+				continue
+			}
+			k := bits.TrailingZeros64(flags) >> 3
+			n, i, left = n+k, i+k, left-k
+			break
 		}
 		for ; i < len(s) && !mustEscape[s[i]]; i++ {
 			b[n] = s[i]
 			n++
+			left--
 		}
-		left -= i
 		if i == len(s) {
 			break
 		}
 		c := s[i]
-		s = s[i+1:]
-		i = 0
+		i++
 		switch c {
 		case '"', '\\':
 			b[n], b[n+1] = '\\', c
@@ -319,8 +351,7 @@ func appendJSONString(b, s []byte, extra int) []byte {
 		n += 2
 		left -= 2
 	}
-	b[n] = '"'
-	return b[:n+1]
+	return b[:n]
 }
 
 // mustEscape marks the bytes writeJSONString escapes.
@@ -439,9 +470,14 @@ func (r *Recorder) Count() int {
 }
 
 // Write appends rec as one line and returns once the line is in the
-// operating system's hands (on the disk, with fsync). Lines are never split
-// across system calls, so a crash can tear at most the last line.
+// operating system's hands (on the disk, with fsync). A line is written
+// whole with one system call, or, with a large body, in pieces while no
+// other line can be written (see writeStreamed): a crash can tear at most
+// the last line.
 func (r *Recorder) Write(rec Record) error {
+	if len(rec.Body) >= streamBody {
+		return r.writeStreamed(rec)
+	}
 	buf, _ := r.pool.Get().(*bytes.Buffer)
 	if buf == nil {
 		buf = new(bytes.Buffer)
@@ -484,6 +520,123 @@ func (r *Recorder) Write(rec Record) error {
 		r.writeOpenBatch()
 	}
 	return mine.err
+}
+
+// streamBody is the body size from which a line is escaped and written a
+// piece at a time instead of built whole: a 3 MB body full of quotes made
+// a line of about 6 MB for each request in flight, all garbage after the
+// write.
+const streamBody = 256 << 10
+
+// streamPiece is how much of a body is escaped into the buffer of one
+// write: at most twice as many bytes, and every one of them written.
+const streamPiece = 64 << 10
+
+// pieces holds the buffers of streamed lines.
+var pieces = sync.Pool{New: func() any { b := make([]byte, 0, 2*streamPiece+1024); return &b }}
+
+// writeStreamed appends rec as one line, its body escaped and written a
+// piece at a time under the lock, so no other line can come between the
+// pieces and no whole line is ever built. A write that fails is cut back
+// as any other: the file never keeps a part of the line. With fsync the
+// lines waiting for a batch are written first, then this one, then the
+// file is synced before the lock is given back.
+func (r *Recorder) writeStreamed(rec Record) error {
+	head, err := rec.head(nil)
+	if err != nil {
+		return err
+	}
+	head = head[:len(head)-1] // the closing brace comes after the body
+	text := utf8.Valid(rec.Body)
+	if text {
+		head = append(head, `,"body":"`...)
+	} else {
+		head = append(head, `,"body_base64":"`...)
+	}
+	bp := pieces.Get().(*[]byte)
+	defer pieces.Put(bp)
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.f == nil {
+		return errors.New("recording is closed")
+	}
+	if r.sync {
+		for r.writing {
+			r.flushed.Wait()
+		}
+		if r.open.lines > 0 { // they came first; lines joining meanwhile wait for the lock
+			r.writeOpenBatch()
+		}
+	}
+	if err := r.repair(); err != nil {
+		return err
+	}
+	w := pieceWriter{f: r.f, buf: (*bp)[:0]}
+	w.buf = append(w.buf, head...)
+	if text {
+		for b := rec.Body; len(b) > 0 && w.err == nil; {
+			p := b[:min(len(b), streamPiece)]
+			b = b[len(p):]
+			w.buf = appendEscaped(w.buf, p, len(p)+3) // every byte may take two; 3 for the end
+			if len(b) == 0 {
+				w.buf = append(w.buf, '"', '}', '\n')
+			}
+			w.flush()
+		}
+	} else {
+		enc := base64.NewEncoder(base64.StdEncoding, &w)
+		_, _ = enc.Write(rec.Body)
+		_ = enc.Close()
+		w.buf = append(w.buf, '"', '}', '\n')
+		w.flush()
+	}
+	*bp = w.buf[:0]
+	if w.err == nil && r.sync {
+		if err := r.f.Sync(); err != nil {
+			w.err = fmt.Errorf("fsync: %w", err)
+		}
+	}
+	if w.err != nil {
+		// Not known to be whole on the disk: the sender retries, so the
+		// line goes.
+		w.err, r.torn = r.cutBack(int(w.n), 0, w.err)
+		return w.err
+	}
+	r.size += w.n
+	r.n++
+	return nil
+}
+
+// pieceWriter writes a streamed line's pieces to the file: buf is written
+// whenever it holds a piece, and the first failure stops the rest.
+type pieceWriter struct {
+	f   File
+	buf []byte
+	n   int64 // bytes written
+	err error
+}
+
+// Write takes base64's output: buf is written once it holds a piece.
+func (w *pieceWriter) Write(p []byte) (int, error) {
+	w.buf = append(w.buf, p...)
+	if len(w.buf) >= streamPiece {
+		w.flush()
+	}
+	return len(p), w.err
+}
+
+func (w *pieceWriter) flush() {
+	if w.err != nil || len(w.buf) == 0 {
+		return
+	}
+	n, err := w.f.Write(w.buf)
+	w.n += int64(n)
+	if err == nil && n < len(w.buf) {
+		err = io.ErrShortWrite
+	}
+	w.err = err
+	w.buf = w.buf[:0]
 }
 
 // writeOpenBatch hands the open batch to the disk with one write and one
@@ -529,7 +682,8 @@ func (r *Recorder) writeOpenBatch() {
 
 // cutBack handles a write of want bytes that wrote only wrote (or failed):
 // it truncates the file back to the last whole line and returns the error
-// to report, which is also returned as torn when the truncation failed.
+// to report, which is also returned as torn when the truncation failed
+// (want 0: not known).
 // Called by the one goroutine writing; r.size is not changing meanwhile.
 func (r *Recorder) cutBack(wrote, want int, err error) (report, torn error) {
 	if err == nil {
@@ -538,11 +692,15 @@ func (r *Recorder) cutBack(wrote, want int, err error) (report, torn error) {
 	if wrote == 0 {
 		return fmt.Errorf("%w (nothing was written)", err), nil
 	}
+	written := fmt.Sprintf("%d of %d bytes written", wrote, want)
+	if want == 0 { // a streamed line: its length is known only once written
+		written = fmt.Sprintf("%d bytes of a line written", wrote)
+	}
 	if terr := r.f.Truncate(r.size); terr != nil {
-		torn = fmt.Errorf("%w; the recording ends with a torn line (%d of %d bytes written) that could not be cut off (%v): nothing more is recorded, and requests are answered 500, until it can", err, wrote, want, terr)
+		torn = fmt.Errorf("%w; the recording ends with a torn line (%s) that could not be cut off (%v): nothing more is recorded, and requests are answered 500, until it can", err, written, terr)
 		return torn, torn
 	}
-	return fmt.Errorf("%w (%d of %d bytes written; cut back to the last whole line)", err, wrote, want), nil
+	return fmt.Errorf("%w (%s; cut back to the last whole line)", err, written), nil
 }
 
 // repair retries cutting off a torn line; Write refuses while it fails.
