@@ -270,3 +270,23 @@ func TestRecordedBodyLeavesTheInflightBudget(t *testing.T) {
 	}
 	_ = rec.Close()
 }
+
+// A printer that never gets to Flush (its queue never runs dry in a flood
+// of large bodies) still hands its lines over, so they count in the
+// backlog Full bounds instead of piling up, each holding its body.
+func TestOutputHandsOverWithoutFlush(t *testing.T) {
+	stdout := &stuckWriter{release: make(chan struct{})}
+	defer close(stdout.release)
+	out := NewOutput(stdout, 4<<20)
+	line := bytes.Repeat([]byte("y"), 100<<10)
+	for i := 0; i < 200 && !out.Full(); i++ { // 20 MB if nothing were handed over
+		out.WriteOwned(line)
+		_, _ = out.Write([]byte("\n"))
+	}
+	if !out.Full() {
+		t.Fatal("20 MB written without Flush never filled a 4 MB backlog: the lines were not handed over")
+	}
+	if waiting := out.readyBytes + out.cur.Len(); waiting >= handOverAt {
+		t.Fatalf("%d bytes wait for a Flush, more than %d", waiting, handOverAt)
+	}
+}

@@ -24,8 +24,9 @@ type Output struct {
 	w     io.Writer
 	limit int
 
-	cur   bytes.Buffer // being written, not yet handed over
-	ready [][]byte     // written before cur, not yet handed over
+	cur        bytes.Buffer // being written, not yet handed over
+	ready      [][]byte     // written before cur, not yet handed over
+	readyBytes int          // the bytes in ready
 
 	mu      sync.Mutex
 	pending [][]byte // handed over, not yet written
@@ -53,13 +54,21 @@ func NewOutput(w io.Writer, limit int) *Output {
 // grow to (and keep) the size of the largest line ever printed.
 const bigWrite = 64 << 10
 
+// handOverAt is how much written output waits for a Flush at most. The
+// printer flushes when its queue runs dry; in a flood of large bodies it
+// never does, and without this bound every line, each holding its body,
+// stayed here beyond the backlog's limit (5,000 x 100 KB: 450 MB).
+const handOverAt = 1 << 20
+
 // Write buffers p; it never blocks on the real writer.
 func (o *Output) Write(p []byte) (int, error) {
 	if len(p) < bigWrite {
-		return o.cur.Write(p)
+		n, err := o.cur.Write(p)
+		o.handOverPast()
+		return n, err
 	}
 	o.takeCur()
-	o.ready = append(o.ready, bytes.Clone(p))
+	o.keep(bytes.Clone(p))
 	return len(p), nil
 }
 
@@ -67,16 +76,32 @@ func (o *Output) Write(p []byte) (int, error) {
 func (o *Output) WriteOwned(p []byte) {
 	if len(p) < bigWrite {
 		_, _ = o.cur.Write(p)
+		o.handOverPast()
 		return
 	}
 	o.takeCur()
+	o.keep(p)
+}
+
+func (o *Output) keep(p []byte) {
 	o.ready = append(o.ready, p)
+	o.readyBytes += len(p)
+	o.handOverPast()
+}
+
+// handOverPast flushes once handOverAt bytes wait, so that they count in
+// the backlog that Full bounds.
+func (o *Output) handOverPast() {
+	if o.readyBytes+o.cur.Len() >= handOverAt {
+		_ = o.Flush()
+	}
 }
 
 // takeCur moves what cur holds to ready.
 func (o *Output) takeCur() {
 	if o.cur.Len() > 0 {
 		o.ready = append(o.ready, bytes.Clone(o.cur.Bytes()))
+		o.readyBytes += o.cur.Len()
 		o.cur.Reset()
 	}
 }
@@ -88,7 +113,7 @@ func (o *Output) Flush() error {
 		return nil
 	}
 	chunks := o.ready
-	o.ready = nil
+	o.ready, o.readyBytes = nil, 0
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.closed {
