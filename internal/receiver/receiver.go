@@ -134,6 +134,7 @@ type Receiver struct {
 	// unsaid counts what was not printed since the last notice of it.
 	unsaid    int
 	observers []func(Observation) // see observe.go
+	keyBuf    []byte              // the event key being looked up
 }
 
 // job is one thing to report, in arrival order.
@@ -670,11 +671,11 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	var all []render.Event // for observers
 	for i, e := range evs {
 		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
-		key := e.Key()
-		if !rc.opts.Redact { // a redacted event shows the key of what is shown
-			re.DedupKey = key
+		rc.keyBuf = e.AppendKey(rc.keyBuf[:0])
+		if !rc.opts.Redact && e.HashedKey() { // a redacted event shows the key of what is shown
+			re.DedupKey = string(rc.keyBuf) // the others are cheaper to build again than to keep
 		}
-		if at, first, ok := rc.dedup.event(key, req.Seq, req.Time); ok {
+		if at, first, ok := rc.dedup.event(rc.keyBuf, req.Seq, req.Time); ok {
 			re.Duplicate, re.FirstSeen, re.FirstRequest = true, at, first
 			rc.stats.Duplicates++
 		}

@@ -29,6 +29,11 @@ type reader struct {
 	// strays (see Change.strays), which saves a second pass over the value.
 	strayDepth int
 	strays     []stray
+	// spareEntries, spareChanges and spareMessages are handed out once,
+	// then nil (see oneChange).
+	spareEntries  []Entry
+	spareChanges  []Change
+	spareMessages *MessagesValue
 }
 
 // maxDepth is far deeper than any webhook; deeper bodies take the
