@@ -15,7 +15,7 @@ import (
 // Render with colour off).
 func BenchmarkRenderEvent(b *testing.B) {
 	f, _ := fixtures.Get("messages.text.ad_referral") // the body of go run ./internal/bench serve
-	body, err := wire.Encode(f.Body) // as serve receives it: compact, escaped
+	body, err := wire.Encode(f.Body)                  // as serve receives it: compact, escaped
 	if err != nil {
 		b.Fatal(err)
 	}
