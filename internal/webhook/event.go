@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // Event is one thing that happened: an inbound message, a status, an error,
@@ -157,7 +158,8 @@ type ErrorInfo struct {
 // that ignores whitespace and escaping differences.
 func (e Event) Key() string {
 	if !e.HashedKey() {
-		return string(e.AppendKey(nil))
+		b := e.AppendKey(make([]byte, 0, len("message:")+len(e.ID)+1+len(e.Status)))
+		return unsafe.String(unsafe.SliceData(b), len(b))
 	}
 	return e.hashedKey()
 }
