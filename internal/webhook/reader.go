@@ -342,11 +342,23 @@ func unescapeChecked(s string) (out string, ok, valid bool) {
 			default:
 				return "", false, true
 			}
-			r1 := hex4(s[i+2 : min(i+6, len(s))])
-			if r1 < 0 {
+			if i+6 > len(s) {
 				return "", false, true
 			}
+			r1 := hex4(s[i+2 : i+6])
 			i += 6
+			switch {
+			case r1 < 0:
+				return "", false, true
+			case r1 < 0x80:
+				b[n] = byte(r1)
+				n++
+				continue
+			case r1 < 0x800: // é and the like: the usual escape of a text
+				b[n], b[n+1] = byte(0xc0|r1>>6), byte(0x80|r1&0x3f)
+				n += 2
+				continue
+			}
 			if utf16.IsSurrogate(r1) {
 				d := utf8.RuneError
 				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
