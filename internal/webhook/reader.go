@@ -360,13 +360,7 @@ func unescapeChecked(s string) (out string, ok, valid bool) {
 				continue
 			}
 			if utf16.IsSurrogate(r1) {
-				d := utf8.RuneError
-				if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-					if d = utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
-						i += 6
-					}
-				}
-				r1 = d
+				r1, i = pairAt(s, i, r1)
 			}
 			n += utf8.EncodeRune(b[n:], r1)
 		case c < 0x20:
@@ -546,14 +540,7 @@ func unescape(s string) string {
 		r1 := hex4(s[i+2 : i+6])
 		i += 6
 		if utf16.IsSurrogate(r1) {
-			if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-				if d := utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
-					b.WriteRune(d)
-					i += 6
-					continue
-				}
-			}
-			r1 = utf8.RuneError
+			r1, i = pairAt(s, i, r1)
 		}
 		b.WriteRune(r1)
 	}
@@ -596,13 +583,7 @@ func unescapeValid(s string) string {
 		r1 := hex4(s[i+2 : i+6])
 		i += 6
 		if utf16.IsSurrogate(r1) {
-			d := utf8.RuneError
-			if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-				if d = utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
-					i += 6
-				}
-			}
-			r1 = d
+			r1, i = pairAt(s, i, r1)
 		}
 		n += utf8.EncodeRune(b[n:], r1)
 	}
@@ -610,6 +591,18 @@ func unescapeValid(s string) string {
 		return ""
 	}
 	return unsafe.String(&b[0], n)
+}
+
+// pairAt completes the surrogate r1 with the escape at s[i:] as
+// encoding/json does: the pair's rune and the index after it, or U+FFFD
+// and i when that escape is not the other half.
+func pairAt(s string, i int, r1 rune) (rune, int) {
+	if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+		if d := utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
+			return d, i + 6
+		}
+	}
+	return utf8.RuneError, i
 }
 
 func unescapeByte(e byte) byte {
