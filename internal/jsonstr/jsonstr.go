@@ -13,6 +13,18 @@ func Append(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while none needs a look: no quote,
+		// backslash, control character or byte above ASCII.
+		for ; i+8 <= len(s); i += 8 {
+			w := load64(s[i : i+8])
+			q, bs := w^('"'*ones), w^('\\'*ones)
+			if ((w-0x20*ones)|w|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
+				break // may be a plain word after one that is not: looked at below
+			}
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
 			i++
@@ -54,4 +66,13 @@ func Append(b []byte, s string) []byte {
 		start = i
 	}
 	return append(append(b, s[start:]...), '"')
+}
+
+const ones, highs = 0x0101010101010101, 0x8080808080808080
+
+// load64 is the eight bytes of s, the first lowest, in one load.
+func load64(s string) uint64 {
+	s = s[:8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

@@ -69,11 +69,11 @@ func newDedup(size int) *dedup {
 
 // event reports whether key was seen before, and when and in which request
 // it was first seen (in now's location).
-func (d *dedup) event(key string, req uint64, now time.Time) (firstAt time.Time, firstReq uint64, ok bool) {
-	if key == "" {
+func (d *dedup) event(key []byte, req uint64, now time.Time) (firstAt time.Time, firstReq uint64, ok bool) {
+	if len(key) == 0 {
 		return time.Time{}, 0, false
 	}
-	s, ok := d.events.see(maphash.String(d.seed, key), req, now)
+	s, ok := d.events.see(maphash.Bytes(d.seed, key), req, now)
 	if !ok {
 		return time.Time{}, 0, false
 	}

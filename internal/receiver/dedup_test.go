@@ -9,20 +9,20 @@ func TestDedupRemembersAndForgetsOldest(t *testing.T) {
 	d := newDedup(3)
 	zone := time.FixedZone("X", 3600)
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 123, zone)
-	if _, _, dup := d.event("message:a", 1, t0); dup {
+	if _, _, dup := d.event([]byte("message:a"), 1, t0); dup {
 		t.Fatal("first sight reported as a duplicate")
 	}
-	at, req, dup := d.event("message:a", 2, t0.Add(time.Minute))
+	at, req, dup := d.event([]byte("message:a"), 2, t0.Add(time.Minute))
 	if !dup || req != 1 || !at.Equal(t0) || at.Location() != zone {
 		t.Fatalf("second sight: dup %v, first request %d, first at %v", dup, req, at)
 	}
 	for i, k := range []string{"b", "c", "d"} { // pushes "a" out
-		d.event(k, uint64(3+i), t0)
+		d.event([]byte(k), uint64(3+i), t0)
 	}
-	if _, _, dup := d.event("message:a", 9, t0); dup {
+	if _, _, dup := d.event([]byte("message:a"), 9, t0); dup {
 		t.Fatal("the oldest key was not forgotten beyond the size")
 	}
-	if _, _, dup := d.event("", 10, t0); dup {
+	if _, _, dup := d.event(nil, 10, t0); dup {
 		t.Fatal("an empty key is never a duplicate")
 	}
 

@@ -170,15 +170,6 @@ func (rc *Receiver) observe(v Observation) {
 	}
 }
 
-// observed collects the events of a request for the observers (nothing when
-// there are none).
-func (rc *Receiver) observed(all []render.Event, e render.Event) []render.Event {
-	if len(rc.observers) == 0 {
-		return nil
-	}
-	return append(all, e)
-}
-
 // EventsOf parses body as the receiver did when it answered it: the events
 // of its Observation, without the markers, and redacted as with --redact
 // when redact is set. An observer may keep the body alone and parse it

@@ -134,6 +134,9 @@ type Receiver struct {
 	// unsaid counts what was not printed since the last notice of it.
 	unsaid    int
 	observers []func(Observation) // see observe.go
+	keyBuf    []byte              // the event key being looked up
+	evBuf     []webhook.Event     // a body's events, reused (see events)
+	outBuf    []render.Event      // the events shown, reused
 }
 
 // job is one thing to report, in arrival order.
@@ -662,22 +665,34 @@ func (rc *Receiver) count(req render.Request) {
 
 // events dedups, counts, filters and redacts a POST's events, then renders.
 func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
-	evs := note.Events()
+	// The events and the list shown are made in slices reused from one
+	// body to the next; what observers get is theirs to keep.
+	evs := note.AppendEvents(rc.evBuf[:0])
+	defer func() { rc.evBuf = reuse(evs) }()
 	shown := evs
 	display := req
 	if rc.opts.Redact {
 		display.Body, shown = redactedEvents(req.Body, evs) // dedup still uses the real keys
 	}
 	retry, copyN, firstReq, firstAt := rc.dedup.body(req.Body, req.Seq, req.Time)
-	out := make([]render.Event, 0, len(evs))
 	var all []render.Event // for observers
-	for i, e := range evs {
+	if len(rc.observers) > 0 {
+		all = make([]render.Event, 0, len(evs))
+	}
+	filtered := len(rc.opts.Filter.Fields) > 0 || len(rc.opts.Filter.Types) > 0
+	out := all // when nothing is filtered out, the sink gets what observers get
+	if all == nil || filtered {
+		out = rc.outBuf[:0]
+		defer func() { rc.outBuf = reuse(out) }()
+	}
+	for i := range evs {
+		e := &evs[i]
 		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
-		key := e.Key()
-		if !rc.opts.Redact { // a redacted event shows the key of what is shown
-			re.DedupKey = key
+		rc.keyBuf = e.AppendKey(rc.keyBuf[:0])
+		if !rc.opts.Redact && e.HashedKey() { // a redacted event shows the key of what is shown
+			re.DedupKey = string(rc.keyBuf) // the others are cheaper to build again than to keep
 		}
-		if at, first, ok := rc.dedup.event(key, req.Seq, req.Time); ok {
+		if at, first, ok := rc.dedup.event(rc.keyBuf, req.Seq, req.Time); ok {
 			re.Duplicate, re.FirstSeen, re.FirstRequest = true, at, first
 			rc.stats.Duplicates++
 		}
@@ -697,10 +712,15 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		if render.IsFailure(re) {
 			rc.stats.EventErrors++
 		}
-		if rc.opts.Filter.Match(e) {
+		if all != nil {
+			all = append(all, re)
+		}
+		if (all == nil || filtered) && (!filtered || rc.opts.Filter.Match(*e)) {
 			out = append(out, re)
 		}
-		all = rc.observed(all, re)
+	}
+	if !filtered && all != nil {
+		out = all
 	}
 	rc.observeEvents(req, all)
 	if retry {
@@ -710,6 +730,16 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		return // everything filtered out
 	}
 	rc.show(max(1, len(out)), func() { rc.opts.Sink.Received(display, out) })
+}
+
+// reuse empties a slice for the next body, unless a large body made it
+// large: what it pointed to may go.
+func reuse[T any](s []T) []T {
+	if cap(s) > 64 {
+		return nil
+	}
+	clear(s)
+	return s[:0]
 }
 
 // notPrintedSink is a sink that can say how many events were not printed.

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/wa-hooks/wa-hooks/internal/jsonstr"
 	"github.com/wa-hooks/wa-hooks/internal/termsafe"
@@ -46,6 +47,10 @@ type JSONLines struct {
 	secrets []string
 	buf     bytes.Buffer
 	line    []byte // reused for every event line
+	// key, tsBuf and ts hold the line's key and timestamp while it is
+	// written.
+	key, tsBuf []byte
+	ts         string
 }
 
 // JSONOptions tune JSON lines.
@@ -107,28 +112,38 @@ type EventLine struct {
 
 // NewEventLine builds the JSON form of e.
 func NewEventLine(e Event) EventLine {
+	l := eventLine(&e)
+	if l.Key == "" {
+		l.Key = e.Key()
+	}
+	var ts string
+	switch {
+	case e.RawTimestamp != "":
+		ts = e.RawTimestamp
+	case !e.Timestamp.IsZero():
+		ts = formatTime(e.Timestamp.UTC())
+	default:
+		return l
+	}
+	l.Timestamp = &ts
+	return l
+}
+
+// eventLine is NewEventLine without the key unless worked out already
+// (DedupKey), the timestamp and the first-seen time, which point into
+// memory of their own.
+func eventLine(e *Event) EventLine {
 	l := EventLine{
 		V: SchemaVersion, Time: e.Received, Request: e.Request, Field: e.Field, Kind: e.Kind, Type: e.Type, ID: e.ID,
 		From: e.From, Recipient: e.Recipient, ContactName: e.ContactName,
 		PhoneNumberID: e.PhoneNumberID, DisplayPhoneNumber: e.DisplayPhoneNumber, WABAID: e.WABAID,
 		UserID: e.UserID, ParentUserID: e.ParentUserID, WaID: e.WaID, Username: e.Username, GroupID: e.GroupID, Status: e.Status, Errors: e.Errors,
 		RawType: e.RawType, Unknown: e.Unknown, Problems: e.Problems,
-		Signature: e.Signature, Failed: IsFailure(e),
+		Signature: e.Signature, Failed: IsFailure(*e),
 		Duplicate: e.Duplicate || e.Retry, Retry: e.Retry, FirstRequest: e.FirstRequest,
 		Stale: e.Stale, Key: e.DedupKey, Raw: e.Raw,
 	}
-	if l.Key == "" {
-		l.Key = e.Key()
-	}
 	l.Summary, l.SummaryCut = cutSummary(e.Summary)
-	switch {
-	case e.RawTimestamp != "":
-		ts := e.RawTimestamp
-		l.Timestamp = &ts
-	case !e.Timestamp.IsZero():
-		ts := formatTime(e.Timestamp.UTC())
-		l.Timestamp = &ts
-	}
 	if l.Problems == nil {
 		l.Problems = []string{}
 	}
@@ -168,10 +183,15 @@ func cutSummary(s string) (string, bool) {
 // cannot carry (past year 9999, an offset of a day) is given in UTC with
 // as many year digits as it needs, still a string.
 func formatTime(t time.Time) string {
+	return string(appendTime(nil, t))
+}
+
+// appendTime appends formatTime(t).
+func appendTime(b []byte, t time.Time) []byte {
 	if !jsonTime(t) {
 		t = t.UTC()
 	}
-	return t.Format(time.RFC3339Nano)
+	return t.AppendFormat(b, time.RFC3339Nano)
 }
 
 // ErrorLine is the JSON form of a request-level problem.
@@ -207,8 +227,24 @@ func (j *JSONLines) write(v any) {
 
 // Received writes one line per event.
 func (j *JSONLines) Received(req Request, events []Event) {
-	for _, e := range events {
-		l := NewEventLine(e)
+	for i := range events {
+		e := &events[i]
+		l := eventLine(e)
+		// The key and the timestamp are written into buffers of j's own
+		// (a string each per line otherwise), and only read below.
+		if l.Key == "" {
+			j.key = e.AppendKey(j.key[:0])
+			l.Key = unsafe.String(unsafe.SliceData(j.key), len(j.key))
+		}
+		switch {
+		case e.RawTimestamp != "":
+			j.ts = e.RawTimestamp
+			l.Timestamp = &j.ts
+		case !e.Timestamp.IsZero():
+			j.tsBuf = appendTime(j.tsBuf[:0], e.Timestamp.UTC())
+			j.ts = unsafe.String(unsafe.SliceData(j.tsBuf), len(j.tsBuf))
+			l.Timestamp = &j.ts
+		}
 		line := appendEventHead(j.line[:0], &l)
 		if len(l.Raw) >= bigRaw && plainRaw(l.Raw) {
 			// A multi-megabyte item goes out as it is, not copied into

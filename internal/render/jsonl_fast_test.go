@@ -34,6 +34,23 @@ func TestEventLineMatchesEncoder(t *testing.T) {
 	}
 }
 
+// Received writes the key and the timestamp from buffers of its own: its
+// lines are still NewEventLine's, one after another.
+func TestReceivedWritesNewEventLine(t *testing.T) {
+	events := catalogEvents(t, time.Date(2026, 11, 25, 18, 30, 0, 123000000, time.UTC))
+	events = append(events, Event{Event: webhook.Event{Kind: "message", ID: "wamid.\"x\"", RawTimestamp: "99999999999999"}})
+	var out bytes.Buffer
+	NewJSONLines(&out, JSONOptions{}).Received(Request{}, events)
+	var want []byte
+	for _, e := range events {
+		l := NewEventLine(e)
+		want = appendEventLine(want, &l)
+	}
+	if !bytes.Equal(out.Bytes(), want) {
+		t.Fatal("Received's lines differ from NewEventLine's")
+	}
+}
+
 // catalogEvents is every event of the fixture catalog as the receiver
 // would hand it over, in turn plain, duplicate, a stale retry in another
 // zone and unchecked without a receive time.

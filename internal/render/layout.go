@@ -70,8 +70,28 @@ func safe(s string, secrets []string) string {
 }
 
 func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\r\n\t") {
+	if !hasBreak(s) {
 		return s
 	}
 	return strings.Join(strings.Fields(s), " ")
+}
+
+// hasBreak reports whether s holds a tab, a newline or a carriage return:
+// eight bytes at a time while none is a control character.
+func hasBreak(s string) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if (w-0x20*ones)&^w&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '\r' || c == '\n' || c == '\t' {
+			return true
+		}
+	}
+	return false
 }

@@ -35,3 +35,19 @@ func TestWrapIndent(t *testing.T) {
 		t.Errorf("wrapped without a terminal: %q", got)
 	}
 }
+
+// A tab, newline or carriage return folds wherever it falls in the words
+// hasBreak skips eight at a time.
+func TestOneLineAtEveryOffset(t *testing.T) {
+	for _, br := range []string{"\t", "\n", "\r", "\r\n  \t"} {
+		for at := 1; at < 20; at++ {
+			s := strings.Repeat("a", at) + br + strings.Repeat("b", 20-at)
+			if got, want := oneLine(s), strings.Repeat("a", at)+" "+strings.Repeat("b", 20-at); got != want {
+				t.Errorf("oneLine(%q) = %q", s, got)
+			}
+		}
+	}
+	if s := strings.Repeat("\x1b", 17); oneLine(s) != s {
+		t.Error("a control character that is not a break was folded")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -127,7 +128,8 @@ func (p *Pretty) paint(st lipgloss.Style, s string) string {
 func (p *Pretty) safe(s string) string { return safe(s, p.opts.Secrets) }
 
 func (p *Pretty) clock(t time.Time) string {
-	return p.paint(p.st.Dim, t.In(p.opts.Location).Format("15:04:05"))
+	var b [8]byte
+	return p.paint(p.st.Dim, string(t.In(p.opts.Location).AppendFormat(b[:0], "15:04:05")))
 }
 
 func (p *Pretty) badge(s Signature) string {
@@ -141,8 +143,19 @@ func reqLabel(n uint64) string {
 	if n == 0 {
 		return strings.Repeat(" ", reqWidth)
 	}
-	s := fmt.Sprintf("#%d", n)
-	return s + strings.Repeat(" ", max(1, reqWidth-len(s)))
+	b := strconv.AppendUint(append(make([]byte, 0, reqWidth+4), '#'), n, 10)
+	for len(b) < reqWidth || b[len(b)-1] != ' ' {
+		b = append(b, ' ')
+	}
+	return string(b)
+}
+
+// kindCell is the kind column: label padded to kindWidth.
+func kindCell(label string) string {
+	if len(label) >= kindWidth {
+		return label
+	}
+	return label + strings.Repeat(" ", kindWidth-len(label))
 }
 
 // SignatureLegend explains the badges (for the banner).
@@ -373,7 +386,7 @@ func (p *Pretty) eventLine(b *strings.Builder, e Event, count int) {
 	line.WriteString(p.badge(e.Signature))
 	line.WriteByte(' ')
 	line.WriteString(p.paint(p.st.Dim, req))
-	line.WriteString(p.paint(ks, fmt.Sprintf("%-*s", kindWidth, KindLabel(e.Kind))))
+	line.WriteString(p.paint(ks, kindCell(KindLabel(e.Kind))))
 	line.WriteByte(' ')
 	line.WriteString(p.paint(typeStyle, typCell))
 	if who != "" {

@@ -103,6 +103,18 @@ func escape(s string, oneLine bool) string {
 // case for names and summaries.
 func clean(s string, oneLine bool) bool {
 	for i := 0; i < len(s); {
+		// Eight bytes at a time while all are printable ASCII.
+		for ; i+8 <= len(s); i += 8 {
+			w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+				uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+			del := w ^ (0x7f * ones)
+			if ((w-0x20*ones)|w|(del-ones)&^del)&highs != 0 {
+				break
+			}
+		}
+		if i == len(s) {
+			break
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c < 0x20 || c == 0x7f {
@@ -121,6 +133,8 @@ func clean(s string, oneLine bool) bool {
 	}
 	return true
 }
+
+const ones, highs = 0x0101010101010101, 0x8080808080808080
 
 // unsafeRune is a non-ASCII rune a terminal acts on instead of drawing: the C1
 // controls (U+0080–U+009F, CSI and OSC among them), the line and paragraph

@@ -32,6 +32,24 @@ func TestTextEscapesWhatATerminalWouldObey(t *testing.T) {
 	}
 }
 
+// Every byte that needs a look is found wherever it falls in the words
+// clean skips eight at a time.
+func TestCleanAtEveryOffset(t *testing.T) {
+	for _, bad := range []string{"\x00", "\x1b", "\x1f", "\x7f", "\r", "\xff", "\u009b", "\u202e", "\u2028"} {
+		for at := 0; at < 20; at++ {
+			s := strings.Repeat("a", at) + bad + strings.Repeat("b", 20-at)
+			if clean(s, true) {
+				t.Errorf("%q taken for clean", s)
+			}
+		}
+	}
+	for at := 0; at < 20; at++ {
+		if s := strings.Repeat("a", at) + "é\t" + strings.Repeat("~", 20-at); !clean(s, false) || clean(s, true) {
+			t.Errorf("%q: a tab and é are clean in text, not in a line", s)
+		}
+	}
+}
+
 func TestNothingDangerousSurvives(t *testing.T) {
 	var all strings.Builder
 	for c := 0; c < 256; c++ {

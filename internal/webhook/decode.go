@@ -374,9 +374,7 @@ func (r *reader) slice(p *plan, v reflect.Value) bool {
 			break
 		}
 		if n == v.Cap() {
-			grown := reflect.MakeSlice(p.typ, n, max(1, 2*n))
-			reflect.Copy(grown, v)
-			v.Set(grown)
+			v.Grow(1) // in place: MakeSlice would allocate a slice header too
 		}
 		v.SetLen(n + 1)
 		if !r.decode(p.elem, v.Index(n)) {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // Event is one thing that happened: an inbound message, a status, an error,
@@ -156,14 +157,36 @@ type ErrorInfo struct {
 // by its id and event, and anything else by a hash of its field and content
 // that ignores whitespace and escaping differences.
 func (e Event) Key() string {
-	switch {
-	case (e.Kind == KindMessage || e.Kind == KindStandby) && e.ID != "":
-		return "message:" + e.ID
-	case e.Kind == KindStatus && e.ID != "":
-		return "status:" + e.ID + ":" + e.Status
-	case e.Field == "calls" && e.ID != "":
-		return "call:" + e.ID + ":" + e.Status
+	if !e.HashedKey() {
+		b := e.AppendKey(make([]byte, 0, len("message:")+len(e.ID)+1+len(e.Status)))
+		return unsafe.String(unsafe.SliceData(b), len(b))
 	}
+	return e.hashedKey()
+}
+
+// AppendKey appends Key to b: a message's, a status's or a call's key
+// without a string of its own.
+func (e *Event) AppendKey(b []byte) []byte {
+	switch {
+	case e.ID == "":
+	case e.Kind == KindMessage || e.Kind == KindStandby:
+		return append(append(b, "message:"...), e.ID...)
+	case e.Kind == KindStatus:
+		return append(append(append(append(b, "status:"...), e.ID...), ':'), e.Status...)
+	case e.Field == "calls":
+		return append(append(append(append(b, "call:"...), e.ID...), ':'), e.Status...)
+	}
+	return append(b, e.hashedKey()...)
+}
+
+// HashedKey reports whether Key is a hash of the event's content, which
+// costs a decode and an encode of its raw JSON: worth keeping once worked
+// out, where the other keys are cheaper to build again.
+func (e *Event) HashedKey() bool {
+	return e.ID == "" || (e.Kind != KindMessage && e.Kind != KindStandby && e.Kind != KindStatus && e.Field != "calls")
+}
+
+func (e *Event) hashedKey() string {
 	h := sha256.New()
 	h.Write([]byte(e.Field))
 	h.Write([]byte{0})

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"unsafe"
@@ -14,10 +15,16 @@ import (
 // first item must ever be assumed. A change that yields no recognisable item
 // still yields one event carrying its raw value, so nothing is dropped.
 func (n *Notification) Events() []Event {
+	return n.AppendEvents(nil)
+}
+
+// AppendEvents appends the events to dst: a caller that handles one body
+// after another can reuse one slice.
+func (n *Notification) AppendEvents(dst []Event) []Event {
 	// Sized up front: a 3 MB history body holds thousands of events, and
 	// growing a slice of large structs step by step costs more than the
 	// decoding.
-	out := make([]Event, 0, n.countItems())
+	out := slices.Grow(dst, n.countItems())
 	var envelope []string
 	for _, k := range n.UnknownKeys {
 		envelope = append(envelope, fmt.Sprintf("envelope: key %q is not part of a webhook envelope (ignored)", truncate(k, 40)))

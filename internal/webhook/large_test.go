@@ -100,23 +100,34 @@ func benchmarkParse(b *testing.B, body []byte) {
 }
 
 // BenchmarkParseEvents measures Parse+Events on a typical single message
-// and on the largest legal body (3 MB of history).
+// and on the largest legal body (3 MB of history). The shared_ cases are
+// what serve does per request: ParseShared, Events and every event's Key.
 func BenchmarkParseEvents(b *testing.B) {
 	// Receivers see wire bytes (compact, escaped), not the readable files.
-	text, _ := fixtures.Get("messages.text")
-	status, _ := fixtures.Get("statuses.sent")
-	textWire, _ := wire.Encode(text.Body)
-	statusWire, _ := wire.Encode(status.Body)
-	ad, _ := fixtures.Get("messages.text.ad_referral") // the body of go run ./internal/bench serve
-	adWire, _ := wire.Encode(ad.Body)
-	history, _ := historyBody(maxPayload)
+	wireOf := func(name string) []byte {
+		f, _ := fixtures.Get(name)
+		body, err := wire.Encode(f.Body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return body
+	}
+	textWire, statusWire := wireOf("messages.text"), wireOf("statuses.sent")
+	adWire := wireOf("messages.text.ad_referral") // the body of go run ./internal/bench serve
 	b.Run("message", func(b *testing.B) { benchmarkParse(b, textWire) })
 	b.Run("message_ad_referral", func(b *testing.B) { benchmarkParse(b, adWire) })
 	b.Run("status", func(b *testing.B) { benchmarkParse(b, statusWire) })
-	b.Run("history_3MB", func(b *testing.B) { benchmarkParse(b, history) })
+	b.Run("shared_ad_referral", func(b *testing.B) { benchmarkServePath(b, adWire) })
+	b.Run("shared_status", func(b *testing.B) { benchmarkServePath(b, statusWire) })
+	b.Run("shared_text_3MB", func(b *testing.B) { benchmarkServePath(b, bigText(textWire)) })
+	b.Run("history_3MB", func(b *testing.B) {
+		history, _ := historyBody(maxPayload)
+		benchmarkParse(b, history)
+	})
 	// The reference: encoding/json into map[string]any, which types
 	// nothing, keeps no raw bytes and builds no events.
 	b.Run("history_3MB_reference_any", func(b *testing.B) {
+		history, _ := historyBody(maxPayload)
 		b.SetBytes(int64(len(history)))
 		b.ReportAllocs()
 		for b.Loop() {
@@ -126,4 +137,29 @@ func BenchmarkParseEvents(b *testing.B) {
 			}
 		}
 	})
+}
+
+// bigText is a text message of about 3 MB in wire form, the body of
+// go run ./internal/bench serve's 3 MB runs.
+func bigText(textWire []byte) []byte {
+	i := bytes.Index(textWire, []byte(`"body":"`)) + len(`"body":"`)
+	filler := bytes.Repeat([]byte(`caf\u00e9 lorem ipsum \/ dolor `), (maxPayload-len(textWire))/31)
+	return append(append(append([]byte{}, textWire[:i]...), filler...), textWire[i:]...)
+}
+
+func benchmarkServePath(b *testing.B, body []byte) {
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := webhook.ParseShared(body)
+		if err != nil {
+			b.Fatal(err)
+		}
+		evs := n.Events()
+		for i := range evs {
+			if evs[i].Key() == "" {
+				b.Fatal("no key")
+			}
+		}
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // knownMessageType reports whether this model decodes a message type.
@@ -54,8 +55,26 @@ func messageEvent(base Event, m *Message, idx contactIndex) Event {
 	e.Errors = errorInfos(m.Errors)
 	e.Type, e.Unknown = messageType(m)
 	e.RawType = m.Type
-	e.Summary = messageSummary(m) + contextNotes(m)
+	e.Summary = summary(m)
 	return e
+}
+
+// summary is messageSummary and contextNotes in one string: for a text,
+// the usual message, built in one allocation.
+func summary(m *Message) string {
+	var b []byte
+	if m.Type == "text" && m.Text != nil && len(m.Text.Body) <= MaxQuotedText {
+		b = make([]byte, 0, len(m.Text.Body)+2+notesSize(m))
+		b = appendQuote(b, m.Text.Body)
+	} else {
+		s := messageSummary(m)
+		if !hasNotes(m) {
+			return s
+		}
+		b = append(make([]byte, 0, len(s)+notesSize(m)), s...)
+	}
+	b = appendContextNotes(b, m)
+	return unsafe.String(unsafe.SliceData(b), len(b))
 }
 
 // messageType returns the event type of a message and whether it is one
@@ -371,14 +390,13 @@ func plural(n int) string {
 	return "s"
 }
 
-// contextNotes adds what the message relates to: a reply, a forward, a
-// product, an ad; each note after " · ".
-func contextNotes(m *Message) string {
-	var b strings.Builder
+// appendContextNotes adds what the message relates to: a reply, a
+// forward, a product, an ad; each note after " · ".
+func appendContextNotes(b []byte, m *Message) []byte {
 	note := func(parts ...string) {
-		b.WriteString(" · ")
+		b = append(b, " · "...)
 		for _, p := range parts {
-			b.WriteString(p)
+			b = append(b, p...)
 		}
 	}
 	if c := m.Context; c != nil {
@@ -398,19 +416,45 @@ func contextNotes(m *Message) string {
 		if r.SourceType != "" && r.SourceType != "ad" {
 			source = r.SourceType
 		}
-		headline, clid := "", ""
+		note("from ", source)
 		if r.Headline != "" {
-			headline = " " + quote(r.Headline)
+			b = appendQuote(append(b, ' '), r.Headline)
 		}
 		if r.CtwaClid == "" {
-			clid = " (no ctwa_clid)"
+			b = append(b, " (no ctwa_clid)"...)
 		}
-		note("from ", source, headline, clid)
 	}
 	if m.GroupID != "" {
 		note("in group")
 	}
-	return b.String()
+	return b
+}
+
+// hasNotes reports whether appendContextNotes adds anything.
+func hasNotes(m *Message) bool {
+	if c := m.Context; c != nil && (c.ReferredProduct != nil || c.FrequentlyForwarded || c.Forwarded ||
+		(c.ID != "" && m.Type != "button" && m.Type != "interactive")) {
+		return true
+	}
+	return m.Referral != nil || m.GroupID != ""
+}
+
+// notesSize is about what appendContextNotes adds, for sizing.
+func notesSize(m *Message) int {
+	n := 0
+	if c := m.Context; c != nil {
+		n += 32 + len(c.ID)
+		if c.ReferredProduct != nil {
+			n += len(c.ReferredProduct.ProductRetailerID)
+		}
+	}
+	if r := m.Referral; r != nil {
+		n += 32 + len(r.SourceType) + len(r.Headline)
+	}
+	if m.GroupID != "" {
+		n += 16
+	}
+	return n
 }
 
 // MaxQuotedText bounds the user text a summary quotes. Every text a user
@@ -429,20 +473,27 @@ const MaxQuotedText = 64 << 10
 // Up to MaxQuotedText nothing is cut: only a terminal's renderer shortens
 // the summary, to the width it has.
 func quote(s string) string {
+	if plainLine(s) && len(s) <= MaxQuotedText {
+		return `"` + s + `"`
+	}
+	b := appendQuote(make([]byte, 0, min(len(s), MaxQuotedText+len("…"))+2), s)
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// appendQuote appends quote(s).
+func appendQuote(b []byte, s string) []byte {
 	if len(s) > MaxQuotedText {
 		cut := MaxQuotedText
 		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
-		q := quote(s[:cut])
-		return q[:len(q)-1] + `…"`
+		b = appendQuote(b, s[:cut])
+		return append(b[:len(b)-1], `…"`...)
 	}
+	b = append(b, '"')
 	if plainLine(s) {
-		return `"` + s + `"`
+		return append(append(b, s...), '"')
 	}
-	var b strings.Builder
-	b.Grow(len(s) + 2)
-	b.WriteByte('"')
 	i := skipSpace(s, 0)
 	start := i // text from start to i is copied as it is
 	for i < len(s) {
@@ -459,15 +510,13 @@ func quote(s string) string {
 			i++ // part of a word: a control character, a non-space rune
 			continue
 		}
-		b.WriteString(s[start:i])
+		b = append(b, s[start:i]...)
 		if i = skipSpace(s, i); i < len(s) {
-			b.WriteByte(' ')
+			b = append(b, ' ')
 		}
 		start = i
 	}
-	b.WriteString(s[start:])
-	b.WriteByte('"')
-	return b.String()
+	return append(append(b, s[start:]...), '"')
 }
 
 func skipSpace(s string, i int) int {

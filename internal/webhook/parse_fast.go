@@ -27,7 +27,11 @@ func parseFast(body []byte, shared bool) (*Notification, bool) {
 	if r.peek() != '{' || !r.enter() {
 		return nil, false
 	}
-	n := &Notification{}
+	// A body nearly always holds one entry with one change of messages:
+	// those, and the notification, come in one allocation.
+	one := new(oneChange)
+	r.spareEntries, r.spareChanges, r.spareMessages = one.e[:0:1], one.c[:0:1], &one.messages
+	n := &one.n
 	var haveObject, haveEntry bool
 	for i := 0; ; i++ {
 		key, plain, done, ok := r.nextField(i)
@@ -65,6 +69,17 @@ func parseFast(body []byte, shared bool) (*Notification, bool) {
 	}
 }
 
+// oneChange is the notification of a body with one entry of one change,
+// and that change's value when it is messages, in one allocation. Each
+// part is handed out once (see the reader's spare fields); a second entry,
+// change or value is allocated as usual.
+type oneChange struct {
+	n        Notification
+	e        [1]Entry
+	c        [1]Change
+	messages MessagesValue
+}
+
 func foldsTo(key, name string) bool {
 	return len(key) == len(name) && asciiLower(key) == name
 }
@@ -88,7 +103,11 @@ func (r *reader) entries() ([]Entry, bool) {
 	if r.peek() != '[' || !r.enter() {
 		return nil, false
 	}
-	out := make([]Entry, 0, 1)
+	out := r.spareEntries
+	r.spareEntries = nil
+	if out == nil {
+		out = make([]Entry, 0, 1)
+	}
 	for i := 0; ; i++ {
 		done, ok := r.nextElem(i)
 		if !ok {
@@ -159,7 +178,11 @@ func (r *reader) changes() ([]Change, bool) {
 	if r.peek() != '[' || !r.enter() {
 		return nil, false
 	}
-	out := make([]Change, 0, 1)
+	out := r.spareChanges
+	r.spareChanges = nil
+	if out == nil {
+		out = make([]Change, 0, 1)
+	}
 	for i := 0; ; i++ {
 		done, ok := r.nextElem(i)
 		if !ok {
@@ -258,7 +281,7 @@ func lastField(s string) string {
 // it was.
 func (r *reader) tryDecode(field string) (any, []stray) {
 	start, depth := r.i, r.depth
-	v := newValue(field)
+	v := r.newValue(field)
 	if v == nil || r.i >= len(r.s) || r.s[r.i] != '{' {
 		return nil, nil
 	}
@@ -274,6 +297,16 @@ func (r *reader) tryDecode(field string) (any, []stray) {
 	return v, strays
 }
 
+// newValue is newValue(field), the spare messages value for the first
+// that needs one.
+func (r *reader) newValue(field string) any {
+	if m := r.spareMessages; m != nil && (field == "messages" || field == "standby") {
+		r.spareMessages = nil
+		return m
+	}
+	return newValue(field)
+}
+
 // messagingStrays keeps the strays of a messaging-like value only, as
 // unplacedKeys does.
 func messagingStrays(decoded any, strays []stray) []stray {
@@ -286,7 +319,7 @@ func messagingStrays(decoded any, strays []stray) []stray {
 // decodeChange is the reference decodeChange with the planned decoder in
 // front; value starts at byte start of the body.
 func (r *reader) decodeChange(field string, value json.RawMessage, start int) Change {
-	v := newValue(field)
+	v := r.newValue(field)
 	if v == nil || jsonKind(value) != "an object" {
 		return decodeChange(field, value)
 	}

@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -29,6 +30,11 @@ type reader struct {
 	// strays (see Change.strays), which saves a second pass over the value.
 	strayDepth int
 	strays     []stray
+	// spareEntries, spareChanges and spareMessages are handed out once,
+	// then nil (see oneChange).
+	spareEntries  []Entry
+	spareChanges  []Change
+	spareMessages *MessagesValue
 }
 
 // maxDepth is far deeper than any webhook; deeper bodies take the
@@ -124,11 +130,14 @@ func (r *reader) scanString() (start, end int, esc, high, ok bool) {
 	for i < len(s) {
 		// Most bytes need no look of their own: eight at a time while
 		// none is a quote, a backslash, a control character or above
-		// ASCII, then one at a time up to the next one that is.
+		// ASCII, then straight to the first that is. (The lowest byte
+		// flagged is exact: a borrow only flags bytes above one that
+		// needs a look.) Near the end, one at a time.
 		for ; i+8 <= len(s); i += 8 {
 			w := load64(s, i)
 			q, bs := w^('"'*ones), w^('\\'*ones)
-			if ((w-0x20*ones)|w|(q-ones)&^q|(bs-ones)&^bs)&highs != 0 {
+			if m := ((w - 0x20*ones) | w | (q-ones)&^q | (bs-ones)&^bs) & highs; m != 0 {
+				i += bits.TrailingZeros64(m) >> 3
 				break
 			}
 		}
@@ -191,19 +200,188 @@ var plainInString = func() (t [256]bool) {
 
 // str reads a string value the way encoding/json decodes it into a string:
 // escapes resolved and invalid UTF-8 replaced by U+FFFD.
-func (r *reader) str() (string, bool) {
-	start, end, esc, high, ok := r.scanString()
-	if !ok {
+func (r *reader) str() (string, bool) { return r.value(false) }
+
+// value reads a string value: as str does, or with flexRaw as Flex does
+// (a string without escapes is kept as sent, invalid UTF-8 included).
+//
+// Values are read in one pass where keys take two (scanString, then an
+// unescape): the closing quote is found first (memchr, vectorised), then
+// the contents are checked and, when they hold escapes, decoded in the
+// same pass. A 3 MB text in Meta's wire form has an escape every few
+// words: it used to be looked at byte by byte twice.
+func (r *reader) value(flexRaw bool) (string, bool) {
+	s, start := r.s, r.i+1
+	if end := shortPlain(s, start); end >= 0 { // most values: ids, numbers, names
+		r.i = end + 1
+		return s[start:end], true
+	}
+	end := closingQuote(s, start)
+	if end < 0 {
 		return "", false
 	}
-	seg := r.s[start:end]
-	switch {
-	case !esc && (!high || utf8.ValidString(seg)):
+	seg := s[start:end]
+	if strings.IndexByte(seg, '\\') < 0 {
+		high, ok := checkPlain(seg)
+		switch {
+		case !ok:
+			return "", false
+		case high && !flexRaw && !utf8.ValidString(seg):
+			seg = unescape(seg) // U+FFFD for what is not UTF-8
+		}
+		r.i = end + 1
 		return seg, true
-	case !high: // ASCII: valid UTF-8 without a look
-		return unescapeValid(seg), true
 	}
-	return unescape(seg), true
+	out, ok, valid := unescapeChecked(seg)
+	switch {
+	case !ok:
+		return "", false
+	case !valid: // not UTF-8: the slower way, which replaces it
+		out = unescape(seg)
+	}
+	r.i = end + 1
+	return out, true
+}
+
+// shortPlain is the index of the closing quote of a string whose contents
+// start at i when they are up to 128 bytes of printable ASCII without
+// escapes, else -1: found in a word or two, without a call.
+func shortPlain(s string, i int) int {
+	for k := 0; k < 16 && i+8 <= len(s); k++ {
+		w := load64(s, i)
+		q, bs := w^('"'*ones), w^('\\'*ones)
+		if m := ((w - 0x20*ones) | w | (q-ones)&^q | (bs-ones)&^bs) & highs; m != 0 {
+			if i += bits.TrailingZeros64(m) >> 3; s[i] == '"' {
+				return i
+			}
+			return -1
+		}
+		i += 8
+	}
+	return -1
+}
+
+// closingQuote is the index of the quote that ends the string whose
+// contents start at i (one not escaped: after an even run of
+// backslashes), or -1.
+func closingQuote(s string, i int) int {
+	for j := i; ; {
+		k := strings.IndexByte(s[j:], '"')
+		if k < 0 {
+			return -1
+		}
+		q := j + k
+		n := 0
+		for q-n-1 >= i && s[q-n-1] == '\\' {
+			n++
+		}
+		if n%2 == 0 {
+			return q
+		}
+		j = q + 1
+	}
+}
+
+// checkPlain checks the contents of a string without escapes: no control
+// character (ok), and whether a byte is above ASCII (high).
+func checkPlain(s string) (high, ok bool) {
+	var hi uint64
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := load64(s, i)
+		if (w-0x20*ones)&^w&highs != 0 {
+			return false, false
+		}
+		hi |= w
+	}
+	for ; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return false, false
+		}
+		hi |= uint64(s[i])
+	}
+	return hi&highs != 0, true
+}
+
+// unescapeChecked decodes the contents of a string with escapes as
+// unescape does, checking them as it goes: ok is false for a control
+// character or a bad escape, valid false when a byte is not UTF-8 (out is
+// then of no use). The text is never longer than s, so it is stored by
+// index into one allocation, eight bytes at a time between escapes.
+func unescapeChecked(s string) (out string, ok, valid bool) {
+	b := make([]byte, len(s))
+	n := 0
+	for i := 0; i < len(s); {
+		for ; i+8 <= len(s); i += 8 {
+			w := load64(s, i)
+			bs := w ^ ('\\' * ones)
+			m := ((w - 0x20*ones) | w | (bs-ones)&^bs) & highs
+			binary.LittleEndian.PutUint64(b[n:], w) // n <= i: room for it
+			if m != 0 {
+				k := bits.TrailingZeros64(m) >> 3 // the first byte that needs a look
+				n, i = n+k, i+k
+				break
+			}
+			n += 8
+		}
+		if i == len(s) {
+			break
+		}
+		switch c := s[i]; {
+		case c == '\\':
+			if i+1 >= len(s) {
+				return "", false, true
+			}
+			switch e := s[i+1]; e {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				b[n] = unescapeByte(e)
+				n++
+				i += 2
+				continue
+			case 'u':
+			default:
+				return "", false, true
+			}
+			if i+6 > len(s) {
+				return "", false, true
+			}
+			r1 := hex4(s[i+2 : i+6])
+			i += 6
+			switch {
+			case r1 < 0:
+				return "", false, true
+			case r1 < 0x80:
+				b[n] = byte(r1)
+				n++
+				continue
+			case r1 < 0x800: // é and the like: the usual escape of a text
+				b[n], b[n+1] = byte(0xc0|r1>>6), byte(0x80|r1&0x3f)
+				n += 2
+				continue
+			}
+			if utf16.IsSurrogate(r1) {
+				r1, i = pairAt(s, i, r1)
+			}
+			n += utf8.EncodeRune(b[n:], r1)
+		case c < 0x20:
+			return "", false, true
+		case c < utf8.RuneSelf:
+			b[n] = c
+			n++
+			i++
+		default:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				return "", true, false
+			}
+			n += copy(b[n:], s[i:i+size])
+			i += size
+		}
+	}
+	if n == 0 {
+		return "", true, true
+	}
+	return unsafe.String(&b[0], n), true, true
 }
 
 // number reads a JSON number and returns its exact text.
@@ -314,16 +492,7 @@ func (r *reader) skip() bool {
 func (r *reader) flex() (string, bool) {
 	switch r.peek() {
 	case '"':
-		start, end, esc, high, ok := r.scanString()
-		switch {
-		case !ok:
-			return "", false
-		case !esc:
-			return r.s[start:end], true
-		case !high:
-			return unescapeValid(r.s[start:end]), true
-		}
-		return unescape(r.s[start:end]), true
+		return r.value(true)
 	case 'n':
 		return "", r.literal("null")
 	}
@@ -371,14 +540,7 @@ func unescape(s string) string {
 		r1 := hex4(s[i+2 : i+6])
 		i += 6
 		if utf16.IsSurrogate(r1) {
-			if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-				if d := utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
-					b.WriteRune(d)
-					i += 6
-					continue
-				}
-			}
-			r1 = utf8.RuneError
+			r1, i = pairAt(s, i, r1)
 		}
 		b.WriteRune(r1)
 	}
@@ -421,13 +583,7 @@ func unescapeValid(s string) string {
 		r1 := hex4(s[i+2 : i+6])
 		i += 6
 		if utf16.IsSurrogate(r1) {
-			d := utf8.RuneError
-			if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
-				if d = utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
-					i += 6
-				}
-			}
-			r1 = d
+			r1, i = pairAt(s, i, r1)
 		}
 		n += utf8.EncodeRune(b[n:], r1)
 	}
@@ -435,6 +591,18 @@ func unescapeValid(s string) string {
 		return ""
 	}
 	return unsafe.String(&b[0], n)
+}
+
+// pairAt completes the surrogate r1 with the escape at s[i:] as
+// encoding/json does: the pair's rune and the index after it, or U+FFFD
+// and i when that escape is not the other half.
+func pairAt(s string, i int, r1 rune) (rune, int) {
+	if i+6 <= len(s) && s[i] == '\\' && s[i+1] == 'u' {
+		if d := utf16.DecodeRune(r1, hex4(s[i+2:i+6])); d != utf8.RuneError {
+			return d, i + 6
+		}
+	}
+	return utf8.RuneError, i
 }
 
 func unescapeByte(e byte) byte {

@@ -10,7 +10,7 @@ import (
 // and bytes above ASCII fall in the eight-byte words the reader tests.
 func TestStringsReadAsEncodingJSON(t *testing.T) {
 	pieces := []string{"", "a", "abcdefgh", "abcdefghijklmnopq", `\"`, `\\`, `\/`, `\n`, `\t`, `\b`, `\f`,
-		`\u00e9`, `\u00C9`, `\uFEFF`, `\u0000`, `\ud83d\ude00`, `\ud83d`, `\ude00x`, `\ud83dabc`, `\ud83d\u0041`, "é", "🌵", "\u2028", "\x7f", "<&>"}
+		`\u00e9`, `\u00C9`, `\uFEFF`, `\u0000`, `\ud83d\ude00`, `\ud83d`, `\ude00x`, `\ud83dabc`, `\ud83d\u0041`, "é", "🌵", "\u2028", "\x7f", "<&>", "\xff", "\xe2\x80", "\xc3"}
 	for _, a := range pieces {
 		for _, b := range pieces {
 			for pad := 0; pad < 9; pad++ {
@@ -27,7 +27,8 @@ func TestStringsReadAsEncodingJSON(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []string{`"abcdefgh`, "\"abcdefg\x01h\"", `"abcdefgh\x"`, `"abcdefgh\u12"`, `"abcdefgh\u00g0"`, `"abcdefgh\u0:00"`, `"abcdefghijklmno\`} {
+	for _, bad := range []string{`"abcdefgh`, "\"abcdefg\x01h\"", `"abcdefgh\x"`, `"abcdefgh\u12"`, `"abcdefgh\u00g0"`, `"abcdefgh\u0:00"`, `"abcdefghijklmno\`,
+		"\"ab\\u00e9cdefgh\x01\"", "\"abcdefghij\\n\x1f\"", `"abcdefghij\u00e9\q"`, `"abc\ud83d\u00g0"`} {
 		if _, ok := (&reader{s: bad}).str(); ok {
 			t.Errorf("%q read as a string", bad)
 		}
