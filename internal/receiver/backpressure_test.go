@@ -38,10 +38,7 @@ func TestAnswersDoNotWaitForOutput(t *testing.T) {
 	body := wireFixture(t, "messages.text")
 	for i := 0; i < 4; i++ {
 		// A new connection each time: a handler waiting for room keeps its own.
-		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhook", bytes.NewReader(body))
-		req.Header.Set(signature.Header, signature.Sign(testSecret, body))
-		resp, err := client.Do(req)
+		resp, err := postOnNewConn(srv.URL+"/webhook", body)
 		if err != nil {
 			t.Fatalf("request %d not answered while the output is stuck: %v", i+1, err)
 		}
@@ -248,10 +245,7 @@ func TestRecordedBodyLeavesTheInflightBudget(t *testing.T) {
 	srv := httptest.NewServer(rc)
 	body := bytes.Replace(wireFixture(t, "messages.text"), []byte("Guadalajara"), bytes.Repeat([]byte("x"), 40<<10), 1)
 	for i := range 2 {
-		client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/webhook", bytes.NewReader(body))
-		req.Header.Set(signature.Header, signature.Sign(testSecret, body))
-		resp, err := client.Do(req)
+		resp, err := postOnNewConn(srv.URL+"/webhook", body)
 		if err != nil {
 			t.Fatalf("body %d not answered while the first one's printing is stuck: %v", i+1, err)
 		}
@@ -289,4 +283,12 @@ func TestOutputHandsOverWithoutFlush(t *testing.T) {
 	if waiting := out.readyBytes + out.cur.Len(); waiting >= handOverAt {
 		t.Fatalf("%d bytes wait for a Flush, more than %d", waiting, handOverAt)
 	}
+}
+
+// postOnNewConn posts a signed body on a connection of its own.
+func postOnNewConn(url string, body []byte) (*http.Response, error) {
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	req, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+	req.Header.Set(signature.Header, signature.Sign(testSecret, body))
+	return client.Do(req)
 }
