@@ -453,6 +453,7 @@ func (o *outbox) post(batch []*job, coalesced bool) {
 		}
 	}
 	entry.Time = time.Time{}
+	entry.known = &known{signature: d.Header.Get(signature.Header)}
 	final := *entry.Delivery
 	final.Seq = s.log.add(entry, d.Body)
 	entry.Delivery = &final

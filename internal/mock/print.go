@@ -149,17 +149,17 @@ func (p *printer) graph(e Entry) {
 }
 
 func (p *printer) webhook(e Entry, body []byte) {
-	var n *webhook.Notification
-	var err error
-	if e.Coalesced == 0 { // a coalesced webhook is one line: its updates sum up
-		n, err = webhook.Parse(body)
+	var parsed []webhook.Event
+	ok := false
+	if e.Coalesced == 0 && len(body) > 0 { // a coalesced webhook is one line: its updates sum up
+		parsed, ok = e.WebhookEvents(body)
 	}
-	if e.Coalesced > 0 || err != nil || len(body) == 0 {
+	if !ok {
 		fmt.Fprintf(p.w, "%s %s %s %s\n", p.st.Dim.Render(e.Time.Local().Format("15:04:05")), p.st.Warn.Render("→"),
 			p.st.Other.Render(fmt.Sprintf("%-8s", "webhook")), termsafe.Line(e.Summary))
 	} else {
 		var events []render.Event
-		for _, ev := range n.Events() {
+		for _, ev := range parsed {
 			sig := render.SigValid
 			switch e.Signature {
 			case sigForged:
