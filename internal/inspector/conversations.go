@@ -304,7 +304,7 @@ func (c *conversations) reset() {
 func (c *conversations) entry(e mock.Entry, events []webhook.Event, request uint64) {
 	switch e.Kind {
 	case "graph":
-		if e.Method == "POST" && strings.HasSuffix(strings.SplitN(e.Path, "?", 2)[0], "/messages") {
+		if e.Method == "POST" && strings.HasSuffix(pathOnly(e.Path), "/messages") {
 			c.graphSend(e)
 		}
 	case "webhook":
@@ -756,4 +756,10 @@ func (c *conversations) statusLocked(e mock.Entry, ev webhook.Event) {
 	if b.Dir != "pending" {
 		c.publishLocked(b)
 	}
+}
+
+// pathOnly is a logged path without its query.
+func pathOnly(p string) string {
+	p, _, _ = strings.Cut(p, "?")
+	return p
 }

@@ -260,7 +260,7 @@ func (s *Server) logCall(c *call) {
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
 		LatencyMS: ms(latency), User: c.user, Summary: c.summary,
 		Request: logJSON(req), Response: logOwn(c.resp), ErrorCode: c.errCode}
-	if c.send != nil && c.status == http.StatusOK {
+	if c.send != nil && c.status == http.StatusOK && s.log.feeding() {
 		e.known = &known{send: c.send, wamid: c.wamid}
 	}
 	s.log.add(e, req)

@@ -205,6 +205,10 @@ func (l *eventLog) barrier() {
 	<-done
 }
 
+// feeding says entries go to onEntry (else what only onEntry reads,
+// Entry.known, need not be made).
+func (l *eventLog) feeding() bool { return l.feed != nil }
+
 // waiting is how many entries wait for onEntry.
 func (l *eventLog) waiting() int { return len(l.feed) }
 
@@ -249,13 +253,16 @@ func (l *eventLog) add(e Entry, body []byte) uint64 {
 	l.wake = make(chan struct{})
 	if l.feed != nil && !l.closed {
 		if e.Kind == "webhook" {
-			// Each entry its own: a retry's or duplicate's entry is a copy
-			// of the first attempt's.
-			k := known{body: body}
-			if e.known != nil {
-				k.signature = e.known.signature
+			switch {
+			case e.known == nil:
+				e.known = &known{body: body}
+			case e.known.body == nil:
+				e.known.body = body // fresh from the poster: nobody reads it yet
+			default:
+				// A duplicate's entry is a copy of the first post's:
+				// each entry its own parse.
+				e.known = &known{body: body, signature: e.known.signature}
 			}
-			e.known = &k
 		}
 		// Sent under mu, so the feed has the log's order.
 		l.feed <- logged{e: e, body: body}
