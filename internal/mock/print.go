@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/mattn/go-runewidth"
@@ -104,13 +105,23 @@ func (p *printer) showSkipped(at time.Time) {
 // busy mock does not render them again for every call.
 type graphLine struct {
 	okBadge, failBadge, okLabel, failLabel string
+	hookArrow, hookLabel                   string // a webhook's summary line
 	dim                                    func(string) string
 }
 
 func newGraphLine(st render.Styles) graphLine {
 	return graphLine{okBadge: st.OK.Render("✓"), failBadge: st.Fail.Render("✗"),
 		okLabel: st.Info.Render(fmt.Sprintf("%-8s", "graph")), failLabel: st.Fail.Render(fmt.Sprintf("%-8s", "graph")),
+		hookArrow: st.Warn.Render("→"), hookLabel: st.Other.Render(fmt.Sprintf("%-8s", "webhook")),
 		dim: wrapStyle(st.Dim)}
+}
+
+// padded is s left-aligned in width runes, as fmt's %-*s.
+func padded(s string, width int) string {
+	if n := width - utf8.RuneCountInString(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
 }
 
 // wrapStyle renders single-line plain text as st does, by wrapping it in
@@ -133,7 +144,7 @@ func (p *printer) graph(e Entry) {
 		badge, label = g.failBadge, g.failLabel
 	}
 	line := g.dim(e.Time.Local().Format("15:04:05")) + " " + badge + " " + label + " " +
-		fmt.Sprintf("%-7s %d", e.Method, e.Status) + " " + termsafe.Line(e.Path)
+		padded(e.Method, 7) + " " + strconv.Itoa(e.Status) + " " + termsafe.Line(e.Path)
 	lat := "  " + strconv.FormatFloat(e.LatencyMS, 'f', 1, 64) + "ms"
 	if e.Summary != "" {
 		sum := termsafe.Line(e.Summary)
@@ -155,8 +166,8 @@ func (p *printer) webhook(e Entry, body []byte) {
 		parsed, ok = e.WebhookEvents(body)
 	}
 	if !ok {
-		fmt.Fprintf(p.w, "%s %s %s %s\n", p.st.Dim.Render(e.Time.Local().Format("15:04:05")), p.st.Warn.Render("→"),
-			p.st.Other.Render(fmt.Sprintf("%-8s", "webhook")), termsafe.Line(e.Summary))
+		g := &p.line
+		_, _ = io.WriteString(p.w, g.dim(e.Time.Local().Format("15:04:05"))+" "+g.hookArrow+" "+g.hookLabel+" "+termsafe.Line(e.Summary)+"\n")
 	} else {
 		var events []render.Event
 		for _, ev := range parsed {

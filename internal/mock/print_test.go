@@ -92,3 +92,19 @@ func TestGraphLineMatchesStyledRendering(t *testing.T) {
 		}
 	}
 }
+
+// The lines' exact shape without colour: serve's columns.
+func TestGraphAndSummaryLinesKeepTheirColumns(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	p := newPrinter(ios, false)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	p.entry(Entry{Kind: "graph", Time: at, Method: "POST", Path: "/v21.0/1/messages", Status: 200, LatencyMS: 1.25, Summary: "text: hi → alice"}, nil)
+	p.entry(Entry{Kind: "graph", Time: at, Method: "GET", Path: "/v21.0/1", Status: 400, LatencyMS: 0.5}, nil)
+	p.entry(Entry{Kind: "webhook", Time: at, Summary: "3 updates in one POST", Coalesced: 3}, nil)
+	want := fmt.Sprintf("%s ✓ %-8s %-7s %d %s  %s  %sms\n", "03:04:05", "graph", "POST", 200, "/v21.0/1/messages", "text: hi → alice", "1.2") +
+		fmt.Sprintf("%s ✗ %-8s %-7s %d %s  %sms\n", "03:04:05", "graph", "GET", 400, "/v21.0/1", "0.5") +
+		fmt.Sprintf("%s → %-8s %s\n", "03:04:05", "webhook", "3 updates in one POST")
+	if got := out.String(); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}

@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -18,8 +19,8 @@ type loggedEntry struct {
 	body []byte
 }
 
-// traffic is what a mock with Meta's habits and zero delays logs for
-// sends texts to alice and bruno (their windows open), each status on
+// traffic is what a mock with Meta's habits and zero delays logs for one
+// message alice writes and sends texts to alice and bruno (their windows open), each status on
 // its own (as for an app that keeps up): the Graph calls and
 // their status webhooks, in log order.
 func traffic(tb testing.TB, sends int) []loggedEntry {
@@ -46,6 +47,11 @@ func traffic(tb testing.TB, sends int) []loggedEntry {
 	}
 	s.mu.Unlock()
 	handler := s.Handler()
+	say := httptest.NewRequest(http.MethodPost, "/_mock/users/alice/say", strings.NewReader(`{"text":"where is my order?"}`))
+	sw := httptest.NewRecorder()
+	if handler.ServeHTTP(sw, say); sw.Code != http.StatusOK {
+		tb.Fatalf("say: %d %s", sw.Code, sw.Body)
+	}
 	for i := 0; i < sends; i++ {
 		to := "15550100001"
 		if i%2 == 1 {
@@ -109,5 +115,34 @@ func BenchmarkPrinter(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*sends), "ns/send")
 			b.ReportMetric(float64(entries)/float64(n*sends), "entries/send")
 		})
+	}
+}
+
+// The terminal prints a webhook from the events parsed once for it and
+// the inspector; `mock log` prints entries read back from the log's JSON,
+// parsing their bodies. The lines must be the same.
+func TestTerminalLinesFromTheSharedParseAreTheLogsLines(t *testing.T) {
+	tr := traffic(t, 8)
+	show := func(e Entry, body []byte) string {
+		ios, _, out, _ := iostreams.Test()
+		newPrinter(ios, false).entry(e, body)
+		return out.String()
+	}
+	handed := 0
+	for _, le := range tr {
+		var back Entry
+		b, _ := json.Marshal(le.e)
+		if err := json.Unmarshal(b, &back); err != nil {
+			t.Fatal(err)
+		}
+		if le.e.Kind == "webhook" && le.e.known != nil {
+			handed++
+		}
+		if got, want := show(le.e, le.body), show(back, le.body); got != want {
+			t.Errorf("entry %d printed\n%s\nfrom the log's JSON\n%s", le.e.Seq, got, want)
+		}
+	}
+	if handed < 8 {
+		t.Errorf("%d webhooks came with the mock's parse", handed)
 	}
 }
