@@ -35,12 +35,56 @@ type printer struct {
 	backlog     func() int
 	skipped     [2]int // Graph calls, webhooks not shown
 	skippedFrom time.Time
-	line        graphLine
+	skippedWhy  string
+	// budget (nil: none) bounds the lines a second of a live terminal:
+	// past it, as when behind, entries are counted instead of printed.
+	budget *lineBudget
+	line   graphLine
 }
 
 // printBehind is how far the terminal may fall behind the log before
 // entries are counted instead of printed.
 const printBehind = 256
+
+// A live terminal prints up to printBurst lines at once and printRate a
+// second after that: nobody reads more, and rendering a flood of lines
+// nobody reads would cost the mock a tenth of its CPU under load. A test
+// suite's burst of sends still shows whole.
+const (
+	printRate  = 500
+	printBurst = 2000
+)
+
+// lineBudget is a token bucket of entries, refilled by the entries' times.
+// Every entry spends one, printed or not; once it is spent the terminal
+// counts (flooded) until the entries have come slower than printRate for
+// long enough to refill half of it, so a flood shows as one count a
+// second, not as lines and counts in turn.
+type lineBudget struct {
+	tokens  float64
+	at      time.Time
+	flooded bool
+}
+
+func newLineBudget() *lineBudget { return &lineBudget{tokens: printBurst} }
+
+// take spends an entry's worth at t: false while flooded.
+func (b *lineBudget) take(t time.Time) bool {
+	if !b.at.IsZero() && t.After(b.at) {
+		b.tokens = min(printBurst, b.tokens+t.Sub(b.at).Seconds()*printRate)
+	}
+	if t.After(b.at) {
+		b.at = t
+	}
+	b.tokens = max(b.tokens-1, 0)
+	switch {
+	case b.tokens < 1:
+		b.flooded = true
+	case b.flooded && b.tokens >= printBurst/2:
+		b.flooded = false
+	}
+	return !b.flooded
+}
 
 func newPrinter(ios *iostreams.IO, asJSON bool) *printer {
 	p := &printer{ios: ios, json: asJSON, buf: bufio.NewWriterSize(ios.Out, 64<<10)}
@@ -69,10 +113,18 @@ func (p *printer) show(e Entry, body []byte) {
 		fmt.Fprintf(p.w, "%s\n", b)
 		return
 	}
-	if p.backlog != nil && p.backlog() > printBehind {
+	why := ""
+	switch {
+	case p.backlog != nil && p.backlog() > printBehind:
+		why = "the terminal fell behind"
+	case p.budget != nil && !p.budget.take(e.Time):
+		why = fmt.Sprintf("more than %d a second", printRate)
+	}
+	if why != "" {
 		if p.skipped == [2]int{} {
 			p.skippedFrom = e.Time
 		}
+		p.skippedWhy = why
 		if e.Kind == "graph" {
 			p.skipped[0]++
 		} else {
@@ -96,7 +148,7 @@ func (p *printer) show(e Entry, body []byte) {
 
 func (p *printer) showSkipped(at time.Time) {
 	fmt.Fprintf(p.w, "%s %s %s\n", p.st.Dim.Render(at.Local().Format("15:04:05")), p.st.Warn.Render("…"),
-		p.st.Dim.Render(fmt.Sprintf("%d Graph calls and %d webhooks not shown: the terminal fell behind (wa-hooks mock log has every one)", p.skipped[0], p.skipped[1])))
+		p.st.Dim.Render(fmt.Sprintf("%d Graph calls and %d webhooks not shown: %s (wa-hooks mock log has every one)", p.skipped[0], p.skipped[1], p.skippedWhy)))
 	p.skipped = [2]int{}
 	_ = p.buf.Flush() // shown now, even while the log stays far ahead
 }
