@@ -55,6 +55,8 @@ const (
 	printBurst = 2000
 )
 
+var floodWhy = "more than " + strconv.Itoa(printRate) + " a second"
+
 // lineBudget is a token bucket of entries, refilled by the entries' times.
 // Every entry spends one, printed or not; once it is spent the terminal
 // counts (flooded) until the entries have come slower than printRate for
@@ -118,7 +120,7 @@ func (p *printer) show(e Entry, body []byte) {
 	case p.backlog != nil && p.backlog() > printBehind:
 		why = "the terminal fell behind"
 	case p.budget != nil && !p.budget.take(e.Time):
-		why = fmt.Sprintf("more than %d a second", printRate)
+		why = floodWhy
 	}
 	if why != "" {
 		if p.skipped == [2]int{} {
