@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock"
+	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
 	"github.com/wa-hooks/wa-hooks/internal/termsafe"
 	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
@@ -303,7 +304,7 @@ func (c *conversations) reset() {
 func (c *conversations) entry(e mock.Entry, events []webhook.Event, request uint64) {
 	switch e.Kind {
 	case "graph":
-		if e.Method == "POST" && strings.HasSuffix(strings.SplitN(e.Path, "?", 2)[0], "/messages") {
+		if e.Method == "POST" && strings.HasSuffix(pathOnly(e.Path), "/messages") {
 			c.graphSend(e)
 		}
 	case "webhook":
@@ -383,6 +384,54 @@ type sendRequest struct {
 		Name    string `json:"name"`
 		Address string `json:"address"`
 	} `json:"location"`
+	// Media is a media send as the mock parsed it (nil: read from the
+	// request under its type's key).
+	Media *graph.MediaRef `json:"-"`
+}
+
+// parsedRequest is the part of a send the chat shows, from the mock's own
+// parse of it, for the kinds whose every shown field that parse keeps (a
+// text, a mark-as-read, a reaction, media, a template); false for the
+// others, which the chat reads from the logged request.
+func parsedRequest(s *graph.Send) (sendRequest, bool) {
+	var req sendRequest
+	if s == nil {
+		return req, false
+	}
+	if s.Read {
+		req.Status, req.MessageID = "read", s.MessageID
+		return req, true
+	}
+	req.To, req.Recipient, req.Type = s.To, s.Recipient, s.Type
+	if s.ContextID != "" {
+		req.Context = &struct {
+			MessageID string `json:"message_id"`
+		}{s.ContextID}
+	}
+	switch {
+	case s.Type == "text":
+		req.Text = &struct {
+			Body string `json:"body"`
+		}{s.Text}
+	case s.Type == "reaction" && s.Reaction != nil:
+		req.Reaction = &struct {
+			MessageID string `json:"message_id"`
+			Emoji     string `json:"emoji"`
+		}{s.Reaction.MessageID, s.Reaction.Emoji}
+	case mediaTypes[s.Type] && s.Media != nil:
+		req.Media = s.Media
+	case s.Type == "template" && s.Template != nil:
+		req.Template = &struct {
+			Name     string `json:"name"`
+			Language struct {
+				Code string `json:"code"`
+			} `json:"language"`
+		}{Name: s.Template.Name}
+		req.Template.Language.Code = s.Template.Language
+	default:
+		return req, false
+	}
+	return req, true
 }
 
 // media is the shape of image, video, audio, document and sticker sends.
@@ -398,8 +447,10 @@ var mediaTypes = map[string]bool{"image": true, "video": true, "audio": true, "d
 // graphSend files an app's POST /messages: a message to a user, or a
 // mark-as-read of theirs.
 func (c *conversations) graphSend(e mock.Entry) {
-	var req sendRequest
-	_ = json.Unmarshal(e.Request, &req)
+	req, ok := parsedRequest(e.ParsedSend())
+	if !ok {
+		_ = json.Unmarshal(e.Request, &req)
+	}
 	user := e.User
 	if user == "" && req.Status != "read" {
 		// Not a simulated user (the mock names those): the number or
@@ -443,13 +494,17 @@ func (c *conversations) graphSend(e mock.Entry) {
 	c.describeSend(b, &req, e.Request)
 	if e.Status == 200 {
 		b.Status = "accepted"
-		var resp struct {
-			Messages []struct {
-				ID string `json:"id"`
-			} `json:"messages"`
-		}
-		if json.Unmarshal(e.Response, &resp) == nil && len(resp.Messages) > 0 {
-			b.WAMID = c.clean(resp.Messages[0].ID)
+		if id := e.AnsweredID(); id != "" {
+			b.WAMID = c.clean(id)
+		} else {
+			var resp struct {
+				Messages []struct {
+					ID string `json:"id"`
+				} `json:"messages"`
+			}
+			if json.Unmarshal(e.Response, &resp) == nil && len(resp.Messages) > 0 {
+				b.WAMID = c.clean(resp.Messages[0].ID)
+			}
 		}
 		// A status that arrived before the call's log entry (rare, see
 		// docs/mock.md) is already waiting under the wamid.
@@ -505,9 +560,14 @@ func (c *conversations) describeSend(b *Bubble, req *sendRequest, raw json.RawMe
 	case req.Location != nil:
 		b.Text = c.clean(strings.TrimSpace(req.Location.Name + " " + req.Location.Address))
 	case mediaTypes[req.Type]:
-		var m map[string]media
-		_ = json.Unmarshal(raw, &m)
-		md := m[req.Type]
+		var md media
+		if req.Media != nil {
+			md = media{ID: req.Media.ID, Link: req.Media.Link, Caption: req.Media.Caption, Filename: req.Media.Filename}
+		} else {
+			var m map[string]media
+			_ = json.Unmarshal(raw, &m)
+			md = m[req.Type]
+		}
 		b.Title = req.Type
 		b.Text = c.clean(md.Caption)
 		switch {
@@ -696,4 +756,10 @@ func (c *conversations) statusLocked(e mock.Entry, ev webhook.Event) {
 	if b.Dir != "pending" {
 		c.publishLocked(b)
 	}
+}
+
+// pathOnly is a logged path without its query.
+func pathOnly(p string) string {
+	p, _, _ = strings.Cut(p, "?")
+	return p
 }

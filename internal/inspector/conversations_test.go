@@ -98,7 +98,11 @@ func TestConversationLoop(t *testing.T) {
 func TestConversationTapAndFailures(t *testing.T) {
 	r := newMockRig(t)
 	r.do(http.MethodPost, "/api/mock/users/bruno/say", map[string]string{"text": "menu"}, nil)
-	c := r.waitFor("bruno", "the app's buttons", func(c Conversation) bool { return len(c.Options) == 2 })
+	// The tap options come from the mock's state, the bubble from its log,
+	// which reaches the inspector a moment later: wait for both.
+	c := r.waitFor("bruno", "the app's buttons and their bubble", func(c Conversation) bool {
+		return len(c.Options) == 2 && find(c, "out", "Pick one") != nil
+	})
 	if c.Options[0] != "Yes please" || c.Options[1] != "No thanks" || c.TapType != "button" {
 		t.Fatalf("options %q (%s)", c.Options, c.TapType)
 	}

@@ -148,9 +148,8 @@ func (m *Mock) take(me mockEntry) {
 	var id uint64
 	var events []webhook.Event
 	if e.Kind == "webhook" && len(body) > 0 {
-		if n, err := webhook.Parse(body); err == nil {
-			events = n.Events()
-		}
+		// Parsed once for the terminal and the page alike.
+		events, _ = e.WebhookEvents(body)
 		id = m.observeWebhook(e, body, events)
 	}
 	m.conv.entry(e, events, id)
@@ -164,14 +163,22 @@ func (m *Mock) observeWebhook(e mock.Entry, body []byte, parsed []webhook.Event)
 	secret := m.env.AppSecret
 	h := payload.MetaHeader(nil)
 	sig := render.SigValid
+	// The signature the mock posted, else worked out as the mock does it.
+	signed := e.PostedSignature()
 	switch e.Signature {
 	case "forged":
-		h[signature.Header] = []string{payload.Spoil(signature.Sign(secret, body))}
+		if signed == "" {
+			signed = payload.Spoil(signature.Sign(secret, body))
+		}
+		h[signature.Header] = []string{signed}
 		sig = render.SigInvalid
 	case "missing":
 		sig = render.SigMissing
 	default:
-		h[signature.Header] = []string{signature.Sign(secret, body)}
+		if signed == "" {
+			signed = signature.Sign(secret, body)
+		}
+		h[signature.Header] = []string{signed}
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	posted := e.Time

@@ -35,6 +35,10 @@ type call struct {
 	logReq  []byte // what the log shows of the request, when not body
 	flush   bool   // the whole answer is written: send it once logged
 	then    func() // runs once the call is logged, before the answer is sent
+	// send and wamid: an accepted POST /messages as parsed, and its id
+	// (for the log's readers, which then need not parse it again).
+	send  *graph.Send
+	wamid string
 }
 
 func (c *call) json(v any) {
@@ -256,6 +260,9 @@ func (s *Server) logCall(c *call) {
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
 		LatencyMS: ms(latency), User: c.user, Summary: c.summary,
 		Request: logJSON(req), Response: logOwn(c.resp), ErrorCode: c.errCode}
+	if c.send != nil && c.status == http.StatusOK && s.log.feeding() {
+		e.known = &known{send: c.send, wamid: c.wamid}
+	}
 	s.log.add(e, req)
 }
 
@@ -366,6 +373,7 @@ func (s *Server) sendMessage(c *call) {
 		msg.Status = "accepted"
 	}
 	c.json(sendAnswer{MessagingProduct: "whatsapp", Contacts: []sendContact{ct}, Messages: []sendMessageID{msg}})
+	c.send, c.wamid = send, wamid
 }
 
 // recipient finds the user a send is for. Callers hold s.mu.
@@ -478,6 +486,7 @@ func (s *Server) markRead(c *call, send *graph.Send) {
 		return
 	}
 	c.json(success)
+	c.send = send
 }
 
 // quickReplies are a template's quick-reply buttons as a user can tap

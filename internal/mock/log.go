@@ -4,6 +4,9 @@ import (
 	"encoding/json"
 	"sync"
 	"time"
+
+	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
 )
 
 // Delivery is the app's answer to one webhook (after its retries).
@@ -44,6 +47,76 @@ type Entry struct {
 	// Attempt and Duplicate mark a retry or a duplicate post of a webhook.
 	Attempt   int  `json:"attempt,omitempty"`
 	Duplicate bool `json:"duplicate,omitempty"`
+
+	// known is what the mock parsed or built for this entry, handed to
+	// OnEntry so that the terminal and the inspector need not parse again
+	// what the mock made. Not part of the JSON; the log's ring does not
+	// keep it (only the entries on their way to OnEntry carry it).
+	known *known
+}
+
+// known is an entry's companion data (see Entry.known).
+type known struct {
+	send      *graph.Send // a POST /messages the mock parsed
+	wamid     string      // the id it answered that send with
+	signature string      // the X-Hub-Signature-256 a webhook was posted with
+
+	body   []byte // the webhook's body, parsed at most once for every reader
+	once   sync.Once
+	events []webhook.Event
+	ok     bool
+}
+
+// ParsedSend is the POST /messages request as the mock parsed and
+// accepted it (nil when it refused it or for any other entry).
+func (e *Entry) ParsedSend() *graph.Send {
+	if e.known == nil {
+		return nil
+	}
+	return e.known.send
+}
+
+// AnsweredID is the wamid the mock answered an accepted send with ("" else).
+func (e *Entry) AnsweredID() string {
+	if e.known == nil {
+		return ""
+	}
+	return e.known.wamid
+}
+
+// PostedSignature is the X-Hub-Signature-256 value a webhook was posted
+// with ("": not known, or posted unsigned).
+func (e *Entry) PostedSignature() string {
+	if e.known == nil {
+		return ""
+	}
+	return e.known.signature
+}
+
+// WebhookEvents are the events of a webhook entry's body (what OnEntry
+// was handed with it). An entry on its way to OnEntry has its body parsed
+// once for every reader, whichever goroutine asks first; another (one
+// read back from the log's API) has body parsed now. ok is false when the
+// body is not a webhook the parser reads.
+func (e *Entry) WebhookEvents(body []byte) (events []webhook.Event, ok bool) {
+	if e.Kind != "webhook" {
+		return nil, false
+	}
+	k := e.known
+	if k == nil || k.body == nil {
+		if n, err := webhook.Parse(body); err == nil {
+			return n.Events(), true
+		}
+		return nil, false
+	}
+	k.once.Do(func() {
+		// The body is never modified once logged (eventLog.add), so the
+		// events may point into it.
+		if n, err := webhook.ParseShared(k.body); err == nil {
+			k.events, k.ok = n.Events(), true
+		}
+	})
+	return k.events, k.ok
 }
 
 // maxLogged bounds the request or response JSON kept in one entry.
@@ -132,6 +205,10 @@ func (l *eventLog) barrier() {
 	<-done
 }
 
+// feeding says entries go to onEntry (else what only onEntry reads,
+// Entry.known, need not be made).
+func (l *eventLog) feeding() bool { return l.feed != nil }
+
 // waiting is how many entries wait for onEntry.
 func (l *eventLog) waiting() int { return len(l.feed) }
 
@@ -164,15 +241,29 @@ func (l *eventLog) add(e Entry, body []byte) uint64 {
 	if e.Time.IsZero() {
 		e.Time = time.Now()
 	}
+	kept := e
+	kept.known = nil // the ring keeps the entry only
 	if len(l.entries) < l.limit {
-		l.entries = append(l.entries, e)
+		l.entries = append(l.entries, kept)
 	} else {
-		l.entries[l.start] = e
+		l.entries[l.start] = kept
 		l.start = (l.start + 1) % len(l.entries)
 	}
 	wake := l.wake
 	l.wake = make(chan struct{})
 	if l.feed != nil && !l.closed {
+		if e.Kind == "webhook" {
+			switch {
+			case e.known == nil:
+				e.known = &known{body: body}
+			case e.known.body == nil:
+				e.known.body = body // fresh from the poster: nobody reads it yet
+			default:
+				// A duplicate's entry is a copy of the first post's:
+				// each entry its own parse.
+				e.known = &known{body: body, signature: e.known.signature}
+			}
+		}
 		// Sent under mu, so the feed has the log's order.
 		l.feed <- logged{e: e, body: body}
 	}

@@ -453,6 +453,9 @@ func (o *outbox) post(batch []*job, coalesced bool) {
 		}
 	}
 	entry.Time = time.Time{}
+	if s.log.feeding() {
+		entry.known = &known{signature: d.Header.Get(signature.Header)}
+	}
 	final := *entry.Delivery
 	final.Seq = s.log.add(entry, d.Body)
 	entry.Delivery = &final

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/lipgloss"
 	"github.com/mattn/go-runewidth"
@@ -34,12 +35,58 @@ type printer struct {
 	backlog     func() int
 	skipped     [2]int // Graph calls, webhooks not shown
 	skippedFrom time.Time
-	line        graphLine
+	skippedWhy  string
+	// budget (nil: none) bounds the lines a second of a live terminal:
+	// past it, as when behind, entries are counted instead of printed.
+	budget *lineBudget
+	line   graphLine
 }
 
 // printBehind is how far the terminal may fall behind the log before
 // entries are counted instead of printed.
 const printBehind = 256
+
+// A live terminal prints up to printBurst lines at once and printRate a
+// second after that: nobody reads more, and rendering a flood of lines
+// nobody reads would cost the mock a tenth of its CPU under load. A test
+// suite's burst of sends still shows whole.
+const (
+	printRate  = 500
+	printBurst = 2000
+)
+
+var floodWhy = "more than " + strconv.Itoa(printRate) + " a second"
+
+// lineBudget is a token bucket of entries, refilled by the entries' times.
+// Every entry spends one, printed or not; once it is spent the terminal
+// counts (flooded) until the entries have come slower than printRate for
+// long enough to refill half of it, so a flood shows as one count a
+// second, not as lines and counts in turn.
+type lineBudget struct {
+	tokens  float64
+	at      time.Time
+	flooded bool
+}
+
+func newLineBudget() *lineBudget { return &lineBudget{tokens: printBurst} }
+
+// take spends an entry's worth at t: false while flooded.
+func (b *lineBudget) take(t time.Time) bool {
+	if !b.at.IsZero() && t.After(b.at) {
+		b.tokens = min(printBurst, b.tokens+t.Sub(b.at).Seconds()*printRate)
+	}
+	if t.After(b.at) {
+		b.at = t
+	}
+	b.tokens = max(b.tokens-1, 0)
+	switch {
+	case b.tokens < 1:
+		b.flooded = true
+	case b.flooded && b.tokens >= printBurst/2:
+		b.flooded = false
+	}
+	return !b.flooded
+}
 
 func newPrinter(ios *iostreams.IO, asJSON bool) *printer {
 	p := &printer{ios: ios, json: asJSON, buf: bufio.NewWriterSize(ios.Out, 64<<10)}
@@ -68,10 +115,18 @@ func (p *printer) show(e Entry, body []byte) {
 		fmt.Fprintf(p.w, "%s\n", b)
 		return
 	}
-	if p.backlog != nil && p.backlog() > printBehind {
+	why := ""
+	switch {
+	case p.backlog != nil && p.backlog() > printBehind:
+		why = "the terminal fell behind"
+	case p.budget != nil && !p.budget.take(e.Time):
+		why = floodWhy
+	}
+	if why != "" {
 		if p.skipped == [2]int{} {
 			p.skippedFrom = e.Time
 		}
+		p.skippedWhy = why
 		if e.Kind == "graph" {
 			p.skipped[0]++
 		} else {
@@ -95,7 +150,7 @@ func (p *printer) show(e Entry, body []byte) {
 
 func (p *printer) showSkipped(at time.Time) {
 	fmt.Fprintf(p.w, "%s %s %s\n", p.st.Dim.Render(at.Local().Format("15:04:05")), p.st.Warn.Render("…"),
-		p.st.Dim.Render(fmt.Sprintf("%d Graph calls and %d webhooks not shown: the terminal fell behind (wa-hooks mock log has every one)", p.skipped[0], p.skipped[1])))
+		p.st.Dim.Render(fmt.Sprintf("%d Graph calls and %d webhooks not shown: %s (wa-hooks mock log has every one)", p.skipped[0], p.skipped[1], p.skippedWhy)))
 	p.skipped = [2]int{}
 	_ = p.buf.Flush() // shown now, even while the log stays far ahead
 }
@@ -104,13 +159,23 @@ func (p *printer) showSkipped(at time.Time) {
 // busy mock does not render them again for every call.
 type graphLine struct {
 	okBadge, failBadge, okLabel, failLabel string
+	hookArrow, hookLabel                   string // a webhook's summary line
 	dim                                    func(string) string
 }
 
 func newGraphLine(st render.Styles) graphLine {
 	return graphLine{okBadge: st.OK.Render("✓"), failBadge: st.Fail.Render("✗"),
 		okLabel: st.Info.Render(fmt.Sprintf("%-8s", "graph")), failLabel: st.Fail.Render(fmt.Sprintf("%-8s", "graph")),
+		hookArrow: st.Warn.Render("→"), hookLabel: st.Other.Render(fmt.Sprintf("%-8s", "webhook")),
 		dim: wrapStyle(st.Dim)}
+}
+
+// padded is s left-aligned in width runes, as fmt's %-*s.
+func padded(s string, width int) string {
+	if n := width - utf8.RuneCountInString(s); n > 0 {
+		return s + strings.Repeat(" ", n)
+	}
+	return s
 }
 
 // wrapStyle renders single-line plain text as st does, by wrapping it in
@@ -133,7 +198,7 @@ func (p *printer) graph(e Entry) {
 		badge, label = g.failBadge, g.failLabel
 	}
 	line := g.dim(e.Time.Local().Format("15:04:05")) + " " + badge + " " + label + " " +
-		fmt.Sprintf("%-7s %d", e.Method, e.Status) + " " + termsafe.Line(e.Path)
+		padded(e.Method, 7) + " " + strconv.Itoa(e.Status) + " " + termsafe.Line(e.Path)
 	lat := "  " + strconv.FormatFloat(e.LatencyMS, 'f', 1, 64) + "ms"
 	if e.Summary != "" {
 		sum := termsafe.Line(e.Summary)
@@ -149,17 +214,17 @@ func (p *printer) graph(e Entry) {
 }
 
 func (p *printer) webhook(e Entry, body []byte) {
-	var n *webhook.Notification
-	var err error
-	if e.Coalesced == 0 { // a coalesced webhook is one line: its updates sum up
-		n, err = webhook.Parse(body)
+	var parsed []webhook.Event
+	ok := false
+	if e.Coalesced == 0 && len(body) > 0 { // a coalesced webhook is one line: its updates sum up
+		parsed, ok = e.WebhookEvents(body)
 	}
-	if e.Coalesced > 0 || err != nil || len(body) == 0 {
-		fmt.Fprintf(p.w, "%s %s %s %s\n", p.st.Dim.Render(e.Time.Local().Format("15:04:05")), p.st.Warn.Render("→"),
-			p.st.Other.Render(fmt.Sprintf("%-8s", "webhook")), termsafe.Line(e.Summary))
+	if !ok {
+		g := &p.line
+		_, _ = io.WriteString(p.w, g.dim(e.Time.Local().Format("15:04:05"))+" "+g.hookArrow+" "+g.hookLabel+" "+termsafe.Line(e.Summary)+"\n")
 	} else {
 		var events []render.Event
-		for _, ev := range n.Events() {
+		for _, ev := range parsed {
 			sig := render.SigValid
 			switch e.Signature {
 			case sigForged:

@@ -92,3 +92,64 @@ func TestGraphLineMatchesStyledRendering(t *testing.T) {
 		}
 	}
 }
+
+// The lines' exact shape without colour: serve's columns.
+func TestGraphAndSummaryLinesKeepTheirColumns(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	p := newPrinter(ios, false)
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	p.entry(Entry{Kind: "graph", Time: at, Method: "POST", Path: "/v21.0/1/messages", Status: 200, LatencyMS: 1.25, Summary: "text: hi → alice"}, nil)
+	p.entry(Entry{Kind: "graph", Time: at, Method: "GET", Path: "/v21.0/1", Status: 400, LatencyMS: 0.5}, nil)
+	p.entry(Entry{Kind: "webhook", Time: at, Summary: "3 updates in one POST", Coalesced: 3}, nil)
+	want := fmt.Sprintf("%s ✓ %-8s %-7s %d %s  %s  %sms\n", "03:04:05", "graph", "POST", 200, "/v21.0/1/messages", "text: hi → alice", "1.2") +
+		fmt.Sprintf("%s ✗ %-8s %-7s %d %s  %sms\n", "03:04:05", "graph", "GET", 400, "/v21.0/1", "0.5") +
+		fmt.Sprintf("%s → %-8s %s\n", "03:04:05", "webhook", "3 updates in one POST")
+	if got := out.String(); got != want {
+		t.Errorf("got\n%q\nwant\n%q", got, want)
+	}
+}
+
+// A live terminal prints a burst whole, then a flood as one count a
+// second, and lines again once the flood is over.
+func TestPrinterSumsUpAFlood(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	p := newPrinter(ios, false)
+	p.budget = newLineBudget()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	graph := func(i int, t time.Time) {
+		p.entry(Entry{Kind: "graph", Time: t, Method: "POST", Path: "/v21.0/1/messages", Status: 200, Summary: fmt.Sprintf("send %d", i)}, nil)
+	}
+	for i := range printBurst - 1 { // a burst: every line
+		graph(i, at)
+	}
+	if n := strings.Count(out.String(), "send "); n != printBurst-1 {
+		t.Fatalf("a burst of %d printed %d lines", printBurst-1, n)
+	}
+	out.Reset()
+	// 5,000 a second for 3 seconds: counts once a second, no lines.
+	for i := range 15_000 {
+		graph(i, at.Add(time.Duration(i)*200*time.Microsecond))
+	}
+	got := out.String()
+	if n := strings.Count(got, "send "); n > 0 {
+		t.Errorf("%d lines printed in a flood", n)
+	}
+	if n := strings.Count(got, "not shown: more than 500 a second"); n < 2 || n > 4 {
+		t.Errorf("%d counts in 3 seconds of flood:\n%s", n, got)
+	}
+	// Calm again: the next entry shows the last count and its own line.
+	out.Reset()
+	graph(-1, at.Add(10*time.Second))
+	if got := out.String(); !strings.Contains(got, "not shown") || !strings.Contains(got, "send -1") {
+		t.Errorf("after the flood: %q", got)
+	}
+	// `mock log` (no budget) prints every entry, however many.
+	out.Reset()
+	p.budget = nil
+	for i := range 3 * printBurst {
+		graph(i, at.Add(20*time.Second))
+	}
+	if n := strings.Count(out.String(), "send "); n != 3*printBurst {
+		t.Errorf("without a budget %d of %d lines", n, 3*printBurst)
+	}
+}

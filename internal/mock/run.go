@@ -83,6 +83,7 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 		return exit.New(exit.Usage, err)
 	}
 	p.backlog = srv.log.waiting
+	p.budget = newLineBudget()
 	var rows [][2]string
 	for _, c := range o.Companions {
 		label, value, err := c.Start(ctx, ios, srv)

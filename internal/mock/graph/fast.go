@@ -51,7 +51,7 @@ func parseFast(body []byte) (*Send, bool) {
 		return nil, false
 	}
 	obj, _ := json.Marshal(f.Text)
-	s := &Send{To: f.To, Recipient: f.Recipient, Type: "text", Object: obj, BizOpaque: f.BizOpaque, Summary: "text: " + f.Text.Body}
+	s := &Send{To: f.To, Recipient: f.Recipient, Type: "text", Object: obj, Text: f.Text.Body, BizOpaque: f.BizOpaque, Summary: "text: " + f.Text.Body}
 	if f.Context != nil {
 		s.ContextID = f.Context.MessageID
 	}

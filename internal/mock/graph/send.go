@@ -43,6 +43,7 @@ type Send struct {
 	Group     bool
 	Type      string
 	Object    json.RawMessage // the object named by Type
+	Text      string          // a text message's body
 	ContextID string
 	BizOpaque string
 
@@ -232,7 +233,7 @@ func (s *Send) parseObject() *Error {
 		if _, e := o.boolean("preview_url"); e != nil {
 			return e
 		}
-		s.Summary = "text: " + b
+		s.Text, s.Summary = b, "text: "+b
 	case "image", "audio", "video", "document", "sticker":
 		m, e := parseMedia(o, s.Type)
 		if e != nil {
