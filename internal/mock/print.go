@@ -91,7 +91,13 @@ func (b *lineBudget) take(t time.Time) bool {
 func newPrinter(ios *iostreams.IO, asJSON bool) *printer {
 	p := &printer{ios: ios, json: asJSON, buf: bufio.NewWriterSize(ios.Out, 64<<10)}
 	p.w = p.buf
-	p.pretty = render.NewPretty(p.buf, ios.Renderer(), render.PrettyOptions{Width: ios.TerminalWidth()})
+	// Cut to the terminal's width only on a terminal: piped lines stay
+	// whole, as serve's do.
+	width := 0
+	if ios.StdoutTTY {
+		width = ios.TerminalWidth()
+	}
+	p.pretty = render.NewPretty(p.buf, ios.Renderer(), render.PrettyOptions{Width: width})
 	p.st = p.pretty.Styles()
 	p.line = newGraphLine(p.st)
 	return p

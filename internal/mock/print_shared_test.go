@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
@@ -144,5 +145,31 @@ func TestTerminalLinesFromTheSharedParseAreTheLogsLines(t *testing.T) {
 	}
 	if handed < 8 {
 		t.Errorf("%d webhooks came with the mock's parse", handed)
+	}
+}
+
+// Piped, the terminal's width does not apply: webhook lines stay whole,
+// as serve's do (only a terminal gets them cut to its width).
+func TestPipedWebhookLinesAreNotCut(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	ios.SetTerminalWidth(40)
+	p := newPrinter(ios, false)
+	for _, le := range traffic(t, 4) {
+		if le.e.Kind == "webhook" {
+			p.entry(le.e, le.body)
+		}
+	}
+	_ = p.buf.Flush()
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	for _, l := range lines {
+		if strings.HasPrefix(strings.TrimSpace(l), "↳") {
+			continue // the app's answer: short
+		}
+		if utf8.RuneCountInString(l) <= 40 {
+			t.Errorf("a piped line was cut to the terminal's width: %q", l)
+		}
+	}
+	if len(lines) < 4 {
+		t.Fatalf("too few webhook lines to check:\n%s", out.String())
 	}
 }
