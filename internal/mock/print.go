@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -32,10 +33,16 @@ type printer struct {
 	// backlog says how many entries wait behind the one being printed
 	// (nil: never behind). Past printBehind the human lines give way to a
 	// count, so a terminal never holds the mock back.
-	backlog     func() int
+	backlog func() int
+	// mu: entry runs on the log's one feeding goroutine, the count of what
+	// was not shown may also be said by lastCount's timer and by done.
+	mu          sync.Mutex
 	skipped     [2]int // Graph calls, webhooks not shown
 	skippedFrom time.Time
 	skippedWhy  string
+	// lastCount says the count of a flood that has stopped: without it the
+	// last second's count waited for the next entry, or was never said.
+	lastCount *time.Timer
 	// budget (nil: none) bounds the lines a second of a live terminal:
 	// past it, as when behind, entries are counted instead of printed.
 	budget *lineBudget
@@ -109,10 +116,45 @@ func (p *printer) entry(e Entry, body []byte) {
 	if p.ios.Quiet {
 		return
 	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	p.show(e, body)
+	if p.skipped != [2]int{} {
+		p.sayCountLater()
+	}
 	if p.backlog == nil || p.backlog() == 0 {
 		_ = p.buf.Flush()
 	}
+}
+
+// sayCountLater arranges for the count of what was not shown to be said
+// a second after the last entry, when no entry has come to say it.
+// Called with p.mu held.
+func (p *printer) sayCountLater() {
+	if p.lastCount != nil {
+		p.lastCount.Reset(time.Second)
+		return
+	}
+	p.lastCount = time.AfterFunc(time.Second, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.skipped != [2]int{} {
+			p.showSkipped(time.Now())
+		}
+	})
+}
+
+// done says what is still counted and not shown; the mock is stopping.
+func (p *printer) done() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.lastCount != nil {
+		p.lastCount.Stop()
+	}
+	if p.skipped != [2]int{} {
+		p.showSkipped(time.Now())
+	}
+	_ = p.buf.Flush()
 }
 
 func (p *printer) show(e Entry, body []byte) {

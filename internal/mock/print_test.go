@@ -137,7 +137,11 @@ func TestPrinterSumsUpAFlood(t *testing.T) {
 	if n := strings.Count(got, "not shown: more than 500 a second"); n < 2 || n > 4 {
 		t.Errorf("%d counts in 3 seconds of flood:\n%s", n, got)
 	}
-	// Calm again: the next entry shows the last count and its own line.
+	// Calm again: the next entry shows the last count and its own line
+	// (before the count's own timer, stopped here, could say it).
+	p.mu.Lock()
+	p.lastCount.Stop()
+	p.mu.Unlock()
 	out.Reset()
 	graph(-1, at.Add(10*time.Second))
 	if got := out.String(); !strings.Contains(got, "not shown") || !strings.Contains(got, "send -1") {
@@ -151,5 +155,41 @@ func TestPrinterSumsUpAFlood(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), "send "); n != 3*printBurst {
 		t.Errorf("without a budget %d of %d lines", n, 3*printBurst)
+	}
+}
+
+// When a flood stops, its last count is said without waiting for another
+// entry, and whatever is still counted when the mock stops is said then.
+func TestPrinterSaysTheLastCountOfAFlood(t *testing.T) {
+	ios, _, out, _ := iostreams.Test()
+	p := newPrinter(ios, false)
+	p.budget = newLineBudget()
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.Local)
+	flood := func(from time.Time) {
+		for i := range printBurst + 2000 {
+			p.entry(Entry{Kind: "graph", Time: from.Add(time.Duration(i) * 100 * time.Microsecond), Method: "POST",
+				Path: "/v21.0/1/messages", Status: 200, Summary: "send"}, nil)
+		}
+	}
+	said := func() string {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return out.String()
+	}
+	const counted = "not shown: more than 500 a second"
+	flood(at)
+	before := strings.Count(said(), counted)
+	for deadline := time.Now().Add(10 * time.Second); strings.Count(said(), counted) == before; {
+		if time.Now().After(deadline) {
+			t.Fatalf("the flood's last count was never said:\n%s", said())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	flood(at.Add(time.Minute))
+	before = strings.Count(said(), counted)
+	p.done()
+	if got := strings.Count(said(), counted); got != before+1 {
+		t.Errorf("stopping said %d counts, want 1", got-before)
 	}
 }

@@ -112,7 +112,9 @@ func Run(ctx context.Context, ios *iostreams.IO, o RunOptions) error {
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	_ = hs.Shutdown(shut)
-	if err := srv.Close(); err != nil {
+	err = srv.Close() // the printer has seen every entry
+	p.done()
+	if err != nil {
 		return exit.New(exit.Failure, err)
 	}
 	if o.StatePath != "" && !ios.Quiet {
