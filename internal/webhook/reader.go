@@ -236,7 +236,13 @@ func (r *reader) value(flexRaw bool) (string, bool) {
 	switch {
 	case !ok:
 		return "", false
-	case !valid: // not UTF-8: the slower way, which replaces it
+	case !valid:
+		// Not UTF-8: unescapeChecked stopped at the first such byte, so
+		// the rest is checked here (a bad escape after it is still not
+		// JSON), then decoded the slower way, which replaces it.
+		if _, _, _, _, ok := r.scanString(); !ok {
+			return "", false
+		}
 		out = unescape(seg)
 	}
 	r.i = end + 1
