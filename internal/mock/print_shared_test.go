@@ -129,22 +129,27 @@ func TestTerminalLinesFromTheSharedParseAreTheLogsLines(t *testing.T) {
 		newPrinter(ios, false).entry(e, body)
 		return out.String()
 	}
-	handed := 0
+	webhooks, handed := 0, 0
 	for _, le := range tr {
 		var back Entry
 		b, _ := json.Marshal(le.e)
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatal(err)
 		}
-		if le.e.Kind == "webhook" && le.e.known != nil {
-			handed++
+		if le.e.Kind == "webhook" {
+			webhooks++
+			if le.e.known != nil {
+				handed++
+			}
 		}
 		if got, want := show(le.e, le.body), show(back, le.body); got != want {
 			t.Errorf("entry %d printed\n%s\nfrom the log's JSON\n%s", le.e.Seq, got, want)
 		}
 	}
-	if handed < 8 {
-		t.Errorf("%d webhooks came with the mock's parse", handed)
+	// Meta's habits batch some statuses and skip some delivered: how many
+	// webhooks there are varies, but every one must come with the parse.
+	if webhooks == 0 || handed != webhooks {
+		t.Errorf("%d of %d webhooks came with the mock's parse", handed, webhooks)
 	}
 }
 
