@@ -513,8 +513,8 @@ func (r *reader) flex() (string, bool) {
 // does: a valid surrogate pair becomes one rune, a lone surrogate and
 // invalid UTF-8 become U+FFFD.
 func unescape(s string) string {
-	if utf8.ValidString(s) {
-		return unescapeValid(s)
+	if out, ok, valid := unescapeChecked(s); ok && valid {
+		return out
 	}
 	var b strings.Builder // its String does not copy
 	b.Grow(len(s))
@@ -551,52 +551,6 @@ func unescape(s string) string {
 		b.WriteRune(r1)
 	}
 	return b.String()
-}
-
-// unescapeValid is unescape for valid UTF-8: every byte but an escape is
-// kept as it is, so the text is never longer than s and is stored by
-// index into one allocation, eight bytes at a time between escapes (a
-// 3 MB text in Meta's wire form has a \u escape every few words).
-func unescapeValid(s string) string {
-	b := make([]byte, len(s))
-	n := 0
-	for i := 0; i < len(s); {
-		for ; i+8 <= len(s); i += 8 {
-			w := load64(s, i)
-			if bs := w ^ ('\\' * ones); (bs-ones)&^bs&highs != 0 {
-				break
-			}
-			binary.LittleEndian.PutUint64(b[n:], w)
-			n += 8
-		}
-		for ; i < len(s) && s[i] != '\\'; i++ {
-			b[n] = s[i]
-			n++
-		}
-		if i+1 >= len(s) { // the end, or a lone backslash a validated string has not
-			if i < len(s) {
-				b[n] = s[i]
-				n++
-			}
-			break
-		}
-		if e := s[i+1]; e != 'u' || i+6 > len(s) {
-			b[n] = unescapeByte(e)
-			n++
-			i += 2
-			continue
-		}
-		r1 := hex4(s[i+2 : i+6])
-		i += 6
-		if utf16.IsSurrogate(r1) {
-			r1, i = pairAt(s, i, r1)
-		}
-		n += utf8.EncodeRune(b[n:], r1)
-	}
-	if n == 0 {
-		return ""
-	}
-	return unsafe.String(&b[0], n)
 }
 
 // pairAt completes the surrogate r1 with the escape at s[i:] as
