@@ -114,26 +114,23 @@ func (e *entry) bodySize() int {
 // keepEvents keeps evs in e: their markers and the fields rows need.
 func (e *entry) keepEvents(evs []render.Event) {
 	n := 0
-	spans := make([][2]uint32, len(evs)) // where each Raw is in the body
-	inBody := make([]bool, len(evs))
+	marks := make([]eventMarks, len(evs))
 	var look rawLook
 	for i := range evs {
-		ev := &evs[i]
+		ev, m := &evs[i], &marks[i]
 		for _, v := range eventFields(ev) {
 			n += len(v)
 		}
-		a, z, ok := look.span(e.req.Body, ev.Raw)
-		if !ok {
+		// Where Raw is in the body; what is not there is kept beside it.
+		if m.raw0, m.raw1, m.rawInBody = look.span(e.req.Body, ev.Raw); !m.rawInBody {
 			n += len(ev.Raw)
 		}
-		spans[i], inBody[i] = [2]uint32{a, z}, ok
 	}
 	keep := uint64(n) <= math.MaxUint32 // offsets are 32 bits: fields of a body past 4 GiB (--max-body) are not kept
 	var b strings.Builder
 	if keep {
 		b.Grow(n)
 	}
-	marks := make([]eventMarks, len(evs))
 	for i := range evs {
 		ev, m := &evs[i], &marks[i]
 		m.start = uint32(b.Len())
@@ -143,9 +140,7 @@ func (e *entry) keepEvents(evs []render.Event) {
 			}
 			m.ends[k] = uint32(b.Len())
 		}
-		if inBody[i] {
-			m.rawInBody, m.raw0, m.raw1 = true, spans[i][0], spans[i][1]
-		} else if keep {
+		if !m.rawInBody && keep {
 			b.Write(ev.Raw)
 		}
 		m.ends[fRaw] = uint32(b.Len())
