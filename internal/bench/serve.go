@@ -62,7 +62,9 @@ func runServe(args []string) error {
 	bigConc := fs.Int("big-c", 16, "concurrent connections posting 3 MB bodies")
 	only := fs.String("servers", "bare,floor,serve,serve-human", "servers to run, comma-separated (also serve-noinspect: serve --json without the web inspector, and serve-old: see -old)")
 	oldBin := fs.String("old", "", "also run serve --json from this other wa-hooks `BINARY` (an older build) as serve-old, to compare two builds in the same run (add serve-old to -servers)")
-	perfDir := fs.String("perf", "", "record a CPU profile of every serve run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
+	perfDir := fs.String("perf", "", "record a CPU profile of every run but bare's with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE (the floor runs in the bench's own binary, which go run strips)")
+	fs.StringVar(&perfEvent, "perf-event", "", "with -perf, record this perf `EVENT` instead of CPU samples with call graphs, e.g. raw_syscalls:sys_enter to count each server's syscalls per request (perf script -F trace)")
+	fs.StringVar(&stderrDir, "stderr", "", "append each server's stderr to DIR/NAME.err, e.g. to read GODEBUG=gctrace=1 given in the environment")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	floor := fs.String("floor-server", "", "internal: run the floor server, recording to this file")
 	if err := fs.Parse(args); err != nil {
@@ -193,7 +195,7 @@ func runServe(args []string) error {
 					return err
 				}
 				profile := ""
-				if *perfDir != "" && strings.HasPrefix(s.name, "serve") {
+				if *perfDir != "" && s.name != "bare" {
 					profile = filepath.Join(*perfDir, fmt.Sprintf("%s-%s-r%d.perf.data", strings.ReplaceAll(size.name, " ", ""), s.name, r+1))
 				}
 				res, err := run(p, profile)
@@ -533,6 +535,9 @@ type proc struct {
 // or the mock's banner.
 var listenLine = regexp.MustCompile(`(?:Listening on|Cloud API mock on) (\S+)`)
 
+// perfEvent and stderrDir are serve's -perf-event and -stderr.
+var perfEvent, stderrDir string
+
 // startProc starts a server process with stdout to a file and waits for
 // its "Listening on URL" line on stderr.
 func startProc(bin string, args, env []string, dir, name string) (*proc, error) {
@@ -554,7 +559,15 @@ func startProc(bin string, args, env []string, dir, name string) (*proc, error) 
 	found := make(chan string, 1)
 	go func() {
 		sc := bufio.NewScanner(stderr)
+		var errLog *os.File
+		if stderrDir != "" {
+			errLog, _ = os.OpenFile(filepath.Join(stderrDir, name+".err"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+			defer errLog.Close()
+		}
 		for sc.Scan() {
+			if errLog != nil {
+				fmt.Fprintln(errLog, sc.Text())
+			}
 			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case found <- m[1]:
@@ -668,7 +681,11 @@ func perfRecord(path string, pid int) (stop func(), err error) {
 	if err != nil {
 		return nil, errors.New("-perf needs perf (Debian: linux-perf)")
 	}
-	c := exec.Command(perf, "record", "-q", "-e", "cpu-clock", "-F", "999", "-g", "-p", strconv.Itoa(pid), "-o", path)
+	ev := []string{"-e", "cpu-clock", "-F", "999", "-g"}
+	if perfEvent != "" {
+		ev = []string{"-e", perfEvent}
+	}
+	c := exec.Command(perf, append(append([]string{"record", "-q"}, ev...), "-p", strconv.Itoa(pid), "-o", path)...)
 	c.Stdout, c.Stderr = os.Stderr, os.Stderr
 	if err := c.Start(); err != nil {
 		return nil, err

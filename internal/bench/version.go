@@ -31,14 +31,18 @@ func runVersion(args []string) error {
 	if err != nil {
 		return err
 	}
+	stack, err := buildStackHello(dir)
+	if err != nil {
+		return err
+	}
 	type sample struct{ cpu, wall []time.Duration }
-	var ours, ref sample
+	var ours, ref, libs sample
 	for i := 0; i < *runs+5; i++ {
 		for _, c := range []struct {
 			s    *sample
 			path string
 			args []string
-		}{{&ours, bin, []string{"--version"}}, {&ref, hello, nil}} {
+		}{{&ours, bin, []string{"--version"}}, {&ref, hello, nil}, {&libs, stack, nil}} {
 			cpu, wall, err := startupRun(c.path, c.args...)
 			if err != nil {
 				return err
@@ -50,15 +54,19 @@ func runVersion(args []string) error {
 		}
 	}
 	med := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
-	oc, rc := med(ours.cpu), med(ref.cpu)
-	ow, rw := med(ours.wall), med(ref.wall)
+	oc, rc, lc := med(ours.cpu), med(ref.cpu), med(libs.cpu)
+	ow, rw, lw := med(ours.wall), med(ref.wall), med(libs.wall)
 	st, _ := os.Stat(bin)
 	hs, _ := os.Stat(hello)
+	ls, _ := os.Stat(stack)
 	fmt.Printf("start-up: median of %d alternating runs each\n\n", *runs)
 	fmt.Printf("  %-28s %7s %7s %9s\n", "", "cpu ms", "wall ms", "binary")
 	fmt.Printf("  %-28s %7.2f %7.2f %8.1fM\n", "wa-hooks --version", ms(oc), ms(ow), float64(st.Size())/(1<<20))
 	fmt.Printf("  %-28s %7.2f %7.2f %8.1fM\n", "hello-world Go binary", ms(rc), ms(rw), float64(hs.Size())/(1<<20))
+	fmt.Printf("  %-28s %7.2f %7.2f %8.1fM\n", "hello-world + the libraries", ms(lc), ms(lw), float64(ls.Size())/(1<<20))
 	fmt.Printf("\n  ratio wa-hooks/hello: cpu %.2fx, wall %.2fx (goal 1.5x)\n", float64(oc)/float64(rc), float64(ow)/float64(rw))
+	fmt.Printf("  ratio hello-world + cobra, viper, fatih/color, lipgloss / hello: cpu %.2fx, wall %.2fx\n", float64(lc)/float64(rc), float64(lw)/float64(rw))
+	fmt.Printf("  ratio wa-hooks / hello-world + those libraries: cpu %.2fx, wall %.2fx (what is wa-hooks' own)\n", float64(oc)/float64(lc), float64(ow)/float64(lw))
 	return nil
 }
 
@@ -84,6 +92,18 @@ func buildHello(dir string) (string, error) {
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOFLAGS=", "GOWORK=off")
 	if out, err := build.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("building the hello-world reference: %v\n%s", err, out)
+	}
+	return bin, nil
+}
+
+// buildStackHello builds internal/bench/stackhello, the hello-world that
+// links the mandated libraries, with the same flags as buildWaHooks.
+func buildStackHello(dir string) (string, error) {
+	bin := filepath.Join(dir, "stackhello-bin")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "./internal/bench/stackhello")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("building the hello-world with the libraries: %v\n%s", err, out)
 	}
 	return bin, nil
 }
