@@ -1,0 +1,36 @@
+// Package memtune sets the garbage collector of the long-running commands
+// (serve, mock): a higher GOGC, so the collector runs rarely while the heap
+// is small, and a soft memory limit, so it works harder only as the heap
+// nears what the command promises to stay within. GOGC and GOMEMLIMIT in
+// the environment are the user's and win.
+package memtune
+
+import "runtime/debug"
+
+// Setting is a memory limit (bytes) and a GC percentage.
+type Setting struct {
+	Limit     int64
+	GCPercent int
+}
+
+// Mock is `wa-hooks mock`'s. Each Graph send allocates tens of KB (its
+// parse, answer, log entry and status webhooks), so with Go's default GOGC
+// of 100 the collector ran every few MB while the heap was small. GOGC 400
+// runs it a quarter as often; the soft limit keeps a full mock (10,000
+// users and 1,000,000 messages of history, which docs/mock.md promises
+// within 300 MB) from growing past it.
+var Mock = Setting{Limit: 200 << 20, GCPercent: 400}
+
+// Apply sets s.Limit unless GOMEMLIMIT is set, and s.GCPercent unless GOGC
+// or GOMEMLIMIT is set (a limit of the user's own with our GOGC could let
+// the heap grow to it at every cycle). getenv nil changes nothing (tests
+// that run commands in-process).
+func (s Setting) Apply(getenv func(string) string) {
+	if getenv == nil || getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(s.Limit)
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(s.GCPercent)
+	}
+}
