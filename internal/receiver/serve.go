@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -21,6 +20,7 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/identity"
 	"github.com/wa-hooks/wa-hooks/internal/iostreams"
+	"github.com/wa-hooks/wa-hooks/internal/memtune"
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
 	"github.com/wa-hooks/wa-hooks/internal/weburl"
@@ -143,7 +143,7 @@ func Serve(ctx context.Context, ios *iostreams.IO, cfg Config) error {
 		demoID = id
 	}
 
-	limitMemory(ios)
+	memtune.Serve.Apply(ios.Getenv)
 
 	generated := false
 	if cfg.VerifyToken == "" {
@@ -529,34 +529,4 @@ func banner(ios *iostreams.IO, b bannerInfo) {
 		fmt.Fprintf(w, "  %s\n", render.WrapIndent(st.Dim.Render(fmt.Sprintf("any HTTPS tunnel works, e.g. `cloudflared tunnel --url http://localhost:%s` or `ngrok http %s`; then use https://<tunnel-host>%s", port, port, cfg.Path)), width, 2, 2))
 	}
 	fmt.Fprintln(w)
-}
-
-// memoryLimit is a soft limit for the Go heap. With it the collector can
-// run rarely while the heap is small (GOGC 400: less CPU per small request)
-// and works harder only as the heap nears the limit, which keeps serve
-// small while clients post 3 MB bodies concurrently. What stays in the heap
-// is well below it: the inspector keeps at most 16 MiB of bodies in memory
-// (the rest in its spool), the bodies being read at most InflightBytes and
-// a large recording line is written in pieces; 16 clients posting 3 MB
-// bodies leave a live heap of ~15 MB (peak RSS ~90 MB), 10,000 kept 1 KB
-// deliveries ~25 MB. 64 MiB ran the collector 1.5 times as often as
-// 80 MiB at 1 KB (16 cycles against 11 in the same run) for 15 MB less RSS
-// at 3 MB. GOGC and GOMEMLIMIT in the environment override
-// these.
-const (
-	memoryLimit = 80 << 20
-	gcPercent   = 400
-)
-
-func limitMemory(ios *iostreams.IO) {
-	getenv := ios.Getenv
-	if getenv == nil {
-		return
-	}
-	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(memoryLimit)
-		if getenv("GOGC") == "" {
-			debug.SetGCPercent(gcPercent)
-		}
-	}
 }
