@@ -35,21 +35,27 @@ type reader struct {
 	spareEntries  []Entry
 	spareChanges  []Change
 	spareMessages *MessagesValue
+	// high and lineBreak record whether a byte above ASCII, or a line
+	// break between tokens, was seen: without either the body is plain
+	// (see Notification.Plain). The reader looks at every byte, so this
+	// costs a flag where it already looks, not a pass.
+	high, lineBreak bool
 }
 
 // maxDepth is far deeper than any webhook; deeper bodies take the
 // reference path, which has its own limit.
 const maxDepth = 1000
 
-func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
-
 // peek skips whitespace and returns the next byte, or 0 at the end.
 func (r *reader) peek() byte {
-	for r.i < len(r.s) && isSpace(r.s[r.i]) {
-		r.i++
-	}
-	if r.i < len(r.s) {
-		return r.s[r.i]
+	for ; r.i < len(r.s); r.i++ {
+		switch r.s[r.i] {
+		case ' ', '\t':
+		case '\n', '\r':
+			r.lineBreak = true
+		default:
+			return r.s[r.i]
+		}
 	}
 	return 0
 }
@@ -171,7 +177,7 @@ func (r *reader) scanString() (start, end int, esc, high, ok bool) {
 		case c < 0x20:
 			return
 		case c >= utf8.RuneSelf:
-			high = true
+			high, r.high = true, true
 			i++
 		default:
 			i++
@@ -223,6 +229,7 @@ func (r *reader) value(flexRaw bool) (string, bool) {
 	seg := s[start:end]
 	if strings.IndexByte(seg, '\\') < 0 {
 		high, ok := checkPlain(seg)
+		r.high = r.high || high
 		switch {
 		case !ok:
 			return "", false
@@ -232,7 +239,8 @@ func (r *reader) value(flexRaw bool) (string, bool) {
 		r.i = end + 1
 		return seg, true
 	}
-	out, ok, valid := unescapeChecked(seg)
+	out, ok, valid, high := unescapeChecked(seg)
+	r.high = r.high || high
 	switch {
 	case !ok:
 		return "", false
@@ -312,7 +320,7 @@ func checkPlain(s string) (high, ok bool) {
 // unescapeChecked decodes the contents of a string with escapes as
 // unescape does, checking them as it goes: ok is false for a control
 // character or a bad escape, valid false when a byte is not UTF-8 (out is
-// then of no use).
+// then of no use), high true when a byte is above ASCII.
 //
 // The text is never longer than s (n <= i throughout: no escape decodes to
 // more bytes than it takes), so it is stored by index into one allocation
@@ -323,7 +331,7 @@ func checkPlain(s string) (high, ok bool) {
 // escapes. Its loads and stores are unchecked: both are in bounds by the
 // loop's condition and n <= i, and checked they cost a fifth more
 // instructions over such a text.
-func unescapeChecked(s string) (out string, ok, valid bool) {
+func unescapeChecked(s string) (out string, ok, valid, high bool) {
 	b := make([]byte, len(s))
 	src, dst := unsafe.Pointer(unsafe.StringData(s)), unsafe.Pointer(unsafe.SliceData(b))
 	n, i := 0, 0
@@ -349,11 +357,12 @@ func unescapeChecked(s string) (out string, ok, valid bool) {
 	look:
 		if c := s[i]; c != '\\' {
 			if c < 0x20 {
-				return "", false, true
+				return "", false, true, high
 			}
+			high = true
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				return "", true, false
+				return "", true, false, true
 			}
 			n += copy(b[n:], s[i:i+size])
 			i += size
@@ -362,7 +371,7 @@ func unescapeChecked(s string) (out string, ok, valid bool) {
 		if i+6 <= len(s) && s[i+1] == 'u' {
 			h := s[i+2 : i+6]
 			if hexValue[h[0]]|hexValue[h[1]]|hexValue[h[2]]|hexValue[h[3]] < 0 {
-				return "", false, true
+				return "", false, true, high
 			}
 			r1 := rune(hexValue[h[0]])<<12 | rune(hexValue[h[1]])<<8 | rune(hexValue[h[2]])<<4 | rune(hexValue[h[3]])
 			i += 6
@@ -382,19 +391,19 @@ func unescapeChecked(s string) (out string, ok, valid bool) {
 			continue
 		}
 		if i+1 >= len(s) {
-			return "", false, true
+			return "", false, true, high
 		}
 		d := simpleEscape[s[i+1]] // 0 for a bad escape ("\\u" too short is one)
 		if d == 0 {
-			return "", false, true
+			return "", false, true, high
 		}
 		b[n] = d
 		n, i = n+1, i+2
 	}
 	if n == 0 {
-		return "", true, true
+		return "", true, true, high
 	}
-	return unsafe.String(&b[0], n), true, true
+	return unsafe.String(&b[0], n), true, true, high
 }
 
 // simpleEscape is what a two-byte escape stands for, 0 for a bad one.
@@ -523,7 +532,7 @@ func (r *reader) flex() (string, bool) {
 // does: a valid surrogate pair becomes one rune, a lone surrogate and
 // invalid UTF-8 become U+FFFD.
 func unescape(s string) string {
-	if out, ok, valid := unescapeChecked(s); ok && valid {
+	if out, ok, valid, _ := unescapeChecked(s); ok && valid {
 		return out
 	}
 	var b strings.Builder // its String does not copy

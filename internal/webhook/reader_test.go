@@ -48,7 +48,7 @@ func BenchmarkUnescapeText(b *testing.B) {
 			b.SetBytes(int64(len(s)))
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, ok, valid := unescapeChecked(s); !ok || !valid {
+				if _, ok, valid, _ := unescapeChecked(s); !ok || !valid {
 					b.Fatal("not decoded")
 				}
 			}
