@@ -691,9 +691,11 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification, mac s
 		out = rc.outBuf[:0]
 		defer func() { rc.outBuf = reuse(out) }()
 	}
+	// Redacted events carry raw JSON of their own, which nothing has vouched for.
+	rawPlain := note.Plain() && !rc.opts.Redact
 	for i := range evs {
 		e := &evs[i]
-		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
+		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature, RawPlain: rawPlain}
 		rc.keyBuf = e.AppendKey(rc.keyBuf[:0])
 		if !rc.opts.Redact && e.HashedKey() { // a redacted event shows the key of what is shown
 			re.DedupKey = string(rc.keyBuf) // the others are cheaper to build again than to keep

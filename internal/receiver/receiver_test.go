@@ -368,6 +368,44 @@ func TestRetriesAreTheSameBytes(t *testing.T) {
 	}
 }
 
+// rawSink keeps what the receiver says of each event's raw JSON.
+type rawSink struct {
+	nopSink
+	plain []bool
+}
+
+func (s *rawSink) Received(_ render.Request, evs []render.Event) {
+	for _, e := range evs {
+		s.plain = append(s.plain, e.RawPlain)
+	}
+}
+
+// The receiver vouches for the raw JSON of a body's events when the parse
+// found the body plain (Meta's wire form), unless --redact gave them raw
+// JSON of its own; an indented body and one with raw UTF-8 are left to
+// the sink to check.
+func TestReceiverVouchesForPlainRaw(t *testing.T) {
+	wireBody := wireFixture(t, "messages.text")
+	f, _ := fixtures.Get("messages.text")
+	utf := bytes.Replace(wireBody, []byte(`"body":"`), []byte("\"body\":\"caf\xc3\xa9 "), 1)
+	for _, c := range []struct {
+		name   string
+		body   []byte
+		redact bool
+		want   bool
+	}{{"wire", wireBody, false, true}, {"indented", f.Body, false, false}, {"raw UTF-8", utf, false, false}, {"redacted", wireBody, true, false}} {
+		sink := &rawSink{}
+		rc, _ := newJSONReceiver(t, func(o *Options) { o.Sink, o.Redact = sink, c.redact })
+		if w := post(rc, c.body, signed(c.body)); w.Code != 200 {
+			t.Fatalf("%s: status %d", c.name, w.Code)
+		}
+		rc.Close()
+		if len(sink.plain) != 1 || sink.plain[0] != c.want {
+			t.Errorf("%s: RawPlain %v, want [%v]", c.name, sink.plain, c.want)
+		}
+	}
+}
+
 func TestStale(t *testing.T) {
 	rc, out := newJSONReceiver(t, nil)
 	body := wireFixture(t, "messages.text") // fixture timestamps are well before fixedNow
