@@ -344,7 +344,7 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 	}
 
 	req.Status = http.StatusOK
-	if err := rc.record(req, body, ""); err != nil {
+	if err := rc.recordParsed(req, body, note.Plain()); err != nil {
 		rc.recordFailed(w, req, body, err)
 		return
 	}
@@ -468,14 +468,24 @@ func (rc *Receiver) recordFailed(w http.ResponseWriter, req render.Request, body
 }
 
 func (rc *Receiver) record(req render.Request, body []byte, errMsg string) error {
+	return rc.write(recording.Record{Error: errMsg, Body: body}, req)
+}
+
+// recordParsed records a body the parse accepted; plain is the parse's
+// word that it is ASCII (Notification.Plain), which spares the recorder
+// its own check of the bytes.
+func (rc *Receiver) recordParsed(req render.Request, body []byte, plain bool) error {
+	return rc.write(recording.Record{Body: body, BodyUTF8: plain}, req)
+}
+
+// write completes rec with req and appends it to the recording, if any.
+func (rc *Receiver) write(rec recording.Record, req render.Request) error {
 	if rc.opts.Recorder == nil {
 		return nil
 	}
-	return rc.opts.Recorder.Write(recording.Record{
-		Time: req.Time, Seq: req.Seq, Remote: req.Remote, Method: req.Method, Path: req.Path,
-		Query: req.Query, Header: req.Header, Signature: string(req.Signature), Status: req.Status,
-		Error: errMsg, Body: body,
-	})
+	rec.Time, rec.Seq, rec.Remote, rec.Method, rec.Path = req.Time, req.Seq, req.Remote, req.Method, req.Path
+	rec.Query, rec.Header, rec.Signature, rec.Status = req.Query, req.Header, string(req.Signature), req.Status
+	return rc.opts.Recorder.Write(rec)
 }
 
 // report queues a job and prints. w is the request's response (nil for
