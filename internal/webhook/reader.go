@@ -328,9 +328,13 @@ func checkPlain(s string) (high, ok bool) {
 // stored whole before they are looked at; the store past the first byte
 // that needs a look is written over. A 3 MB text in Meta's wire form has
 // an escape every few words, so the word loop runs a word or two between
-// escapes. Its loads and stores are unchecked: both are in bounds by the
-// loop's condition and n <= i, and checked they cost a fifth more
-// instructions over such a text.
+// escapes. Its loads and stores, and those of the escapes, are unchecked,
+// each in bounds by the test before it and n <= i: at look, i < len(s)
+// (the word loop stops before a byte it has loaded, the byte loop before
+// the end); an escape's bytes are read once i+6 or i+2 is known to fit;
+// what it decodes to is stored at n <= i, never past the escape itself.
+// Checked, they cost 40% more instructions over such a text (29.4M instead
+// of 20.7M for the 3 MB text of BenchmarkUnescapeText).
 func unescapeChecked(s string) (out string, ok, valid, high bool) {
 	b := make([]byte, len(s))
 	src, dst := unsafe.Pointer(unsafe.StringData(s)), unsafe.Pointer(unsafe.SliceData(b))
@@ -355,7 +359,7 @@ func unescapeChecked(s string) (out string, ok, valid, high bool) {
 			break
 		}
 	look:
-		if c := s[i]; c != '\\' {
+		if c := *(*byte)(unsafe.Add(src, i)); c != '\\' {
 			if c < 0x20 {
 				return "", false, true, high
 			}
@@ -368,19 +372,20 @@ func unescapeChecked(s string) (out string, ok, valid, high bool) {
 			i += size
 			continue
 		}
-		if i+6 <= len(s) && s[i+1] == 'u' {
-			h := s[i+2 : i+6]
-			if hexValue[h[0]]|hexValue[h[1]]|hexValue[h[2]]|hexValue[h[3]] < 0 {
+		if i+6 <= len(s) && *(*byte)(unsafe.Add(src, i+1)) == 'u' {
+			h := (*[4]byte)(unsafe.Add(src, i+2))
+			x0, x1, x2, x3 := hexValue[h[0]], hexValue[h[1]], hexValue[h[2]], hexValue[h[3]]
+			if x0|x1|x2|x3 < 0 {
 				return "", false, true, high
 			}
-			r1 := rune(hexValue[h[0]])<<12 | rune(hexValue[h[1]])<<8 | rune(hexValue[h[2]])<<4 | rune(hexValue[h[3]])
+			r1 := rune(x0)<<12 | rune(x1)<<8 | rune(x2)<<4 | rune(x3)
 			i += 6
 			switch {
 			case r1 < 0x80:
-				b[n] = byte(r1)
+				*(*byte)(unsafe.Add(dst, n)) = byte(r1)
 				n++
 			case r1 < 0x800: // é and the like: the usual escape of a text
-				binary.LittleEndian.PutUint16(b[n:], uint16(0xc0|r1>>6)|uint16(0x80|r1&0x3f)<<8)
+				binary.LittleEndian.PutUint16((*[2]byte)(unsafe.Add(dst, n))[:], uint16(0xc0|r1>>6)|uint16(0x80|r1&0x3f)<<8)
 				n += 2
 			default:
 				if utf16.IsSurrogate(r1) {
@@ -393,11 +398,11 @@ func unescapeChecked(s string) (out string, ok, valid, high bool) {
 		if i+1 >= len(s) {
 			return "", false, true, high
 		}
-		d := simpleEscape[s[i+1]] // 0 for a bad escape ("\\u" too short is one)
+		d := simpleEscape[*(*byte)(unsafe.Add(src, i+1))] // 0 for a bad escape ("\\u" too short is one)
 		if d == 0 {
 			return "", false, true, high
 		}
-		b[n] = d
+		*(*byte)(unsafe.Add(dst, n)) = d
 		n, i = n+1, i+2
 	}
 	if n == 0 {
