@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/receiver/recording"
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -83,6 +84,45 @@ func postN(b *testing.B, rc *Receiver, body []byte, sig string) {
 	for i := 0; i < b.N; i++ {
 		req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(body))
 		req.Header.Set(signature.Header, sig)
+		w := httptest.NewRecorder()
+		rc.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("status %d", w.Code)
+		}
+	}
+}
+
+// BenchmarkServe3MB is serve --json --record's work per 3 MB delivery, as
+// go run ./internal/bench serve sends it: a new text message each time
+// (no retry, no duplicate), recorded to a file, its line written through
+// serve's Output. What it costs above the floor server is ours.
+func BenchmarkServe3MB(b *testing.B) {
+	base := benchBody(b, 3<<20)
+	at := bytes.Index(base, []byte(`"wamid.`)) + len(`"wamid.`)
+	const pool = 8 // more than DedupSize below: every body is new
+	bodies, sigs := make([][]byte, pool), make([]string, pool)
+	for i := range bodies {
+		bodies[i] = append(append(append([]byte{}, base[:at]...), fmt.Sprintf("bench%08d", i)...), base[at:]...)
+		sigs[i] = signature.Sign(testSecret, bodies[i])
+	}
+	rec, err := recording.Open(filepath.Join(b.TempDir(), "r.jsonl"), false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rec.Close()
+	out := NewOutput(io.Discard, 0)
+	defer out.Close(time.Second)
+	rc, err := New(Options{Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken, DedupSize: pool / 2,
+		Recorder: rec, Sink: render.NewJSONLines(out, render.JSONOptions{}), Flush: func() { _ = out.Flush() }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rc.Close()
+	b.SetBytes(int64(len(base)))
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(bodies[i%pool]))
+		req.Header.Set(signature.Header, sigs[i%pool])
 		w := httptest.NewRecorder()
 		rc.ServeHTTP(w, req)
 		if w.Code != 200 {

@@ -80,10 +80,14 @@ func (d *dedup) event(key []byte, req uint64, now time.Time) (firstAt time.Time,
 	return s.firstAt(now), s.req, true
 }
 
-// body reports whether the exact bytes were received before: a retry. copyN
-// is which copy this is (2 for the first retry).
-func (d *dedup) body(b []byte, req uint64, now time.Time) (retry bool, copyN int, firstReq uint64, firstAt time.Time) {
-	s, ok := d.bodies.see(maphash.Bytes(d.seed, b), req, now)
+// hash is a seeded 64-bit hash of b.
+func (d *dedup) hash(b []byte) uint64 { return maphash.Bytes(d.seed, b) }
+
+// body reports whether a body with this key (see Receiver.bodyKey: equal
+// keys for equal bytes) was received before: a retry. copyN is which copy
+// this is (2 for the first retry).
+func (d *dedup) body(key uint64, req uint64, now time.Time) (retry bool, copyN int, firstReq uint64, firstAt time.Time) {
+	s, ok := d.bodies.see(key, req, now)
 	if !ok {
 		return false, 1, 0, time.Time{}
 	}

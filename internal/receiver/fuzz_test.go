@@ -3,10 +3,10 @@ package receiver
 import (
 	"bytes"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/wa-hooks/wa-hooks/fixtures"
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -15,8 +15,10 @@ import (
 )
 
 // FuzzHandler posts arbitrary bodies and headers. The handler must never
-// panic, and must never answer 200 to a body whose signature does not
-// verify (unless told to accept invalid signatures).
+// panic, must never answer 200 to a body whose signature does not verify
+// (unless told to accept invalid signatures), and every line it prints is
+// one valid JSON object in valid UTF-8, whatever raw JSON the parse
+// vouched for.
 func FuzzHandler(f *testing.F) {
 	for i, fx := range fixtures.All() {
 		if i%4 != 0 {
@@ -39,15 +41,23 @@ func FuzzHandler(f *testing.F) {
 		if method == "" || !validMethod(method) {
 			method = http.MethodPost
 		}
+		var out bytes.Buffer
 		rc, err := New(Options{
 			Path: "/webhook", AppSecret: testSecret, VerifyToken: testToken, AcceptInvalid: accept,
 			MaxBody: 1 << 16, Redact: len(body)%2 == 0,
-			Sink: render.NewJSONLines(io.Discard, render.JSONOptions{Headers: true, Body: true}),
+			Sink: render.NewJSONLines(&out, render.JSONOptions{Headers: true, Body: true}),
 		})
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer rc.Close()
+		defer func() {
+			rc.Close()
+			for _, line := range bytes.SplitAfter(out.Bytes(), []byte("\n")) {
+				if len(line) > 0 && (line[len(line)-1] != '\n' || !utf8.Valid(line) || !json.Valid(line) || line[0] != '{') {
+					t.Fatalf("not a JSON line: %q", line)
+				}
+			}
+		}()
 		req := httptest.NewRequest(http.MethodGet, "/webhook", bytes.NewReader(body))
 		req.Method = method
 		req.URL.RawQuery = query

@@ -149,6 +149,10 @@ type job struct {
 	// sigHeader is set for a signature problem whose diagnosis (a few dozen
 	// HMACs over the body) is worked out after the answer, when printed.
 	sigHeader *string
+	// mac is the hex HMAC-SHA256 of the body when verifying worked it out
+	// (the digest of a valid signature): retry detection keys bodies by it
+	// instead of hashing megabytes again.
+	mac string
 }
 
 // New returns a Receiver.
@@ -325,7 +329,7 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 	}
 	req.Body = body
 
-	sig, problem := rc.verify(r.Header, body)
+	sig, mac, problem := rc.verify(r.Header, body)
 	req.Signature = sig
 	if problem != nil && !rc.opts.AcceptInvalid {
 		rc.rejectSignature(w, r.Header, req, problem)
@@ -340,7 +344,7 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 	}
 
 	req.Status = http.StatusOK
-	if err := rc.record(req, body, ""); err != nil {
+	if err := rc.recordParsed(req, body, note.Plain()); err != nil {
 		rc.recordFailed(w, req, body, err)
 		return
 	}
@@ -357,7 +361,7 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 		problem.Accepted = true
 		rc.queueJob(w, sigJob(job{req: req, problem: problem}, req.Signature, r.Header))
 	}
-	rc.queueJob(w, job{req: req, note: note})
+	rc.queueJob(w, job{req: req, note: note, mac: mac})
 	if f := rc.opts.Forwarder; f != nil {
 		f.Post(req.Seq, r.URL.RawQuery, r.Header, body)
 	}
@@ -368,16 +372,17 @@ func (rc *Receiver) post(w http.ResponseWriter, r *http.Request, req render.Requ
 // an allocation per delivery (net/http only reads it).
 var noContent = []string{"0"}
 
-// verify checks the signature over the exact bytes. It returns the verdict
-// and, when the signature is not valid, the problem to report.
-func (rc *Receiver) verify(h http.Header, body []byte) (render.Signature, *render.Problem) {
+// verify checks the signature over the exact bytes. It returns the verdict,
+// the body's HMAC (hex) when the signature is valid, and, when it is not,
+// the problem to report.
+func (rc *Receiver) verify(h http.Header, body []byte) (render.Signature, string, *render.Problem) {
 	if rc.verifier == nil {
-		return render.SigUnchecked, nil
+		return render.SigUnchecked, "", nil
 	}
 	header := h.Get(signature.Header)
 	res := rc.verifier.Verify(body, header)
 	if res.OK() {
-		return render.SigValid, nil
+		return render.SigValid, res.Digest, nil
 	}
 	p := &render.Problem{Kind: render.ProblemSignature, Message: res.String()}
 	if res.Reason == signature.Missing {
@@ -385,9 +390,9 @@ func (rc *Receiver) verify(h http.Header, body []byte) (render.Signature, *rende
 			p.Message += " (only the legacy " + signature.LegacyHeader + " is present)"
 		}
 		p.Hint = "Meta signs every POST; to test by hand, sign the exact bytes: wa-hooks sign --header FILE, or post with wa-hooks send"
-		return render.SigMissing, p
+		return render.SigMissing, "", p
 	}
-	return render.SigInvalid, p
+	return render.SigInvalid, "", p
 }
 
 // sigJob attaches the signature header to a job for a deferred diagnosis.
@@ -463,14 +468,24 @@ func (rc *Receiver) recordFailed(w http.ResponseWriter, req render.Request, body
 }
 
 func (rc *Receiver) record(req render.Request, body []byte, errMsg string) error {
+	return rc.write(recording.Record{Error: errMsg, Body: body}, req)
+}
+
+// recordParsed records a body the parse accepted; plain is the parse's
+// word that it is ASCII (Notification.Plain), which spares the recorder
+// its own check of the bytes.
+func (rc *Receiver) recordParsed(req render.Request, body []byte, plain bool) error {
+	return rc.write(recording.Record{Body: body, BodyUTF8: plain}, req)
+}
+
+// write completes rec with req and appends it to the recording, if any.
+func (rc *Receiver) write(rec recording.Record, req render.Request) error {
 	if rc.opts.Recorder == nil {
 		return nil
 	}
-	return rc.opts.Recorder.Write(recording.Record{
-		Time: req.Time, Seq: req.Seq, Remote: req.Remote, Method: req.Method, Path: req.Path,
-		Query: req.Query, Header: req.Header, Signature: string(req.Signature), Status: req.Status,
-		Error: errMsg, Body: body,
-	})
+	rec.Time, rec.Seq, rec.Remote, rec.Method, rec.Path = req.Time, req.Seq, req.Remote, req.Method, req.Path
+	rec.Query, rec.Header, rec.Signature, rec.Status = req.Query, req.Header, string(req.Signature), req.Status
+	return rc.opts.Recorder.Write(rec)
 }
 
 // report queues a job and prints. w is the request's response (nil for
@@ -654,7 +669,7 @@ func (rc *Receiver) handle(j job) {
 		rc.observeJob(j)
 	case j.note != nil:
 		rc.count(j.req)
-		rc.events(j.req, j.note)
+		rc.events(j.req, j.note, j.mac)
 	}
 }
 
@@ -664,7 +679,8 @@ func (rc *Receiver) count(req render.Request) {
 }
 
 // events dedups, counts, filters and redacts a POST's events, then renders.
-func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
+// mac is the body's HMAC when verifying worked it out, else "".
+func (rc *Receiver) events(req render.Request, note *webhook.Notification, mac string) {
 	// The events and the list shown are made in slices reused from one
 	// body to the next; what observers get is theirs to keep.
 	evs := note.AppendEvents(rc.evBuf[:0])
@@ -674,7 +690,7 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 	if rc.opts.Redact {
 		display.Body, shown = redactedEvents(req.Body, evs) // dedup still uses the real keys
 	}
-	retry, copyN, firstReq, firstAt := rc.dedup.body(req.Body, req.Seq, req.Time)
+	retry, copyN, firstReq, firstAt := rc.dedup.body(rc.bodyKey(req.Body, mac), req.Seq, req.Time)
 	var all []render.Event // for observers
 	if len(rc.observers) > 0 {
 		all = make([]render.Event, 0, len(evs))
@@ -685,9 +701,11 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		out = rc.outBuf[:0]
 		defer func() { rc.outBuf = reuse(out) }()
 	}
+	// Redacted events carry raw JSON of their own, which nothing has vouched for.
+	rawPlain := note.Plain() && !rc.opts.Redact
 	for i := range evs {
 		e := &evs[i]
-		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature}
+		re := render.Event{Event: shown[i], Request: req.Seq, Received: req.Time, Signature: req.Signature, RawPlain: rawPlain}
 		rc.keyBuf = e.AppendKey(rc.keyBuf[:0])
 		if !rc.opts.Redact && e.HashedKey() { // a redacted event shows the key of what is shown
 			re.DedupKey = string(rc.keyBuf) // the others are cheaper to build again than to keep
@@ -730,6 +748,26 @@ func (rc *Receiver) events(req render.Request, note *webhook.Notification) {
 		return // everything filtered out
 	}
 	rc.show(max(1, len(out)), func() { rc.opts.Sink.Received(display, out) })
+}
+
+// bodyKey identifies a body's exact bytes for retry detection. With an App
+// Secret it is the body's HMAC-SHA256, which a valid signature has already
+// made us compute over every byte (mac): a 3 MB body is not hashed a second
+// time. Bodies whose signature was not valid (--accept-invalid) have theirs
+// worked out here, so the same bytes get the same key whatever their header.
+// Without a secret, a seeded hash of the bytes.
+func (rc *Receiver) bodyKey(body []byte, mac string) uint64 {
+	if rc.verifier == nil {
+		return rc.dedup.hash(body)
+	}
+	if len(mac) < 16 {
+		mac = strings.TrimPrefix(signature.Sign(rc.opts.AppSecret, body), signature.PrefixSHA256)
+	}
+	k, err := strconv.ParseUint(mac[:16], 16, 64)
+	if err != nil { // not hex: cannot happen for a digest Verify accepted
+		return rc.dedup.hash(body)
+	}
+	return k
 }
 
 // reuse empties a slice for the next body, unless a large body made it

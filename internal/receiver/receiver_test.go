@@ -325,6 +325,87 @@ func TestDuplicatesAndRetries(t *testing.T) {
 	}
 }
 
+// A retry is the same bytes whatever came with them: a valid signature, a
+// wrong or missing one (--accept-invalid), or no App Secret at all. Bytes
+// that differ by one are never a retry.
+func TestRetriesAreTheSameBytes(t *testing.T) {
+	body := wireFixture(t, "messages.text")
+	other := bytes.Replace(body, []byte(`"wamid.`), []byte(`"wamid.X`), 1)
+	for _, c := range []struct {
+		name   string
+		secret string
+	}{{"signed", testSecret}, {"no secret", ""}} {
+		t.Run(c.name, func(t *testing.T) {
+			rc, out := newJSONReceiver(t, func(o *Options) { o.AppSecret, o.AcceptInvalid = c.secret, true })
+			post(rc, body, signed(body))
+			post(rc, other, signed(other))
+			post(rc, body, map[string]string{signature.Header: signature.Sign("not-the-secret", body)})
+			post(rc, body, nil)
+			post(rc, other, nil)
+			s := rc.Close()
+			var evs []map[string]any
+			for _, l := range lines(t, out.String()) {
+				if l["kind"] == "message" {
+					evs = append(evs, l)
+				}
+			}
+			want := []struct {
+				retry bool
+				first float64
+			}{{false, 0}, {false, 0}, {true, 1}, {true, 1}, {true, 2}}
+			if len(evs) != len(want) {
+				t.Fatalf("want %d event lines, got %s", len(want), out)
+			}
+			for i, w := range want {
+				if evs[i]["retry"] != w.retry || (w.retry && evs[i]["first_request"] != w.first) {
+					t.Errorf("request %d: retry %v first_request %v, want %v %v", i+1, evs[i]["retry"], evs[i]["first_request"], w.retry, w.first)
+				}
+			}
+			if s.Retries != 3 {
+				t.Errorf("summary counts %d retries, want 3", s.Retries)
+			}
+		})
+	}
+}
+
+// rawSink keeps what the receiver says of each event's raw JSON.
+type rawSink struct {
+	nopSink
+	plain []bool
+}
+
+func (s *rawSink) Received(_ render.Request, evs []render.Event) {
+	for _, e := range evs {
+		s.plain = append(s.plain, e.RawPlain)
+	}
+}
+
+// The receiver vouches for the raw JSON of a body's events when the parse
+// found the body plain (Meta's wire form), unless --redact gave them raw
+// JSON of its own; an indented body and one with raw UTF-8 are left to
+// the sink to check.
+func TestReceiverVouchesForPlainRaw(t *testing.T) {
+	wireBody := wireFixture(t, "messages.text")
+	f, _ := fixtures.Get("messages.text")
+	utf := bytes.Replace(wireBody, []byte(`"body":"`), []byte("\"body\":\"caf\xc3\xa9 "), 1)
+	for _, c := range []struct {
+		name   string
+		body   []byte
+		redact bool
+		want   bool
+	}{{"wire", wireBody, false, true}, {"indented", f.Body, false, false}, {"raw UTF-8", utf, false, false}, {"redacted", wireBody, true, false}} {
+		sink := &rawSink{}
+		rc, _ := newJSONReceiver(t, func(o *Options) { o.Sink, o.Redact = sink, c.redact })
+		if w := post(rc, c.body, signed(c.body)); w.Code != 200 {
+			t.Fatalf("%s: status %d", c.name, w.Code)
+		}
+		rc.Close()
+		if len(sink.plain) != 1 || sink.plain[0] != c.want {
+			t.Errorf("%s: RawPlain %v, want [%v]", c.name, sink.plain, c.want)
+		}
+	}
+}
+
 func TestStale(t *testing.T) {
 	rc, out := newJSONReceiver(t, nil)
 	body := wireFixture(t, "messages.text") // fixture timestamps are well before fixedNow

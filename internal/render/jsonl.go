@@ -246,7 +246,9 @@ func (j *JSONLines) Received(req Request, events []Event) {
 			l.Timestamp = &j.ts
 		}
 		line := appendEventHead(j.line[:0], &l)
-		if len(l.Raw) >= bigRaw && plainRaw(l.Raw) {
+		plain := e.RawPlain || plainRaw(l.Raw)
+		switch {
+		case len(l.Raw) >= bigRaw && plain:
 			// A multi-megabyte item goes out as it is, not copied into
 			// a line first.
 			_, _ = j.w.Write(line)
@@ -256,8 +258,13 @@ func (j *JSONLines) Received(req Request, events []Event) {
 				_, _ = j.w.Write(l.Raw)
 			}
 			_, _ = j.w.Write([]byte("}\n"))
-		} else {
-			line = append(appendRawValue(line, l.Raw), '}', '\n')
+		case plain:
+			line = append(append(line, l.Raw...), '}', '\n')
+			_, _ = j.w.Write(line)
+		default:
+			buf := bytes.NewBuffer(line)
+			appendRaw(buf, l.Raw)
+			line = append(buf.Bytes(), '}', '\n')
 			_, _ = j.w.Write(line)
 		}
 		if cap(line) <= 1<<20 { // a 3 MB item's line is not worth keeping

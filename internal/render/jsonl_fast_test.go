@@ -155,3 +155,27 @@ func TestLongSummaryIsCutAndRawKept(t *testing.T) {
 		t.Fatalf("a summary of exactly MaxSummaryBytes was cut to %d", len(l.Summary))
 	}
 }
+
+// A raw JSON the caller vouches for (RawPlain) goes out as it is: for an
+// item that is plain, small or large, the line is the one Received writes
+// after checking for itself; one that is not plain is still made plain
+// when nobody vouches for it.
+func TestVouchedRawIsWrittenAsChecked(t *testing.T) {
+	large := `{"text":{"body":"` + strings.Repeat(`caf\u00e9 \/ `, bigRaw/10) + `"}}`
+	for _, raw := range []string{`{"a":1}`, large, `{"b":"\u00e9"}`} {
+		e := Event{Event: webhook.Event{Field: "messages", Kind: "message", Type: "text", Raw: json.RawMessage(raw)}}
+		var checked, vouched bytes.Buffer
+		NewJSONLines(&checked, JSONOptions{}).Received(Request{}, []Event{e})
+		e.RawPlain = true
+		NewJSONLines(&vouched, JSONOptions{}).Received(Request{}, []Event{e})
+		if !bytes.Equal(checked.Bytes(), vouched.Bytes()) {
+			t.Fatalf("raw of %d bytes: the vouched line differs from the checked one", len(raw))
+		}
+	}
+	e := Event{Event: webhook.Event{Kind: "message", Raw: json.RawMessage("{\n\"a\": \"\xff\"\n}")}}
+	var out bytes.Buffer
+	NewJSONLines(&out, JSONOptions{}).Received(Request{}, []Event{e})
+	if bytes.Count(out.Bytes(), []byte("\n")) != 1 || !utf8.Valid(out.Bytes()) || !json.Valid(out.Bytes()) {
+		t.Fatalf("an unvouched raw with line breaks and a bad byte was not made plain: %q", out.Bytes())
+	}
+}

@@ -128,6 +128,12 @@ func edgeBodies() []string {
 		text(`"` + strings.Repeat("word ", 40) + `"`),
 		text("\"\u00a0lead\u0085 nbsp\u2003em  \u3000ideographic\""),
 		text(`5`), text(`null`), text(`{"x":1}`), text(`true`),
+		// Bytes above ASCII where the reader looks at them in different
+		// ways (a value with escapes, one without, a key, a skipped value),
+		// and line breaks between tokens: each makes a body not plain.
+		text("\"caf\xc3\xa9 \\/ au lait\""), text("\"caf\xc3\xa9 au lait\""),
+		msg(`"messages":[{"from":"1","id":"x","type":"text","k\u00e9":1,"ké":2}]`),
+		`{"object":"x","entry":[],"extra":["é"]}`, "{\"object\":\"x\",\r\n\"entry\":[]}", "{\"object\":\"x\",\n\"entry\":[]}\r",
 		msg(`"messages":[{"from":"1","id":"x","type":"text","Text":{"body":"case"}}]`),
 		msg(`"messages":[{"from":"1","id":"x","type":"text","TYPE":"image"}]`),
 		msg(`"messages":[{"from":"1","id":"x","type":"text","type":"image"}]`),
@@ -207,4 +213,36 @@ func FuzzFastMatchesReference(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		sameAsReference(t, "fuzz", body)
 	})
+}
+
+// A body is plain when it is ASCII without line breaks, as Meta's wire form
+// always is; the readable fixtures (indented, some with raw UTF-8) are not.
+// TestEdgeCasesMatchReference holds the fast path to the reference's
+// definition byte by byte.
+func TestPlain(t *testing.T) {
+	notPlain := 0
+	for _, fx := range fixtures.All() {
+		w, err := wire.Encode(fx.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			body []byte
+			want bool
+		}{{w, true}, {fx.Body, plainBody(fx.Body)}} {
+			n, err := ParseShared(c.body)
+			if err != nil {
+				t.Fatalf("%s: %v", fx.Name, err)
+			}
+			if n.Plain() != c.want {
+				t.Errorf("%s: Plain() = %v, want %v", fx.Name, n.Plain(), c.want)
+			}
+			if !n.Plain() {
+				notPlain++
+			}
+		}
+	}
+	if notPlain < len(fixtures.All()) {
+		t.Errorf("only %d of the readable fixtures are not plain: they are indented", notPlain)
+	}
 }

@@ -14,6 +14,26 @@ type Notification struct {
 	// UnknownKeys are top-level keys of the body other than object and
 	// entry, in body order: reported on every event, never decoded.
 	UnknownKeys []string `json:"-"`
+
+	// plain is set when the body was ASCII without line breaks (Plain).
+	plain bool
+}
+
+// Plain reports whether the body was ASCII without line breaks, as Meta's
+// wire form always is. Every event's Raw is a piece of the body, so it can
+// then go on a JSON line as it is: the parse has already looked at each of
+// its bytes, and a JSON line writer need not look again.
+func (n *Notification) Plain() bool { return n.plain }
+
+// plainBody is Plain's definition, for the reference path: no byte above
+// ASCII, no line break.
+func plainBody(b []byte) bool {
+	for _, c := range b {
+		if c >= 0x80 || c == '\n' || c == '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 // IsWhatsApp reports whether the envelope says it is a WhatsApp Business

@@ -89,7 +89,7 @@ func parseReference(body []byte) (*Notification, error) {
 	if env.Entry == nil {
 		return nil, &ParseError{Path: "$.entry", Msg: "missing: expected an array of entries"}
 	}
-	n := &Notification{Object: *env.Object, Entry: make([]Entry, len(env.Entry)), UnknownKeys: envelopeKeys(body)}
+	n := &Notification{Object: *env.Object, Entry: make([]Entry, len(env.Entry)), UnknownKeys: envelopeKeys(body), plain: plainBody(body)}
 	for i, e := range env.Entry {
 		out := Entry{ID: Flex(e.ID), Time: Flex(e.Time), Changes: make([]Change, len(e.Changes))}
 		for j, c := range e.Changes {

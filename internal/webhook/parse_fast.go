@@ -42,6 +42,7 @@ func parseFast(body []byte, shared bool) (*Notification, bool) {
 			if r.peek(); !haveObject || !haveEntry || r.i != len(r.s) {
 				return nil, false
 			}
+			n.plain = !r.high && !r.lineBreak
 			return n, true
 		}
 		switch {

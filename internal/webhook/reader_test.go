@@ -34,3 +34,24 @@ func TestStringsReadAsEncodingJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkUnescapeText decodes a string value with escapes: the 3 MB text
+// of go run ./internal/bench serve in Meta's wire form (an escape every
+// few words), and a short one.
+func BenchmarkUnescapeText(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		n    int
+	}{{"3MB", (3 << 20) / 31}, {"short", 2}} {
+		s := strings.Repeat(`caf\u00e9 lorem ipsum \/ dolor `, c.n)
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(s)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, ok, valid, _ := unescapeChecked(s); !ok || !valid {
+					b.Fatal("not decoded")
+				}
+			}
+		})
+	}
+}

@@ -47,6 +47,10 @@ type Record struct {
 	// Truncated is set when the body was larger than serve accepts; Body then
 	// holds only the part that was read.
 	Truncated bool `json:"truncated,omitempty"`
+	// BodyUTF8 says the caller knows Body is valid UTF-8 (the receiver's
+	// parse looked at every byte: webhook.Notification.Plain), so writing
+	// it does not check a 3 MB body again. When false, the writer checks.
+	BodyUTF8 bool `json:"-"`
 }
 
 // sensitiveHeaders carry credentials that have no place in a recording.
@@ -123,7 +127,7 @@ func (r Record) encode(buf *bytes.Buffer) error {
 	buf.Grow(len(head) + len(r.Body) + extra + 32)
 	buf.Write(head[:len(head)-1]) // drop the closing brace
 	if r.Body != nil {
-		if utf8.Valid(r.Body) {
+		if r.BodyUTF8 || utf8.Valid(r.Body) {
 			buf.WriteString(`,"body":`)
 			writeJSONString(buf, r.Body, extra)
 		} else {
@@ -547,7 +551,7 @@ func (r *Recorder) writeStreamed(rec Record) error {
 		return err
 	}
 	head = head[:len(head)-1] // the closing brace comes after the body
-	text := utf8.Valid(rec.Body)
+	text := rec.BodyUTF8 || utf8.Valid(rec.Body)
 	if text {
 		head = append(head, `,"body":"`...)
 	} else {

@@ -53,6 +53,37 @@ func TestRoundTripExactBytes(t *testing.T) {
 	}
 }
 
+// A body the caller vouches for as UTF-8 (BodyUTF8) is written as the
+// writer's own check would have it, small or streamed: the same file.
+func TestVouchedBodyIsWrittenAsChecked(t *testing.T) {
+	small := []byte(`{"text":"caf\u00e9 \/ \"q\""}`)
+	large := bytes.Repeat([]byte(`{"t":"caf\u00e9 \/"}`), streamBody/10)
+	write := func(vouch bool) []byte {
+		path := filepath.Join(t.TempDir(), "r.jsonl")
+		rec, err := Open(path, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, b := range [][]byte{small, large} {
+			if err := rec.Write(Record{Time: time.Unix(int64(i), 0), Seq: uint64(i + 1), Method: "POST", Path: "/webhook", Status: 200, Body: b, BodyUTF8: vouch}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := rec.Close(); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	checked, vouched := write(false), write(true)
+	if !bytes.Equal(checked, vouched) || !bytes.Contains(vouched, []byte(`"body":"{`)) {
+		t.Fatalf("the vouched recording differs from the checked one (%d and %d bytes)", len(vouched), len(checked))
+	}
+}
+
 func TestTornLastLineTolerated(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "r.jsonl")
 	good := `{"time":"2026-01-01T00:00:00Z","seq":1,"method":"POST","path":"/webhook","status":200,"body":"{}"}` + "\n"
