@@ -195,6 +195,7 @@ func runMock(args []string) error {
 			settle(0)
 			pid := p.cmd.Process.Pid
 			cpu0, app0 := procCPU(pid), procCPU(app.pid)
+			posts0 := app.counts().Posts
 			del0 = app.delivered()
 			profile := ""
 			if *perfDir != "" && isMock {
@@ -218,6 +219,7 @@ func runMock(args []string) error {
 			}
 			sat.serverCPU = procCPU(pid) - cpu0
 			appCPU := procCPU(app.pid) - app0
+			posts := app.counts().Posts - posts0
 			del0 = app.delivered()
 			afterFrom := time.Now()
 			after := driveGraph(url, 16, *dur, *rate)
@@ -233,8 +235,9 @@ func runMock(args []string) error {
 			line := fmt.Sprintf("  round %d %-8s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
 				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest())
 			if isMock {
-				line += fmt.Sprintf("  app CPU %5.1f µs/send  webhooks drained %s after the run (sustained %.0f sends/s)",
-					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
+				line += fmt.Sprintf("  app CPU %5.1f µs/send  %.2f webhook POSTs/send  webhooks drained %s after the run (sustained %.0f sends/s)",
+					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), float64(posts)/float64(max(sat.n, 1)),
+					dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
 				if dr.missing > 0 {
 					line += fmt.Sprintf(", %d delivered statuses MISSING", dr.missing)
 				}
@@ -377,6 +380,7 @@ type benchApp struct {
 	graph     atomic.Value // the mock's base URL
 	delivered atomic.Int64
 	replies   atomic.Int64
+	posts     atomic.Int64 // webhook POSTs received
 	recording atomic.Bool
 
 	mu      sync.Mutex
@@ -393,7 +397,7 @@ func (a *benchApp) serveUntilSignal() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/webhook", a.serve)
 	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"delivered":%d,"replies":%d}`, a.delivered.Load(), a.replies.Load())
+		fmt.Fprintf(w, `{"delivered":%d,"replies":%d,"posts":%d}`, a.delivered.Load(), a.replies.Load(), a.posts.Load())
 	})
 	mux.HandleFunc("POST /_bench/graph", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -416,6 +420,7 @@ func (a *benchApp) serveUntilSignal() error {
 func (a *benchApp) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	w.WriteHeader(http.StatusOK)
+	a.posts.Add(1)
 	if n := bytes.Count(body, deliveredMark); n > 0 {
 		if a.recording.Load() {
 			a.noteDelivered(body)
@@ -497,12 +502,19 @@ type appClient struct {
 }
 
 func (a *appClient) stats() (delivered, replies int64) {
-	var st struct{ Delivered, Replies int64 }
+	st := a.counts()
+	return st.Delivered, st.Replies
+}
+
+type appCounts struct{ Delivered, Replies, Posts int64 }
+
+func (a *appClient) counts() appCounts {
+	var st appCounts
 	if resp, err := http.Get(a.url + "/_bench/stats"); err == nil {
 		_ = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
 	}
-	return st.Delivered, st.Replies
+	return st
 }
 
 func (a *appClient) delivered() int64 { d, _ := a.stats(); return d }
