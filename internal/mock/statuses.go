@@ -172,10 +172,20 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	if len(v.Statuses) == 0 && len(v.Messages) == 0 {
 		return nil, e, "", false
 	}
-	// Encoded outside s.mu: the Graph handlers need it more.
-	env := envelope{Object: "whatsapp_business_account",
-		Entry: []entry{{ID: waba, Changes: []change{{Value: v, Field: "messages"}}}}}
-	body, _ := json.Marshal(env)
+	// Encoded outside s.mu: the Graph handlers need it more. The body is
+	// in wire form already (raw below: sign need not encode it again).
+	body, plain, err := appendEnvelope(make([]byte, 0, 256+640*len(v.Statuses)), waba, &v)
+	logged := body
+	if err != nil || !plain {
+		// The log has always shown json.Marshal's form of the body (raw
+		// UTF-8, "/" unescaped); it differs from the wire form only here.
+		env := envelope{Object: "whatsapp_business_account",
+			Entry: []entry{{ID: waba, Changes: []change{{Value: v, Field: "messages"}}}}}
+		logged, _ = json.Marshal(env)
+		if err != nil { // not expected (the mock wrote every message); the old way, to the letter
+			body = logged
+		}
+	}
 	e.Field = "messages"
 	if n := len(e.Statuses) + len(e.Messages); coalesced && n > 1 {
 		e.Coalesced = n
@@ -186,8 +196,8 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	if len(users.list) > 0 {
 		e.User = users.list[0]
 	}
-	e.Request = logOwn(body)
-	return body, e, sigValid, false
+	e.Request = logShared(logged)
+	return body, e, sigValid, err == nil
 }
 
 // lockChunk is how many updates of a webhook are built under one hold of s.mu.
