@@ -17,12 +17,14 @@ import (
 )
 
 // BenchmarkSend is one Graph text send through the handler, with its
-// sent and delivered webhooks posted to a loopback app. It times the
-// answer only: the statuses may still be queued when it ends.
+// sent and delivered webhooks posted to a loopback app, one POST each. It
+// times the answer only: the statuses may still be queued when it ends.
+// With MOCK_BENCH_NO_WEBHOOK=1 the statuses are built, signed and logged
+// but not posted: the mock's own work per send, without HTTP's.
 func BenchmarkSend(b *testing.B) {
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
 	defer app.Close()
-	s := benchServer(b, benchWebhook(app.URL), nil)
+	s := benchServerWith(b, benchWebhook(app.URL), nil, true)
 	handler := s.Handler()
 	body := `{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"bench"}}`
 	b.ReportAllocs()
