@@ -92,8 +92,18 @@ func contactOf(u *simnet.User, withUsername bool) contact {
 	return c
 }
 
+// metadata is a webhook's; callers hold s.mu.
 func (s *Server) metadata() metadata {
-	return metadata{DisplayPhoneNumber: s.biz.digits(), PhoneNumberID: s.biz.PhoneNumberID}
+	return metadata{DisplayPhoneNumber: s.bizDigitsLocked(), PhoneNumberID: s.biz.PhoneNumberID}
+}
+
+// bizDigitsLocked is s.biz.digits(), worked out again only when the
+// display number changed (every status and send needs it). Callers hold s.mu.
+func (s *Server) bizDigitsLocked() string {
+	if s.digitsOf != s.biz.DisplayPhoneNumber || s.digits == "" {
+		s.digitsOf, s.digits = s.biz.DisplayPhoneNumber, s.biz.digits()
+	}
+	return s.digits
 }
 
 // buildBody turns a batch of due jobs into one webhook body and the log
@@ -364,10 +374,15 @@ func (s *Server) queue(who string, jobs []*job) {
 // queued (all at once) with queue. Callers hold s.mu.
 func (s *Server) planJobs(m *message, failCode int, details string, failAfterSent bool) []*job {
 	h := s.habits
-	jobs := make([]*job, 0, 3)
+	// A send has at most three statuses (sent, delivered or failed,
+	// read): one allocation holds them and the list.
+	blk := new(jobBlock)
+	jobs := blk.list[:0]
 	start := time.Now()
 	push := func(delay time.Duration, st uint8, code int, det string) {
-		jobs = append(jobs, &job{due: start.Add(delay), kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det})
+		j := &blk.jobs[len(jobs)]
+		*j = job{due: start.Add(delay), kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det}
+		jobs = append(jobs, j)
 	}
 	sent := s.dice.Jitter(h.SentDelay)
 	if failCode != 0 {
@@ -401,6 +416,12 @@ func (s *Server) planJobs(m *message, failCode int, details string, failAfterSen
 	}
 	s.unread[m.user] = append(list, m.seq)
 	return jobs
+}
+
+// jobBlock holds the statuses planJobs plans for one send.
+type jobBlock struct {
+	jobs [3]job
+	list [3]*job
 }
 
 // readBy makes u read everything the app sent them that is not read yet,

@@ -140,3 +140,23 @@ func TestPlainBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestSendAnswerJSON(t *testing.T) {
+	for _, ct := range []sendContact{
+		{Input: "15550100001", WaID: "15550100001"},
+		{Input: "+1 (555) 010-0001", WaID: "15550100001"},
+		{Input: "US.1234", UserID: "US.1234", ParentUserID: "US.ENT.9"},
+		{Input: "<odd> & \"quoted\" é"},
+	} {
+		for _, msg := range []sendMessageID{{ID: "wamid.HBgLMTU1NTAxMDAwMDEVAgARGBQ5RTM3OUUzNzc5Qjk3RjRBN0MxMQA="},
+			{ID: "wamid.a/b+c=", Status: "accepted"}} {
+			want := mustJSON(t, sendAnswer{MessagingProduct: "whatsapp", Contacts: []sendContact{ct}, Messages: []sendMessageID{msg}})
+			if got := sendAnswerJSON(ct, msg); !bytes.Equal(got, want) {
+				t.Errorf("sendAnswerJSON:\n got %s\nwant %s", got, want)
+			}
+		}
+	}
+	if got := mustJSON(t, success); !bytes.Equal(got, successJSON) {
+		t.Errorf("successJSON is %s, json.Marshal(success) %s", successJSON, got)
+	}
+}
