@@ -106,8 +106,10 @@ type outbox struct {
 // gets up to one lane per shard, as before), one fewer whenever a webhook
 // left on time.
 type lanes struct {
-	mu       sync.Mutex
-	changed  chan struct{} // closed (and replaced) when a lane is freed
+	mu sync.Mutex
+	// changed is closed when a lane is freed; made by the first post
+	// that waits for one (nil: nobody waits, so a release makes nothing).
+	changed  chan struct{}
 	active   int
 	limit    int
 	max      int
@@ -120,7 +122,7 @@ const (
 )
 
 func newLanes(max int) *lanes {
-	return &lanes{limit: min(minLanes, max), max: max, changed: make(chan struct{})}
+	return &lanes{limit: min(minLanes, max), max: max}
 }
 
 // acquire waits for a lane for a post whose first job was due at due.
@@ -131,6 +133,9 @@ func (l *lanes) acquire(due time.Time) {
 		if wait <= 0 && l.limit < l.max {
 			l.limit++ // late: the app is slow, so post more at once
 			break
+		}
+		if l.changed == nil {
+			l.changed = make(chan struct{})
 		}
 		changed := l.changed
 		l.mu.Unlock()
@@ -153,17 +158,23 @@ func (l *lanes) release(late time.Duration) {
 	if late < laneLate/10 && l.limit > min(minLanes, l.max) {
 		l.limit--
 	}
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.wakeLocked()
 	l.mu.Unlock()
 }
 
 func (l *lanes) shut() {
 	l.mu.Lock()
 	l.shutting = true
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.wakeLocked()
 	l.mu.Unlock()
+}
+
+// wakeLocked wakes the posts waiting for a lane. Callers hold l.mu.
+func (l *lanes) wakeLocked() {
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 }
 
 type shard struct {
@@ -171,6 +182,9 @@ type shard struct {
 	h      jobHeap
 	wake   chan struct{}
 	closed bool
+	// batch is the worker's list of what leaves in one POST, reused
+	// from post to post (only the worker touches it).
+	batch []*job
 }
 
 func newOutbox(s *Server, n int) *outbox {
@@ -353,19 +367,22 @@ func (o *outbox) run(sh *shard) {
 		}
 		now := time.Now()
 		first := heap.Pop(&sh.h).(*job)
-		batch, coalesced := o.take(sh, first, now)
+		batch, coalesced := o.take(sh, append(sh.batch[:0], first), now)
 		sh.mu.Unlock()
 		late := now.Sub(first.due)
 		o.post(batch, coalesced)
 		o.lanes.release(late)
+		clear(batch) // holds no job past its post
+		sh.batch = batch[:0]
 	}
 }
 
-// take returns first and the due updates that leave with it (callers
-// hold sh.mu): all of them, within Meta's bounds, when the app has fallen
-// behind and coalescing is on; those the batch habit picks otherwise.
-func (o *outbox) take(sh *shard, first *job, now time.Time) ([]*job, bool) {
-	batch := []*job{first}
+// take returns batch (its first job only) with the due updates that
+// leave with that one (callers hold sh.mu): all of them, within Meta's
+// bounds, when the app has fallen behind and coalescing is on; those the
+// batch habit picks otherwise.
+func (o *outbox) take(sh *shard, batch []*job, now time.Time) ([]*job, bool) {
+	first := batch[0]
 	if !first.mergeable() {
 		return batch, false
 	}
@@ -461,7 +478,10 @@ func (o *outbox) post(batch []*job, coalesced bool) {
 	entry.Delivery = &final
 
 	ok := res.Status == 200
-	schedule := sender.MetaSchedule()
+	var schedule []time.Duration // made only for a failed post: most succeed
+	if !ok {
+		schedule = sender.MetaSchedule()
+	}
 	if !ok && !s.opts.NoRetry && !first.noRetry && target != "" && attempt <= len(schedule) {
 		gap := time.Duration(float64(schedule[attempt-1]) * s.opts.RetryScale)
 		again := entry
