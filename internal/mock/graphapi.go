@@ -542,20 +542,16 @@ func quickReplies(t *graph.Template, send *graph.TemplateSend) []graph.Option {
 // secretKeys are parameters whose values never reach the log or the terminal.
 var secretKeys = map[string]bool{"access_token": true, "verify_token": true, "client_secret": true, "app_secret": true, "hub.verify_token": true}
 
-// secretNeedles are secretKeys as JSON keys, for a quick look.
-var secretNeedles = func() [][]byte {
-	var out [][]byte
-	for k := range secretKeys {
-		out = append(out, []byte(`"`+k+`"`))
-	}
-	return out
-}()
+// secretEnds are how every key of secretKeys ends, for a quick look at
+// a body (two passes over it rather than one per key); TestSecretEnds
+// keeps them in step with secretKeys.
+var secretEnds = [][]byte{[]byte(`_token"`), []byte(`_secret"`)}
 
 // redactJSON masks secret fields of a JSON request body (a verify token
 // sent with a subscription); other bodies are returned as they are.
 func redactJSON(b []byte) []byte {
 	found := false
-	for _, k := range secretNeedles {
+	for _, k := range secretEnds {
 		if bytes.Contains(b, k) {
 			found = true
 			break

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/payload"
@@ -96,6 +97,25 @@ type outbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// path is the last webhook URL's path, parsed once rather than per post.
+	path atomic.Pointer[[2]string] // URL, path
+}
+
+// pathOf is the path of the webhook URL target, as the log shows it
+// (false: no URL, or not one).
+func (o *outbox) pathOf(target string) (string, bool) {
+	if p := o.path.Load(); p != nil && p[0] == target {
+		return p[1], true
+	}
+	if target == "" {
+		return "", false
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return "", false
+	}
+	o.path.Store(&[2]string{target, u.Path})
+	return u.Path, true
 }
 
 // lanes bounds how many shards post at once, adapting to the app: as few
@@ -464,10 +484,8 @@ func (o *outbox) post(batch []*job, coalesced bool) {
 	entry.LatencyMS = ms(res.Latency)
 	entry.Delivery = &Delivery{Status: res.Status, LatencyMS: ms(res.Latency), Error: res.Explanation,
 		Attempts: attempt, BodyBytes: len(d.Body)}
-	if target != "" {
-		if u, err := url.Parse(target); err == nil {
-			entry.Path = u.Path
-		}
+	if path, ok := o.pathOf(target); ok {
+		entry.Path = path
 	}
 	entry.Time = time.Time{}
 	if s.log.feeding() {
@@ -554,8 +572,13 @@ func sign(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.D
 	for k, v := range metaHeader {
 		h[k] = v
 	}
+	// The delivery and its signature header's value in one allocation.
+	out := &struct {
+		d   sender.Delivery
+		sig [1]string
+	}{d: sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}}
 	if sig == sigMissing {
-		return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+		return &out.d, nil
 	}
 	var mac *signature.Hasher
 	if pool != nil {
@@ -572,8 +595,9 @@ func sign(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.D
 	if sig == sigForged {
 		v = payload.Spoil(v)
 	}
-	h[signature.Header] = []string{v}
-	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+	out.sig[0] = v
+	h[signature.Header] = out.sig[:]
+	return &out.d, nil
 }
 
 var metaHeader = payload.MetaHeader(nil)

@@ -160,3 +160,28 @@ func TestSendAnswerJSON(t *testing.T) {
 		t.Errorf("successJSON is %s, json.Marshal(success) %s", successJSON, got)
 	}
 }
+
+// TestSecretEnds: every secret key, quoted, ends as one of secretEnds
+// (else redactJSON would not look for it).
+func TestSecretEnds(t *testing.T) {
+	for k := range secretKeys {
+		found := false
+		for _, end := range secretEnds {
+			found = found || bytes.HasSuffix([]byte(`"`+k+`"`), end)
+		}
+		if !found {
+			t.Errorf("secret key %q ends as none of secretEnds", k)
+		}
+	}
+	body := []byte(`{"object":"whatsapp_business_account","verify_token":"s3cret","fields":["messages"]}`)
+	if got := redactJSON(body); bytes.Contains(got, []byte("s3cret")) {
+		t.Errorf("redactJSON kept the verify token: %s", got)
+	}
+}
+
+func TestCoalescedSummaryWithMessages(t *testing.T) {
+	got := coalescedSummary([]string{"sent", "sent", "delivered"}, []string{"text"}, []string{"alice"})
+	if want := "4 updates in one POST (the app fell behind): 2 sent, 1 delivered, 1 inbound → alice"; got != want {
+		t.Errorf("coalescedSummary = %q, want %q", got, want)
+	}
+}
