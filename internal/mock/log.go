@@ -152,7 +152,7 @@ func logShared(b []byte) json.RawMessage {
 	if len(b) == 0 || len(b) > maxLogged {
 		return logOwn(b)
 	}
-	return b
+	return b[:len(b):len(b)] // whoever appends to the entry's copy gets a new array
 }
 
 // eventLog is a bounded ring of entries with long-polling readers.
