@@ -130,11 +130,12 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	s.route(c)
 }
 
-// readBody reads a JSON request body of at most maxJSONBody bytes. With
-// its length given (as clients send it) it is read into a buffer of that
-// size at once; else it grows as it comes.
+// readBody reads a JSON request body of at most maxJSONBody bytes. A
+// small one with its length given (as clients send sends) is read into a
+// buffer of that size at once; any other grows as it comes, so a client
+// that announces a large body and sends nothing holds no memory for it.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if n := r.ContentLength; n > 0 && n <= maxJSONBody {
+	if n := r.ContentLength; n > 0 && n <= maxPresized {
 		// The server stops the body at its length: no limit reader needed.
 		b := make([]byte, n)
 		if _, err := io.ReadFull(r.Body, b); err != nil {
@@ -144,6 +145,9 @@ func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	}
 	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
 }
+
+// maxPresized bounds the body readBody allocates before its bytes came.
+const maxPresized = 64 << 10
 
 // authorized checks the Bearer token (or access_token in the query or a
 // form body) in constant time.

@@ -3,6 +3,10 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
@@ -183,5 +187,31 @@ func TestCoalescedSummaryWithMessages(t *testing.T) {
 	got := coalescedSummary([]string{"sent", "sent", "delivered"}, []string{"text"}, []string{"alice"})
 	if want := "4 updates in one POST (the app fell behind): 2 sent, 1 delivered, 1 inbound → alice"; got != want {
 		t.Errorf("coalescedSummary = %q, want %q", got, want)
+	}
+}
+
+func TestReadBody(t *testing.T) {
+	read := func(body string, length int64) ([]byte, error) {
+		r := httptest.NewRequest("POST", "/v21.0/1/messages", strings.NewReader(body))
+		r.ContentLength = length
+		return readBody(httptest.NewRecorder(), r)
+	}
+	if b, err := read(`{"a":1}`, 7); err != nil || string(b) != `{"a":1}` {
+		t.Errorf("a body of its announced length: %q, %v", b, err)
+	}
+	if b, err := read(`{"a":1}`, -1); err != nil || string(b) != `{"a":1}` {
+		t.Errorf("a body of no announced length: %q, %v", b, err)
+	}
+	if _, err := read(`{"a"`, 7); err == nil {
+		t.Error("a body shorter than announced gave no error")
+	}
+	big := strings.Repeat("x", maxPresized+1)
+	if b, err := read(big, int64(len(big))); err != nil || len(b) != len(big) {
+		t.Errorf("a body past maxPresized: %d bytes, %v", len(b), err)
+	}
+	huge := strings.Repeat("x", maxJSONBody+1)
+	var mbe *http.MaxBytesError
+	if _, err := read(huge, int64(len(huge))); !errors.As(err, &mbe) {
+		t.Errorf("a body past maxJSONBody: %v, want a MaxBytesError", err)
 	}
 }
