@@ -197,6 +197,8 @@ func runMock(args []string) error {
 			settle(0)
 			pid := p.cmd.Process.Pid
 			cpu0, app0 := procCPU(pid), procCPU(app.pid)
+			sw0 := procSwitches(pid)
+			posts0 := app.counts().Posts
 			del0 = app.delivered()
 			profile := ""
 			if *perfDir != "" && isMock {
@@ -220,6 +222,8 @@ func runMock(args []string) error {
 			}
 			sat.serverCPU = procCPU(pid) - cpu0
 			appCPU := procCPU(app.pid) - app0
+			posts := app.counts().Posts - posts0
+			switches := procSwitches(pid) - sw0
 			del0 = app.delivered()
 			afterFrom := time.Now()
 			after := driveGraph(url, 16, *dur, *rate)
@@ -232,11 +236,12 @@ func runMock(args []string) error {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
 			results[s.name] = append(results[s.name], roundResult{sat, paced, after, inside})
-			line := fmt.Sprintf("  round %d %-8s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send", r+1, s.name,
-				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest())
+			line := fmt.Sprintf("  round %d %-8s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send  %.1f context switches/send", r+1, s.name,
+				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest(), float64(switches)/float64(max(sat.n, 1)))
 			if isMock {
-				line += fmt.Sprintf("  app CPU %5.1f µs/send  webhooks drained %s after the run (sustained %.0f sends/s)",
-					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
+				line += fmt.Sprintf("  app CPU %5.1f µs/send  %.2f webhook POSTs/send  webhooks drained %s after the run (sustained %.0f sends/s)",
+					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), float64(posts)/float64(max(sat.n, 1)),
+					dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
 				if dr.missing > 0 {
 					line += fmt.Sprintf(", %d delivered statuses MISSING", dr.missing)
 				}
@@ -379,6 +384,7 @@ type benchApp struct {
 	graph     atomic.Value // the mock's base URL
 	delivered atomic.Int64
 	replies   atomic.Int64
+	posts     atomic.Int64 // webhook POSTs received
 	recording atomic.Bool
 
 	mu      sync.Mutex
@@ -395,7 +401,7 @@ func (a *benchApp) serveUntilSignal() error {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/webhook", a.serve)
 	mux.HandleFunc("GET /_bench/stats", func(w http.ResponseWriter, r *http.Request) {
-		fmt.Fprintf(w, `{"delivered":%d,"replies":%d}`, a.delivered.Load(), a.replies.Load())
+		fmt.Fprintf(w, `{"delivered":%d,"replies":%d,"posts":%d}`, a.delivered.Load(), a.replies.Load(), a.posts.Load())
 	})
 	mux.HandleFunc("POST /_bench/graph", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -418,6 +424,7 @@ func (a *benchApp) serveUntilSignal() error {
 func (a *benchApp) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	w.WriteHeader(http.StatusOK)
+	a.posts.Add(1)
 	if n := bytes.Count(body, deliveredMark); n > 0 {
 		if a.recording.Load() {
 			a.noteDelivered(body)
@@ -499,12 +506,19 @@ type appClient struct {
 }
 
 func (a *appClient) stats() (delivered, replies int64) {
-	var st struct{ Delivered, Replies int64 }
+	st := a.counts()
+	return st.Delivered, st.Replies
+}
+
+type appCounts struct{ Delivered, Replies, Posts int64 }
+
+func (a *appClient) counts() appCounts {
+	var st appCounts
 	if resp, err := http.Get(a.url + "/_bench/stats"); err == nil {
 		_ = json.NewDecoder(resp.Body).Decode(&st)
 		resp.Body.Close()
 	}
-	return st.Delivered, st.Replies
+	return st
 }
 
 func (a *appClient) delivered() int64 { d, _ := a.stats(); return d }
@@ -611,6 +625,27 @@ func (a *appClient) idle(base string, want int64) mockDrain {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// procSwitches counts the context switches of pid's threads so far
+// (voluntary and not): each is a thread put to sleep or woken, the cost
+// that goroutine hand-offs add on top of CPU profiles' functions.
+func procSwitches(pid int) int64 {
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/status", pid))
+	var n int64
+	for _, t := range tasks {
+		data, err := os.ReadFile(t)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+				c, _ := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+				n += c
+			}
+		}
+	}
+	return n
 }
 
 // handlerP99 is the p99 of the mock's own latency (its log's latency_ms:

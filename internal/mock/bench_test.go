@@ -17,12 +17,14 @@ import (
 )
 
 // BenchmarkSend is one Graph text send through the handler, with its
-// sent and delivered webhooks posted to a loopback app. It times the
-// answer only: the statuses may still be queued when it ends.
+// sent and delivered webhooks posted to a loopback app, one POST each. It
+// times the answer only, then waits (untimed) until every status is posted.
+// With MOCK_BENCH_NO_WEBHOOK=1 the statuses are built, signed and logged
+// but not posted: the mock's own work per send, without HTTP's.
 func BenchmarkSend(b *testing.B) {
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.Copy(io.Discard, r.Body) }))
 	defer app.Close()
-	s := benchServer(b, benchWebhook(app.URL), nil)
+	s := benchServerWith(b, benchWebhook(app.URL), nil, true)
 	handler := s.Handler()
 	body := `{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"bench"}}`
 	b.ReportAllocs()
@@ -35,17 +37,34 @@ func BenchmarkSend(b *testing.B) {
 			b.Fatal(rec.Body.String())
 		}
 	}
+	// Untimed, the statuses still queued: a profile or an instruction
+	// count of the run then covers all the work of every send.
+	b.StopTimer()
+	for deadline := time.Now().Add(30 * time.Second); s.out.waiting() > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			b.Fatalf("%d webhooks still waiting after 30 s", s.out.waiting())
+		}
+	}
 }
 
 // BenchmarkSendLoop is the whole loop of one send over loopback HTTP: the
 // Graph call from a client, its answer, and its sent and delivered
 // webhooks received by an app (the benchmark waits for both), so ns/op and
 // a CPU profile cover everything a send costs the mock and the machine.
-func BenchmarkSendLoop(b *testing.B) {
-	var got atomic.Int64
+// The client outruns the posters, so most statuses leave coalesced.
+func BenchmarkSendLoop(b *testing.B) { benchSendLoop(b, false) }
+
+// BenchmarkSendLoopStrict is BenchmarkSendLoop with coalescing off: a
+// POST per status whatever the timing, so its cost per op is the same
+// from run to run (instruction counts under callgrind compare builds).
+func BenchmarkSendLoopStrict(b *testing.B) { benchSendLoop(b, true) }
+
+func benchSendLoop(b *testing.B, strict bool) {
+	var got, posts atomic.Int64
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		got.Add(int64(bytes.Count(body, []byte(`"status":"`))))
+		posts.Add(1)
 	}))
 	defer app.Close()
 	var print func(Entry, []byte)
@@ -54,7 +73,7 @@ func BenchmarkSendLoop(b *testing.B) {
 		ios.Out = io.Discard
 		print = newPrinter(ios, false).entry
 	}
-	s := benchServer(b, app.URL, print)
+	s := benchServerWith(b, app.URL, print, strict)
 	srv := httptest.NewServer(s.Handler())
 	defer srv.Close()
 	defer reportCPU(b)() // once the statuses arrived too
@@ -65,6 +84,8 @@ func BenchmarkSendLoop(b *testing.B) {
 		}
 		time.Sleep(time.Millisecond)
 	}
+	// POSTs per send tell a cheaper POST from fewer of them (coalescing).
+	b.ReportMetric(float64(posts.Load())/float64(max(sent, 1)), "posts/send")
 }
 
 // reportCPU reports the process's CPU time (user+system) per op from now
@@ -84,8 +105,14 @@ func cpuTime() time.Duration {
 // benchServer is a mock with Meta's habits, delays and limits off, and
 // alice's window open; onEntry may be nil.
 func benchServer(b *testing.B, webhook string, onEntry func(Entry, []byte)) *Server {
+	return benchServerWith(b, webhook, onEntry, false)
+}
+
+// benchServerWith is benchServer, with coalescing off when noCoalesce.
+func benchServerWith(b *testing.B, webhook string, onEntry func(Entry, []byte), noCoalesce bool) *Server {
 	h, l := simnet.Habits{}, simnet.Limits{}
-	s, err := New(Options{Webhook: webhook, AccessToken: testToken, AppSecret: testSecret, Habits: &h, Limits: &l, NoRetry: true, OnEntry: onEntry})
+	s, err := New(Options{Webhook: webhook, AccessToken: testToken, AppSecret: testSecret, Habits: &h, Limits: &l,
+		NoRetry: true, NoCoalesce: noCoalesce, OnEntry: onEntry})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -34,7 +34,10 @@ type call struct {
 	errCode int
 	logReq  []byte // what the log shows of the request, when not body
 	flush   bool   // the whole answer is written: send it once logged
-	then    func() // runs once the call is logged, before the answer is sent
+	// jobs are an accepted send's statuses, queued for who once the call
+	// is logged, before the answer is sent.
+	jobs []*job
+	who  string
 	// send and wamid: an accepted POST /messages as parsed, and its id
 	// (for the log's readers, which then need not parse it again).
 	send  *graph.Send
@@ -43,6 +46,12 @@ type call struct {
 
 func (c *call) json(v any) {
 	b, _ := json.Marshal(v)
+	c.answer(b)
+}
+
+// answer sends b, JSON, as a 200 answer; b is never changed afterwards
+// (the log keeps it).
+func (c *call) answer(b []byte) {
 	c.status, c.resp = http.StatusOK, b
 	h := c.w.Header()
 	h["Content-Type"] = jsonType
@@ -81,6 +90,10 @@ func (w *captureWriter) Write(b []byte) (int, error) {
 
 var success = map[string]bool{"success": true}
 
+// successJSON is json.Marshal(success), which a mark-as-read answers:
+// shared by every answer, so never changed.
+var successJSON = []byte(`{"success":true}`)
+
 func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, start: time.Now()}
 	defer s.logCall(c)
@@ -96,7 +109,7 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.Method == http.MethodPost || r.Method == http.MethodDelete {
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-			b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+			b, err := readBody(w, r)
 			if err != nil {
 				var mbe *http.MaxBytesError
 				if errors.As(err, &mbe) {
@@ -116,6 +129,25 @@ func (s *Server) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	s.route(c)
 }
+
+// readBody reads a JSON request body of at most maxJSONBody bytes. A
+// small one with its length given (as clients send sends) is read into a
+// buffer of that size at once; any other grows as it comes, so a client
+// that announces a large body and sends nothing holds no memory for it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if n := r.ContentLength; n > 0 && n <= maxPresized {
+		// The server stops the body at its length: no limit reader needed.
+		b := make([]byte, n)
+		if _, err := io.ReadFull(r.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
+}
+
+// maxPresized bounds the body readBody allocates before its bytes came.
+const maxPresized = 64 << 10
 
 // authorized checks the Bearer token (or access_token in the query or a
 // form body) in constant time.
@@ -225,14 +257,17 @@ func (s *Server) need(c *call, perm string) bool {
 	return false
 }
 
-// logCall logs c, runs c.then and sends the answer. Everything else a
-// call causes (its statuses' building, signing, posting and printing)
-// happens after the answer, on other goroutines.
+// logCall logs c, queues its statuses and sends the answer. Everything
+// else a call causes (its statuses' building, signing, posting and
+// printing) happens after the answer, on other goroutines.
 func (s *Server) logCall(c *call) {
 	latency := time.Since(c.start)
 	defer func() {
-		if c.then != nil {
-			c.then()
+		if c.jobs != nil {
+			// Queued once the call is logged: its entry comes before its
+			// statuses' entries, and a client that sends again only once it
+			// has this answer finds these statuses ahead of the next ones.
+			s.queue(c.who, c.jobs)
 		}
 		if f, ok := c.w.(http.Flusher); ok && c.flush {
 			f.Flush()
@@ -257,9 +292,13 @@ func (s *Server) logCall(c *call) {
 		}
 	}
 	req = redactJSON(req)
+	logged := logJSON
+	if c.send != nil {
+		logged = logShared // parsed whole as JSON already, and never changed
+	}
 	e := Entry{Kind: "graph", Method: c.r.Method, Path: path, Status: c.status,
 		LatencyMS: ms(latency), User: c.user, Summary: c.summary,
-		Request: logJSON(req), Response: logOwn(c.resp), ErrorCode: c.errCode}
+		Request: logged(req), Response: logShared(c.resp), ErrorCode: c.errCode}
 	if c.send != nil && c.status == http.StatusOK && s.log.feeding() {
 		e.known = &known{send: c.send, wamid: c.wamid}
 	}
@@ -337,11 +376,7 @@ func (s *Server) sendMessage(c *call) {
 		link = send.Media.Link
 	}
 	if link == "" {
-		// Queued once the call is logged: its entry comes before its
-		// statuses' entries, and a client that sends again only once it
-		// has this answer finds these statuses ahead of the next ones.
-		jobs, who := s.planJobs(mp, failCode, details, afterSent), u.Name
-		c.then = func() { s.queue(who, jobs) }
+		c.jobs, c.who = s.planJobs(mp, failCode, details, afterSent), u.Name // queued by logCall
 	}
 	s.mu.Unlock()
 	if link != "" {
@@ -372,7 +407,7 @@ func (s *Server) sendMessage(c *call) {
 	if send.Template != nil {
 		msg.Status = "accepted"
 	}
-	c.json(sendAnswer{MessagingProduct: "whatsapp", Contacts: []sendContact{ct}, Messages: []sendMessageID{msg}})
+	c.answer(sendAnswerJSON(ct, msg))
 	c.send, c.wamid = send, wamid
 }
 
@@ -408,7 +443,7 @@ func (s *Server) checkSendLocked(send *graph.Send, u *simnet.User) *graph.Error 
 			return e
 		}
 	}
-	if graph.NormalizePhone(send.To) == s.biz.digits() && send.To != "" {
+	if send.To != "" && graph.NormalizePhone(send.To) == s.bizDigitsLocked() {
 		return graph.New(131021, "The recipient is the business phone number itself.")
 	}
 	if send.ContextID != "" {
@@ -485,7 +520,7 @@ func (s *Server) markRead(c *call, send *graph.Send) {
 		c.fail(graph.Param("message_id", "message_id %q is not a message this business received.", send.MessageID))
 		return
 	}
-	c.json(success)
+	c.answer(successJSON)
 	c.send = send
 }
 
@@ -511,20 +546,16 @@ func quickReplies(t *graph.Template, send *graph.TemplateSend) []graph.Option {
 // secretKeys are parameters whose values never reach the log or the terminal.
 var secretKeys = map[string]bool{"access_token": true, "verify_token": true, "client_secret": true, "app_secret": true, "hub.verify_token": true}
 
-// secretNeedles are secretKeys as JSON keys, for a quick look.
-var secretNeedles = func() [][]byte {
-	var out [][]byte
-	for k := range secretKeys {
-		out = append(out, []byte(`"`+k+`"`))
-	}
-	return out
-}()
+// secretEnds are how every key of secretKeys ends, for a quick look at
+// a body (two passes over it rather than one per key); TestSecretEnds
+// keeps them in step with secretKeys.
+var secretEnds = [][]byte{[]byte(`_token"`), []byte(`_secret"`)}
 
 // redactJSON masks secret fields of a JSON request body (a verify token
 // sent with a subscription); other bodies are returned as they are.
 func redactJSON(b []byte) []byte {
 	found := false
-	for _, k := range secretNeedles {
+	for _, k := range secretEnds {
 		if bytes.Contains(b, k) {
 			found = true
 			break
@@ -576,6 +607,37 @@ type sendContact struct {
 type sendMessageID struct {
 	ID     string `json:"id"`
 	Status string `json:"message_status,omitempty"`
+}
+
+// sendAnswerJSON is json.Marshal of a send's answer, written by hand when
+// every string in it is plain (the input, ids and digits always are).
+func sendAnswerJSON(ct sendContact, msg sendMessageID) []byte {
+	if !plainJSON(ct.Input) || !plainJSON(ct.WaID) || !plainJSON(ct.UserID) || !plainJSON(ct.ParentUserID) ||
+		!plainJSON(msg.ID) || !plainJSON(msg.Status) {
+		b, _ := json.Marshal(sendAnswer{MessagingProduct: "whatsapp", Contacts: []sendContact{ct}, Messages: []sendMessageID{msg}})
+		return b
+	}
+	b := make([]byte, 0, 160+len(ct.Input)+len(ct.WaID)+len(ct.UserID)+len(ct.ParentUserID)+len(msg.ID))
+	b = append(b, `{"messaging_product":"whatsapp","contacts":[{"input":"`...)
+	b = append(b, ct.Input...)
+	b = append(b, '"')
+	opt := func(k, v string) {
+		if v != "" {
+			b = append(b, `,"`...)
+			b = append(b, k...)
+			b = append(b, `":"`...)
+			b = append(b, v...)
+			b = append(b, '"')
+		}
+	}
+	opt("wa_id", ct.WaID)
+	opt("user_id", ct.UserID)
+	opt("parent_user_id", ct.ParentUserID)
+	b = append(b, `}],"messages":[{"id":"`...)
+	b = append(b, msg.ID...)
+	b = append(b, '"')
+	opt("message_status", msg.Status)
+	return append(b, `}]}`...)
 }
 
 // maxSummaries bounds the shared summaries of non-text sends.

@@ -175,9 +175,8 @@ func (s *Server) wamid(seq uint64, who string, out bool) string {
 	b = appendHex(b, uint64(uint16(s.idMask>>48)), 4)
 	b = appendHex(b, seq^s.idMask, 16)
 	b = append(b, 0x00)
-	id := make([]byte, len("wamid.")+base64.StdEncoding.EncodedLen(len(b)))
-	copy(id, "wamid.")
-	base64.StdEncoding.Encode(id[len("wamid."):], b)
+	var buf [len("wamid.") + (len(raw)+2)/3*4]byte // on the stack: the string is the one copy
+	id := base64.StdEncoding.AppendEncode(append(buf[:0], "wamid."...), b)
 	return string(id)
 }
 

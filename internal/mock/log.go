@@ -145,6 +145,16 @@ func logOwn(b []byte) json.RawMessage {
 	return append(json.RawMessage(nil), b...)
 }
 
+// logShared is logOwn without the copy, for bytes nobody changes once
+// built (a webhook body the mock made, which the log and the transport
+// read side by side).
+func logShared(b []byte) json.RawMessage {
+	if len(b) == 0 || len(b) > maxLogged {
+		return logOwn(b)
+	}
+	return b[:len(b):len(b)] // whoever appends to the entry's copy gets a new array
+}
+
 // eventLog is a bounded ring of entries with long-polling readers.
 type eventLog struct {
 	mu      sync.Mutex
@@ -152,6 +162,8 @@ type eventLog struct {
 	start   int
 	next    uint64 // seq of the next entry
 	limit   int
+	// wake is closed by the next add; made only once a reader waits for
+	// it (nil: nobody waits), so adds nobody waits for make no channel.
 	wake    chan struct{}
 	onEntry func(Entry, []byte)
 	// feed carries entries to onEntry on one goroutine, in log order, so
@@ -173,7 +185,7 @@ type logged struct {
 const maxFeed = 4096
 
 func newEventLog(limit int, onEntry func(Entry, []byte)) *eventLog {
-	l := &eventLog{limit: limit, next: 1, wake: make(chan struct{}), onEntry: onEntry}
+	l := &eventLog{limit: limit, next: 1, onEntry: onEntry}
 	if onEntry != nil {
 		l.feed, l.fed = make(chan logged, maxFeed), make(chan struct{})
 		go l.dispatch()
@@ -250,7 +262,7 @@ func (l *eventLog) add(e Entry, body []byte) uint64 {
 		l.start = (l.start + 1) % len(l.entries)
 	}
 	wake := l.wake
-	l.wake = make(chan struct{})
+	l.wake = nil
 	if l.feed != nil && !l.closed {
 		if e.Kind == "webhook" {
 			switch {
@@ -268,7 +280,9 @@ func (l *eventLog) add(e Entry, body []byte) uint64 {
 		l.feed <- logged{e: e, body: body}
 	}
 	l.mu.Unlock()
-	close(wake)
+	if wake != nil {
+		close(wake)
+	}
 	return e.Seq
 }
 
@@ -279,12 +293,17 @@ func (l *eventLog) since(seq uint64, wait time.Duration, done <-chan struct{}) (
 	for {
 		l.mu.Lock()
 		out := l.after(seq)
-		next, wake := l.next, l.wake
-		l.mu.Unlock()
+		next := l.next
 		left := time.Until(deadline)
 		if len(out) > 0 || wait <= 0 || left <= 0 {
+			l.mu.Unlock()
 			return out, next
 		}
+		if l.wake == nil {
+			l.wake = make(chan struct{})
+		}
+		wake := l.wake
+		l.mu.Unlock()
 		t := time.NewTimer(left)
 		select {
 		case <-wake:

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wa-hooks/wa-hooks/internal/payload"
@@ -96,6 +97,25 @@ type outbox struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
+	// path is the last webhook URL's path, parsed once rather than per post.
+	path atomic.Pointer[[2]string] // URL, path
+}
+
+// pathOf is the path of the webhook URL target, as the log shows it
+// (false: no URL, or not one).
+func (o *outbox) pathOf(target string) (string, bool) {
+	if p := o.path.Load(); p != nil && p[0] == target {
+		return p[1], true
+	}
+	if target == "" {
+		return "", false
+	}
+	u, err := url.Parse(target)
+	if err != nil {
+		return "", false
+	}
+	o.path.Store(&[2]string{target, u.Path})
+	return u.Path, true
 }
 
 // lanes bounds how many shards post at once, adapting to the app: as few
@@ -106,8 +126,10 @@ type outbox struct {
 // gets up to one lane per shard, as before), one fewer whenever a webhook
 // left on time.
 type lanes struct {
-	mu       sync.Mutex
-	changed  chan struct{} // closed (and replaced) when a lane is freed
+	mu sync.Mutex
+	// changed is closed when a lane is freed; made by the first post
+	// that waits for one (nil: nobody waits, so a release makes nothing).
+	changed  chan struct{}
 	active   int
 	limit    int
 	max      int
@@ -120,7 +142,7 @@ const (
 )
 
 func newLanes(max int) *lanes {
-	return &lanes{limit: min(minLanes, max), max: max, changed: make(chan struct{})}
+	return &lanes{limit: min(minLanes, max), max: max}
 }
 
 // acquire waits for a lane for a post whose first job was due at due.
@@ -131,6 +153,9 @@ func (l *lanes) acquire(due time.Time) {
 		if wait <= 0 && l.limit < l.max {
 			l.limit++ // late: the app is slow, so post more at once
 			break
+		}
+		if l.changed == nil {
+			l.changed = make(chan struct{})
 		}
 		changed := l.changed
 		l.mu.Unlock()
@@ -153,17 +178,23 @@ func (l *lanes) release(late time.Duration) {
 	if late < laneLate/10 && l.limit > min(minLanes, l.max) {
 		l.limit--
 	}
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.wakeLocked()
 	l.mu.Unlock()
 }
 
 func (l *lanes) shut() {
 	l.mu.Lock()
 	l.shutting = true
-	close(l.changed)
-	l.changed = make(chan struct{})
+	l.wakeLocked()
 	l.mu.Unlock()
+}
+
+// wakeLocked wakes the posts waiting for a lane. Callers hold l.mu.
+func (l *lanes) wakeLocked() {
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 }
 
 type shard struct {
@@ -171,6 +202,9 @@ type shard struct {
 	h      jobHeap
 	wake   chan struct{}
 	closed bool
+	// batch is the worker's list of what leaves in one POST, reused
+	// from post to post (only the worker touches it).
+	batch []*job
 }
 
 func newOutbox(s *Server, n int) *outbox {
@@ -353,19 +387,22 @@ func (o *outbox) run(sh *shard) {
 		}
 		now := time.Now()
 		first := heap.Pop(&sh.h).(*job)
-		batch, coalesced := o.take(sh, first, now)
+		batch, coalesced := o.take(sh, append(sh.batch[:0], first), now)
 		sh.mu.Unlock()
 		late := now.Sub(first.due)
 		o.post(batch, coalesced)
 		o.lanes.release(late)
+		clear(batch) // holds no job past its post
+		sh.batch = batch[:0]
 	}
 }
 
-// take returns first and the due updates that leave with it (callers
-// hold sh.mu): all of them, within Meta's bounds, when the app has fallen
-// behind and coalescing is on; those the batch habit picks otherwise.
-func (o *outbox) take(sh *shard, first *job, now time.Time) ([]*job, bool) {
-	batch := []*job{first}
+// take returns batch (its first job only) with the due updates that
+// leave with that one (callers hold sh.mu): all of them, within Meta's
+// bounds, when the app has fallen behind and coalescing is on; those the
+// batch habit picks otherwise.
+func (o *outbox) take(sh *shard, batch []*job, now time.Time) ([]*job, bool) {
+	first := batch[0]
 	if !first.mergeable() {
 		return batch, false
 	}
@@ -447,10 +484,8 @@ func (o *outbox) post(batch []*job, coalesced bool) {
 	entry.LatencyMS = ms(res.Latency)
 	entry.Delivery = &Delivery{Status: res.Status, LatencyMS: ms(res.Latency), Error: res.Explanation,
 		Attempts: attempt, BodyBytes: len(d.Body)}
-	if target != "" {
-		if u, err := url.Parse(target); err == nil {
-			entry.Path = u.Path
-		}
+	if path, ok := o.pathOf(target); ok {
+		entry.Path = path
 	}
 	entry.Time = time.Time{}
 	if s.log.feeding() {
@@ -461,7 +496,10 @@ func (o *outbox) post(batch []*job, coalesced bool) {
 	entry.Delivery = &final
 
 	ok := res.Status == 200
-	schedule := sender.MetaSchedule()
+	var schedule []time.Duration // made only for a failed post: most succeed
+	if !ok {
+		schedule = sender.MetaSchedule()
+	}
 	if !ok && !s.opts.NoRetry && !first.noRetry && target != "" && attempt <= len(schedule) {
 		gap := time.Duration(float64(schedule[attempt-1]) * s.opts.RetryScale)
 		again := entry
@@ -534,8 +572,13 @@ func sign(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.D
 	for k, v := range metaHeader {
 		h[k] = v
 	}
+	// The delivery and its signature header's value in one allocation.
+	out := &struct {
+		d   sender.Delivery
+		sig [1]string
+	}{d: sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}}
 	if sig == sigMissing {
-		return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+		return &out.d, nil
 	}
 	var mac *signature.Hasher
 	if pool != nil {
@@ -552,8 +595,9 @@ func sign(pool *sync.Pool, body []byte, secret, sig string, raw bool) (*sender.D
 	if sig == sigForged {
 		v = payload.Spoil(v)
 	}
-	h[signature.Header] = []string{v}
-	return &sender.Delivery{Name: "mock", Body: body, Header: h, Events: 1}, nil
+	out.sig[0] = v
+	h[signature.Header] = out.sig[:]
+	return &out.d, nil
 }
 
 var metaHeader = payload.MetaHeader(nil)

@@ -151,8 +151,10 @@ type Server struct {
 	foreignMu sync.Mutex
 	foreign   map[string]struct{}
 	idMask    uint64
-	dirty     bool
-	closed    bool
+	// digits is biz.digits() of the display number digitsOf.
+	digits, digitsOf string
+	dirty            bool
+	closed           bool
 
 	fetches  chan struct{} // bounds concurrent media link fetches
 	stopSave chan struct{}

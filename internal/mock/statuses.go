@@ -92,8 +92,18 @@ func contactOf(u *simnet.User, withUsername bool) contact {
 	return c
 }
 
+// metadata is a webhook's; callers hold s.mu.
 func (s *Server) metadata() metadata {
-	return metadata{DisplayPhoneNumber: s.biz.digits(), PhoneNumberID: s.biz.PhoneNumberID}
+	return metadata{DisplayPhoneNumber: s.bizDigitsLocked(), PhoneNumberID: s.biz.PhoneNumberID}
+}
+
+// bizDigitsLocked is s.biz.digits(), worked out again only when the
+// display number changed (every status and send needs it). Callers hold s.mu.
+func (s *Server) bizDigitsLocked() string {
+	if s.digitsOf != s.biz.DisplayPhoneNumber || s.digits == "" {
+		s.digitsOf, s.digits = s.biz.DisplayPhoneNumber, s.biz.digits()
+	}
+	return s.digits
 }
 
 // buildBody turns a batch of due jobs into one webhook body and the log
@@ -116,6 +126,12 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	var users names
 	var parts []string
 	now := s.now()
+	// What every status of this webhook shares, worked out once.
+	at := stamps{now: now, unix: strconv.FormatInt(now.Unix(), 10)}
+	if len(batch) > 1 || batch[0].kind == jobStatus {
+		v.Statuses = make([]statusItem, 0, len(batch))
+		e.Statuses = make([]string, 0, len(batch))
+	}
 	for i, j := range batch {
 		if i > 0 && i%lockChunk == 0 {
 			// A coalesced webhook builds hundreds of updates: let the
@@ -130,7 +146,7 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 			if m == nil {
 				continue
 			}
-			st, ok := s.statusFor(m, j, now)
+			st, ok := s.statusFor(m, j, &at)
 			if !ok {
 				continue
 			}
@@ -172,10 +188,20 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	if len(v.Statuses) == 0 && len(v.Messages) == 0 {
 		return nil, e, "", false
 	}
-	// Encoded outside s.mu: the Graph handlers need it more.
-	env := envelope{Object: "whatsapp_business_account",
-		Entry: []entry{{ID: waba, Changes: []change{{Value: v, Field: "messages"}}}}}
-	body, _ := json.Marshal(env)
+	// Encoded outside s.mu: the Graph handlers need it more. The body is
+	// in wire form already (raw below: sign need not encode it again).
+	body, plain, err := appendEnvelope(make([]byte, 0, 256+640*len(v.Statuses)), waba, &v)
+	logged := body
+	if err != nil || !plain {
+		// The log has always shown json.Marshal's form of the body (raw
+		// UTF-8, "/" unescaped); it differs from the wire form only here.
+		env := envelope{Object: "whatsapp_business_account",
+			Entry: []entry{{ID: waba, Changes: []change{{Value: v, Field: "messages"}}}}}
+		logged, _ = json.Marshal(env)
+		if err != nil { // not expected (the mock wrote every message); the old way, to the letter
+			body = logged
+		}
+	}
 	e.Field = "messages"
 	if n := len(e.Statuses) + len(e.Messages); coalesced && n > 1 {
 		e.Coalesced = n
@@ -186,8 +212,8 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	if len(users.list) > 0 {
 		e.User = users.list[0]
 	}
-	e.Request = logOwn(body)
-	return body, e, sigValid, false
+	e.Request = logShared(logged)
+	return body, e, sigValid, err == nil
 }
 
 // lockChunk is how many updates of a webhook are built under one hold of s.mu.
@@ -196,8 +222,9 @@ const lockChunk = 32
 // coalescedSummary sums up a coalesced webhook: how many updates of each
 // kind, for whom.
 func coalescedSummary(statuses, messages, users []string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d updates in one POST (the app fell behind):", len(statuses)+len(messages))
+	b := make([]byte, 0, 128)
+	b = strconv.AppendInt(b, int64(len(statuses)+len(messages)), 10)
+	b = append(b, " updates in one POST (the app fell behind):"...)
 	var kinds []string
 	counts := map[string]int{}
 	for _, st := range statuses {
@@ -208,19 +235,27 @@ func coalescedSummary(statuses, messages, users []string) string {
 	}
 	sep := " "
 	for _, k := range kinds {
-		fmt.Fprintf(&b, "%s%d %s", sep, counts[k], k)
+		b = strconv.AppendInt(append(b, sep...), int64(counts[k]), 10)
+		b = append(append(b, ' '), k...)
 		sep = ", "
 	}
 	if len(messages) > 0 {
-		fmt.Fprintf(&b, "%s%d inbound", sep, len(messages))
+		b = strconv.AppendInt(append(b, sep...), int64(len(messages)), 10)
+		b = append(b, " inbound"...)
 	}
-	b.WriteString(" → ")
+	b = append(b, " → "...)
 	const named = 3
-	b.WriteString(strings.Join(users[:min(len(users), named)], ", "))
-	if len(users) > named {
-		fmt.Fprintf(&b, " and %d more users", len(users)-named)
+	for i, u := range users[:min(len(users), named)] {
+		if i > 0 {
+			b = append(b, ", "...)
+		}
+		b = append(b, u...)
 	}
-	return b.String()
+	if len(users) > named {
+		b = strconv.AppendInt(append(b, " and "...), int64(len(users)-named), 10)
+		b = append(b, " more users"...)
+	}
+	return string(b)
 }
 
 // names lists names once each, in the order first seen (a map only once
@@ -252,11 +287,19 @@ func (n *names) add(s string) {
 	}
 }
 
+// stamps are the times of one webhook's statuses, as their JSON has them.
+type stamps struct {
+	now    time.Time
+	unix   string // timestamp
+	expiry string // a sent status's conversation expiration_timestamp ("": not worked out yet)
+}
+
 // statusFor builds the status j asks for, updating m; false when it is no
 // longer due (a later state was already posted, or delivered was skipped).
-func (s *Server) statusFor(m *message, j *job, now time.Time) (statusItem, bool) {
+func (s *Server) statusFor(m *message, j *job, at *stamps) (statusItem, bool) {
+	now := at.now
 	st := statusItem{ID: s.wamid(m.seq, m.user.Address(), true), Status: stateNames[j.status],
-		Timestamp: strconv.FormatInt(now.Unix(), 10), BizOpaque: s.hist.opaqueOf(m.seq)}
+		Timestamp: at.unix, BizOpaque: s.hist.opaqueOf(m.seq)}
 	u := m.user
 	if m.flags&flToBSUID != 0 {
 		st.RecipientUserID, st.RecipientParentUserID = u.UserID, u.ParentUserID
@@ -314,7 +357,10 @@ func (s *Server) statusFor(m *message, j *job, now time.Time) (statusItem, bool)
 			c := &conversation{ID: conversationID(m)}
 			c.Origin.Type = categoryNames[m.category]
 			if j.status == stSent {
-				c.Expiration = strconv.FormatInt(now.Add(simnet.Window).Unix(), 10)
+				if at.expiry == "" {
+					at.expiry = strconv.FormatInt(now.Add(simnet.Window).Unix(), 10)
+				}
+				c.Expiration = at.expiry
 			}
 			st.Conversation = c
 		}
@@ -333,9 +379,12 @@ func (s *Server) pricingOf(m *message) *pricing {
 }
 
 func conversationID(m *message) string {
-	key := append([]byte(m.user.Address()), '/')
+	var buf [96]byte // address (at most ~140 bytes for a BSUID: then on the heap) '/' seq
+	key := append(append(buf[:0], m.user.Address()...), '/')
 	sum := sha256.Sum256(strconv.AppendUint(key, m.seq, 10)) // "%s/%d"
-	return hex.EncodeToString(sum[:16])
+	var id [32]byte
+	hex.Encode(id[:], sum[:16])
+	return string(id[:])
 }
 
 // plan queues the statuses of a message the app just sent. Callers hold s.mu.
@@ -354,10 +403,15 @@ func (s *Server) queue(who string, jobs []*job) {
 // queued (all at once) with queue. Callers hold s.mu.
 func (s *Server) planJobs(m *message, failCode int, details string, failAfterSent bool) []*job {
 	h := s.habits
-	jobs := make([]*job, 0, 3)
+	// A send has at most three statuses (sent, delivered or failed,
+	// read): one allocation holds them and the list.
+	blk := new(jobBlock)
+	jobs := blk.list[:0]
 	start := time.Now()
 	push := func(delay time.Duration, st uint8, code int, det string) {
-		jobs = append(jobs, &job{due: start.Add(delay), kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det})
+		j := &blk.jobs[len(jobs)]
+		*j = job{due: start.Add(delay), kind: jobStatus, msg: m.seq, status: st, errCode: code, details: det}
+		jobs = append(jobs, j)
 	}
 	sent := s.dice.Jitter(h.SentDelay)
 	if failCode != 0 {
@@ -391,6 +445,12 @@ func (s *Server) planJobs(m *message, failCode int, details string, failAfterSen
 	}
 	s.unread[m.user] = append(list, m.seq)
 	return jobs
+}
+
+// jobBlock holds the statuses planJobs plans for one send.
+type jobBlock struct {
+	jobs [3]job
+	list [3]*job
 }
 
 // readBy makes u read everything the app sent them that is not read yet,

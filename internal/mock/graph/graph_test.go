@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -165,6 +167,116 @@ func TestFastPathAgreesWithTheSlowOne(t *testing.T) {
 	} {
 		if _, ok := parseFast([]byte(b)); ok {
 			t.Errorf("the fast path took %s", b)
+		}
+	}
+}
+
+// scanAgrees fails when scanFast takes b and decodes it otherwise than
+// json.Unmarshal, or gives parseFast another Send.
+func scanAgrees(t *testing.T, b []byte) bool {
+	t.Helper()
+	var scanned, decoded fastSend
+	if !scanFast(b, &scanned) {
+		return false
+	}
+	if err := json.Unmarshal(b, &decoded); err != nil {
+		t.Fatalf("scanFast took what json.Unmarshal refuses (%v): %s", err, b)
+	}
+	if !reflect.DeepEqual(scanned, decoded) {
+		t.Fatalf("%s:\nscanFast       %+v\njson.Unmarshal %+v", b, scanned, decoded)
+	}
+	return true
+}
+
+func TestScanFastIsJSONUnmarshal(t *testing.T) {
+	for _, b := range []string{
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"bench"}}`,
+		` { "messaging_product" : "whatsapp" ,` + "\n\t" + `"recipient_type":"individual","to":"+1 555 010 0001","type":"text","text":{"preview_url":true,"body":"héllo 🙂 <b>&"},"context":{"message_id":"wamid.X/="},"biz_opaque_callback_data":"o"} `,
+		`{"messaging_product":"whatsapp","recipient":"US.1349","type":"text","text":{"body":"hi","preview_url":false}}`,
+		`{"messaging_product":"whatsapp","status":"read","message_id":"wamid.Y","typing_indicator":{"type":"text"}}`,
+	} {
+		if !scanAgrees(t, []byte(b)) {
+			t.Errorf("scanFast did not take %s", b)
+		}
+		fast, ok := parseFast([]byte(b))
+		slow, e := parseSlow([]byte(b))
+		if !ok || e != nil {
+			t.Fatalf("%s: fast %v, slow %v", b, ok, e)
+		}
+		var plain fastSend
+		_ = json.Unmarshal([]byte(b), &plain)
+		if want, _ := plain.send(); !reflect.DeepEqual(fast, want) {
+			t.Errorf("%s:\nscanned  %+v\ndecoded  %+v", b, fast, want)
+		}
+		fast.Object, slow.Object = nil, nil
+		if !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%s:\nfast %+v\nslow %+v", b, *fast, *slow)
+		}
+	}
+	// What json.Unmarshal reads otherwise than as written is left to it.
+	for _, b := range []string{
+		`{"messaging_product":"whatsapp","TO":"15550100001","type":"text","text":{"body":"x"}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","to":"15550100002","type":"text","text":{"body":"x"}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"a\nb"}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"bad \xff"}}`,
+		`{"messaging_product":"whatsapp","to":15550100001,"type":"text","text":{"body":"x"}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"x"},"extra":1}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":null}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"x"}} x`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"x","preview_url":1}}`,
+		`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"x"}`,
+	} {
+		if scanAgrees(t, []byte(b)) {
+			t.Errorf("scanFast took %s", b)
+		}
+	}
+}
+
+func FuzzScanFast(f *testing.F) {
+	f.Add([]byte(`{"messaging_product":"whatsapp","to":"15550100001","type":"text","text":{"body":"x","preview_url":true}}`))
+	f.Add([]byte(`{"messaging_product":"whatsapp","status":"read","message_id":"wamid.Y","typing_indicator":{"type":"text"}}`))
+	f.Add([]byte(`{"messaging_product":"whatsapp","recipient":"US.1","type":"text","text":{"body":"é"},"context":{"message_id":"m"},"biz_opaque_callback_data":"o"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if scanAgrees(t, b) {
+			var plain fastSend
+			_ = json.Unmarshal(b, &plain)
+			fast, ok := parseFast(b)
+			want, wantOK := plain.send()
+			if ok != wantOK || !reflect.DeepEqual(fast, want) {
+				t.Fatalf("%s:\nscanned %v %+v\ndecoded %v %+v", b, ok, fast, wantOK, want)
+			}
+		}
+	})
+}
+
+// TestJSONPlain asks json.Marshal which bytes it copies as they are.
+func TestJSONPlain(t *testing.T) {
+	for c := range 256 {
+		s := string([]byte{byte(c)})
+		q, _ := json.Marshal(s)
+		if same := string(q) == `"`+s+`"`; jsonPlain(s) != same {
+			t.Errorf("byte %#x: jsonPlain says %v, json.Marshal %v (%s)", c, jsonPlain(s), same, q)
+		}
+	}
+	for _, body := range []string{"bench", "héllo", "<b>", `a"b`, "a/b"} {
+		for _, preview := range []bool{false, true} {
+			want, _ := json.Marshal(struct {
+				Body       string `json:"body"`
+				PreviewURL bool   `json:"preview_url"`
+			}{body, preview})
+			if got := textObject(body, preview); string(got) != string(want) {
+				t.Errorf("textObject(%q, %v) = %s, json.Marshal %s", body, preview, got, want)
+			}
+		}
+	}
+}
+
+func TestNormalizePhone(t *testing.T) {
+	for in, want := range map[string]string{"": "", "15550100001": "15550100001", "+1 555-010 (0001)": "15550100001",
+		"1555x": "1555", "x1555": "1555", "+": ""} {
+		if got := NormalizePhone(in); got != want {
+			t.Errorf("NormalizePhone(%q) = %q, want %q", in, got, want)
 		}
 	}
 }

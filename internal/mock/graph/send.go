@@ -389,8 +389,15 @@ func validPhone(s string) bool {
 // NormalizePhone keeps a phone number's digits, as Meta does when it maps
 // to (with +, spaces, dashes or brackets) to a wa_id.
 func NormalizePhone(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i == len(s) {
+		return s // digits only already, as most numbers come: nothing to copy
+	}
+	b := append(make([]byte, 0, len(s)), s[:i]...)
+	for ; i < len(s); i++ {
 		if s[i] >= '0' && s[i] <= '9' {
 			b = append(b, s[i])
 		}

@@ -1,0 +1,214 @@
+package mock
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/wa-hooks/wa-hooks/internal/wire"
+)
+
+// A status webhook used to be encoded twice: json.Marshal of the envelope
+// (reflection), then wire.Encode over the result (a second pass over every
+// byte), together most of what a status cost to build. appendEnvelope
+// writes the same bytes in one pass.
+//
+// It is exact because wire.Encode works token by token on compact JSON:
+// the wire form of a document is the wire form of each of its tokens in
+// turn. So every string is written as wire.Encode(json.Marshal(s)) — what
+// the two passes made of it — except that a plain string (ASCII
+// without the characters either encoder escapes) is the same in
+// both and is copied as it is. Almost every string of a status is plain
+// (ids, digits, state names); the others still go through internal/wire,
+// the one place that knows Meta's escaping.
+
+// plainJSON reports whether json.Marshal writes s as `"` + s + `"` and
+// wire.Encode leaves that as it is: ASCII from the space up, other than
+// the quote, the backslash, "/" (Meta writes "\/") and encoding/json's
+// HTML escapes (TestPlainBytes asks both encoders).
+func plainJSON(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !plainByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// plainByte: one look-up a byte (this runs over every string of every status).
+var plainByte = func() (t [256]bool) {
+	for c := 0x20; c <= 0x7f; c++ {
+		t[c] = true
+	}
+	for _, c := range `"\/<>&` {
+		t[c] = false
+	}
+	return t
+}()
+
+// wireWriter appends a webhook body in Meta's wire form.
+type wireWriter struct {
+	b []byte
+	// plain stays true while every string was plain: the body is then
+	// also byte for byte what json.Marshal writes (the log shows that).
+	plain bool
+	err   error
+}
+
+func (w *wireWriter) lit(s string) { w.b = append(w.b, s...) }
+
+func (w *wireWriter) str(s string) {
+	if plainJSON(s) {
+		w.b = append(w.b, '"')
+		w.b = append(w.b, s...)
+		w.b = append(w.b, '"')
+		return
+	}
+	q, _ := json.Marshal(s) // a string always encodes
+	w.value(q)
+}
+
+// marshal appends v as json.Marshal and then wire.Encode would.
+func (w *wireWriter) marshal(v any) {
+	q, err := json.Marshal(v)
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.value(q)
+}
+
+// value appends JSON that json.Marshal wrote, in wire form.
+func (w *wireWriter) value(q []byte) {
+	w.plain = false
+	enc, err := wire.Encode(q)
+	if err != nil {
+		w.err = err
+		return
+	}
+	w.b = append(w.b, enc...)
+}
+
+// key writes `"k":`, after a comma unless first.
+func (w *wireWriter) key(k string, first bool) {
+	if !first {
+		w.b = append(w.b, ',')
+	}
+	w.b = append(w.b, '"')
+	w.b = append(w.b, k...)
+	w.b = append(w.b, '"', ':')
+}
+
+// appendEnvelope writes the messages envelope of v for waba in wire form
+// (what wire.Encode(json.Marshal(envelope{…})) gives). plain says the
+// bytes are also json.Marshal's; err is set when a message in v is not
+// JSON (json.Marshal would have failed too).
+func appendEnvelope(dst []byte, waba string, v *messagesValue) (body []byte, plain bool, err error) {
+	w := wireWriter{b: dst, plain: true}
+	w.lit(`{"object":"whatsapp_business_account","entry":[{"id":`)
+	w.str(waba)
+	w.lit(`,"changes":[{"value":{"messaging_product":`)
+	w.str(v.MessagingProduct)
+	w.lit(`,"metadata":{"display_phone_number":`)
+	w.str(v.Metadata.DisplayPhoneNumber)
+	w.lit(`,"phone_number_id":`)
+	w.str(v.Metadata.PhoneNumberID)
+	w.lit(`}`)
+	if len(v.Contacts) > 0 {
+		w.lit(`,"contacts":[`)
+		for i := range v.Contacts {
+			if i > 0 {
+				w.lit(",")
+			}
+			w.contact(&v.Contacts[i])
+		}
+		w.lit(`]`)
+	}
+	if len(v.Messages) > 0 {
+		w.lit(`,"messages":[`)
+		for i, m := range v.Messages {
+			if i > 0 {
+				w.lit(",")
+			}
+			w.marshal(m) // compacted and HTML-escaped by json.Marshal, as before
+		}
+		w.lit(`]`)
+	}
+	if len(v.Statuses) > 0 {
+		w.lit(`,"statuses":[`)
+		for i := range v.Statuses {
+			if i > 0 {
+				w.lit(",")
+			}
+			w.status(&v.Statuses[i])
+		}
+		w.lit(`]`)
+	}
+	w.lit(`},"field":"messages"}]}]}`)
+	return w.b, w.plain, w.err
+}
+
+func (w *wireWriter) contact(c *contact) {
+	w.lit(`{"profile":{"name":`)
+	w.str(c.Profile.Name)
+	if c.Profile.Username != "" {
+		w.lit(`,"username":`)
+		w.str(c.Profile.Username)
+	}
+	w.lit(`}`)
+	if c.WaID != "" {
+		w.key("wa_id", false)
+		w.str(c.WaID)
+	}
+	if c.UserID != "" {
+		w.key("user_id", false)
+		w.str(c.UserID)
+	}
+	if c.ParentUserID != "" {
+		w.key("parent_user_id", false)
+		w.str(c.ParentUserID)
+	}
+	w.lit(`}`)
+}
+
+func (w *wireWriter) status(st *statusItem) {
+	w.lit(`{"id":`)
+	w.str(st.ID)
+	w.lit(`,"status":`)
+	w.str(st.Status)
+	w.lit(`,"timestamp":`)
+	w.str(st.Timestamp)
+	opt := func(k, v string) {
+		if v != "" {
+			w.key(k, false)
+			w.str(v)
+		}
+	}
+	opt("recipient_id", st.RecipientID)
+	opt("recipient_user_id", st.RecipientUserID)
+	opt("recipient_parent_user_id", st.RecipientParentUserID)
+	opt("biz_opaque_callback_data", st.BizOpaque)
+	if c := st.Conversation; c != nil {
+		w.lit(`,"conversation":{"id":`)
+		w.str(c.ID)
+		opt("expiration_timestamp", c.Expiration)
+		w.lit(`,"origin":{"type":`)
+		w.str(c.Origin.Type)
+		w.lit(`}}`)
+	}
+	if p := st.Pricing; p != nil {
+		w.lit(`,"pricing":{"billable":`)
+		w.b = strconv.AppendBool(w.b, p.Billable)
+		w.lit(`,"pricing_model":`)
+		w.str(p.PricingModel)
+		w.lit(`,"category":`)
+		w.str(p.Category)
+		w.lit(`,"type":`)
+		w.str(p.Type)
+		w.lit(`}`)
+	}
+	if len(st.Errors) > 0 {
+		w.key("errors", false)
+		w.marshal(st.Errors)
+	}
+	w.lit(`}`)
+}
