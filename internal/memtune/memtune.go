@@ -1,5 +1,5 @@
-// Package memtune sets the garbage collector of the long-running commands
-// (serve, mock): a higher GOGC, so the collector runs rarely while the heap
+// Package memtune sets the garbage collector of a long-running command
+// (serve): a higher GOGC, so the collector runs rarely while the heap
 // is small, and a soft memory limit, so it works harder only as the heap
 // nears what the command promises to stay within. GOGC and GOMEMLIMIT in
 // the environment are the user's and win.
@@ -22,14 +22,6 @@ type Setting struct {
 // as often as 80 MiB at 1 KB (16 cycles against 11 in the same run) for
 // 15 MB less RSS at 3 MB; 128 MiB let the 3 MB peak reach 128 MB.
 var Serve = Setting{Limit: 80 << 20, GCPercent: 400}
-
-// Mock is `wa-hooks mock`'s. Each Graph send allocates tens of KB (its
-// parse, answer, log entry and status webhooks), so with Go's default GOGC
-// of 100 the collector ran every few MB while the heap was small. GOGC 400
-// runs it a quarter as often; the soft limit keeps a full mock (10,000
-// users and 1,000,000 messages of history, which docs/mock.md promises
-// within 300 MB) from growing past it.
-var Mock = Setting{Limit: 200 << 20, GCPercent: 400}
 
 // Apply sets s.Limit unless GOMEMLIMIT is set, and s.GCPercent unless GOGC
 // or GOMEMLIMIT is set (a limit of the user's own with our GOGC could let
