@@ -98,13 +98,8 @@ func postN(b *testing.B, rc *Receiver, body []byte, sig string) {
 // serve's Output. What it costs above the floor server is ours.
 func BenchmarkServe3MB(b *testing.B) {
 	base := benchBody(b, 3<<20)
-	at := bytes.Index(base, []byte(`"wamid.`)) + len(`"wamid.`)
 	const pool = 8 // more than DedupSize below: every body is new
-	bodies, sigs := make([][]byte, pool), make([]string, pool)
-	for i := range bodies {
-		bodies[i] = append(append(append([]byte{}, base[:at]...), fmt.Sprintf("bench%08d", i)...), base[at:]...)
-		sigs[i] = signature.Sign(testSecret, bodies[i])
-	}
+	bodies, sigs := newWamids(base, pool)
 	rec, err := recording.Open(filepath.Join(b.TempDir(), "r.jsonl"), false)
 	if err != nil {
 		b.Fatal(err)

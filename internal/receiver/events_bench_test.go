@@ -18,13 +18,8 @@ import (
 // each output mode. No recording: that is the floor's work too.
 func BenchmarkEventPath(b *testing.B) {
 	base := wireFixture(b, "messages.text.ad_referral")
-	at := bytes.Index(base, []byte(`"wamid.`)) + len(`"wamid.`)
 	const pool = 4096 // more than DedupSize below: every event is new
-	bodies, sigs := make([][]byte, pool), make([]string, pool)
-	for i := range bodies {
-		bodies[i] = append(append(append([]byte{}, base[:at]...), fmt.Sprintf("bench%08d", i)...), base[at:]...)
-		sigs[i] = signature.Sign(testSecret, bodies[i])
-	}
+	bodies, sigs := newWamids(base, pool)
 	for _, s := range []struct {
 		name string
 		sink func() render.Sink
@@ -50,4 +45,16 @@ func BenchmarkEventPath(b *testing.B) {
 			}
 		})
 	}
+}
+
+// newWamids makes n copies of a body, each with a wamid of its own, and
+// their signatures: n new deliveries.
+func newWamids(base []byte, n int) (bodies [][]byte, sigs []string) {
+	at := bytes.Index(base, []byte(`"wamid.`)) + len(`"wamid.`)
+	bodies, sigs = make([][]byte, n), make([]string, n)
+	for i := range bodies {
+		bodies[i] = append(append(append([]byte{}, base[:at]...), fmt.Sprintf("bench%08d", i)...), base[at:]...)
+		sigs[i] = signature.Sign(testSecret, bodies[i])
+	}
+	return bodies, sigs
 }
