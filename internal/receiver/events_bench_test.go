@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/wa-hooks/wa-hooks/internal/render"
@@ -34,15 +32,7 @@ func BenchmarkEventPath(b *testing.B) {
 			}
 			defer rc.Close()
 			b.ReportAllocs()
-			for i := 0; i < b.N; i++ {
-				req := httptest.NewRequest(http.MethodPost, "/webhook", bytes.NewReader(bodies[i%pool]))
-				req.Header.Set(signature.Header, sigs[i%pool])
-				w := httptest.NewRecorder()
-				rc.ServeHTTP(w, req)
-				if w.Code != 200 {
-					b.Fatalf("status %d", w.Code)
-				}
-			}
+			postEach(b, rc, bodies, sigs)
 		})
 	}
 }
