@@ -113,38 +113,28 @@ func appendEnvelope(dst []byte, waba string, v *messagesValue) (body []byte, pla
 	w.lit(`,"phone_number_id":`)
 	w.str(v.Metadata.PhoneNumberID)
 	w.lit(`}`)
-	if len(v.Contacts) > 0 {
-		w.lit(`,"contacts":[`)
-		for i := range v.Contacts {
-			if i > 0 {
-				w.lit(",")
-			}
-			w.contact(&v.Contacts[i])
-		}
-		w.lit(`]`)
-	}
-	if len(v.Messages) > 0 {
-		w.lit(`,"messages":[`)
-		for i, m := range v.Messages {
-			if i > 0 {
-				w.lit(",")
-			}
-			w.marshal(m) // compacted and HTML-escaped by json.Marshal, as before
-		}
-		w.lit(`]`)
-	}
-	if len(v.Statuses) > 0 {
-		w.lit(`,"statuses":[`)
-		for i := range v.Statuses {
-			if i > 0 {
-				w.lit(",")
-			}
-			w.status(&v.Statuses[i])
-		}
-		w.lit(`]`)
-	}
+	array(&w, `,"contacts":[`, v.Contacts, (*wireWriter).contact)
+	// Messages are compacted and HTML-escaped by json.Marshal, as before.
+	array(&w, `,"messages":[`, v.Messages, func(w *wireWriter, m *json.RawMessage) { w.marshal(*m) })
+	array(&w, `,"statuses":[`, v.Statuses, (*wireWriter).status)
 	w.lit(`},"field":"messages"}]}]}`)
 	return w.b, w.plain, w.err
+}
+
+// array writes open (a key and its bracket) and each of xs, comma
+// separated, then the closing bracket; nothing when xs is empty.
+func array[T any](w *wireWriter, open string, xs []T, each func(*wireWriter, *T)) {
+	if len(xs) == 0 {
+		return
+	}
+	w.lit(open)
+	for i := range xs {
+		if i > 0 {
+			w.lit(",")
+		}
+		each(w, &xs[i])
+	}
+	w.lit(`]`)
 }
 
 func (w *wireWriter) contact(c *contact) {
