@@ -612,8 +612,8 @@ type sendMessageID struct {
 // sendAnswerJSON is json.Marshal of a send's answer, written by hand when
 // every string in it is plain (the input, ids and digits always are).
 func sendAnswerJSON(ct sendContact, msg sendMessageID) []byte {
-	if !plainJSON(ct.Input) || !plainJSON(ct.WaID) || !plainJSON(ct.UserID) || !plainJSON(ct.ParentUserID) ||
-		!plainJSON(msg.ID) || !plainJSON(msg.Status) {
+	if !graph.JSONPlain(ct.Input) || !graph.JSONPlain(ct.WaID) || !graph.JSONPlain(ct.UserID) || !graph.JSONPlain(ct.ParentUserID) ||
+		!graph.JSONPlain(msg.ID) || !graph.JSONPlain(msg.Status) {
 		b, _ := json.Marshal(sendAnswer{MessagingProduct: "whatsapp", Contacts: []sendContact{ct}, Messages: []sendMessageID{msg}})
 		return b
 	}

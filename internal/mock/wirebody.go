@@ -21,11 +21,10 @@ import (
 // (ids, digits, state names); the others still go through internal/wire,
 // the one place that knows Meta's escaping.
 
-// plainJSON reports whether json.Marshal writes s as `"` + s + `"` and
-// wire.Encode leaves that as it is: ASCII from the space up, other than
-// the quote, the backslash, "/" (Meta writes "\/") and encoding/json's
-// HTML escapes (TestPlainBytes asks both encoders).
-func plainJSON(s string) bool {
+// wirePlain reports whether json.Marshal writes s as `"` + s + `"` and
+// wire.Encode leaves that as it is: graph.JSONPlain without "/", which
+// Meta writes "\/" (TestPlainBytes asks both encoders).
+func wirePlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if !plainByte[s[i]] {
 			return false
@@ -57,7 +56,7 @@ type wireWriter struct {
 func (w *wireWriter) lit(s string) { w.b = append(w.b, s...) }
 
 func (w *wireWriter) str(s string) {
-	if plainJSON(s) {
+	if wirePlain(s) {
 		w.b = append(w.b, '"')
 		w.b = append(w.b, s...)
 		w.b = append(w.b, '"')

@@ -139,8 +139,8 @@ func TestPlainBytes(t *testing.T) {
 		q, _ := json.Marshal(s)
 		enc, err := wire.Encode(q)
 		same := err == nil && string(enc) == `"`+s+`"`
-		if plainJSON(s) != same {
-			t.Errorf("byte %#x: plainJSON says %v, the encoders %v (%s)", c, plainJSON(s), same, enc)
+		if wirePlain(s) != same {
+			t.Errorf("byte %#x: wirePlain says %v, the encoders %v (%s)", c, wirePlain(s), same, enc)
 		}
 	}
 }

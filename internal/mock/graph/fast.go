@@ -71,7 +71,7 @@ func (f *fastSend) send() (*Send, bool) {
 // textObject is json.Marshal of the text object, written by hand when
 // json.Marshal would copy the body as it is.
 func textObject(body string, preview bool) json.RawMessage {
-	if !jsonPlain(body) {
+	if !JSONPlain(body) {
 		obj, _ := json.Marshal(struct {
 			Body       string `json:"body"`
 			PreviewURL bool   `json:"preview_url"`
@@ -87,10 +87,10 @@ func textObject(body string, preview bool) json.RawMessage {
 	return append(b, `","preview_url":false}`...)
 }
 
-// jsonPlain reports whether json.Marshal writes s as `"` + s + `"`: ASCII
+// JSONPlain reports whether json.Marshal writes s as `"` + s + `"`: ASCII
 // from the space up other than the quote, the backslash and its HTML
 // escapes (TestJSONPlain asks json.Marshal).
-func jsonPlain(s string) bool {
+func JSONPlain(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c > 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
 			return false

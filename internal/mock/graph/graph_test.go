@@ -255,8 +255,8 @@ func TestJSONPlain(t *testing.T) {
 	for c := range 256 {
 		s := string([]byte{byte(c)})
 		q, _ := json.Marshal(s)
-		if same := string(q) == `"`+s+`"`; jsonPlain(s) != same {
-			t.Errorf("byte %#x: jsonPlain says %v, json.Marshal %v (%s)", c, jsonPlain(s), same, q)
+		if same := string(q) == `"`+s+`"`; JSONPlain(s) != same {
+			t.Errorf("byte %#x: JSONPlain says %v, json.Marshal %v (%s)", c, JSONPlain(s), same, q)
 		}
 	}
 	for _, body := range []string{"bench", "héllo", "<b>", `a"b`, "a/b"} {
