@@ -60,6 +60,11 @@ func TestCoalescingLanesOpenOnlyForASlowApp(t *testing.T) {
 	if l.limit != minLanes {
 		t.Errorf("after a fast answer: %d lanes, want %d", l.limit, minLanes)
 	}
+	l.release(time.Second, slowAnswer)
+	l.release(0, 0) // nothing posted: says nothing of the app
+	if !l.slow {
+		t.Error("a lane freed without a post forgot that the app answers slowly")
+	}
 }
 
 func TestLanesHoldATimelyPosterUntilALaneIsFree(t *testing.T) {
