@@ -126,18 +126,19 @@ func (o *outbox) pathOf(target string) (string, bool) {
 // gets up to one lane per shard, as before), one fewer whenever a webhook
 // left on time.
 //
-// With coalescing, lateness alone opens no lane: a late poster takes
-// everything due in its shard, so a few lanes drain any backlog of an app
-// that answers fast, and when such an app is behind it is because the CPU
-// is busy (the mock, the app and their clients share it). More posters
-// then only add POSTs, each costing the mock and the app a loopback round
-// trip and a wake-up, and the backlog grows. Measured with `bench mock`
-// on 2 cores (--no-inspect --quiet): 0.36 POSTs per send with lanes
-// opening on lateness, 0.07-0.08 with this rule, and the mock answered
-// 0.30x and 0.45-0.51x the bare handler's sends. So lanes open only
-// while the app is slow to answer (slowAnswer),
-// where posting to several shards at once is what keeps the updates
-// flowing, and close again once it answers fast.
+// With coalescing, lateness alone opens no lane beyond what the app's
+// answer time calls for: a late poster takes everything due in its
+// shard, so each lane turn drains a shard, and lanes = shards × answer
+// time ÷ laneLate give every shard a turn within laneLate (want). An app
+// answering in 0.3 ms needs the minimum, one answering in 5 ms half the
+// shards, one answering in 50 ms all of them. Opening more than that when
+// a fast app is behind does not help, because then the CPU is what is
+// busy (the mock, the app and their clients share it): more posters only
+// add POSTs, each costing the mock and the app a loopback round trip and
+// a wake-up, and the backlog grows. Measured with `bench mock` on 2 cores
+// (--no-inspect --quiet): 0.36 POSTs per send with lanes opening on
+// lateness alone, 0.07-0.08 held to what the answer time calls for, and
+// the mock answered 0.30x and 0.45-0.51x the bare handler's sends.
 type lanes struct {
 	mu sync.Mutex
 	// changed is closed when a lane is freed; made by the first post
@@ -149,14 +150,13 @@ type lanes struct {
 	shutting bool
 	// coalesce: late posts carry every update due in their shard.
 	coalesce bool
-	// slow: the last post's answer took slowAnswer or longer.
-	slow bool
+	// answer is a moving average of the app's answer times.
+	answer time.Duration
 }
 
 const (
-	minLanes   = 2
-	laneLate   = 10 * time.Millisecond
-	slowAnswer = laneLate
+	minLanes = 2
+	laneLate = 10 * time.Millisecond
 )
 
 func newLanes(max int, coalesce bool) *lanes {
@@ -168,7 +168,7 @@ func (l *lanes) acquire(due time.Time) {
 	l.mu.Lock()
 	for !l.shutting && l.active >= l.limit {
 		wait := laneLate - time.Since(due)
-		if wait <= 0 && l.limit < l.max && (!l.coalesce || l.slow) {
+		if wait <= 0 && l.limit < l.max && (!l.coalesce || l.limit < l.wantLocked()) {
 			l.limit++ // late: the app is slow, so post more at once
 			break
 		}
@@ -196,14 +196,21 @@ func (l *lanes) release(late, took time.Duration) {
 	l.mu.Lock()
 	l.active--
 	if l.coalesce && took > 0 {
-		l.slow = took >= slowAnswer
+		l.answer += (took - l.answer) / 8
 	}
-	timely := late < laneLate/10 || (l.coalesce && !l.slow)
+	timely := late < laneLate/10 || (l.coalesce && l.limit > l.wantLocked())
 	if timely && l.limit > min(minLanes, l.max) {
 		l.limit--
 	}
 	l.wakeLocked()
 	l.mu.Unlock()
+}
+
+// wantLocked is how many lanes give every shard a turn within laneLate
+// at the app's answer time, when each turn drains a shard (coalescing).
+// Callers hold l.mu.
+func (l *lanes) wantLocked() int {
+	return int((int64(l.max)*int64(l.answer) + int64(laneLate) - 1) / int64(laneLate))
 }
 
 func (l *lanes) shut() {

@@ -29,41 +29,63 @@ func TestLanesOpenForLateWebhooksAndCloseBack(t *testing.T) {
 }
 
 // With coalescing, a late poster takes its shard's whole backlog: lanes
-// open only while the app is slow to answer, not because the CPU made
-// the webhooks late, and close again once it answers fast.
-func TestCoalescingLanesOpenOnlyForASlowApp(t *testing.T) {
-	l := newLanes(4, true)
+// open for late webhooks only as far as the app's answer time calls for
+// (shards × answer ÷ laneLate), not because the CPU made them late, and
+// close again once the app answers fast.
+func TestCoalescingLanesFollowTheAppsAnswerTime(t *testing.T) {
+	l := newLanes(16, true)
 	long := time.Now().Add(-time.Second)
+	blocks := func(what string) chan struct{} {
+		got := make(chan struct{})
+		go func() {
+			l.acquire(long)
+			close(got)
+		}()
+		select {
+		case <-got:
+			t.Fatal(what)
+		case <-time.After(30 * time.Millisecond):
+		}
+		return got
+	}
+	// answered records n posts (each in a lane of its own) answered in took.
+	answered := func(n int, took time.Duration) {
+		for range n {
+			l.mu.Lock()
+			l.active++
+			l.mu.Unlock()
+			l.release(time.Second, took)
+		}
+	}
 	for range minLanes {
 		l.acquire(long)
 	}
-	third := make(chan struct{})
-	go func() {
-		l.acquire(long) // late, but the app answered fast: waits for a lane
-		close(third)
-	}()
-	select {
-	case <-third:
-		t.Fatal("a lane opened for a late webhook to an app that answers fast")
-	case <-time.After(30 * time.Millisecond):
+	third := blocks("a lane opened for a late webhook before any answer was slow")
+	l.release(time.Second, 100*time.Microsecond)
+	<-third // took the freed lane
+
+	answered(40, 5*time.Millisecond) // the app now answers in 5 ms
+	for l.active < 8 {
+		l.acquire(long) // each opens a lane: 16 shards × 5 ms ÷ 10 ms
 	}
-	if l.limit != minLanes {
-		t.Fatalf("%d lanes for a fast app, want %d", l.limit, minLanes)
+	if l.limit != 8 {
+		t.Fatalf("app answering in 5 ms: %d lanes, want 8", l.limit)
 	}
-	l.release(time.Second, slowAnswer) // this answer was slow
-	<-third                            // takes the freed lane
-	l.acquire(long)                    // and now a late post opens one more
-	if l.limit != minLanes+1 || l.active != minLanes+1 {
-		t.Fatalf("slow app: %d lanes, %d active; want %d and %d", l.limit, l.active, minLanes+1, minLanes+1)
+	ninth := blocks("a ninth lane opened for an app answering in 5 ms")
+	l.release(time.Second, 5*time.Millisecond)
+	<-ninth
+
+	for range 8 {
+		l.release(time.Second, 100*time.Microsecond)
 	}
-	l.release(time.Second, time.Millisecond) // late, but answered fast
-	if l.limit != minLanes {
-		t.Errorf("after a fast answer: %d lanes, want %d", l.limit, minLanes)
+	answered(40, 100*time.Microsecond) // fast again
+	if l.limit != minLanes || l.active != 0 {
+		t.Errorf("after fast answers: %d lanes, %d active; want %d and 0", l.limit, l.active, minLanes)
 	}
-	l.release(time.Second, slowAnswer)
-	l.release(0, 0) // nothing posted: says nothing of the app
-	if !l.slow {
-		t.Error("a lane freed without a post forgot that the app answers slowly")
+	before := l.answer
+	answered(1, 0) // nothing posted: says nothing of the app
+	if l.answer != before {
+		t.Error("a lane freed without a post changed what the lanes know of the app")
 	}
 }
 
