@@ -73,7 +73,7 @@ func runMock(args []string) error {
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	appServer := fs.Bool("app-server", false, "internal: run the app under test")
-	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-q,strict,strict-q; bare always runs, for the ratios); empty: all")
+	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-ni,mock-q,strict,strict-q; bare always runs, for the ratios); empty: all")
 	perfDir := fs.String("perf", "", "record a CPU profile of every mock's saturated run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
 	fs.StringVar(&stderrDir, "stderr", "", "append each server's stderr to DIR/NAME.err, e.g. to read GODEBUG=gctrace=1 given in the environment")
 	if err := fs.Parse(args); err != nil {
@@ -123,6 +123,7 @@ func runMock(args []string) error {
 	servers := []benchServer{
 		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
 		{name: "mock", bin: bin, args: mockArgs(hook)},
+		{name: "mock-ni", bin: bin, args: append(mockArgs(hook), "--no-inspect")},
 		{name: "mock-q", bin: bin, args: append(mockArgs(hook), "--no-inspect", "--quiet")},
 		{name: "strict", bin: bin, args: strictArgs(hook)},
 		{name: "strict-q", bin: bin, args: append(strictArgs(hook), "--no-inspect", "--quiet")},
@@ -284,6 +285,7 @@ func runMock(args []string) error {
 	for _, srv := range servers[1:] {
 		name := srv.name
 		what := map[string]string{"mock": "mock as it starts (Meta's habits and coalescing on, web inspector beside it, terminal lines to a file)",
+			"mock-ni":  "mock --no-inspect (its terminal lines to a file, no web inspector)",
 			"mock-q":   "mock --no-inspect --quiet",
 			"strict":   "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
 			"strict-q": "strict --no-inspect --quiet"}[name]
