@@ -138,7 +138,7 @@ func (o *outbox) pathOf(target string) (string, bool) {
 // a wake-up, and the backlog grows. Measured with `bench mock` on 2 cores
 // (--no-inspect --quiet): 0.36 POSTs per send with lanes opening on
 // lateness alone, 0.07-0.08 held to what the answer time calls for, and
-// the mock answered 0.30x and 0.45-0.51x the bare handler's sends.
+// the mock answered 0.30x and 0.50-0.54x the bare handler's sends.
 type lanes struct {
 	mu sync.Mutex
 	// changed is closed when a lane is freed; made by the first post
