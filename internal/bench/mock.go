@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -73,7 +74,8 @@ func runMock(args []string) error {
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	appServer := fs.Bool("app-server", false, "internal: run the app under test")
-	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-ni,mock-q,strict,strict-q; bare always runs, for the ratios); empty: all")
+	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-ni,mock-q,strict,strict-q,mock-old; bare always runs, for the ratios); empty: all but mock-old")
+	oldBin := fs.String("old", "", "also run the mock as it starts from this other wa-hooks `BINARY` (an older build) as mock-old, to compare two builds in the same run (add mock-old to -servers)")
 	perfDir := fs.String("perf", "", "record a CPU profile of every mock's saturated run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
 	fs.StringVar(&stderrDir, "stderr", "", "append each server's stderr to DIR/NAME.err, e.g. to read GODEBUG=gctrace=1 given in the environment")
 	if err := fs.Parse(args); err != nil {
@@ -81,6 +83,9 @@ func runMock(args []string) error {
 	}
 	if *memOnly {
 		return mockMemory(*users, *messages)
+	}
+	if *oldBin == "" && slices.Contains(strings.Split(*only, ","), "mock-old") {
+		return errors.New("-servers mock-old needs -old BINARY: the wa-hooks build to compare with")
 	}
 	if *appServer {
 		return newBenchApp().serveUntilSignal()
@@ -127,8 +132,11 @@ func runMock(args []string) error {
 		{name: "mock-q", bin: bin, args: append(mockArgs(hook), "--no-inspect", "--quiet")},
 		{name: "strict", bin: bin, args: strictArgs(hook)},
 		{name: "strict-q", bin: bin, args: append(strictArgs(hook), "--no-inspect", "--quiet")},
+		{name: "mock-old", bin: *oldBin, args: mockArgs(hook)},
 	}
-	if *only != "" {
+	if *only == "" {
+		servers = servers[:len(servers)-1]
+	} else {
 		keep := map[string]bool{"bare": true}
 		for _, n := range strings.Split(*only, ",") {
 			keep[strings.TrimSpace(n)] = true
@@ -288,7 +296,8 @@ func runMock(args []string) error {
 			"mock-ni":  "mock --no-inspect (its terminal lines to a file, no web inspector)",
 			"mock-q":   "mock --no-inspect --quiet",
 			"strict":   "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
-			"strict-q": "strict --no-inspect --quiet"}[name]
+			"strict-q": "strict --no-inspect --quiet",
+			"mock-old": "the older build's mock as it starts (-old)"}[name]
 		fmt.Printf("  %s ÷ bare:\n", what)
 		rs, rm := ratio(name, func(r roundResult) float64 { return r.sat.rps })
 		fmt.Printf("    answered sends/s %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
