@@ -23,6 +23,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wa-hooks/wa-hooks/internal/memtune"
 	"github.com/wa-hooks/wa-hooks/internal/mock"
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 )
@@ -77,6 +78,7 @@ func runMock(args []string) error {
 	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-ni,mock-q,strict,strict-q,mock-old; bare always runs, for the ratios); empty: all but mock-old")
 	oldBin := fs.String("old", "", "also run the mock as it starts from this other wa-hooks `BINARY` (an older build) as mock-old, to compare two builds in the same run (add mock-old to -servers)")
 	perfDir := fs.String("perf", "", "record a CPU profile of every mock's saturated run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
+	fs.StringVar(&perfEvent, "perf-event", "", "with -perf, record this perf `EVENT` instead of CPU samples with call graphs, e.g. raw_syscalls:sys_enter to count each mock's syscalls per send (perf script -F trace)")
 	fs.StringVar(&stderrDir, "stderr", "", "append each server's stderr to DIR/NAME.err, e.g. to read GODEBUG=gctrace=1 given in the environment")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -781,6 +783,7 @@ func driveGraph(url string, conc int, d time.Duration, rate int) loadResult {
 // mockMemory fills a fresh in-process mock with users and history through
 // its own handler and reports the process's RSS.
 func mockMemory(users, messages int) error {
+	memtune.Mock.Apply(os.Getenv) // as `wa-hooks mock` runs
 	// No webhook URL: the statuses are still built, signed and logged, but
 	// not posted, so the run measures the mock's memory, not an app's speed.
 	h := simnet.Habits{}

@@ -521,7 +521,13 @@ func (o *outbox) post(batch []*job, coalesced bool) time.Duration {
 	}
 	entry.Time = time.Time{}
 	if s.log.feeding() {
-		entry.known = &known{signature: d.Header.Get(signature.Header)}
+		k := &known{signature: d.Header.Get(signature.Header)}
+		// The body as written, when what was posted is those very bytes (a
+		// retry's entry carries its first post's).
+		if entry.known != nil && entry.known.written != nil && sameBytes(entry.known.body, d.Body) {
+			k.written = entry.known.written
+		}
+		entry.known = k
 	}
 	final := *entry.Delivery
 	final.Seq = s.log.add(entry, d.Body)

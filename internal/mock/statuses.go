@@ -190,7 +190,13 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 	}
 	// Encoded outside s.mu: the Graph handlers need it more. The body is
 	// in wire form already (raw below: sign need not encode it again).
-	body, plain, err := appendEnvelope(make([]byte, 0, 256+640*len(v.Statuses)), waba, &v)
+	var wb *writtenBody
+	var spans *bodySpans
+	if s.log.feeding() && writable(&v) {
+		wb = &writtenBody{waba: waba, v: v}
+		spans = &wb.spans
+	}
+	body, plain, err := appendEnvelopeSpans(make([]byte, 0, 256+640*len(v.Statuses)), waba, &v, spans)
 	logged := body
 	if err != nil || !plain {
 		// The log has always shown json.Marshal's form of the body (raw
@@ -213,6 +219,9 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 		e.User = users.list[0]
 	}
 	e.Request = logShared(logged)
+	if wb != nil && err == nil {
+		e.known = &known{written: wb, body: body}
+	}
 	return body, e, sigValid, err == nil
 }
 

@@ -51,6 +51,8 @@ type wireWriter struct {
 	// also byte for byte what json.Marshal writes (the log shows that).
 	plain bool
 	err   error
+	// spans, when set, is told where the value and each status went.
+	spans *bodySpans
 }
 
 func (w *wireWriter) lit(s string) { w.b = append(w.b, s...) }
@@ -102,10 +104,18 @@ func (w *wireWriter) key(k string, first bool) {
 // bytes are also json.Marshal's; err is set when a message in v is not
 // JSON (json.Marshal would have failed too).
 func appendEnvelope(dst []byte, waba string, v *messagesValue) (body []byte, plain bool, err error) {
-	w := wireWriter{b: dst, plain: true}
+	return appendEnvelopeSpans(dst, waba, v, nil)
+}
+
+// appendEnvelopeSpans is appendEnvelope that also tells sp (when not nil)
+// where the change's value and each status are in the body.
+func appendEnvelopeSpans(dst []byte, waba string, v *messagesValue, sp *bodySpans) (body []byte, plain bool, err error) {
+	w := wireWriter{b: dst, plain: true, spans: sp}
 	w.lit(`{"object":"whatsapp_business_account","entry":[{"id":`)
 	w.str(waba)
-	w.lit(`,"changes":[{"value":{"messaging_product":`)
+	w.lit(`,"changes":[{"value":`)
+	valueStart := len(w.b)
+	w.lit(`{"messaging_product":`)
 	w.str(v.MessagingProduct)
 	w.lit(`,"metadata":{"display_phone_number":`)
 	w.str(v.Metadata.DisplayPhoneNumber)
@@ -116,7 +126,11 @@ func appendEnvelope(dst []byte, waba string, v *messagesValue) (body []byte, pla
 	// Messages are compacted and HTML-escaped by json.Marshal, as before.
 	array(&w, `,"messages":[`, v.Messages, func(w *wireWriter, m *json.RawMessage) { w.marshal(*m) })
 	array(&w, `,"statuses":[`, v.Statuses, (*wireWriter).status)
-	w.lit(`},"field":"messages"}]}]}`)
+	w.lit(`}`)
+	if sp != nil {
+		sp.value = [2]int{valueStart, len(w.b)}
+	}
+	w.lit(`,"field":"messages"}]}]}`)
 	return w.b, w.plain, w.err
 }
 
@@ -160,6 +174,7 @@ func (w *wireWriter) contact(c *contact) {
 }
 
 func (w *wireWriter) status(st *statusItem) {
+	start := len(w.b)
 	w.lit(`{"id":`)
 	w.str(st.ID)
 	w.lit(`,"status":`)
@@ -200,4 +215,7 @@ func (w *wireWriter) status(st *statusItem) {
 		w.marshal(st.Errors)
 	}
 	w.lit(`}`)
+	if w.spans != nil {
+		w.spans.statuses = append(w.spans.statuses, [2]int{start, len(w.b)})
+	}
 }
