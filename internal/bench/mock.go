@@ -75,6 +75,7 @@ func runMock(args []string) error {
 	memOnly := fs.Bool("memory-run", false, "internal: only the memory run, in this process")
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	appServer := fs.Bool("app-server", false, "internal: run the app under test")
+	appDelay := fs.Duration("app-delay", 0, "the app answers each webhook after this long, as a slow app would (the send → delivered lag then shows what the mock does for it)")
 	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-ni,mock-q,strict,strict-q,mock-old; bare always runs, for the ratios); empty: all but mock-old")
 	oldBin := fs.String("old", "", "also run the mock as it starts from this other wa-hooks `BINARY` (an older build) as mock-old, to compare two builds in the same run (add mock-old to -servers)")
 	perfDir := fs.String("perf", "", "record a CPU profile of every mock's saturated run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
@@ -90,7 +91,9 @@ func runMock(args []string) error {
 		return errors.New("-servers mock-old needs -old BINARY: the wa-hooks build to compare with")
 	}
 	if *appServer {
-		return newBenchApp().serveUntilSignal()
+		a := newBenchApp()
+		a.delay = *appDelay
+		return a.serveUntilSignal()
 	}
 	if *reference {
 		return serveUntilSignal(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -115,7 +118,7 @@ func runMock(args []string) error {
 	env := append(os.Environ(), "WA_HOOKS_APP_SECRET="+mockSecret, "WA_HOOKS_ACCESS_TOKEN="+mockToken, "NO_COLOR=1")
 	// The app runs in its own process, so its work on the webhooks does not
 	// delay the load generator's clock (the paced client is in this one).
-	ap, err := startProc(self, []string{"mock", "-app-server"}, env, dir, "app")
+	ap, err := startProc(self, []string{"mock", "-app-server", "-app-delay", appDelay.String()}, env, dir, "app")
 	if err != nil {
 		return err
 	}
@@ -160,7 +163,8 @@ func runMock(args []string) error {
 	}
 	results := map[string][]roundResult{}
 	drains := map[string][]mockDrain{}
-	var lags []time.Duration
+	lags := map[string][]time.Duration{} // per mock as it starts (mock, mock-old)
+	asItStarts := func(name string) bool { return name == "mock" || name == "mock-old" }
 	for r := range *rounds {
 		for k := range servers {
 			s := servers[(r+k)%len(servers)]
@@ -187,7 +191,7 @@ func runMock(args []string) error {
 			// talking to it; again after the saturated run below.
 			driveGraph(url, 16, time.Second, *rate) // warm-up
 			settle(0)
-			app.record(s.name == "mock")
+			app.record(asItStarts(s.name))
 			del0 := app.delivered()
 			pacedFrom := time.Now()
 			paced := driveGraph(url, 16, *dur, *rate)
@@ -196,8 +200,8 @@ func runMock(args []string) error {
 			if isMock {
 				inside = handlerP99(p.url, pacedFrom)
 			}
-			if s.name == "mock" {
-				lags = append(lags, app.lags()...)
+			if asItStarts(s.name) {
+				lags[s.name] = append(lags[s.name], app.lags()...)
 			}
 			app.record(false)
 			if _, err := wrkRun(wrkBin, dir, pool, url, *conc, time.Second); err != nil { // warm-up
@@ -322,10 +326,14 @@ func runMock(args []string) error {
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.after.p99) })).Round(time.Microsecond), am,
 			time.Duration(med("bare", func(r roundResult) float64 { return float64(r.after.p99) })).Round(time.Microsecond), formatRatios(as))
 	}
-	if len(lags) > 0 {
-		sort.Slice(lags, func(i, j int) bool { return lags[i] < lags[j] })
-		fmt.Printf("  send (request start) → its delivered webhook at the app, paced runs, zero delays (%d messages): p50 %.2f ms, p99 %.2f ms\n",
-			len(lags), ms(lags[len(lags)/2]), ms(lags[len(lags)*99/100]))
+	for _, name := range []string{"mock", "mock-old"} {
+		l := lags[name]
+		if len(l) == 0 {
+			continue
+		}
+		slices.Sort(l)
+		fmt.Printf("  %s: send (request start) → its delivered webhook at the app, paced runs, zero delays, the app answering in %s (%d messages): p50 %.2f ms, p99 %.2f ms\n",
+			name, *appDelay, len(l), ms(l[len(l)/2]), ms(l[len(l)*99/100]))
 	}
 	if !*memory {
 		return nil
@@ -392,6 +400,7 @@ func benchPhone(i int) string { return fmt.Sprintf("4477009%05d", i) }
 // message. Under /_bench/ the bench reads its counts and the arrival of
 // each delivered status.
 type benchApp struct {
+	delay     time.Duration // before answering each webhook
 	client    *http.Client
 	graph     atomic.Value // the mock's base URL
 	delivered atomic.Int64
@@ -435,17 +444,20 @@ func (a *benchApp) serveUntilSignal() error {
 
 func (a *benchApp) serve(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 4<<20))
-	w.WriteHeader(http.StatusOK)
 	a.posts.Add(1)
 	if n := bytes.Count(body, deliveredMark); n > 0 {
 		if a.recording.Load() {
-			a.noteDelivered(body)
+			a.noteDelivered(body) // when it arrived, before a slow app's delay
 		}
 		a.delivered.Add(int64(n))
 	}
 	if bytes.Contains(body, []byte(`"messages":[`)) {
 		go a.reply(body)
 	}
+	if a.delay > 0 {
+		time.Sleep(a.delay)
+	}
+	w.WriteHeader(http.StatusOK)
 }
 
 // reply answers each inbound text as an app would: one text back to its sender.
