@@ -129,16 +129,21 @@ func (o *outbox) pathOf(target string) (string, bool) {
 // With coalescing, lateness alone opens no lane beyond what the app's
 // answer time calls for: a late poster takes everything due in its
 // shard, so each lane turn drains a shard, and lanes = shards × answer
-// time ÷ laneLate give every shard a turn within laneLate (want). An app
-// answering in 0.3 ms needs the minimum, one answering in 5 ms half the
-// shards, one answering in 50 ms all of them. Opening more than that when
-// a fast app is behind does not help, because then the CPU is what is
-// busy (the mock, the app and their clients share it): more posters only
-// add POSTs, each costing the mock and the app a loopback round trip and
-// a wake-up, and the backlog grows. Measured with `bench mock` on 2 cores
-// (--no-inspect --quiet): 0.36 POSTs per send with lanes opening on
-// lateness alone, 0.07-0.08 held to what the answer time calls for, and
-// the mock answered 0.30x and 0.50-0.54x the bare handler's sends.
+// time ÷ laneTurn give every shard a turn within laneTurn (want). An app
+// answering in 2.5 ms or less needs the minimum, one answering in 10 ms
+// half the shards, one answering in 20 ms all of them. Opening more than
+// that when a fast app is behind does not help, because then the CPU is
+// what is busy (the mock, the app and their clients share it): more
+// posters only add POSTs, each costing the mock and the app a loopback
+// round trip and a wake-up, and the backlog grows. Measured with `bench
+// mock` on 2 cores (--no-inspect --quiet): 0.36 POSTs per send with lanes
+// opening on lateness alone, 0.07-0.08 held to a turn within 10 ms, and
+// the mock answered 0.30x and 0.50-0.54x the bare handler's sends. On a
+// slower machine the saturated app answers in 1.3-2 ms, which gave 3
+// lanes at 10 ms: a turn within 20 ms holds them to 2 there, 0.10 POSTs
+// per send instead of 0.14 and 6-13% more sends answered, while the
+// send → delivered lag of an app answering in 2 or 5 ms at 400 sends/s
+// stayed the same (p50 5-11 ms, p99 13-19 ms).
 type lanes struct {
 	mu sync.Mutex
 	// changed is closed when a lane is freed; made by the first post
@@ -157,6 +162,7 @@ type lanes struct {
 const (
 	minLanes = 2
 	laneLate = 10 * time.Millisecond
+	laneTurn = 20 * time.Millisecond
 )
 
 func newLanes(max int, coalesce bool) *lanes {
@@ -206,11 +212,11 @@ func (l *lanes) release(late, took time.Duration) {
 	l.mu.Unlock()
 }
 
-// wantLocked is how many lanes give every shard a turn within laneLate
+// wantLocked is how many lanes give every shard a turn within laneTurn
 // at the app's answer time, when each turn drains a shard (coalescing).
 // Callers hold l.mu.
 func (l *lanes) wantLocked() int {
-	return int((int64(l.max)*int64(l.answer) + int64(laneLate) - 1) / int64(laneLate))
+	return int((int64(l.max)*int64(l.answer) + int64(laneTurn) - 1) / int64(laneTurn))
 }
 
 func (l *lanes) shut() {

@@ -64,15 +64,15 @@ func TestCoalescingLanesFollowTheAppsAnswerTime(t *testing.T) {
 	l.release(time.Second, 100*time.Microsecond)
 	<-third // took the freed lane
 
-	answered(40, 5*time.Millisecond) // the app now answers in 5 ms
+	answered(40, 10*time.Millisecond) // the app now answers in 10 ms
 	for l.active < 8 {
-		l.acquire(long) // each opens a lane: 16 shards × 5 ms ÷ 10 ms
+		l.acquire(long) // each opens a lane: 16 shards × 10 ms ÷ laneTurn (20 ms)
 	}
 	if l.limit != 8 {
-		t.Fatalf("app answering in 5 ms: %d lanes, want 8", l.limit)
+		t.Fatalf("app answering in 10 ms: %d lanes, want 8", l.limit)
 	}
-	ninth := blocks("a ninth lane opened for an app answering in 5 ms")
-	l.release(time.Second, 5*time.Millisecond)
+	ninth := blocks("a ninth lane opened for an app answering in 10 ms")
+	l.release(time.Second, 10*time.Millisecond)
 	<-ninth
 
 	for range 8 {
