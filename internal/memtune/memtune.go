@@ -26,11 +26,10 @@ var Serve = Setting{Limit: 80 << 20, GCPercent: 400}
 // Mock is `wa-hooks mock`'s. The mock allocates for every Graph call and
 // webhook (the log, the history, the bodies it posts) while what it keeps
 // is bounded: its promise is 10,000 users and 1,000,000 messages of
-// history within 300 MB RSS. Under load its live heap is a few MB and,
-// with GOGC 100, the collector's own work was ~5% of its CPU (perf);
-// 400 runs it a quarter as often. The limit makes it work harder as a
-// full history nears the promise: `bench mock -memory-run` reads 219 MB
-// RSS with this setting and 186 MB with Go's defaults.
+// history within 300 MB RSS. With GOGC 100 the collector ran about a
+// tenth of its CPU under load while the live heap was a few MB; 400 runs
+// it a quarter as often, and the limit makes it work harder well before
+// a full history nears the promise.
 var Mock = Setting{Limit: 224 << 20, GCPercent: 400}
 
 // Apply sets s.Limit unless GOMEMLIMIT is set, and s.GCPercent unless GOGC
