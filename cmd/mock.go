@@ -9,7 +9,6 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/config"
 	"github.com/wa-hooks/wa-hooks/internal/exit"
 	"github.com/wa-hooks/wa-hooks/internal/inspector"
-	"github.com/wa-hooks/wa-hooks/internal/memtune"
 	"github.com/wa-hooks/wa-hooks/internal/mock"
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 	"github.com/wa-hooks/wa-hooks/internal/sender"
@@ -79,7 +78,6 @@ subcommands below use it.`,
 				o.Companions = append(o.Companions, inspector.NewMock(inspector.MockOptions{AppSecret: o.AppSecret, AccessToken: o.AccessToken,
 					Options: inspector.Options{Addr: insp.addr, AddrGiven: cmd.Flags().Changed("inspect")}}))
 			}
-			memtune.Mock.Apply(app.IO.Getenv)
 			return mock.Run(cmd.Context(), app.IO, o)
 		},
 	}

@@ -23,7 +23,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/wa-hooks/wa-hooks/internal/memtune"
 	"github.com/wa-hooks/wa-hooks/internal/mock"
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 )
@@ -795,7 +794,6 @@ func driveGraph(url string, conc int, d time.Duration, rate int) loadResult {
 // mockMemory fills a fresh in-process mock with users and history through
 // its own handler and reports the process's RSS.
 func mockMemory(users, messages int) error {
-	memtune.Mock.Apply(os.Getenv) // as `wa-hooks mock` runs
 	// No webhook URL: the statuses are still built, signed and logged, but
 	// not posted, so the run measures the mock's memory, not an app's speed.
 	h := simnet.Habits{}

@@ -23,15 +23,6 @@ type Setting struct {
 // 15 MB less RSS at 3 MB; 128 MiB let the 3 MB peak reach 128 MB.
 var Serve = Setting{Limit: 80 << 20, GCPercent: 400}
 
-// Mock is `wa-hooks mock`'s. The mock allocates for every Graph call and
-// webhook (the log, the history, the bodies it posts) while what it keeps
-// is bounded: its promise is 10,000 users and 1,000,000 messages of
-// history within 300 MB RSS. With GOGC 100 the collector ran about a
-// tenth of its CPU under load while the live heap was a few MB; 400 runs
-// it a quarter as often, and the limit makes it work harder well before
-// a full history nears the promise.
-var Mock = Setting{Limit: 224 << 20, GCPercent: 400}
-
 // Apply sets s.Limit unless GOMEMLIMIT is set, and s.GCPercent unless GOGC
 // or GOMEMLIMIT is set (a limit of the user's own with our GOGC could let
 // the heap grow to it at every cycle). getenv nil changes nothing (tests
