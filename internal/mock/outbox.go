@@ -141,7 +141,8 @@ func (o *outbox) pathOf(target string) (string, bool) {
 // the mock answered 0.30x and 0.50-0.54x the bare handler's sends. On a
 // slower machine the saturated app answers in 1.3-2 ms, which gave 3
 // lanes at 10 ms: a turn within 20 ms holds them to 2 there, 0.10 POSTs
-// per send instead of 0.14 and 6-13% more sends answered, while the
+// per send instead of 0.14 and 6-13% more sends answered (measured with
+// 25 ms, which also gives 2; 20 ms leaves slower apps more), while the
 // send → delivered lag of an app answering in 2 or 5 ms at 400 sends/s
 // stayed the same (p50 5-11 ms, p99 13-19 ms).
 type lanes struct {
