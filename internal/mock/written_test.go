@@ -28,36 +28,9 @@ func TestWrittenEventsAreTheParsersEvents(t *testing.T) {
 	h := simnet.Realistic()
 	h.SentDelay, h.DeliveredDelay, h.ReadDelay = 0, 0, 0
 	h.Batch, h.Duplicate, h.OutOfOrder, h.SkipDelivered = 0.3, 0.2, 0.2, 0.2
-	var mu sync.Mutex
-	written, parsed, coalesced := 0, 0, 0
-	var failures []string
-	check := func(e Entry, body []byte) {
-		if e.Kind != "webhook" || len(body) == 0 {
-			return
-		}
-		isWritten := e.known != nil && e.known.written != nil
-		got, ok := e.WebhookEvents(body)
-		n, err := webhook.ParseShared(body)
-		mu.Lock()
-		defer mu.Unlock()
-		if isWritten {
-			written++
-			if e.Coalesced > 0 {
-				coalesced++
-			}
-		} else {
-			parsed++
-		}
-		if err != nil || !ok {
-			failures = append(failures, fmt.Sprintf("entry %d: ok %v, parse error %v", e.Seq, ok, err))
-			return
-		}
-		if msg := sameEvents(body, got, n.Events()); msg != "" {
-			failures = append(failures, fmt.Sprintf("entry %d (written %v): %s\n%s", e.Seq, isWritten, msg, body))
-		}
-	}
+	var c eventsCheck
 	s, err := New(Options{Webhook: a.srv.URL + "/webhook", AccessToken: testToken, AppSecret: testSecret, Habits: &h,
-		Limits: &simnet.Limits{}, NoRetry: true, OnEntry: check})
+		Limits: &simnet.Limits{}, NoRetry: true, OnEntry: c.entry})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,14 +77,78 @@ func TestWrittenEventsAreTheParsersEvents(t *testing.T) {
 	waitLog(t, hs.URL, func(es []Entry) bool { return len(statuses(es)) >= 2*(24+31) })
 	time.Sleep(50 * time.Millisecond)
 	_ = s.Close() // OnEntry has seen everything
-	mu.Lock()
-	defer mu.Unlock()
-	for _, f := range failures {
-		t.Error(f)
+	c.report(t)
+	if c.written < 20 || c.coalesced == 0 || c.parsed == 0 {
+		t.Errorf("%d webhooks written (%d coalesced), %d parsed: want many written, some coalesced, some parsed", c.written, c.coalesced, c.parsed)
 	}
-	t.Logf("%d written (%d coalesced), %d parsed", written, coalesced, parsed)
-	if written < 20 || coalesced == 0 || parsed == 0 {
-		t.Errorf("%d webhooks written (%d coalesced), %d parsed: want many written, some coalesced, some parsed", written, coalesced, parsed)
+}
+
+// A retry posts the first attempt's bytes again: its events still come
+// from what was written, and are still the parser's.
+func TestWrittenEventsOfARetriedWebhook(t *testing.T) {
+	a := newApp(t)
+	a.status = []int{0, 500} // alice's message answered; the first status webhook of the reply refused once
+	var c eventsCheck
+	_, hs := startMock(t, a, Options{Deterministic: true, OnEntry: c.entry})
+	control(t, hs.URL, "POST", "users/alice/say", map[string]string{"text": "hi"}, nil)
+	waitLog(t, hs.URL, func(es []Entry) bool {
+		for _, e := range es {
+			if e.Kind == "webhook" && e.Attempt > 1 && e.Status == 200 {
+				return true
+			}
+		}
+		return false
+	})
+	time.Sleep(20 * time.Millisecond) // OnEntry runs behind the log
+	c.report(t)
+	if c.retried == 0 {
+		t.Errorf("no retried webhook took its events from what was written (%d written, %d parsed)", c.written, c.parsed)
+	}
+}
+
+// eventsCheck compares, for every webhook entry the mock hands over, the
+// events Entry.WebhookEvents gives with the parser's.
+type eventsCheck struct {
+	mu                                  sync.Mutex
+	written, parsed, coalesced, retried int
+	failures                            []string
+}
+
+func (c *eventsCheck) entry(e Entry, body []byte) {
+	if e.Kind != "webhook" || len(body) == 0 {
+		return
+	}
+	isWritten := e.known != nil && e.known.written != nil
+	got, ok := e.WebhookEvents(body)
+	n, err := webhook.ParseShared(body)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if isWritten {
+		c.written++
+		if e.Coalesced > 0 {
+			c.coalesced++
+		}
+		if e.Attempt > 1 {
+			c.retried++
+		}
+	} else {
+		c.parsed++
+	}
+	if err != nil || !ok {
+		c.failures = append(c.failures, fmt.Sprintf("entry %d: ok %v, parse error %v", e.Seq, ok, err))
+		return
+	}
+	if msg := sameEvents(body, got, n.Events()); msg != "" {
+		c.failures = append(c.failures, fmt.Sprintf("entry %d (written %v): %s\n%s", e.Seq, isWritten, msg, body))
+	}
+}
+
+func (c *eventsCheck) report(t *testing.T) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range c.failures {
+		t.Error(f)
 	}
 }
 
