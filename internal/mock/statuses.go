@@ -219,7 +219,7 @@ func (s *Server) buildBody(batch []*job, coalesced bool) ([]byte, Entry, string,
 		e.User = users.list[0]
 	}
 	e.Request = logShared(logged)
-	if wb != nil && err == nil {
+	if wb != nil && err == nil && !wb.spans.lossy {
 		e.known = &known{written: wb, body: body}
 	}
 	return body, e, sigValid, err == nil

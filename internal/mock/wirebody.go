@@ -3,6 +3,7 @@ package mock
 import (
 	"encoding/json"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
@@ -63,6 +64,9 @@ func (w *wireWriter) str(s string) {
 		w.b = append(w.b, s...)
 		w.b = append(w.b, '"')
 		return
+	}
+	if w.spans != nil && !utf8.ValidString(s) {
+		w.spans.lossy = true // json.Marshal writes U+FFFD for the bad bytes: the body no longer says s
 	}
 	q, _ := json.Marshal(s) // a string always encodes
 	w.value(q)

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/wa-hooks/wa-hooks/internal/mock/graph"
+	"github.com/wa-hooks/wa-hooks/internal/webhook"
 	"github.com/wa-hooks/wa-hooks/internal/wire"
 )
 
@@ -119,7 +120,45 @@ func FuzzAppendEnvelope(f *testing.F) {
 		v.Statuses[0].BizOpaque = opaque
 		v.Contacts[1].Profile.Username = opaque
 		checkEnvelope(t, id, v)
+		v.Statuses = v.Statuses[:2] // without the failed one, which is parsed back
+		checkWritten(t, id, v)
 	})
+}
+
+// checkWritten checks that the events of v as written are the parser's
+// events of its body, unless the writer said the body does not carry v.
+func checkWritten(t *testing.T, waba string, v messagesValue) {
+	t.Helper()
+	if !writable(&v) {
+		t.Fatal("not a value writtenBody describes")
+	}
+	wb := &writtenBody{waba: waba, v: v}
+	body, _, err := appendEnvelopeSpans(nil, waba, &v, &wb.spans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wb.spans.lossy {
+		return
+	}
+	n, err := webhook.ParseShared(body)
+	if err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	if msg := sameEvents(body, wb.events(body), n.Events()); msg != "" {
+		t.Fatalf("%s\n%s", msg, body)
+	}
+}
+
+func TestWrittenBodyIsLossyOnlyForBadUTF8(t *testing.T) {
+	for name, lossy := range map[string]bool{"Alice": false, "José 🙂 <&> \u2028": false, "bad \xff utf-8": true} {
+		v := statusValue(name, "wamid.HBgL")
+		v.Statuses = v.Statuses[:2]
+		wb := &writtenBody{waba: "1", v: v}
+		if _, _, err := appendEnvelopeSpans(nil, "1", &v, &wb.spans); err != nil || wb.spans.lossy != lossy {
+			t.Errorf("%q: lossy %v (err %v), want %v", name, wb.spans.lossy, err, lossy)
+		}
+		checkWritten(t, "1", v)
+	}
 }
 
 func mustJSON(t testing.TB, v any) []byte {

@@ -7,6 +7,9 @@ import "github.com/wa-hooks/wa-hooks/internal/webhook"
 type bodySpans struct {
 	value    [2]int
 	statuses [][2]int
+	// lossy: a string was not valid UTF-8, so the body carries another
+	// string than the value; such a body is parsed back instead.
+	lossy bool
 }
 
 // writtenBody is a status webhook as the mock wrote it: what its readers
