@@ -138,21 +138,17 @@ func runMock(args []string) error {
 		{name: "strict-q", bin: bin, args: append(strictArgs(hook), "--no-inspect", "--quiet")},
 		{name: "mock-old", bin: *oldBin, args: mockArgs(hook)},
 	}
+	keep := map[string]bool{"bare": true}
 	if *only == "" {
-		servers = servers[:len(servers)-1]
+		for _, s := range servers {
+			keep[s.name] = s.name != "mock-old" // only when asked for
+		}
 	} else {
-		keep := map[string]bool{"bare": true}
 		for _, n := range strings.Split(*only, ",") {
 			keep[strings.TrimSpace(n)] = true
 		}
-		var picked []benchServer
-		for _, s := range servers {
-			if keep[s.name] {
-				picked = append(picked, s)
-			}
-		}
-		servers = picked
 	}
+	servers = slices.DeleteFunc(servers, func(s benchServer) bool { return !keep[s.name] })
 	fmt.Printf("mock benchmark: %d rounds rotating the order, median of per-round ratios\n", *rounds)
 	fmt.Printf("saturated: wrk, 1 thread, %d connections, a pool of sends to %d users, %s per run\n", *conc, mockUsers, *dur)
 	fmt.Printf("paced: Go client in the bench process, %d sends/s on schedule (open loop, 16 connections), %s per run, on a fresh server and after the saturated run\n\n", *rate, *dur)

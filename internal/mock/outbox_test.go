@@ -30,7 +30,7 @@ func TestLanesOpenForLateWebhooksAndCloseBack(t *testing.T) {
 
 // With coalescing, a late poster takes its shard's whole backlog: lanes
 // open for late webhooks only as far as the app's answer time calls for
-// (shards × answer ÷ laneLate), not because the CPU made them late, and
+// (shards × answer ÷ laneTurn), not because the CPU made them late, and
 // close again once the app answers fast.
 func TestCoalescingLanesFollowTheAppsAnswerTime(t *testing.T) {
 	l := newLanes(16, true)
