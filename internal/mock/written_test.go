@@ -89,7 +89,7 @@ func TestWrittenEventsOfARetriedWebhook(t *testing.T) {
 	a := newApp(t)
 	a.status = []int{0, 500} // alice's message answered; the first status webhook of the reply refused once
 	var c eventsCheck
-	_, hs := startMock(t, a, Options{Deterministic: true, OnEntry: c.entry})
+	s, hs := startMock(t, a, Options{Deterministic: true, OnEntry: c.entry})
 	control(t, hs.URL, "POST", "users/alice/say", map[string]string{"text": "hi"}, nil)
 	waitLog(t, hs.URL, func(es []Entry) bool {
 		for _, e := range es {
@@ -99,7 +99,7 @@ func TestWrittenEventsOfARetriedWebhook(t *testing.T) {
 		}
 		return false
 	})
-	time.Sleep(20 * time.Millisecond) // OnEntry runs behind the log
+	s.log.barrier() // OnEntry runs behind the log
 	c.report(t)
 	if c.retried == 0 {
 		t.Errorf("no retried webhook took its events from what was written (%d written, %d parsed)", c.written, c.parsed)
