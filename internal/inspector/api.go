@@ -84,6 +84,9 @@ func (in *Inspector) guard(next http.Handler) http.Handler {
 		if !in.loopback && r.URL.Query().Get("token") != "" {
 			http.SetCookie(w, &http.Cookie{Name: tokenCookie, Value: in.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 		}
+		if in.wake != nil {
+			in.wake(r.Context())
+		}
 		next.ServeHTTP(w, r)
 	})
 }

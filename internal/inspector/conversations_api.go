@@ -43,6 +43,9 @@ type ChatUsers struct {
 	Business mock.Business     `json:"business"`
 	Stats    ConversationStats `json:"stats"`
 	Missed   uint64            `json:"missed"` // log entries dropped while the inspector was behind
+	// Unkept counts the log entries that fell off the backlog the inspector
+	// keeps until a page first looks (the oldest first).
+	Unkept uint64 `json:"unkept"`
 }
 
 // maxListedUsers bounds the list the page gets (the mock may have 100,000).
@@ -50,7 +53,7 @@ const maxListedUsers = 500
 
 func (m *Mock) usersAPI(w http.ResponseWriter, r *http.Request) {
 	last := m.conv.lastOf()
-	out := ChatUsers{Users: []ChatUser{}, Business: m.srv.Info().Business, Stats: m.conv.stats(), Missed: m.missed.Load()}
+	out := ChatUsers{Users: []ChatUser{}, Business: m.srv.Info().Business, Stats: m.conv.stats(), Missed: m.missed.Load(), Unkept: m.unkept.Load()}
 	seen := map[string]bool{}
 	for _, cu := range m.users() {
 		seen[cu.Name] = true

@@ -73,6 +73,9 @@ type Inspector struct {
 	cancel   context.CancelFunc
 	// routes adds the mock's pages to the handler (nil beside serve).
 	routes func(*http.ServeMux)
+	// wake runs before each request that passed the checks (the mock's
+	// inspector files its backlog on the first; nil beside serve).
+	wake func(context.Context)
 }
 
 // New returns an inspector; serve starts it (receiver.Companion).

@@ -49,6 +49,14 @@ type Mock struct {
 	done    chan struct{}
 	stop    sync.Once
 
+	// Until a page first looks, entries wait in the backlog instead of
+	// being filed (see backlog); awake is the lock-free fast path once one has.
+	gate    sync.Mutex
+	backlog backlog
+	woke    chan struct{} // closed once the backlog is filed; nil while asleep
+	awake   atomic.Bool
+	unkept  atomic.Uint64 // entries that fell off the backlog
+
 	idMu  sync.Mutex
 	ids   map[string]string // wa_id, BSUID, username → name
 	idsAt time.Time
@@ -58,6 +66,10 @@ type mockEntry struct {
 	e     mock.Entry
 	body  []byte
 	reset bool
+	// woken carries the backlog as one queue item; done is closed once it
+	// is filed.
+	woken []mockEntry
+	done  chan struct{}
 }
 
 // mockQueue bounds the log entries waiting for the inspector; past it they
@@ -71,8 +83,24 @@ func NewMock(opts MockOptions) *Mock {
 	if opts.Addr == "" {
 		opts.Addr = DefaultAddr
 	}
-	return &Mock{Inspector: New(opts.Options), opts: opts,
+	m := &Mock{Inspector: New(opts.Options), opts: opts,
 		queue: make(chan mockEntry, mockQueue), done: make(chan struct{})}
+	// As much as the conversations and the request list keep, so that a
+	// page opened late shows what one open from the start would (the
+	// bodies' share of the store's bytes is a guess: half).
+	bubbles, reqs, bytes := opts.MaxBubbles, opts.MaxRequests, opts.MaxBytes
+	if bubbles <= 0 {
+		bubbles = DefaultMaxBubbles
+	}
+	if reqs <= 0 {
+		reqs = DefaultMaxRequests
+	}
+	if bytes <= 0 {
+		bytes = DefaultMaxBytes
+	}
+	m.backlog = backlog{maxItems: bubbles + reqs, maxBytes: bytes / 2}
+	m.wake = m.wakeUp
+	return m
 }
 
 // Start implements mock.Companion.
@@ -94,19 +122,62 @@ func (m *Mock) Start(ctx context.Context, ios *iostreams.IO, s *mock.Server) (st
 
 // Entry implements mock.Companion: it never blocks the mock.
 func (m *Mock) Entry(e mock.Entry, body []byte) {
+	me := mockEntry{e: e, body: body}
+	if !m.awake.Load() && m.keep(me) {
+		return
+	}
 	select {
-	case m.queue <- mockEntry{e: e, body: body}:
+	case m.queue <- me:
 	default:
 		m.missed.Add(1)
 	}
 }
 
+// keep puts me in the backlog while no page has looked; false once one
+// has (me then goes through the queue). The gate orders it against
+// wakeUp: nothing kept can land after what the queue took later.
+func (m *Mock) keep(me mockEntry) bool {
+	m.gate.Lock()
+	defer m.gate.Unlock()
+	if m.woke != nil {
+		return false
+	}
+	m.unkept.Add(m.backlog.push(me))
+	return true
+}
+
 // Reset forgets the conversations: the mock was reset (POST /_mock/reset).
-// It goes through the entry queue, so entries logged before the reset
-// cannot land after it.
+// It goes through the backlog or the entry queue, so entries logged before
+// the reset cannot land after it.
 func (m *Mock) Reset() {
+	me := mockEntry{reset: true}
+	if !m.awake.Load() && m.keep(me) {
+		return
+	}
 	select {
-	case m.queue <- mockEntry{reset: true}:
+	case m.queue <- me:
+	case <-m.done:
+	}
+}
+
+// wakeUp runs before every request a page makes: the first one files the
+// backlog and lets entries through from then on. Each returns once the
+// backlog is filed, so the first answer already shows it.
+func (m *Mock) wakeUp(ctx context.Context) {
+	if !m.awake.Load() {
+		m.gate.Lock()
+		if m.woke == nil {
+			m.woke = make(chan struct{})
+			// Nothing is queued while asleep, so this cannot block; sent
+			// under the gate, it is ahead of every entry after it.
+			m.queue <- mockEntry{woken: m.backlog.take(), done: m.woke}
+			m.awake.Store(true)
+		}
+		m.gate.Unlock()
+	}
+	select {
+	case <-m.woke:
+	case <-ctx.Done():
 	case <-m.done:
 	}
 }
@@ -140,6 +211,13 @@ func (m *Mock) run() {
 // take files one log entry: in the conversations and, for a webhook, in
 // the request list as the request the app received.
 func (m *Mock) take(me mockEntry) {
+	if me.done != nil {
+		for _, b := range me.woken {
+			m.take(b)
+		}
+		close(me.done)
+		return
+	}
 	if me.reset {
 		m.conv.reset()
 		return

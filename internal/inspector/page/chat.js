@@ -72,6 +72,7 @@
       let s = d.stats.bubbles + ' messages kept (at most ' + d.stats.max_bubbles + ', ' + d.stats.max_per_user + ' a user)';
       if (d.stats.evicted) s += ' · ' + d.stats.evicted + ' older dropped';
       if (d.missed) s += ' · ' + d.missed + ' log entries missed';
+      if (d.unkept) s += ' · ' + d.unkept + ' older entries not kept before this page first opened';
       $('chat-stats').textContent = s;
       drawUsers();
       if (chatActive() && !current && users.length) open(users[0].name, true);
