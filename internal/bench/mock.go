@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -129,9 +130,14 @@ func runMock(args []string) error {
 		return err
 	}
 	hook := app.url + "/webhook"
+	watchAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	servers := []benchServer{
 		{name: "bare", bin: self, args: []string{"mock", "-reference-server"}},
 		{name: "mock", bin: bin, args: mockArgs(hook)},
+		{name: "mock-watched", bin: bin, args: append(mockArgs(hook), "--inspect", watchAddr)},
 		{name: "mock-ni", bin: bin, args: append(mockArgs(hook), "--no-inspect")},
 		{name: "mock-q", bin: bin, args: append(mockArgs(hook), "--no-inspect", "--quiet")},
 		{name: "strict", bin: bin, args: strictArgs(hook)},
@@ -170,6 +176,13 @@ func runMock(args []string) error {
 			isMock := s.name != "bare"
 			if isMock {
 				if err := app.prepare(p.url); err != nil {
+					_ = p.stop()
+					return err
+				}
+			}
+			unwatch := func() {}
+			if s.name == "mock-watched" {
+				if unwatch, err = watchInspector(watchAddr); err != nil {
 					_ = p.stop()
 					return err
 				}
@@ -241,6 +254,7 @@ func runMock(args []string) error {
 			if isMock {
 				insideAfter = handlerP99(p.url, afterFrom)
 			}
+			unwatch()
 			if err := p.stop(); err != nil {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
@@ -293,12 +307,13 @@ func runMock(args []string) error {
 	}
 	for _, srv := range servers[1:] {
 		name := srv.name
-		what := map[string]string{"mock": "mock as it starts (Meta's habits and coalescing on, web inspector beside it, terminal lines to a file)",
-			"mock-ni":  "mock --no-inspect (its terminal lines to a file, no web inspector)",
-			"mock-q":   "mock --no-inspect --quiet",
-			"strict":   "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
-			"strict-q": "strict --no-inspect --quiet",
-			"mock-old": "the older build's mock as it starts (-old)"}[name]
+		what := map[string]string{"mock": "mock as it starts (Meta's habits and coalescing on, web inspector beside it and no page open yet, terminal lines to a file)",
+			"mock-watched": "mock as it starts with its inspector's page open (the users loaded, both live streams read)",
+			"mock-ni":      "mock --no-inspect (its terminal lines to a file, no web inspector)",
+			"mock-q":       "mock --no-inspect --quiet",
+			"strict":       "strict: habits and coalescing off (--batch-rate 0 --no-coalesce …), one status per POST",
+			"strict-q":     "strict --no-inspect --quiet",
+			"mock-old":     "the older build's mock as it starts (-old)"}[name]
 		fmt.Printf("  %s ÷ bare:\n", what)
 		rs, rm := ratio(name, func(r roundResult) float64 { return r.sat.rps })
 		fmt.Printf("    answered sends/s %.2f× %s (goal ≥ 0.5×)\n", rm, formatRatios(rs))
@@ -852,4 +867,38 @@ func mockMemory(users, messages int) error {
 		return errors.New("some sends were refused")
 	}
 	return nil
+}
+
+// watchInspector is a page left open on the mock's inspector at addr: the
+// users loaded once (which files what the inspector kept until a page
+// looked), then both live streams read until stop.
+func watchInspector(addr string) (stop func(), err error) {
+	base := "http://" + addr
+	resp, err := http.Get(base + "/api/mock/users")
+	if err != nil {
+		return nil, fmt.Errorf("mock-watched: the inspector at %s: %v", addr, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("mock-watched: the inspector at %s answered %s", addr, resp.Status)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	for _, path := range []string{"/api/stream", "/api/mock/stream"} {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			cancel()
+			wg.Wait()
+			return nil, fmt.Errorf("mock-watched: %s: %v", path, err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}()
+	}
+	return func() { cancel(); wg.Wait() }, nil
 }
