@@ -6,7 +6,11 @@ package inspector
 // looks, and is never paid by a mock nobody watches. It is bounded by
 // count and by bytes; past either, the oldest entries go first.
 type backlog struct {
-	items    []mockEntry
+	// ring grows up to maxItems and then wraps: a full backlog drops and
+	// keeps without moving what it holds (re-slicing a slice as a queue
+	// copied all of it on every growth, ~10 MB at the bound).
+	ring     []mockEntry
+	head, n  int
 	bytes    int64
 	maxItems int
 	maxBytes int64
@@ -22,22 +26,48 @@ func (me mockEntry) weight() int64 {
 
 // push keeps me and returns how many of the oldest entries it dropped.
 func (b *backlog) push(me mockEntry) (dropped uint64) {
-	b.items = append(b.items, me)
+	if b.n == len(b.ring) {
+		if len(b.ring) < b.maxItems {
+			b.grow()
+		} else {
+			b.drop()
+			dropped++
+		}
+	}
+	b.ring[(b.head+b.n)%len(b.ring)] = me
+	b.n++
 	b.bytes += me.weight()
-	for len(b.items) > 1 && (len(b.items) > b.maxItems || b.bytes > b.maxBytes) {
-		b.bytes -= b.items[0].weight()
-		// Cleared, or the array the slice still shares would keep its bodies
-		// until the next append moves it.
-		b.items[0] = mockEntry{}
-		b.items = b.items[1:]
+	for b.n > 1 && b.bytes > b.maxBytes {
+		b.drop()
 		dropped++
 	}
 	return dropped
 }
 
+func (b *backlog) grow() {
+	ring := make([]mockEntry, min(max(2*len(b.ring), 256), b.maxItems))
+	b.copyTo(ring)
+	b.ring, b.head = ring, 0
+}
+
+// drop forgets the oldest entry (cleared, so that its bodies can go).
+func (b *backlog) drop() {
+	b.bytes -= b.ring[b.head].weight()
+	b.ring[b.head] = mockEntry{}
+	b.head = (b.head + 1) % len(b.ring)
+	b.n--
+}
+
+// copyTo copies what is kept, oldest first, to the start of dst.
+func (b *backlog) copyTo(dst []mockEntry) {
+	k := copy(dst, b.ring[b.head:min(b.head+b.n, len(b.ring))])
+	copy(dst[k:], b.ring[:b.n-k])
+}
+
 // take hands over everything kept, oldest first, and empties the backlog.
 func (b *backlog) take() []mockEntry {
-	items := b.items
-	b.items, b.bytes = nil, 0
+	items := make([]mockEntry, b.n)
+	b.copyTo(items)
+	*b = backlog{maxItems: b.maxItems, maxBytes: b.maxBytes}
 	return items
 }

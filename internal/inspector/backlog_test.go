@@ -177,7 +177,32 @@ func TestBacklogBoundsItsBytes(t *testing.T) {
 		t.Fatalf("kept %d (seq %d…), dropped %d: want the newest 10 and 40 dropped", len(items), items[0].e.Seq, dropped)
 	}
 	// One entry larger than the bound is still kept: the newest is never lost.
-	if dropped := b.push(mockEntry{body: make([]byte, 2*b.maxBytes)}); dropped != 0 || len(b.items) != 1 {
-		t.Fatalf("a large entry alone: dropped %d, kept %d", dropped, len(b.items))
+	if dropped := b.push(mockEntry{body: make([]byte, 2*b.maxBytes)}); dropped != 0 || b.n != 1 {
+		t.Fatalf("a large entry alone: dropped %d, kept %d", dropped, b.n)
+	}
+}
+
+// By count, the ring wraps and still hands everything over oldest first,
+// before and after it is full.
+func TestBacklogBoundsItsCount(t *testing.T) {
+	for _, pushes := range []int{0, 3, 299, 300, 301, 777} {
+		b := backlog{maxItems: 300, maxBytes: 1 << 40}
+		var dropped uint64
+		for i := range pushes {
+			dropped += b.push(mockEntry{e: mock.Entry{Seq: uint64(i)}})
+		}
+		items := b.take()
+		first := max(pushes-300, 0)
+		if len(items) != pushes-first || dropped != uint64(first) {
+			t.Fatalf("%d pushes: kept %d, dropped %d", pushes, len(items), dropped)
+		}
+		for i, it := range items {
+			if it.e.Seq != uint64(first+i) {
+				t.Fatalf("%d pushes: item %d is seq %d, want %d", pushes, i, it.e.Seq, first+i)
+			}
+		}
+		if b.n != 0 || b.bytes != 0 {
+			t.Fatalf("%d pushes: not empty after take: %d items, %d bytes", pushes, b.n, b.bytes)
+		}
 	}
 }
