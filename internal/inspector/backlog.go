@@ -16,12 +16,14 @@ type backlog struct {
 	maxBytes int64
 }
 
-// entryOverhead is what an entry weighs beyond its bodies: the struct, the
-// mock's parse of a send and the written body it points at.
-const entryOverhead = 1 << 10
+// entryOverhead is what an entry weighs beyond its bodies: the struct in
+// the ring and the small slices it points at. (Entries are kept detached:
+// with the mock's parse of a send and the body it wrote, one weighed
+// 2–3 times as much.)
+const entryOverhead = 512
 
 func (me mockEntry) weight() int64 {
-	return int64(entryOverhead + len(me.body) + len(me.e.Request) + len(me.e.Response) + len(me.e.Summary))
+	return int64(entryOverhead + cap(me.body) + cap(me.e.Request) + cap(me.e.Response) + len(me.e.Summary))
 }
 
 // push keeps me and returns how many of the oldest entries it dropped.

@@ -67,10 +67,20 @@ var pagePaths = []string{"/api/mock/users", "/api/rows?limit=500", "/api/mock/us
 // start shows, reset included, while a mock nobody looks at files nothing.
 func TestMockInspectorFilesItsBacklogWhenAPageFirstLooks(t *testing.T) {
 	traffic := mockTraffic(t, 120)
+	// The reset comes before the 60th send's Graph call: sends before and
+	// after it, and statuses of both after it.
+	resetAt, graphs := 0, 0
+	for i, le := range traffic {
+		if le.e.Kind == "graph" {
+			if graphs++; graphs == 60 {
+				resetAt = i
+			}
+		}
+	}
 	for _, withReset := range []bool{false, true} {
 		feed := func(m *Mock) {
 			for i, le := range traffic {
-				if withReset && i == len(traffic)/2 {
+				if withReset && i == resetAt {
 					m.Reset()
 				}
 				m.Entry(le.e, le.body)

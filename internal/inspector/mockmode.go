@@ -142,6 +142,9 @@ func (m *Mock) keep(me mockEntry) bool {
 	if m.woke != nil {
 		return false
 	}
+	// What the mock handed along (its parse of a send, the body it wrote)
+	// is dropped: filing parses again, once, when a page first looks.
+	me.e = me.e.Detached()
 	m.unkept.Add(m.backlog.push(me))
 	return true
 }

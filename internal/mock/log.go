@@ -68,6 +68,15 @@ type known struct {
 	ok     bool
 }
 
+// Detached is the entry without what the mock handed along with it (its
+// parse of a send, the body it wrote and the events of it): for a reader
+// that keeps entries a long while before it reads them, for whom the
+// memory is worth more than not parsing them again.
+func (e Entry) Detached() Entry {
+	e.known = nil
+	return e
+}
+
 // ParsedSend is the POST /messages request as the mock parsed and
 // accepted it (nil when it refused it or for any other entry).
 func (e *Entry) ParsedSend() *graph.Send {
