@@ -76,7 +76,7 @@ func runMock(args []string) error {
 	reference := fs.Bool("reference-server", false, "internal: run the bare reference server")
 	appServer := fs.Bool("app-server", false, "internal: run the app under test")
 	appDelay := fs.Duration("app-delay", 0, "the app answers each webhook after this long, as a slow app would (the send → delivered lag then shows what the mock does for it)")
-	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-ni,mock-q,strict,strict-q,mock-old; bare always runs, for the ratios); empty: all but mock-old")
+	only := fs.String("servers", "", "comma-separated servers to run (bare,mock,mock-watched,mock-ni,mock-q,strict,strict-q,mock-old; bare always runs, for the ratios); empty: all but mock-old")
 	oldBin := fs.String("old", "", "also run the mock as it starts from this other wa-hooks `BINARY` (an older build) as mock-old, to compare two builds in the same run (add mock-old to -servers)")
 	perfDir := fs.String("perf", "", "record a CPU profile of every mock's saturated run with perf (call graphs) into this `DIR`, beside a wa-hooks build with symbols: perf report -i DIR/FILE")
 	fs.StringVar(&perfEvent, "perf-event", "", "with -perf, record this perf `EVENT` instead of CPU samples with call graphs, e.g. raw_syscalls:sys_enter to count each mock's syscalls per send (perf script -F trace)")
@@ -243,6 +243,7 @@ func runMock(args []string) error {
 				drains[s.name] = append(drains[s.name], dr)
 			}
 			sat.serverCPU = procCPU(pid) - cpu0
+			rssKB := procRSS(pid, "VmRSS") // after the saturated run: the backlog of an unwatched inspector is full
 			appCPU := procCPU(app.pid) - app0
 			posts := app.counts().Posts - posts0
 			switches := procSwitches(pid) - sw0
@@ -259,12 +260,12 @@ func runMock(args []string) error {
 				return fmt.Errorf("%s: %v", s.name, err)
 			}
 			results[s.name] = append(results[s.name], roundResult{sat, paced, after, inside})
-			line := fmt.Sprintf("  round %d %-8s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send  %.1f context switches/send", r+1, s.name,
+			line := fmt.Sprintf("  round %d %-12s %7.0f sends/s  p50 %8s  p99 %8s  server CPU %6.1f µs/send  %.1f context switches/send", r+1, s.name,
 				sat.rps, sat.p50.Round(time.Microsecond), sat.p99.Round(time.Microsecond), sat.cpuPerRequest(), float64(switches)/float64(max(sat.n, 1)))
 			if isMock {
-				line += fmt.Sprintf("  app CPU %5.1f µs/send  %.2f webhook POSTs/send  webhooks drained %s after the run (sustained %.0f sends/s)",
+				line += fmt.Sprintf("  app CPU %5.1f µs/send  %.2f webhook POSTs/send  webhooks drained %s after the run (sustained %.0f sends/s)  RSS %d MB",
 					float64(appCPU.Microseconds())/float64(max(sat.n, 1)), float64(posts)/float64(max(sat.n, 1)),
-					dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()))
+					dr.after.Round(time.Millisecond), float64(sat.n)/(dur.Seconds()+dr.after.Seconds()), rssKB/1024)
 				if dr.missing > 0 {
 					line += fmt.Sprintf(", %d delivered statuses MISSING", dr.missing)
 				}
@@ -297,7 +298,7 @@ func runMock(args []string) error {
 	fmt.Println()
 	for _, s := range servers {
 		name := s.name
-		fmt.Printf("  %-8s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s;  after saturation p99 %8s\n", name,
+		fmt.Printf("  %-12s median %7.0f sends/s  p99 %8s  CPU %6.1f µs/send;  paced p50 %8s  p99 %8s;  after saturation p99 %8s\n", name,
 			med(name, func(r roundResult) float64 { return r.sat.rps }),
 			time.Duration(med(name, func(r roundResult) float64 { return float64(r.sat.p99) })).Round(time.Microsecond),
 			med(name, func(r roundResult) float64 { return r.sat.cpuPerRequest() }),
