@@ -889,6 +889,10 @@ func watchInspector(addr string) (stop func(), err error) {
 	for _, path := range []string{"/api/stream", "/api/mock/stream"} {
 		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+path, nil)
 		resp, err := http.DefaultClient.Do(req)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			resp.Body.Close()
+			err = errors.New(resp.Status)
+		}
 		if err != nil {
 			cancel()
 			wg.Wait()
