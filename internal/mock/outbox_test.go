@@ -1,6 +1,8 @@
 package mock
 
 import (
+	"cmp"
+	"slices"
 	"testing"
 	"time"
 )
@@ -108,4 +110,44 @@ func TestLanesHoldATimelyPosterUntilALaneIsFree(t *testing.T) {
 	<-got // the freed lane lets it start
 	l.shut()
 	l.acquire(time.Now().Add(time.Hour)) // never blocks once shutting down
+}
+
+// A shard's heap gives its jobs back by due time, then in the order they
+// were queued, whatever order they were pushed in.
+func TestJobHeapPopsByDueThenOrder(t *testing.T) {
+	var h jobHeap
+	var want []queued
+	x := uint64(12345)
+	for i := range 500 {
+		x = x*6364136223846793005 + 1442695040888963407
+		q := queued{due: int64(x>>56) % 20, order: uint64(i), j: &job{order: uint64(i)}}
+		h.push(q)
+		want = append(want, q)
+		if i%7 == 0 { // pops between pushes too
+			var min queued
+			for k, w := range want {
+				if k == 0 || w.due < min.due || w.due == min.due && w.order < min.order {
+					min = w
+				}
+			}
+			if got := h.pop(); got != min.j {
+				t.Fatalf("pop after %d pushes: order %d, want %d", i+1, got.order, min.j.order)
+			}
+			want = slices.DeleteFunc(want, func(w queued) bool { return w.j == min.j })
+		}
+	}
+	slices.SortFunc(want, func(a, b queued) int {
+		if a.due != b.due {
+			return cmp.Compare(a.due, b.due)
+		}
+		return cmp.Compare(a.order, b.order)
+	})
+	for _, w := range want {
+		if got := h.pop(); got != w.j {
+			t.Fatalf("pop: order %d, want %d", got.order, w.j.order)
+		}
+	}
+	if len(h) != 0 {
+		t.Fatalf("%d left after popping all", len(h))
+	}
 }
