@@ -119,21 +119,33 @@ func (h *history) add(m message) *message {
 }
 
 // get finds a message by seq (seqs grow, but not every seq is a message).
+// What is looked up is mostly what was sent moments ago (its statuses),
+// so the search gallops back from the newest message: a few steps near
+// the end of a ring of a million rather than twenty across it, each a
+// likely cache miss.
 func (h *history) get(seq uint64) *message {
-	if h.n == 0 {
+	n := len(h.ring)
+	if h.n == 0 || seq < h.first || h.at(n-1).seq < seq {
 		return nil
 	}
-	lo, hi := 0, len(h.ring)
-	for lo < hi {
-		mid := (lo + hi) / 2
+	// Find lo < hi with seq(lo) < seq <= seq(hi), hi counted from the end.
+	hi, step := n-1, 1
+	lo := hi - step
+	for lo >= 0 && h.at(lo).seq >= seq {
+		hi, step = lo, step*2
+		lo = hi - step
+	}
+	lo = max(lo, -1)
+	for hi-lo > 1 {
+		mid := int(uint(lo+hi) >> 1)
 		if h.at(mid).seq < seq {
-			lo = mid + 1
+			lo = mid
 		} else {
 			hi = mid
 		}
 	}
-	if lo < len(h.ring) && h.at(lo).seq == seq {
-		return h.at(lo)
+	if m := h.at(hi); m.seq == seq {
+		return m
 	}
 	return nil
 }
@@ -146,7 +158,12 @@ func (h *history) setOpaque(seq uint64, v string) {
 
 func (h *history) opaqueOf(seq uint64) string { return h.opaque[seq] }
 
-func (h *history) at(i int) *message { return &h.ring[(h.start+i)%len(h.ring)] }
+func (h *history) at(i int) *message {
+	if i += h.start; i >= len(h.ring) {
+		i -= len(h.ring)
+	}
+	return &h.ring[i]
+}
 
 func (h *history) len() int { return len(h.ring) }
 

@@ -34,3 +34,37 @@ func TestWamidKeepsItsShapeAndDecodes(t *testing.T) {
 		t.Errorf("long counterpart: %s", long)
 	}
 }
+
+// get finds every message by seq, and nothing for a seq no message has,
+// before and after the ring wraps (the search starts at the newest).
+func TestHistoryGetFindsEachSeqAcrossTheRing(t *testing.T) {
+	for _, limit := range []int{1, 2, 7, 64} {
+		h := newHistory(limit)
+		if h.get(1) != nil {
+			t.Fatalf("limit %d: empty history found seq 1", limit)
+		}
+		seq := uint64(0)
+		var kept []uint64
+		for round := range 3 * limit {
+			seq += uint64(1 + round%3) // gaps: not every seq is a message
+			h.add(message{seq: seq})
+			kept = append(kept, seq)
+			if len(kept) > limit {
+				kept = kept[1:]
+			}
+			in := map[uint64]bool{}
+			for _, k := range kept {
+				in[k] = true
+			}
+			for q := uint64(0); q <= seq+2; q++ {
+				m := h.get(q)
+				switch {
+				case in[q] && (m == nil || m.seq != q):
+					t.Fatalf("limit %d after %d adds: get(%d) = %v, want that message", limit, round+1, q, m)
+				case !in[q] && m != nil:
+					t.Fatalf("limit %d after %d adds: get(%d) found seq %d, want none", limit, round+1, q, m.seq)
+				}
+			}
+		}
+	}
+}
