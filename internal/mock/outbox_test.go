@@ -59,12 +59,15 @@ func TestCoalescingLanesFollowTheAppsAnswerTime(t *testing.T) {
 			l.release(time.Second, took)
 		}
 	}
-	for range minLanes {
+	if l.limit != minCoalescingLanes {
+		t.Fatalf("starts with %d lanes, want %d", l.limit, minCoalescingLanes)
+	}
+	for range minCoalescingLanes {
 		l.acquire(long)
 	}
-	third := blocks("a lane opened for a late webhook before any answer was slow")
+	second := blocks("a lane opened for a late webhook before any answer was slow")
 	l.release(time.Second, 100*time.Microsecond)
-	<-third // took the freed lane
+	<-second // took the freed lane
 
 	answered(40, 10*time.Millisecond) // the app now answers in 10 ms
 	for l.active < 8 {
@@ -81,14 +84,51 @@ func TestCoalescingLanesFollowTheAppsAnswerTime(t *testing.T) {
 		l.release(time.Second, 100*time.Microsecond)
 	}
 	answered(40, 100*time.Microsecond) // fast again
-	if l.limit != minLanes || l.active != 0 {
-		t.Errorf("after fast answers: %d lanes, %d active; want %d and 0", l.limit, l.active, minLanes)
+	if l.limit != minCoalescingLanes || l.active != 0 {
+		t.Errorf("after fast answers: %d lanes, %d active; want %d and 0", l.limit, l.active, minCoalescingLanes)
 	}
 	before := l.answer
 	answered(1, 0) // nothing posted: says nothing of the app
 	if l.answer != before {
 		t.Error("a lane freed without a post changed what the lanes know of the app")
 	}
+}
+
+// With coalescing, the lanes an app's answer time calls for open as soon
+// as a poster waits for one, not once it is late; more wait for lateness.
+func TestCoalescingLanesOpenWhatTheAnswerTimeCallsForAtOnce(t *testing.T) {
+	l := newLanes(16, true)
+	for range 40 {
+		l.active++
+		l.release(0, 2500*time.Microsecond) // 16 shards × 2.5 ms ÷ 20 ms: 2 lanes
+	}
+	soon := time.Now().Add(time.Hour) // never late here
+	l.acquire(soon)
+	second := make(chan struct{})
+	go func() {
+		l.acquire(soon) // on time, yet the second lane is the app's due
+		close(second)
+	}()
+	select {
+	case <-second:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the second lane an app answering in 2.5 ms calls for waited for lateness")
+	}
+	if l.limit != 2 {
+		t.Fatalf("app answering in 2.5 ms: %d lanes, want 2", l.limit)
+	}
+	got := make(chan struct{})
+	go func() {
+		l.acquire(time.Now().Add(time.Hour))
+		close(got)
+	}()
+	select {
+	case <-got:
+		t.Fatal("a third lane opened for a timely webhook of an app answering in 2.5 ms")
+	case <-time.After(30 * time.Millisecond):
+	}
+	l.shut()
+	<-got
 }
 
 func TestLanesHoldATimelyPosterUntilALaneIsFree(t *testing.T) {
