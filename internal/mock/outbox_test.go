@@ -191,3 +191,104 @@ func TestJobHeapPopsByDueThenOrder(t *testing.T) {
 		t.Fatalf("%d left after popping all", len(h))
 	}
 }
+
+// A post borrows the due updates of the other queues, but never from one
+// whose own post is under way or already lent to another post (their
+// users' later updates would overtake the earlier ones), nor what is not
+// due yet; giving them back wakes those queues' workers.
+func TestBorrowTakesOnlyIdleQueuesDueUpdates(t *testing.T) {
+	now := time.Now()
+	o := &outbox{epoch: now.Add(-time.Second)}
+	mk := func() *shard { return &shard{wake: make(chan struct{}, 1)} }
+	own, posting, lent, idle := mk(), mk(), mk(), mk()
+	o.shards = []*shard{own, posting, lent, idle}
+	n := uint64(0)
+	push := func(sh *shard, due time.Time) *job {
+		n++
+		j := &job{kind: jobStatus, due: due, order: n}
+		sh.h.push(queued{due: int64(due.Sub(o.epoch)), order: n, j: j})
+		return j
+	}
+	first := push(own, now.Add(-time.Millisecond))
+	own.h.pop()
+	push(posting, now.Add(-time.Millisecond))
+	posting.posting = true
+	push(lent, now.Add(-time.Millisecond))
+	lent.lent = true
+	early := push(idle, now.Add(-2*time.Millisecond))
+	late := push(idle, now.Add(-time.Millisecond))
+	push(idle, now.Add(time.Hour)) // not due
+	batch := o.borrow(own, []*job{first}, now)
+	if len(batch) != 3 || batch[0] != first || batch[1] != early || batch[2] != late {
+		t.Fatalf("borrowed %d jobs, want the idle queue's two due ones in order", len(batch)-1)
+	}
+	if len(posting.h) != 1 || len(lent.h) != 1 || len(idle.h) != 1 {
+		t.Errorf("left %d, %d, %d jobs in the posting, lent and idle queues; want 1 each", len(posting.h), len(lent.h), len(idle.h))
+	}
+	if !idle.lent || len(own.borrowed) != 1 || own.borrowed[0] != idle {
+		t.Fatalf("the idle queue is not marked lent to this post")
+	}
+	o.giveBack(own)
+	if idle.lent || len(own.borrowed) != 0 {
+		t.Error("giveBack left the queue lent")
+	}
+	select {
+	case <-idle.wake:
+	default:
+		t.Error("giveBack did not wake the queue's worker")
+	}
+}
+
+// Once a coalesced post was late, or carried more than paceBacklog
+// updates, every poster of a coalescing mock waits for its lane's turn
+// (the gap after the last post began) and says it did; once one carries
+// no more than that, on time, posters go at once again.
+func TestLanesPaceWhileTheAppIsBehind(t *testing.T) {
+	l := newLanes(16, true)
+	l.gap = time.Hour
+	acquire := func() chan bool {
+		c := make(chan bool, 1)
+		go func() { c <- l.acquire(time.Now()) }()
+		return c
+	}
+	at := func(c chan bool, what string) bool {
+		select {
+		case paced := <-c:
+			return paced
+		case <-time.After(5 * time.Second):
+			t.Fatal(what)
+			return false
+		}
+	}
+	waits := func(c chan bool, what string) {
+		select {
+		case <-c:
+			t.Fatal(what)
+		case <-time.After(30 * time.Millisecond):
+		}
+		l.mu.Lock()
+		l.started = time.Time{} // its turn has come
+		l.wakeLocked()
+		l.mu.Unlock()
+		if !at(c, "a post whose turn came still waited") {
+			t.Error("a post that waited for its turn did not say it was paced")
+		}
+		l.release(0, 0)
+	}
+	if at(acquire(), "a first post waited") {
+		t.Fatal("a first post was paced")
+	}
+	l.release(0, 0)
+	if at(acquire(), "a timely post waited while the app kept up") {
+		t.Fatal("a timely post was paced while the app kept up")
+	}
+	l.release(0, 0)
+	l.carried(3, time.Second) // a late coalesced post
+	waits(acquire(), "a post went at once after a late one")
+	l.carried(paceBacklog+1, 0) // on time, but a big one
+	waits(acquire(), "a post went at once while the app was still behind")
+	l.carried(paceBacklog, 0)
+	if at(acquire(), "a timely post waited once the app had caught up") {
+		t.Error("paced once the app caught up")
+	}
+}
