@@ -426,10 +426,7 @@ func (o *outbox) pushAll(user string, jobs []*job) bool {
 		sh.h.push(queued{due: int64(j.due.Sub(o.epoch)), order: j.order, j: j})
 	}
 	sh.mu.Unlock()
-	select {
-	case sh.wake <- struct{}{}:
-	default:
-	}
+	sh.nudge()
 	return true
 }
 
@@ -593,15 +590,8 @@ func (o *outbox) borrow(own *shard, batch []*job, now time.Time) []*job {
 			sh.mu.Unlock()
 			continue
 		}
-		took := false
-		for len(batch) < maxCoalesce && len(sh.h) > 0 && sh.h[0].due <= until && sh.h[0].j.mergeable() {
-			if room -= sh.h[0].j.size(); room < 0 {
-				break
-			}
-			batch = append(batch, sh.h.pop())
-			took = true
-		}
-		if took {
+		n := len(batch)
+		if batch = sh.popDue(batch, maxCoalesce, &room, until); len(batch) > n {
 			sh.lent = true
 			own.borrowed = append(own.borrowed, sh)
 		}
@@ -617,10 +607,7 @@ func (o *outbox) giveBack(own *shard) {
 		sh.mu.Lock()
 		sh.lent = false
 		sh.mu.Unlock()
-		select {
-		case sh.wake <- struct{}{}:
-		default:
-		}
+		sh.nudge()
 	}
 	clear(own.borrowed)
 	own.borrowed = own.borrowed[:0]
@@ -645,16 +632,35 @@ func (o *outbox) take(sh *shard, batch []*job, now time.Time, paced bool) ([]*jo
 	case o.s.dice.Roll(o.s.habits.Batch):
 		limit = maxBatch
 	}
-	until := int64(now.Sub(o.epoch))
+	bound := &room
+	if !coalesce {
+		bound = nil
+	}
+	return sh.popDue(batch, limit, bound, int64(now.Sub(o.epoch))), coalesce
+}
+
+// popDue appends sh's mergeable updates due by until (since the
+// outbox's epoch) to batch, in order, while batch holds fewer than limit
+// and, unless room is nil, their sizes fit in *room, which it lowers.
+// Callers hold sh.mu.
+func (sh *shard) popDue(batch []*job, limit int, room *int, until int64) []*job {
 	for len(batch) < limit && len(sh.h) > 0 && sh.h[0].due <= until && sh.h[0].j.mergeable() {
-		if coalesce {
-			if room -= sh.h[0].j.size(); room < 0 {
+		if room != nil {
+			if *room -= sh.h[0].j.size(); *room < 0 {
 				break
 			}
 		}
 		batch = append(batch, sh.h.pop())
 	}
-	return batch, coalesce
+	return batch
+}
+
+// nudge wakes sh's worker, unless a wake-up already waits for it.
+func (sh *shard) nudge() {
+	select {
+	case sh.wake <- struct{}{}:
+	default:
+	}
 }
 
 func (o *outbox) close() {
@@ -665,10 +671,7 @@ func (o *outbox) close() {
 		sh.mu.Lock()
 		sh.closed = true
 		sh.mu.Unlock()
-		select {
-		case sh.wake <- struct{}{}:
-		default:
-		}
+		sh.nudge()
 	}
 	o.lanes.shut()
 	o.cancel()

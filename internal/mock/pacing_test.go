@@ -1,10 +1,7 @@
 package mock
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -14,49 +11,8 @@ import (
 	"github.com/wa-hooks/wa-hooks/internal/mock/simnet"
 )
 
-// statusApp answers every webhook at once and keeps, per POST, the
-// (message id, status) pairs it carried, in arrival order.
-type statusApp struct {
-	srv   *httptest.Server
-	mu    sync.Mutex
-	posts [][][2]string
-}
-
-func newStatusApp(t *testing.T) *statusApp {
-	a := &statusApp{}
-	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		var env struct {
-			Entry []struct {
-				Changes []struct {
-					Value struct {
-						Statuses []struct{ ID, Status string }
-					}
-				}
-			}
-		}
-		if err := json.Unmarshal(body, &env); err != nil {
-			t.Errorf("webhook body: %v", err)
-		}
-		var got [][2]string
-		for _, e := range env.Entry {
-			for _, c := range e.Changes {
-				for _, s := range c.Value.Statuses {
-					got = append(got, [2]string{s.ID, s.Status})
-				}
-			}
-		}
-		a.mu.Lock()
-		if len(got) > 0 {
-			a.posts = append(a.posts, got)
-		}
-		a.mu.Unlock()
-	}))
-	t.Cleanup(a.srv.Close)
-	return a
-}
-
-func (a *statusApp) count() int {
+// statusCount is how many statuses the app has received.
+func (a *slowApp) statusCount() int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	n := 0
@@ -66,11 +22,11 @@ func (a *statusApp) count() int {
 	return n
 }
 
-// Under a load that puts the app behind, each user's statuses still
-// arrive once each and in the order their messages were answered, while
-// late and paced posts carry the updates of every queue.
-func TestPacedPostsKeepEachUsersOrder(t *testing.T) {
-	a := newStatusApp(t)
+// busyMock is a mock posting to a with no habits, limits or retries,
+// and users u0…u(n-1) whose windows are open; it returns the mock and its
+// base URL once their messages have been posted.
+func busyMock(t *testing.T, a *slowApp, users int) (*Server, string) {
+	t.Helper()
 	h := simnet.Habits{}
 	s, err := New(Options{Webhook: a.srv.URL + "/webhook", AccessToken: testToken, AppSecret: testSecret,
 		Habits: &h, Limits: &simnet.Limits{}, NoRetry: true})
@@ -80,13 +36,45 @@ func TestPacedPostsKeepEachUsersOrder(t *testing.T) {
 	hs := httptest.NewServer(s.Handler())
 	s.SetBaseURL(hs.URL)
 	t.Cleanup(func() { hs.Close(); s.Close() })
-	const users, each, workers = 48, 12, 6
 	for i := range users {
-		if st := control(t, hs.URL, "POST", "users", map[string]string{"name": fmt.Sprintf("u%d", i), "identity": "phone", "wa_id": fmt.Sprintf("4479000%04d", i)}, nil); st != 200 {
-			t.Fatalf("adding user %d: %d", i, st)
+		name := fmt.Sprintf("u%d", i)
+		if st := control(t, hs.URL, "POST", "users", map[string]string{"name": name, "identity": "phone", "wa_id": fmt.Sprintf("4479000%04d", i)}, nil); st != 200 {
+			t.Fatalf("adding %s: %d", name, st)
 		}
-		control(t, hs.URL, "POST", fmt.Sprintf("users/u%d/say", i), map[string]string{"text": "hi"}, nil)
+		control(t, hs.URL, "POST", "users/"+name+"/say", map[string]string{"text": "hi"}, nil)
 	}
+	waitPosted(t, s)
+	return s, hs.URL
+}
+
+// waitPosted waits until the mock has posted everything it planned.
+func waitPosted(t *testing.T, s *Server) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); s.out.waiting() > 0; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d webhooks still waiting", s.out.waiting())
+		}
+	}
+}
+
+// sendText sends a text to user i and returns its wamid.
+func sendText(t *testing.T, base string, i int) string {
+	st, out := graphCall(t, "POST", base+"/v21.0/109283746501928/messages", testToken,
+		fmt.Sprintf(`{"messaging_product":"whatsapp","to":"4479000%04d","type":"text","text":{"body":"shipped"}}`, i))
+	if st != 200 {
+		t.Errorf("send: %d %v", st, out)
+		return ""
+	}
+	return out["messages"].([]any)[0].(map[string]any)["id"].(string)
+}
+
+// Under a load that puts the app behind, each user's statuses still
+// arrive once each and in the order their messages were answered, while
+// late and paced posts carry the updates of every queue.
+func TestPacedPostsKeepEachUsersOrder(t *testing.T) {
+	a := newSlowApp(t)
+	const users, each, workers = 48, 12, 6
+	s, base := busyMock(t, a, users)
 	order := make([][]string, users) // per user, its messages' ids as answered
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -94,15 +82,12 @@ func TestPacedPostsKeepEachUsersOrder(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := range each {
+			for range each {
 				for u := w; u < users; u += workers {
-					st, out := graphCall(t, "POST", hs.URL+"/v21.0/109283746501928/messages", testToken,
-						fmt.Sprintf(`{"messaging_product":"whatsapp","to":"4479000%04d","type":"text","text":{"body":"n%d"}}`, u, k))
-					if st != 200 {
-						t.Errorf("send: %d %v", st, out)
+					id := sendText(t, base, u)
+					if id == "" {
 						return
 					}
-					id := out["messages"].([]any)[0].(map[string]any)["id"].(string)
 					mu.Lock()
 					order[u] = append(order[u], id)
 					mu.Unlock()
@@ -111,11 +96,9 @@ func TestPacedPostsKeepEachUsersOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	want := 2 * users * each
-	for deadline := time.Now().Add(20 * time.Second); a.count() < want; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d statuses of %d arrived", a.count(), want)
-		}
+	waitPosted(t, s)
+	if got, want := a.statusCount(), 2*users*each; got != want {
+		t.Fatalf("%d statuses of %d arrived", got, want)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -150,50 +133,24 @@ func TestPacedPostsKeepEachUsersOrder(t *testing.T) {
 // instead of one per queue.
 func TestALatePostCarriesEveryQueuesUpdates(t *testing.T) {
 	a := newSlowApp(t)
-	h := simnet.Habits{}
-	s, err := New(Options{Webhook: a.srv.URL + "/webhook", AccessToken: testToken, AppSecret: testSecret,
-		Habits: &h, Limits: &simnet.Limits{}, NoRetry: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewServer(s.Handler())
-	s.SetBaseURL(hs.URL)
-	t.Cleanup(func() { hs.Close(); s.Close() })
 	const users = 32
+	s, base := busyMock(t, a, users)
 	queues := map[*shard]bool{}
 	for i := range users {
-		name := fmt.Sprintf("u%d", i)
-		control(t, hs.URL, "POST", "users", map[string]string{"name": name, "identity": "phone", "wa_id": fmt.Sprintf("4479000%04d", i)}, nil)
-		control(t, hs.URL, "POST", "users/"+name+"/say", map[string]string{"text": "hi"}, nil)
-		queues[s.out.shardFor(name)] = true
+		queues[s.out.shardFor(fmt.Sprintf("u%d", i))] = true
 	}
 	if len(queues) < 8 {
 		t.Fatalf("the users share %d queues: too few to tell one POST per queue from one in all", len(queues))
 	}
-	for deadline := time.Now().Add(10 * time.Second); s.out.waiting() > 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the users' messages were never posted")
-		}
-	}
-	send := func(i int) {
-		if st, out := graphCall(t, "POST", hs.URL+"/v21.0/109283746501928/messages", testToken,
-			fmt.Sprintf(`{"messaging_product":"whatsapp","to":"4479000%04d","type":"text","text":{"body":"shipped"}}`, i)); st != 200 {
-			t.Fatalf("send: %d %v", st, out)
-		}
-	}
 	a.hold()
-	send(0)
+	sendText(t, base, 0)
 	<-a.in // u0's sent is at the app, which does not answer yet
 	for i := 1; i < users; i++ {
-		send(i)
+		sendText(t, base, i)
 	}
 	time.Sleep(3 * coalesceLate) // what waits behind it is late now
 	a.release()
-	for deadline := time.Now().Add(10 * time.Second); s.out.waiting() > 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d webhooks still waiting", s.out.waiting())
-		}
-	}
+	waitPosted(t, s)
 	a.mu.Lock()
 	posts := a.posts
 	a.mu.Unlock()
