@@ -40,11 +40,7 @@ func BenchmarkSend(b *testing.B) {
 	// Untimed, the statuses still queued: a profile or an instruction
 	// count of the run then covers all the work of every send.
 	b.StopTimer()
-	for deadline := time.Now().Add(30 * time.Second); s.out.waiting() > 0; time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			b.Fatalf("%d webhooks still waiting after 30 s", s.out.waiting())
-		}
-	}
+	waitPosted(b, s, 30*time.Second)
 }
 
 // BenchmarkSendLoop is the whole loop of one send over loopback HTTP: the

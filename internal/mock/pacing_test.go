@@ -43,16 +43,17 @@ func busyMock(t *testing.T, a *slowApp, users int) (*Server, string) {
 		}
 		control(t, hs.URL, "POST", "users/"+name+"/say", map[string]string{"text": "hi"}, nil)
 	}
-	waitPosted(t, s)
+	waitPosted(t, s, 20*time.Second)
 	return s, hs.URL
 }
 
-// waitPosted waits until the mock has posted everything it planned.
-func waitPosted(t *testing.T, s *Server) {
-	t.Helper()
-	for deadline := time.Now().Add(20 * time.Second); s.out.waiting() > 0; time.Sleep(time.Millisecond) {
+// waitPosted waits until the mock has posted everything it planned,
+// failing tb when something still waits after within.
+func waitPosted(tb testing.TB, s *Server, within time.Duration) {
+	tb.Helper()
+	for deadline := time.Now().Add(within); s.out.waiting() > 0; time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("%d webhooks still waiting", s.out.waiting())
+			tb.Fatalf("%d webhooks still waiting after %v", s.out.waiting(), within)
 		}
 	}
 }
@@ -96,7 +97,7 @@ func TestPacedPostsKeepEachUsersOrder(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitPosted(t, s)
+	waitPosted(t, s, 20*time.Second)
 	if got, want := a.statusCount(), 2*users*each; got != want {
 		t.Fatalf("%d statuses of %d arrived", got, want)
 	}
@@ -150,7 +151,7 @@ func TestALatePostCarriesEveryQueuesUpdates(t *testing.T) {
 	}
 	time.Sleep(3 * coalesceLate) // what waits behind it is late now
 	a.release()
-	waitPosted(t, s)
+	waitPosted(t, s, 20*time.Second)
 	a.mu.Lock()
 	posts := a.posts
 	a.mu.Unlock()
